@@ -1,0 +1,714 @@
+//! Finding mentions: every number that counts or measures something, with the raw words around
+//! it that say what (SPEC "What is a statistic" and its context rules). Nothing here maps words
+//! to canonical values beyond what the structure needs; `transform` does that by joining the
+//! lexicon.
+
+use crate::lexicon::{longest_pattern, Lexicon, PeriodKind, Position, Side};
+use crate::text::{tokenize, Token, TokenKind};
+
+/// Whether a row states a level (a count or amount) or only a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Level,
+    Change,
+}
+
+impl Measure {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Measure::Level => "level",
+            Measure::Change => "change",
+        }
+    }
+}
+
+/// A change attached to a level (`324 vụ ..., giảm 9 vụ so với năm 2022`), as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeParts {
+    /// The direction word as written (`giảm`, `ít hơn`, `-`).
+    pub direction_raw: String,
+    pub number_raw: String,
+    pub multiplier_raw: Option<String>,
+    pub unit_raw: String,
+    /// Resolved baseline (`year:2022`, `same_period`, `previous_period`).
+    pub baseline: Option<String>,
+}
+
+/// One statistic found in a document, with its raw parts: the row `transform` normalises.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mention {
+    /// Byte offsets into the normalised text.
+    pub span_start: usize,
+    pub span_end: usize,
+    pub mention: String,
+    pub sentence: String,
+    pub measure: Measure,
+    /// The number as written: digits (`1.213`) or number words (`hai mươi`).
+    pub number_raw: String,
+    pub denominator_raw: Option<String>,
+    pub multiplier_raw: Option<String>,
+    pub unit_raw: String,
+    pub qualifier_raw: Option<String>,
+    pub action_raw: Option<String>,
+    pub topic_raw: Option<String>,
+    /// The year the text states for this figure; `None` leaves it to the document's year.
+    pub year: Option<i32>,
+    /// The period as written when it is not one whole calendar year.
+    pub period: Option<String>,
+    /// The period spans more than one calendar year, so `year` must stay empty.
+    pub period_spans_years: bool,
+    pub change: Option<ChangeParts>,
+}
+
+/// A number followed by a unit: the candidate every rule below works on.
+#[derive(Debug, Clone)]
+struct Figure {
+    /// Token range of the whole mention (qualifier and change word excluded).
+    first: usize,
+    last: usize,
+    number: usize,
+    number_len: usize,
+    denominator: Option<usize>,
+    multiplier: Option<(usize, usize)>,
+    unit: (usize, usize),
+    unit_idx: usize,
+    qualifier: Option<(usize, usize)>,
+    change_word: Option<(usize, usize)>,
+    sentence: usize,
+}
+
+struct Sentence {
+    first: usize,
+    /// One past the last token.
+    end: usize,
+}
+
+struct PeriodMention {
+    first: usize,
+    len: usize,
+    kind: PeriodKind,
+    years: Vec<i32>,
+}
+
+struct BaselineMention {
+    first: usize,
+    len: usize,
+    baseline: String,
+}
+
+/// A paragraph being read: its tokens and what each stretch of them has been found to be.
+struct Paragraph<'a> {
+    text: &'a str,
+    tokens: Vec<Token>,
+    sentences: Vec<Sentence>,
+    /// Tokens inside a baseline or period phrase: never a figure, never a year context.
+    consumed: Vec<bool>,
+    /// Tokens inside a topic phrase: never read as a verb (`tội phạm có tổ chức`).
+    in_topic: Vec<bool>,
+    topics: Vec<(usize, usize, usize)>,
+    periods: Vec<PeriodMention>,
+    baselines: Vec<BaselineMention>,
+}
+
+/// What the extraction carries from one paragraph to the next and what it reports back.
+#[derive(Debug, Default, Clone)]
+pub struct Extraction {
+    pub mentions: Vec<Mention>,
+    /// Years stated as whole years in the body, in text order (for the document's year).
+    pub stated_years: Vec<i32>,
+}
+
+/// Finds every mention in the given paragraphs (byte ranges of `text`).
+pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extraction {
+    let mut out = Extraction::default();
+    for &(start, end) in paragraphs {
+        let para = read_paragraph(text, start, end, lex);
+        for p in &para.periods {
+            if p.kind == PeriodKind::WholeYear {
+                out.stated_years.extend(p.years.iter().copied());
+            }
+        }
+        extract_paragraph(&para, lex, &mut out.mentions);
+    }
+    out
+}
+
+fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) -> Paragraph<'a> {
+    let tokens = tokenize(&text[start..end], start);
+    let n = tokens.len();
+    let sentences = split_sentences(&tokens, text, lex);
+    let mut para = Paragraph {
+        text,
+        tokens,
+        sentences,
+        consumed: vec![false; n],
+        in_topic: vec![false; n],
+        topics: Vec::new(),
+        periods: Vec::new(),
+        baselines: Vec::new(),
+    };
+    let mut i = 0;
+    while i < n {
+        if let Some((m, baseline)) = longest_pattern(&lex.baselines, &para.tokens, i) {
+            let baseline = match m.years.first() {
+                Some(y) => baseline.replace("{year}", &y.to_string()),
+                None => baseline.clone(),
+            };
+            para.baselines.push(BaselineMention {
+                first: i,
+                len: m.len,
+                baseline,
+            });
+            para.consumed[i..i + m.len].fill(true);
+            i += m.len;
+            continue;
+        }
+        if let Some((m, kind)) = longest_pattern(&lex.periods, &para.tokens, i) {
+            if !is_birth_year(&para.tokens, i, lex) {
+                para.periods.push(PeriodMention {
+                    first: i,
+                    len: m.len,
+                    kind: *kind,
+                    years: m.years,
+                });
+                para.consumed[i..i + m.len].fill(true);
+                i += m.len;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    let mut i = 0;
+    while i < n {
+        if let Some((len, &idx)) = lex.topics.match_at(&para.tokens, i) {
+            para.topics.push((i, len, idx));
+            para.in_topic[i..i + len].fill(true);
+            i += len;
+        } else {
+            i += 1;
+        }
+    }
+    para
+}
+
+/// `sinh năm 1993` is a birth year, not the period the figures fall in.
+fn is_birth_year(tokens: &[Token], at: usize, lex: &Lexicon) -> bool {
+    lex.not_statistic
+        .match_ending_at(tokens, at + 1)
+        .is_some_and(|(start, side)| start < at && *side == Side::Before)
+}
+
+/// Sentences end at `.`, `!`, `?` or `…` unless the mark closes an abbreviation (`TP.`) or an
+/// initial; a `.` between digits never reaches here because it is part of the number.
+fn split_sentences(tokens: &[Token], text: &str, lex: &Lexicon) -> Vec<Sentence> {
+    let mut sentences = Vec::new();
+    let mut first = 0;
+    for (i, tok) in tokens.iter().enumerate() {
+        let is_end = tok.kind == TokenKind::Punct
+            && matches!(&text[tok.start..tok.end], "." | "!" | "?" | "…");
+        if !is_end || i + 1 >= tokens.len() {
+            continue;
+        }
+        let prev_abbrev = i > 0
+            && tokens[i - 1].end == tok.start
+            && (lex.abbreviations.match_ending_at(tokens, i).is_some()
+                || (tokens[i - 1].kind == TokenKind::Word
+                    && text[tokens[i - 1].start..tokens[i - 1].end].chars().count() == 1));
+        let next_continues =
+            tokens[i + 1].start == tok.end && tokens[i + 1].kind != TokenKind::Punct;
+        if prev_abbrev || next_continues {
+            continue;
+        }
+        sentences.push(Sentence { first, end: i + 1 });
+        first = i + 1;
+    }
+    if first < tokens.len() {
+        sentences.push(Sentence {
+            first,
+            end: tokens.len(),
+        });
+    }
+    sentences
+}
+
+fn adjacent(tokens: &[Token], a: usize, b: usize) -> bool {
+    tokens[a].end == tokens[b].start
+}
+
+fn punct_is(para: &Paragraph, i: usize, marks: &[&str]) -> bool {
+    para.tokens
+        .get(i)
+        .is_some_and(|t| t.kind == TokenKind::Punct && marks.contains(&t.folded.as_str()))
+}
+
+/// Whether the number at `i` is part of a date, time, code or document number: glued to another
+/// number or word by `/`, `-`, `:` or `.` on either side.
+fn glued_to_code(para: &Paragraph, i: usize) -> bool {
+    let t = &para.tokens;
+    if i >= 2
+        && punct_is(para, i - 1, &["/", "-", ":", "."])
+        && adjacent(t, i - 1, i)
+        && adjacent(t, i - 2, i - 1)
+        && t[i - 2].kind != TokenKind::Punct
+    {
+        // `899 vụ/2.446 bị can`: a unit word before the slash starts a new figure.
+        let unit_before = t[i - 1].folded == "/" && t[i - 2].kind == TokenKind::Word;
+        if !unit_before {
+            return true;
+        }
+    }
+    if i + 2 < t.len()
+        && punct_is(para, i + 1, &["-", ":", "."])
+        && adjacent(t, i, i + 1)
+        && adjacent(t, i + 1, i + 2)
+        && t[i + 2].kind != TokenKind::Punct
+    {
+        return true;
+    }
+    false
+}
+
+fn find_figures(para: &Paragraph, lex: &Lexicon) -> Vec<Figure> {
+    let t = &para.tokens;
+    let mut figures: Vec<Figure> = Vec::new();
+    let mut sentence = 0;
+    let mut i = 0;
+    while i < t.len() {
+        while sentence + 1 < para.sentences.len() && para.sentences[sentence].end <= i {
+            sentence += 1;
+        }
+        if para.consumed[i] {
+            i += 1;
+            continue;
+        }
+        let (number_len, is_word) = match t[i].kind {
+            TokenKind::Number => (1, false),
+            TokenKind::Word => match lex.number_words.match_at(t, i) {
+                Some((len, _)) if i == 0 || t[i - 1].kind != TokenKind::Number => (len, true),
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            },
+            TokenKind::Punct => {
+                i += 1;
+                continue;
+            }
+        };
+        if !is_word && glued_to_code(para, i) {
+            i += 1;
+            continue;
+        }
+        let mut j = i + number_len;
+        let mut denominator = None;
+        if !is_word && punct_is(para, j, &["/"]) && adjacent(t, j - 1, j) {
+            match t.get(j + 1) {
+                Some(d) if d.kind == TokenKind::Number && adjacent(t, j, j + 1) => {
+                    if punct_is(para, j + 2, &["/", "-", "."]) && adjacent(t, j + 1, j + 2) {
+                        i = j + 2;
+                        continue; // a date such as 22/1/2019
+                    }
+                    denominator = Some(j + 1);
+                    j += 2;
+                }
+                _ => {}
+            }
+        }
+        let multiplier = lex.multipliers.match_at(t, j).map(|(len, _)| {
+            let m = (j, len);
+            j += len;
+            m
+        });
+        let Some((unit_len, &unit_idx)) = lex.units.match_at(t, j) else {
+            i += 1;
+            continue;
+        };
+        if para.consumed[j] {
+            i += 1;
+            continue;
+        }
+        // A number glued to letters that are not a unit is a code (`222L`).
+        if !is_word
+            && denominator.is_none()
+            && multiplier.is_none()
+            && adjacent(t, i, i + 1)
+            && t[i + 1].kind == TokenKind::Word
+            && j != i + 1
+        {
+            i += 1;
+            continue;
+        }
+        if let Some((_, Side::Before)) = lex.not_statistic.match_ending_at(t, i) {
+            i += 1;
+            continue;
+        }
+        if let Some((_, Side::After)) = lex.not_statistic.match_at(t, i + number_len) {
+            i += 1;
+            continue;
+        }
+        let (qualifier, change_word) = qualifier_and_change(para, lex, i);
+        let unit = (j, unit_len);
+        figures.push(Figure {
+            first: i,
+            last: j + unit_len - 1,
+            number: i,
+            number_len,
+            denominator,
+            multiplier,
+            unit,
+            unit_idx,
+            qualifier,
+            change_word,
+            sentence,
+        });
+        i = j + unit_len;
+    }
+    figures
+}
+
+/// The qualifier right before the number and the change word before that (`tăng gần 2 lần`);
+/// a change form that ends at the number wins over a qualifier inside it (`ít hơn 24 vụ`).
+type Stretch = Option<(usize, usize)>;
+fn qualifier_and_change(para: &Paragraph, lex: &Lexicon, i: usize) -> (Stretch, Stretch) {
+    let t = &para.tokens;
+    let change_at = |end: usize| -> Stretch {
+        let (start, _) = lex.changes.match_ending_at(t, end)?;
+        let sign = t[start].kind == TokenKind::Punct;
+        // A sign counts only when glued to the number and not to anything before it.
+        if sign && (!adjacent(t, start, end) || (start > 0 && adjacent(t, start - 1, start))) {
+            return None;
+        }
+        Some((start, end - start))
+    };
+    let qualifier = lex
+        .qualifiers
+        .match_ending_at(t, i)
+        .map(|(start, _)| (start, i - start));
+    let change = change_at(i);
+    match (qualifier, change) {
+        (Some(q), Some(c)) if c.0 <= q.0 => (None, Some(c)),
+        (Some(q), _) => (Some(q), change_at(q.0)),
+        (None, c) => (None, c),
+    }
+}
+
+fn span_text(para: &Paragraph, first: usize, last: usize) -> String {
+    para.text[para.tokens[first].start..para.tokens[last].end].to_string()
+}
+
+fn extract_paragraph(para: &Paragraph, lex: &Lexicon, out: &mut Vec<Mention>) {
+    let figures = find_figures(para, lex);
+    if figures.is_empty() {
+        return;
+    }
+    let t = &para.tokens;
+    let mut last_topic: Option<usize> = None;
+    let mut resolved: Vec<Resolved> = Vec::with_capacity(figures.len());
+    for (k, f) in figures.iter().enumerate() {
+        let action = find_action(para, lex, &figures, k);
+        let topic = find_topic(para, lex, f).or(last_topic);
+        if topic.is_some() {
+            last_topic = topic;
+        }
+        let (year, period, spans) = find_period(para, f);
+        resolved.push(Resolved {
+            action,
+            topic,
+            year,
+            period,
+            spans,
+        });
+    }
+
+    // Changes: attach each to the level it compares, or keep it as a row of its own.
+    let mut attached_to: Vec<Option<usize>> = vec![None; figures.len()];
+    let mut has_change = vec![false; figures.len()];
+    for (c, f) in figures.iter().enumerate() {
+        if f.change_word.is_none() {
+            continue;
+        }
+        if let Some(level) = level_for_change(para, lex, &figures, &resolved, &has_change, c) {
+            attached_to[c] = Some(level);
+            has_change[level] = true;
+        }
+    }
+
+    for (k, f) in figures.iter().enumerate() {
+        if attached_to[k].is_some() {
+            continue;
+        }
+        let r = &resolved[k];
+        let sentence = &para.sentences[f.sentence];
+        let change_of = |c: usize| -> ChangeParts {
+            let cf = &figures[c];
+            let (cs, cl) = cf.change_word.unwrap_or((cf.number, 0));
+            ChangeParts {
+                direction_raw: span_text(para, cs, cs + cl.max(1) - 1),
+                number_raw: span_text(para, cf.number, cf.number + cf.number_len - 1),
+                multiplier_raw: cf.multiplier.map(|(s, l)| span_text(para, s, s + l - 1)),
+                unit_raw: span_text(para, cf.unit.0, cf.unit.0 + cf.unit.1 - 1),
+                baseline: find_baseline(para, cf),
+            }
+        };
+        let (measure, change) = if f.change_word.is_some() {
+            (Measure::Change, Some(change_of(k)))
+        } else {
+            let c = attached_to.iter().position(|a| *a == Some(k));
+            (Measure::Level, c.map(change_of))
+        };
+        out.push(Mention {
+            span_start: t[f.first].start,
+            span_end: t[f.last].end,
+            mention: span_text(para, f.first, f.last),
+            sentence: span_text(para, sentence.first, sentence.end - 1),
+            measure,
+            number_raw: span_text(para, f.number, f.number + f.number_len - 1),
+            denominator_raw: f.denominator.map(|d| t[d].folded.clone()),
+            multiplier_raw: f.multiplier.map(|(s, l)| span_text(para, s, s + l - 1)),
+            unit_raw: span_text(para, f.unit.0, f.unit.0 + f.unit.1 - 1),
+            qualifier_raw: f.qualifier.map(|(s, l)| span_text(para, s, s + l - 1)),
+            action_raw: r.action.map(|(s, l)| span_text(para, s, s + l - 1)),
+            topic_raw: r.topic.map(|ti| {
+                let (s, l, _) = para.topics[ti];
+                span_text(para, s, s + l - 1)
+            }),
+            year: r.year,
+            period: r.period.clone(),
+            period_spans_years: r.spans,
+            change,
+        });
+    }
+}
+
+struct Resolved {
+    action: Stretch,
+    topic: Option<usize>,
+    year: Option<i32>,
+    period: Option<String>,
+    spans: bool,
+}
+
+/// The verb of a figure: one right after it (`38 người chết`), the verb after a passive
+/// (`7 tập thể được ... tặng Bằng khen`), else the verb nearest before it in the sentence.
+fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) -> Stretch {
+    let t = &para.tokens;
+    let f = &figures[k];
+    let sentence = &para.sentences[f.sentence];
+    let is_verb = |i: usize, allowed: &[Position]| -> Option<usize> {
+        if para.in_topic[i] || para.consumed[i] {
+            return None;
+        }
+        let (len, &idx) = lex.actions.match_at(t, i)?;
+        allowed
+            .contains(&lex.action_rows[idx].position)
+            .then_some(len)
+    };
+    let after = f.last + 1;
+    if after < sentence.end {
+        if let Some(len) = is_verb(after, &[Position::After, Position::Either]) {
+            return Some((after, len));
+        }
+    }
+    // The end of the list this figure belongs to, for a passive that follows the list.
+    let mut list_end = f.last;
+    let mut next = k + 1;
+    while let Some(g) = figures.get(next) {
+        let gap_ok = g.sentence == f.sentence
+            && (list_end + 1..g.first.min(g.qualifier.map_or(g.first, |q| q.0)))
+                .all(|i| lex.list_joiners.contains_at(t, i));
+        if !gap_ok {
+            break;
+        }
+        list_end = g.last;
+        next += 1;
+    }
+    if list_end + 1 < sentence.end && lex.passives.contains_at(t, list_end + 1) {
+        for i in list_end + 2..sentence.end {
+            if punct_is(para, i, &[";", "."]) {
+                break;
+            }
+            if let Some(len) = is_verb(i, &[Position::After, Position::Either, Position::Before]) {
+                return Some((i, len));
+            }
+        }
+    }
+    let start_of_figure = f
+        .change_word
+        .map_or(f.qualifier.map_or(f.first, |q| q.0), |c| c.0);
+    for i in (sentence.first..start_of_figure).rev() {
+        if let Some(len) = is_verb(i, &[Position::Before, Position::Either]) {
+            if i + len <= start_of_figure {
+                return Some((i, len));
+            }
+        }
+    }
+    None
+}
+
+/// The topic of a figure: the most specific topic phrase after it in its clause, else the most
+/// specific (then nearest) before it in the sentence. A clause naming several fields of the
+/// same rank has none.
+fn find_topic(para: &Paragraph, lex: &Lexicon, f: &Figure) -> Option<usize> {
+    let t = &para.tokens;
+    let sentence = &para.sentences[f.sentence];
+    let rank = |ti: usize| lex.topic_rows[para.topics[ti].2].rank;
+    let topic_of = |ti: usize| &lex.topic_rows[para.topics[ti].2].topic;
+    let mut stop = sentence.end;
+    for i in f.last + 1..sentence.end {
+        let is_verb = !para.in_topic[i] && lex.actions.contains_at(t, i);
+        let is_change = lex.changes.contains_at(t, i)
+            && t.get(i + 1).is_some_and(|n| n.kind == TokenKind::Number);
+        if punct_is(para, i, &[";", "(", ":"]) || is_verb || is_change || para.consumed[i] {
+            stop = i;
+            break;
+        }
+    }
+    let after: Vec<usize> = (0..para.topics.len())
+        .filter(|&ti| para.topics[ti].0 > f.last && para.topics[ti].0 < stop)
+        .collect();
+    if let Some(pos) = after.iter().position(|&ti| rank(ti) >= 1) {
+        let chosen = after[pos];
+        // `tội phạm về kinh tế, tham nhũng, môi trường`: several fields, no topic.
+        if let Some(&other) = after.get(pos + 1) {
+            let (s, l, _) = para.topics[chosen];
+            let between_is_list =
+                (s + l..para.topics[other].0).all(|i| lex.list_joiners.contains_at(t, i));
+            if between_is_list && topic_of(other) != topic_of(chosen) && rank(other) >= 1 {
+                return None;
+            }
+        }
+        // A more specific topic right after a general one (`tội phạm ma túy`).
+        let best = after[pos..]
+            .iter()
+            .take_while(|&&ti| para.topics[ti].0 <= para.topics[chosen].0 + 4)
+            .max_by_key(|&&ti| rank(ti))
+            .copied();
+        return best.or(Some(chosen));
+    }
+    let before = (0..para.topics.len())
+        .filter(|&ti| {
+            let (s, l, _) = para.topics[ti];
+            s >= sentence.first && s + l <= f.first
+        })
+        .max_by_key(|&ti| (rank(ti), para.topics[ti].0));
+    match before {
+        Some(ti) if rank(ti) >= 1 => Some(ti),
+        _ => after.first().copied().or(before),
+    }
+}
+
+/// Year and period for a figure: the period its sentence states (nearest before it, else the
+/// first after it), else the nearest stated earlier in the paragraph.
+fn find_period(para: &Paragraph, f: &Figure) -> (Option<i32>, Option<String>, bool) {
+    let sentence = &para.sentences[f.sentence];
+    let in_sentence = |p: &&PeriodMention| p.first >= sentence.first && p.first < sentence.end;
+    let chosen = para
+        .periods
+        .iter()
+        .filter(in_sentence)
+        .filter(|p| p.first < f.first)
+        .next_back()
+        .or_else(|| {
+            para.periods
+                .iter()
+                .filter(in_sentence)
+                .find(|p| p.first > f.last)
+        })
+        .or_else(|| {
+            para.periods
+                .iter()
+                .filter(|p| p.first < sentence.first)
+                .next_back()
+        });
+    let Some(p) = chosen else {
+        return (None, None, false);
+    };
+    let text = span_text(para, p.first, p.first + p.len - 1);
+    // A period without its own year takes the nearest year stated before it.
+    let inherited = || {
+        para.periods
+            .iter()
+            .filter(|q| q.first < p.first)
+            .rev()
+            .find_map(|q| (q.kind != PeriodKind::SpansYears).then(|| q.years.first().copied())?)
+    };
+    match p.kind {
+        PeriodKind::WholeYear => (p.years.first().copied(), None, false),
+        PeriodKind::PartOfYear => (
+            p.years.first().copied().or_else(inherited),
+            Some(text),
+            false,
+        ),
+        PeriodKind::SpansYears => (None, Some(text), true),
+        PeriodKind::Range => match p.years.as_slice() {
+            [a, b] if a != b => (None, Some(text), true),
+            [a, ..] => (Some(*a), Some(text), false),
+            [] => (inherited(), Some(text), false),
+        },
+    }
+}
+
+/// The baseline of a change: the nearest baseline phrase after it in its clause, else the
+/// nearest before it in its sentence.
+fn find_baseline(para: &Paragraph, f: &Figure) -> Option<String> {
+    let sentence = &para.sentences[f.sentence];
+    let clause_end = (f.last + 1..sentence.end)
+        .find(|&i| punct_is(para, i, &[";"]))
+        .unwrap_or(sentence.end);
+    para.baselines
+        .iter()
+        .find(|b| b.first > f.last && b.first < clause_end)
+        .or_else(|| {
+            para.baselines
+                .iter()
+                .filter(|b| b.first >= sentence.first && b.first < f.first)
+                .next_back()
+        })
+        .map(|b| b.baseline.clone())
+}
+
+/// The level row a change figure belongs to, if any (SPEC: one statement, one row).
+fn level_for_change(
+    para: &Paragraph,
+    lex: &Lexicon,
+    figures: &[Figure],
+    resolved: &[Resolved],
+    has_change: &[bool],
+    c: usize,
+) -> Option<usize> {
+    let t = &para.tokens;
+    let cf = &figures[c];
+    let unit = &lex.unit_rows[cf.unit_idx].unit;
+    let is_level = |k: usize| figures[k].change_word.is_none() && !has_change[k];
+    let ratio_like = unit == "percent" || unit == "times";
+    if ratio_like {
+        // `x vụ, tăng 20,4%`: attaches only right after its level, with nothing else between.
+        let k = c.checked_sub(1)?;
+        let (cw, _) = cf.change_word?;
+        let between_ok = (figures[k].last + 1..cw).all(|i| punct_is(para, i, &[",", "("]));
+        return (is_level(k) && figures[k].sentence == cf.sentence && between_ok).then_some(k);
+    }
+    let same_unit = |k: usize| lex.unit_rows[figures[k].unit_idx].unit == *unit;
+    if let Some(k) = (0..c)
+        .rev()
+        .find(|&k| figures[k].sentence == cf.sentence && same_unit(k) && is_level(k))
+    {
+        return Some(k);
+    }
+    // In another sentence: only when the change names the same action as the level.
+    let sentence = &para.sentences[cf.sentence];
+    let actions_here: Vec<&str> = (sentence.first..cf.first)
+        .filter(|&i| !para.in_topic[i])
+        .filter_map(|i| lex.actions.match_at(t, i))
+        .map(|(_, &idx)| lex.action_rows[idx].action.as_str())
+        .collect();
+    (0..c).rev().find(|&k| {
+        same_unit(k)
+            && is_level(k)
+            && resolved[k].action.is_some_and(|(s, _)| {
+                lex.actions.match_at(t, s).is_some_and(|(_, &idx)| {
+                    actions_here.contains(&lex.action_rows[idx].action.as_str())
+                })
+            })
+    })
+}

@@ -1,0 +1,463 @@
+//! The vocabulary, loaded from the CSV files of a pipeline's lexicon folder so an analyst can
+//! extend it in a spreadsheet without recompiling. Every file has a header row; each form is
+//! matched on whole tokens, case- and tone-placement-insensitively (see [`crate::text::fold`]).
+//!
+//! | file | columns | what it says |
+//! |---|---|---|
+//! | `units.csv` | form, unit, factor | unit words and their canonical unit (`gam` → `kg` × 0.001) |
+//! | `multipliers.csv` | form, factor | `nghìn`, `triệu`, `tỷ` after a number |
+//! | `number_words.csv` | form, value | counts written as words (`hai mươi` → 20) |
+//! | `qualifiers.csv` | form, qualifier | the word before a number (`hơn` → `more_than`) |
+//! | `changes.csv` | form, direction | `tăng`, `giảm`, `ít hơn` before a number |
+//! | `actions.csv` | form, action, position | verbs; `position` is where the verb stands: `before` the figure, `after` it, or `either` |
+//! | `topics.csv` | form, topic, rank | topic phrases; a higher rank is more specific and wins |
+//! | `not_statistic.csv` | form, side | words that make a number a name, date or code (`side` `before`/`after`), or that cancel that (`allow`) |
+//! | `baselines.csv` | pattern, baseline | `so với năm {year}` → `year:{year}` |
+//! | `periods.csv` | pattern, kind | `{n} tháng đầu năm {year}` → `part_of_year` (also `whole_year`, `spans_years`, `range`) |
+//! | `boilerplate.csv` | form, effect | page lines: `cut` ends the article, `drop` skips the line |
+//! | `provinces.csv` | form, province, merged_into | place names, case-sensitive |
+//! | `place_prefixes.csv`, `date_markers.csv`, `passives.csv`, `abbreviations.csv`, `list_joiners.csv` | form | small word classes the rules use |
+//!
+//! Patterns take slots: `{n}` any number, `{year}` a year 1900–2100, `{month}` 1–12,
+//! `{roman}` I–IV.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::text::{form_tokens, Token, TokenKind};
+
+/// A lexicon file that could not be used, with the file and row at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum LexiconError {
+    #[error("lexicon file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("lexicon file {path}, row {row}: {message}")]
+    Row {
+        path: PathBuf,
+        row: u64,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct UnitRow {
+    pub form: String,
+    pub unit: String,
+    pub factor: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FactorRow {
+    pub form: String,
+    pub factor: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NumberWordRow {
+    pub form: String,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct QualifierRow {
+    pub form: String,
+    pub qualifier: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChangeRow {
+    pub form: String,
+    pub direction: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Position {
+    Before,
+    After,
+    Either,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActionRow {
+    pub form: String,
+    pub action: String,
+    pub position: Position,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TopicRow {
+    pub form: String,
+    pub topic: String,
+    pub rank: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Before,
+    After,
+    Allow,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct NotStatisticRow {
+    form: String,
+    side: Side,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct BaselineRow {
+    pattern: String,
+    baseline: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeriodKind {
+    WholeYear,
+    PartOfYear,
+    SpansYears,
+    /// `từ tháng 10/2022 đến tháng 9/2023`: one year if both ends share it, else spans years.
+    Range,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct PeriodRow {
+    pattern: String,
+    kind: PeriodKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    Cut,
+    Drop,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct BoilerplateRow {
+    form: String,
+    effect: Effect,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProvinceRow {
+    pub form: String,
+    pub province: String,
+    pub merged_into: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct FormRow {
+    form: String,
+}
+
+/// Forms as token sequences, found by longest match at a token position.
+#[derive(Debug, Clone)]
+pub struct PhraseTable<T> {
+    by_first: HashMap<String, Vec<(Vec<String>, T)>>,
+}
+
+impl<T: Clone> PhraseTable<T> {
+    fn new(entries: impl IntoIterator<Item = (String, T)>) -> Self {
+        let mut by_first: HashMap<String, Vec<(Vec<String>, T)>> = HashMap::new();
+        for (form, value) in entries {
+            let toks = form_tokens(&form);
+            if let Some(first) = toks.first().cloned() {
+                by_first.entry(first).or_default().push((toks, value));
+            }
+        }
+        for list in by_first.values_mut() {
+            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        }
+        PhraseTable { by_first }
+    }
+
+    /// The longest form starting at `tokens[at]`: its length in tokens and its value.
+    pub fn match_at(&self, tokens: &[Token], at: usize) -> Option<(usize, &T)> {
+        let first = tokens.get(at)?;
+        let list = self.by_first.get(&first.folded)?;
+        list.iter().find_map(|(form, value)| {
+            let end = at + form.len();
+            let fits = end <= tokens.len()
+                && form
+                    .iter()
+                    .zip(&tokens[at..end])
+                    .all(|(f, t)| f == &t.folded);
+            fits.then_some((form.len(), value))
+        })
+    }
+
+    /// The longest form that ends right before `tokens[end]`: its start and value.
+    pub fn match_ending_at(&self, tokens: &[Token], end: usize) -> Option<(usize, &T)> {
+        let mut best: Option<(usize, &T)> = None;
+        for start in end.saturating_sub(5)..end {
+            if let Some((len, v)) = self.match_at(tokens, start) {
+                if start + len == end && best.is_none() {
+                    best = Some((start, v));
+                }
+            }
+        }
+        best
+    }
+
+    /// Whether a form matches at `at` (any length).
+    pub fn contains_at(&self, tokens: &[Token], at: usize) -> bool {
+        self.match_at(tokens, at).is_some()
+    }
+}
+
+/// One piece of a pattern.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Slot {
+    Literal(String),
+    Number,
+    Year,
+    Month,
+    Roman,
+}
+
+/// A pattern from `baselines.csv` or `periods.csv`, with what it means.
+#[derive(Debug, Clone)]
+pub struct Pattern<T> {
+    pub slots: Vec<Slot>,
+    pub meaning: T,
+}
+
+/// What a pattern matched: its length in tokens and the years its slots captured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternMatch {
+    pub len: usize,
+    pub years: Vec<i32>,
+}
+
+fn parse_pattern(pattern: &str) -> Result<Vec<Slot>, String> {
+    let mut slots = Vec::new();
+    let mut rest = pattern;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('{') {
+            let close = after
+                .find('}')
+                .ok_or_else(|| format!("unclosed slot in pattern `{pattern}`"))?;
+            slots.push(match &after[..close] {
+                "n" => Slot::Number,
+                "year" => Slot::Year,
+                "month" => Slot::Month,
+                "roman" => Slot::Roman,
+                other => return Err(format!("unknown slot {{{other}}} in pattern `{pattern}`")),
+            });
+            rest = &after[close + 1..];
+        } else {
+            let next = rest.find('{').unwrap_or(rest.len());
+            slots.extend(form_tokens(&rest[..next]).into_iter().map(Slot::Literal));
+            rest = &rest[next..];
+        }
+    }
+    if slots.is_empty() {
+        return Err("empty pattern".into());
+    }
+    Ok(slots)
+}
+
+impl<T> Pattern<T> {
+    /// Matches the pattern at `tokens[at]`.
+    pub fn match_at(&self, tokens: &[Token], at: usize) -> Option<PatternMatch> {
+        let mut years = Vec::new();
+        for (k, slot) in self.slots.iter().enumerate() {
+            let tok = tokens.get(at + k)?;
+            let ok = match slot {
+                Slot::Literal(w) => &tok.folded == w,
+                Slot::Number => tok.kind == TokenKind::Number,
+                Slot::Year => match year_of(tok) {
+                    Some(y) => {
+                        years.push(y);
+                        true
+                    }
+                    None => false,
+                },
+                Slot::Month => small_number(tok).is_some_and(|m| (1..=12).contains(&m)),
+                Slot::Roman => {
+                    matches!(tok.folded.as_str(), "i" | "ii" | "iii" | "iv")
+                        || small_number(tok).is_some_and(|q| (1..=4).contains(&q))
+                }
+            };
+            if !ok {
+                return None;
+            }
+        }
+        Some(PatternMatch {
+            len: self.slots.len(),
+            years,
+        })
+    }
+}
+
+/// A token that reads as a calendar year.
+pub fn year_of(tok: &Token) -> Option<i32> {
+    if tok.kind != TokenKind::Number || tok.folded.len() != 4 {
+        return None;
+    }
+    let y: i32 = tok.folded.parse().ok()?;
+    (1900..=2100).contains(&y).then_some(y)
+}
+
+fn small_number(tok: &Token) -> Option<u32> {
+    if tok.kind != TokenKind::Number || tok.folded.len() > 2 {
+        return None;
+    }
+    tok.folded.parse().ok()
+}
+
+/// The longest pattern of a list matching at `at`.
+pub fn longest_pattern<'a, T>(
+    patterns: &'a [Pattern<T>],
+    tokens: &[Token],
+    at: usize,
+) -> Option<(PatternMatch, &'a T)> {
+    patterns
+        .iter()
+        .filter_map(|p| p.match_at(tokens, at).map(|m| (m, &p.meaning)))
+        .max_by_key(|(m, _)| m.len)
+}
+
+/// Everything the rules know about words, loaded from one lexicon folder.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    pub dir: PathBuf,
+    pub unit_rows: Vec<UnitRow>,
+    pub multiplier_rows: Vec<FactorRow>,
+    pub number_word_rows: Vec<NumberWordRow>,
+    pub qualifier_rows: Vec<QualifierRow>,
+    pub change_rows: Vec<ChangeRow>,
+    pub action_rows: Vec<ActionRow>,
+    pub topic_rows: Vec<TopicRow>,
+    pub province_rows: Vec<ProvinceRow>,
+    pub units: PhraseTable<usize>,
+    pub multipliers: PhraseTable<f64>,
+    pub number_words: PhraseTable<f64>,
+    pub qualifiers: PhraseTable<usize>,
+    pub changes: PhraseTable<usize>,
+    pub actions: PhraseTable<usize>,
+    pub topics: PhraseTable<usize>,
+    pub not_statistic: PhraseTable<Side>,
+    pub baselines: Vec<Pattern<String>>,
+    pub periods: Vec<Pattern<PeriodKind>>,
+    pub boilerplate: HashMap<String, Effect>,
+    pub place_prefixes: PhraseTable<()>,
+    pub date_markers: PhraseTable<()>,
+    pub passives: PhraseTable<()>,
+    pub abbreviations: PhraseTable<()>,
+    pub list_joiners: PhraseTable<()>,
+}
+
+fn read_rows<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<Vec<T>, LexiconError> {
+    let path = dir.join(name);
+    let file = std::fs::File::open(&path).map_err(|source| LexiconError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(file);
+    let mut rows = Vec::new();
+    for (i, rec) in reader.deserialize::<T>().enumerate() {
+        let row = rec.map_err(|e| LexiconError::Row {
+            path: path.clone(),
+            row: e.position().map_or(i as u64 + 2, |p| p.line()),
+            message: e.to_string(),
+        })?;
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn forms(dir: &Path, name: &str) -> Result<PhraseTable<()>, LexiconError> {
+    let rows: Vec<FormRow> = read_rows(dir, name)?;
+    Ok(PhraseTable::new(rows.into_iter().map(|r| (r.form, ()))))
+}
+
+fn patterns<R, T>(
+    dir: &Path,
+    name: &str,
+    split: impl Fn(R) -> (String, T),
+) -> Result<Vec<Pattern<T>>, LexiconError>
+where
+    R: DeserializeOwned,
+{
+    let rows: Vec<R> = read_rows(dir, name)?;
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let (pattern, meaning) = split(r);
+            let slots = parse_pattern(&pattern).map_err(|message| LexiconError::Row {
+                path: dir.join(name),
+                row: i as u64 + 2,
+                message,
+            })?;
+            Ok(Pattern { slots, meaning })
+        })
+        .collect()
+}
+
+impl Lexicon {
+    /// Loads every lexicon file of `dir`; a missing file or a bad row is an error naming both.
+    pub fn load(dir: &Path) -> Result<Lexicon, LexiconError> {
+        let unit_rows: Vec<UnitRow> = read_rows(dir, "units.csv")?;
+        let multiplier_rows: Vec<FactorRow> = read_rows(dir, "multipliers.csv")?;
+        let number_word_rows: Vec<NumberWordRow> = read_rows(dir, "number_words.csv")?;
+        let qualifier_rows: Vec<QualifierRow> = read_rows(dir, "qualifiers.csv")?;
+        let change_rows: Vec<ChangeRow> = read_rows(dir, "changes.csv")?;
+        let action_rows: Vec<ActionRow> = read_rows(dir, "actions.csv")?;
+        let topic_rows: Vec<TopicRow> = read_rows(dir, "topics.csv")?;
+        let province_rows: Vec<ProvinceRow> = read_rows(dir, "provinces.csv")?;
+        let not_statistic: Vec<NotStatisticRow> = read_rows(dir, "not_statistic.csv")?;
+        let boilerplate: Vec<BoilerplateRow> = read_rows(dir, "boilerplate.csv")?;
+        let indexed = |forms: Vec<&String>| {
+            PhraseTable::new(forms.into_iter().cloned().enumerate().map(|(i, f)| (f, i)))
+        };
+        Ok(Lexicon {
+            dir: dir.to_path_buf(),
+            units: indexed(unit_rows.iter().map(|r| &r.form).collect()),
+            multipliers: PhraseTable::new(
+                multiplier_rows.iter().map(|r| (r.form.clone(), r.factor)),
+            ),
+            number_words: PhraseTable::new(
+                number_word_rows.iter().map(|r| (r.form.clone(), r.value)),
+            ),
+            qualifiers: indexed(qualifier_rows.iter().map(|r| &r.form).collect()),
+            changes: indexed(change_rows.iter().map(|r| &r.form).collect()),
+            actions: indexed(action_rows.iter().map(|r| &r.form).collect()),
+            topics: indexed(topic_rows.iter().map(|r| &r.form).collect()),
+            not_statistic: PhraseTable::new(not_statistic.into_iter().map(|r| (r.form, r.side))),
+            baselines: patterns(dir, "baselines.csv", |r: BaselineRow| {
+                (r.pattern, r.baseline)
+            })?,
+            periods: patterns(dir, "periods.csv", |r: PeriodRow| (r.pattern, r.kind))?,
+            boilerplate: boilerplate
+                .into_iter()
+                .map(|r| (form_tokens(&r.form).join(" "), r.effect))
+                .collect(),
+            place_prefixes: forms(dir, "place_prefixes.csv")?,
+            date_markers: forms(dir, "date_markers.csv")?,
+            passives: forms(dir, "passives.csv")?,
+            abbreviations: forms(dir, "abbreviations.csv")?,
+            list_joiners: forms(dir, "list_joiners.csv")?,
+            unit_rows,
+            multiplier_rows,
+            number_word_rows,
+            qualifier_rows,
+            change_rows,
+            action_rows,
+            topic_rows,
+            province_rows,
+        })
+    }
+}

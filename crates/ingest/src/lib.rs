@@ -1,0 +1,20 @@
+//! `solieu-ingest`: raw text to rows. Reads inputs (text files, JSONL, CSV and Parquet corpora),
+//! normalises the text, drops page furniture, splits paragraphs and sentences, and finds every
+//! statistic with its raw parts ([`Mention`]). Mapping those words to canonical values is the
+//! `transform` stage's job.
+//!
+//! The stage reads like the pipeline:
+//! [`discover`] input files → [`read_records`] → [`ingest`] each record with a [`Lexicon`].
+
+pub mod document;
+pub mod extract;
+pub mod frames;
+pub mod lexicon;
+pub mod source;
+pub mod text;
+
+pub use document::{ingest, Date, DocDefaults, Gazetteer, IngestedDocument};
+pub use extract::{ChangeParts, Measure, Mention};
+pub use lexicon::{Lexicon, LexiconError};
+pub use source::{discover, read_records, InputFile, InputFormat, Record, Reject, SourceError};
+pub use text::fold;

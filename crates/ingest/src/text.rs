@@ -1,0 +1,364 @@
+//! Text as it arrives, made into text that rules can read: decoding, Unicode NFC, whitespace,
+//! leftover HTML, and the case- and tone-placement-insensitive `fold` that every lexicon match
+//! goes through.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Why raw bytes could not become a document's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeProblem {
+    Empty,
+    Binary,
+    NotUtf8 { valid_up_to: usize },
+}
+
+impl std::fmt::Display for DecodeProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DecodeProblem::Empty => write!(f, "empty: no text after removing whitespace"),
+            DecodeProblem::Binary => write!(f, "binary: contains NUL bytes"),
+            DecodeProblem::NotUtf8 { valid_up_to } => {
+                write!(f, "not UTF-8: invalid byte sequence at byte {valid_up_to}")
+            }
+        }
+    }
+}
+
+/// Decodes a document's raw bytes as UTF-8 (a leading BOM is dropped). Anything else is a
+/// problem the caller turns into a `rejects` row: guessing an encoding silently corrupts figures.
+pub fn decode(bytes: &[u8]) -> Result<&str, DecodeProblem> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if memchr::memchr(0, bytes).is_some() {
+        return Err(DecodeProblem::Binary);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| DecodeProblem::NotUtf8 {
+        valid_up_to: e.valid_up_to(),
+    })?;
+    if text.trim().is_empty() {
+        return Err(DecodeProblem::Empty);
+    }
+    Ok(text)
+}
+
+/// The normalised text every span points into: HTML entities decoded and tags removed, NFC,
+/// line breaks as `\n`, every other kind of space as one ASCII space, zero-width characters
+/// gone, lines trimmed, and at most one blank line in a row.
+pub fn normalize(raw: &str) -> String {
+    let raw = raw.strip_prefix('\u{feff}').unwrap_or(raw);
+    let unhtml = strip_html(raw);
+    let nfc: String = unhtml.nfc().collect();
+    let mut out = String::with_capacity(nfc.len());
+    let mut blank_run = 0usize;
+    for line in nfc.split('\n') {
+        let mut cleaned = String::with_capacity(line.len());
+        let mut pending_space = false;
+        for c in line.chars() {
+            match c {
+                '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}' => {}
+                c if c.is_whitespace() || c.is_control() => pending_space = true,
+                c => {
+                    if pending_space && !cleaned.is_empty() {
+                        cleaned.push(' ');
+                    }
+                    pending_space = false;
+                    cleaned.push(c);
+                }
+            }
+        }
+        if cleaned.is_empty() {
+            blank_run += 1;
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+            if blank_run > 0 {
+                out.push('\n');
+            }
+        }
+        blank_run = 0;
+        out.push_str(&cleaned);
+    }
+    out
+}
+
+/// Removes tags left by scraping and decodes the common entities; block tags become line breaks
+/// so paragraphs survive.
+fn strip_html(raw: &str) -> String {
+    if !raw.contains('<') && !raw.contains('&') {
+        return raw.replace("\r\n", "\n").replace('\r', "\n");
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(pos) = rest.find(['<', '&', '\r']) {
+        out.push_str(&rest[..pos]);
+        let tail = &rest[pos..];
+        if let Some(after) = tail.strip_prefix('\r') {
+            out.push('\n');
+            rest = after.strip_prefix('\n').unwrap_or(after);
+        } else if tail.starts_with('<') {
+            match tag_len(tail) {
+                Some((len, block)) => {
+                    out.push(if block { '\n' } else { ' ' });
+                    rest = &tail[len..];
+                }
+                None => {
+                    out.push('<');
+                    rest = &tail[1..];
+                }
+            }
+        } else {
+            match entity(tail) {
+                Some((len, c)) => {
+                    out.push(c);
+                    rest = &tail[len..];
+                }
+                None => {
+                    out.push('&');
+                    rest = &tail[1..];
+                }
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Length of a tag at the start of `s` and whether it breaks a block; `None` when the `<` is text.
+fn tag_len(s: &str) -> Option<(usize, bool)> {
+    let body = s.get(1..)?;
+    let first = body.chars().next()?;
+    if !(first.is_ascii_alphabetic() || first == '/' || first == '!') {
+        return None;
+    }
+    let end = body.find('>')?;
+    if body[..end].contains('<') || end > 2000 {
+        return None;
+    }
+    let name: String = body
+        .trim_start_matches(['/', '!'])
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let block = matches!(
+        name.as_str(),
+        "p" | "br" | "div" | "li" | "ul" | "ol" | "tr" | "table" | "h1" | "h2" | "h3" | "h4"
+    );
+    Some((end + 2, block))
+}
+
+fn entity(s: &str) -> Option<(usize, char)> {
+    let end = s.get(..12.min(s.len()))?.find(';')?;
+    let name = &s[1..end];
+    let c = match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => ' ',
+        "ndash" => '–',
+        "mdash" => '—',
+        "hellip" => '…',
+        "ldquo" => '“',
+        "rdquo" => '”',
+        _ => {
+            let code = if let Some(hex) = name.strip_prefix("#x").or(name.strip_prefix("#X")) {
+                u32::from_str_radix(hex, 16).ok()?
+            } else {
+                name.strip_prefix('#')?.parse().ok()?
+            };
+            char::from_u32(code)?
+        }
+    };
+    Some((end + 1, c))
+}
+
+/// The key two spellings of one word share: lower case, and the tone mark on the vowel a
+/// traditional spelling puts it on (`tuý` and `túy`, `hoà` and `hòa` fold alike). Lexicon forms
+/// and text are compared through it.
+pub fn fold(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    for c in word.chars() {
+        out.extend(c.to_lowercase());
+    }
+    if !out.is_ascii() {
+        for (modern, traditional) in TONE_MOVES {
+            if out.contains(modern) {
+                out = out.replace(modern, traditional);
+            }
+        }
+    }
+    out
+}
+
+/// New-style tone placement → traditional placement (the convention SPEC names use).
+const TONE_MOVES: [(&str, &str); 15] = [
+    ("oà", "òa"),
+    ("oá", "óa"),
+    ("oả", "ỏa"),
+    ("oã", "õa"),
+    ("oạ", "ọa"),
+    ("oè", "òe"),
+    ("oé", "óe"),
+    ("oẻ", "ỏe"),
+    ("oẽ", "õe"),
+    ("oẹ", "ọe"),
+    ("uỳ", "ùy"),
+    ("uý", "úy"),
+    ("uỷ", "ủy"),
+    ("uỹ", "ũy"),
+    ("uỵ", "ụy"),
+];
+
+/// What a token is; numbers never swallow letters and words never start with a digit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Number,
+    Word,
+    Punct,
+}
+
+/// One token of normalised text, with its byte span and its folded form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub start: usize,
+    pub end: usize,
+    pub folded: String,
+}
+
+/// Splits text into numbers (`1.213`, `17,3`: a separator is part of a number only between
+/// digits), words (letters, digits after a letter, inner hyphens and apostrophes) and single
+/// punctuation marks. Offsets are relative to `text` plus `base`.
+pub fn tokenize(text: &str, base: usize) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c.is_whitespace() {
+            continue;
+        }
+        let (kind, end) = if c.is_ascii_digit() {
+            let mut end = i + 1;
+            while let Some(&(j, d)) = chars.peek() {
+                if d.is_ascii_digit() {
+                    chars.next();
+                    end = j + 1;
+                } else if (d == '.' || d == ',')
+                    && text[j + 1..].starts_with(|x: char| x.is_ascii_digit())
+                {
+                    chars.next();
+                    end = j + 1;
+                } else {
+                    break;
+                }
+            }
+            (TokenKind::Number, end)
+        } else if c.is_alphabetic() {
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, d)) = chars.peek() {
+                let joins = (d == '-' || d == '\'')
+                    && text[j + 1..].starts_with(|x: char| x.is_alphabetic());
+                if d.is_alphanumeric() || is_mark(d) || joins {
+                    chars.next();
+                    end = j + d.len_utf8();
+                } else {
+                    break;
+                }
+            }
+            (TokenKind::Word, end)
+        } else {
+            (TokenKind::Punct, i + c.len_utf8())
+        };
+        tokens.push(Token {
+            kind,
+            start: base + i,
+            end: base + end,
+            folded: fold(&text[i..end]),
+        });
+    }
+    tokens
+}
+
+fn is_mark(c: char) -> bool {
+    matches!(c, '\u{300}'..='\u{36f}')
+}
+
+/// Tokenises a lexicon form or pattern the way text is tokenised, keeping only folded strings.
+pub fn form_tokens(form: &str) -> Vec<String> {
+    let nfc: String = form.nfc().collect();
+    tokenize(&nfc, 0).into_iter().map(|t| t.folded).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_rejects_what_is_not_text() {
+        assert_eq!(decode(b"\xEF\xBB\xBFabc"), Ok("abc"));
+        assert_eq!(decode(b"  \n "), Err(DecodeProblem::Empty));
+        assert_eq!(decode(b"a\0b"), Err(DecodeProblem::Binary));
+        assert_eq!(
+            decode(b"ab\xffc"),
+            Err(DecodeProblem::NotUtf8 { valid_up_to: 2 })
+        );
+    }
+
+    #[test]
+    fn normalize_makes_nfc_and_plain_spaces() {
+        let nfd = "Ma tu\u{0301}y\u{00a0}va\u{0300}\u{200b} heroin\r\n\r\n\r\n\r\nDòng  hai ";
+        assert_eq!(normalize(nfd), "Ma túy và heroin\n\nDòng hai");
+    }
+
+    #[test]
+    fn normalize_removes_tags_and_entities() {
+        let html = "<p>Bắt giữ 12&nbsp;đối tượng &amp; 3 vụ</p><p>Hết&#46;</p>";
+        assert_eq!(normalize(html), "Bắt giữ 12 đối tượng & 3 vụ\n\nHết.");
+        assert_eq!(normalize("a < b và c<d"), "a < b và c<d");
+    }
+
+    #[test]
+    fn fold_unifies_case_and_tone_placement() {
+        assert_eq!(fold("Ma Tuý"), "ma túy");
+        assert_eq!(fold("HOÀ"), "hòa");
+        assert_eq!(fold("khoẻ"), fold("khỏe"));
+    }
+
+    #[test]
+    fn tokenize_keeps_vietnamese_numbers_whole() {
+        let toks = tokenize("Bắt 1.213 đối tượng, giảm 17,3%; 1,4kg. Năm 2022.", 0);
+        let shown: Vec<(&str, TokenKind)> =
+            toks.iter().map(|t| (t.folded.as_str(), t.kind)).collect();
+        use TokenKind::*;
+        assert_eq!(
+            shown,
+            vec![
+                ("bắt", Word),
+                ("1.213", Number),
+                ("đối", Word),
+                ("tượng", Word),
+                (",", Punct),
+                ("giảm", Word),
+                ("17,3", Number),
+                ("%", Punct),
+                (";", Punct),
+                ("1,4", Number),
+                ("kg", Word),
+                (".", Punct),
+                ("năm", Word),
+                ("2022", Number),
+                (".", Punct),
+            ]
+        );
+    }
+
+    #[test]
+    fn tokenize_keeps_codes_as_words() {
+        let toks = tokenize("PC04 héc-ta 222L", 10);
+        assert_eq!(toks[0].folded, "pc04");
+        assert_eq!(toks[1].folded, "héc-ta");
+        assert_eq!((toks[2].kind, toks[2].start), (TokenKind::Number, 23));
+        assert_eq!(toks[3].folded, "l");
+    }
+}

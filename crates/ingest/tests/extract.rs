@@ -1,0 +1,225 @@
+//! Exact mentions from sentences written in the reports' style (not copied from any report).
+
+use std::path::PathBuf;
+
+use solieu_ingest::{ingest, DocDefaults, Gazetteer, IngestedDocument, Lexicon, Measure, Record};
+
+fn lexicon() -> Lexicon {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/lexicon");
+    Lexicon::load(&dir).expect("the project's lexicon loads")
+}
+
+fn doc(text: &str) -> IngestedDocument {
+    let lex = lexicon();
+    let record = Record {
+        doc_id: "t".into(),
+        source: "t.txt".into(),
+        bytes: text.as_bytes().to_vec(),
+        url: None,
+        title: None,
+        date: None,
+        province: None,
+    };
+    ingest(
+        &record,
+        &lex,
+        &Gazetteer::new(&lex),
+        &DocDefaults::default(),
+    )
+    .expect("ingests")
+}
+
+/// (number, unit words, action words, topic words, year) of each mention.
+type Row = (String, String, Option<String>, Option<String>, Option<i32>);
+
+fn rows(text: &str) -> Vec<Row> {
+    doc(text)
+        .mentions
+        .into_iter()
+        .map(|m| (m.number_raw, m.unit_raw, m.action_raw, m.topic_raw, m.year))
+        .collect()
+}
+
+fn row(n: &str, u: &str, a: Option<&str>, t: Option<&str>, y: Option<i32>) -> Row {
+    (n.into(), u.into(), a.map(Into::into), t.map(Into::into), y)
+}
+
+#[test]
+fn a_list_shares_its_verb_and_topic() {
+    assert_eq!(
+        rows("Năm 2022, lực lượng chức năng đã khởi tố 580 vụ, 1.230 bị can liên quan đến tội phạm về trật tự an toàn xã hội."),
+        vec![
+            row("580", "vụ", Some("khởi tố"), Some("trật tự an toàn xã hội"), Some(2022)),
+            row("1.230", "bị can", Some("khởi tố"), Some("trật tự an toàn xã hội"), Some(2022)),
+        ]
+    );
+}
+
+#[test]
+fn nearest_verb_of_several_wins_and_topic_before_counts() {
+    assert_eq!(
+        rows("Về ma túy, Công an tỉnh phát hiện, đấu tranh, xử lý 93 vụ; bắt giữ 41 đối tượng."),
+        vec![
+            row("93", "vụ", Some("xử lý"), Some("ma túy"), None),
+            row("41", "đối tượng", Some("bắt giữ"), Some("ma túy"), None),
+        ]
+    );
+}
+
+#[test]
+fn a_change_beside_its_level_is_one_row() {
+    let d = doc(
+        "Trong năm 2023, toàn tỉnh xảy ra 215 vụ phạm pháp hình sự, giảm 12 vụ so với năm 2022.",
+    );
+    assert_eq!(d.mentions.len(), 1);
+    let m = &d.mentions[0];
+    assert_eq!((m.number_raw.as_str(), m.measure), ("215", Measure::Level));
+    let c = m.change.as_ref().expect("change attached");
+    assert_eq!(
+        (c.direction_raw.as_str(), c.number_raw.as_str()),
+        ("giảm", "12")
+    );
+    assert_eq!(c.baseline.as_deref(), Some("year:2022"));
+    assert_eq!(m.year, Some(2023));
+    assert_eq!(d.report_year, Some(2023));
+}
+
+#[test]
+fn a_change_without_level_is_a_change_row() {
+    let d = doc("Năm 2021, tội phạm về trật tự xã hội giảm 6,4% so với cùng kỳ.");
+    let m = &d.mentions[0];
+    assert_eq!(
+        (m.number_raw.as_str(), m.unit_raw.as_str(), m.measure),
+        ("6,4", "%", Measure::Change)
+    );
+    assert_eq!(m.topic_raw.as_deref(), Some("trật tự xã hội"));
+    assert_eq!(
+        m.change.as_ref().and_then(|c| c.baseline.as_deref()),
+        Some("same_period")
+    );
+}
+
+#[test]
+fn a_bracketed_change_attaches_to_the_level_of_its_unit() {
+    let d = doc("Phát hiện, bắt giữ 140 vụ, 190 đối tượng phạm tội về ma túy (so với năm 2021, ít hơn 20 vụ, nhiều hơn 15 đối tượng).");
+    let got: Vec<(&str, Option<&str>)> = d
+        .mentions
+        .iter()
+        .map(|m| {
+            (
+                m.number_raw.as_str(),
+                m.change.as_ref().map(|c| c.number_raw.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(got, vec![("140", Some("20")), ("190", Some("15"))]);
+}
+
+#[test]
+fn passive_takes_the_verb_after_the_list() {
+    assert_eq!(
+        rows("Tại hội nghị, 5 tập thể, 8 cá nhân được Bộ Công an tặng Bằng khen."),
+        vec![
+            row(
+                "5",
+                "tập thể",
+                Some("tặng Bằng khen"),
+                Some("Bằng khen"),
+                None
+            ),
+            row(
+                "8",
+                "cá nhân",
+                Some("tặng Bằng khen"),
+                Some("Bằng khen"),
+                None
+            ),
+        ]
+    );
+}
+
+#[test]
+fn ratios_money_and_qualifiers() {
+    let d = doc("Lực lượng chức năng triệt xóa 14/14 ổ nhóm, thu giữ hơn 2,5 tỷ đồng và gần 300 viên ma túy tổng hợp.");
+    let got: Vec<_> = d
+        .mentions
+        .iter()
+        .map(|m| {
+            (
+                m.number_raw.as_str(),
+                m.denominator_raw.as_deref(),
+                m.multiplier_raw.as_deref(),
+                m.unit_raw.as_str(),
+                m.qualifier_raw.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("14", Some("14"), None, "ổ nhóm", None),
+            ("2,5", None, Some("tỷ"), "đồng", Some("hơn")),
+            ("300", None, None, "viên", Some("gần")),
+        ]
+    );
+}
+
+#[test]
+fn traffic_verbs_after_the_figure() {
+    assert_eq!(
+        rows("Năm 2024, trên địa bàn xảy ra 31 vụ tai nạn giao thông, làm 19 người chết, 24 người bị thương."),
+        vec![
+            row("31", "vụ", Some("xảy ra"), Some("tai nạn giao thông"), Some(2024)),
+            row("19", "người", Some("chết"), Some("tai nạn giao thông"), Some(2024)),
+            row("24", "người", Some("bị thương"), Some("tai nạn giao thông"), Some(2024)),
+        ]
+    );
+}
+
+#[test]
+fn dates_codes_bodies_and_ages_are_not_statistics() {
+    let d = doc("Sáng 18/1, thực hiện Chỉ thị 09-CT/TW, Kết luận 44-KL/TW ngày 22/1/2019, Ban Chỉ đạo 138 tỉnh họp lúc 19:44:00. Đối tượng Nguyễn Văn A, sinh năm 1993, 31 tuổi, trong Chuyên án 222L, gọi số 0912 345 678. Đang online: 1");
+    assert_eq!(d.mentions, vec![]);
+}
+
+#[test]
+fn period_shorter_than_a_year_keeps_its_year() {
+    let d = doc("6 tháng đầu năm 2023, Công an tỉnh tiếp nhận 412 tin báo về tội phạm.");
+    let m = &d.mentions[0];
+    assert_eq!(
+        (m.year, m.period.as_deref()),
+        (Some(2023), Some("6 tháng đầu năm 2023"))
+    );
+}
+
+#[test]
+fn period_spanning_years_has_no_year() {
+    let d = doc("Năm 2023 là năm bản lề. Trong 2 năm thực hiện Chương trình, toàn tỉnh xây dựng 120 mô hình tự quản.");
+    let m = &d.mentions[0];
+    assert_eq!(
+        (m.year, m.period.as_deref()),
+        (None, Some("2 năm thực hiện"))
+    );
+}
+
+#[test]
+fn spans_cut_on_character_boundaries() {
+    let text = "Công an tỉnh thu giữ 2,3 kg ma túy đá.";
+    let d = doc(text);
+    let m = &d.mentions[0];
+    assert_eq!(&text[m.span_start..m.span_end], "2,3 kg");
+    assert_eq!(m.mention, "2,3 kg");
+}
+
+#[test]
+fn province_comes_from_the_text() {
+    let d = doc("Công an tỉnh Thanh Hoá tổng kết năm 2023.\nTỉnh Thanh Hóa xảy ra 12 vụ cháy.");
+    assert_eq!(d.province.as_deref(), Some("Thanh Hóa"));
+}
+
+#[test]
+fn page_navigation_ends_the_article() {
+    let d = doc("Tiêu đề\nCông an tỉnh bắt giữ 12 đối tượng.\nTin cùng chuyên mục\nBắt 99 đối tượng trộm cắp");
+    assert_eq!(d.mentions.len(), 1);
+    assert_eq!(d.title.as_deref(), Some("Tiêu đề"));
+}

@@ -1,0 +1,540 @@
+//! `solieu-transform`: the `transform` stage. Takes the staged mentions with their raw parts and
+//! makes the tables of SPEC: numbers parsed as vi-VN, unit words mapped to canonical units by
+//! joining the lexicon, mass and money normalised, changes resolved into `baseline_value`,
+//! `delta` and `pct_change`, and `deltas` lined up across documents.
+//!
+//! One entry point, [`transform`], written as polars lazy queries in the manner of polars'
+//! own examples: every lexicon lookup is a left join on a folded key.
+
+mod number;
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+use solieu_ingest::frames::Staged;
+use solieu_ingest::{fold, Lexicon};
+
+pub use number::parse_number;
+
+/// The four tables of a dataset (SPEC "Tables").
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    pub documents: DataFrame,
+    pub observations: DataFrame,
+    pub deltas: DataFrame,
+    pub rejects: DataFrame,
+}
+
+/// A transform that could not be computed.
+#[derive(Debug, thiserror::Error)]
+pub enum TransformError {
+    #[error("transform: {0}")]
+    Polars(#[from] PolarsError),
+    #[error("lexicon {file}: form `{form}` maps to `{value}`, which is not in SPEC's vocabulary for {what}")]
+    Vocabulary {
+        file: &'static str,
+        form: String,
+        value: String,
+        what: &'static str,
+    },
+}
+
+/// Adds `key` = fold(`raw`) so lexicon joins ignore case and tone placement.
+fn with_key(df: &mut DataFrame, raw: &str, key: &str) -> PolarsResult<()> {
+    let folded: StringChunked = df.column(raw)?.str()?.iter().map(|v| v.map(fold)).collect();
+    df.with_column(folded.with_name(key.into()).into_column())?;
+    Ok(())
+}
+
+/// Adds `out` = the parsed number of `raw` (digits in vi-VN style or number words).
+fn with_number(
+    df: &mut DataFrame,
+    raw: &str,
+    out: &str,
+    words: &HashMap<String, f64>,
+) -> PolarsResult<()> {
+    let parsed: Float64Chunked = df
+        .column(raw)?
+        .str()?
+        .iter()
+        .map(|v| v.and_then(|s| parse_number(s, words)))
+        .collect();
+    df.with_column(parsed.with_name(out.into()).into_column())?;
+    Ok(())
+}
+
+/// A two-column lookup table `key` → `value` from lexicon rows; the first form of a key wins.
+fn lookup<'a>(rows: impl Iterator<Item = (&'a str, Column)>, key: &str) -> PolarsResult<LazyFrame> {
+    let mut seen = std::collections::HashSet::new();
+    let mut keys = Vec::new();
+    let mut values: Vec<Column> = Vec::new();
+    for (form, value) in rows {
+        if seen.insert(fold(form)) {
+            keys.push(fold(form));
+            values.push(value);
+        }
+    }
+    let mut df = DataFrame::new(keys.len(), vec![Column::new(key.into(), keys)])?;
+    if let Some(first) = values.first() {
+        let mut merged = first.clone();
+        for v in &values[1..] {
+            merged.append(v)?;
+        }
+        df.with_column(merged)?;
+    }
+    Ok(df.lazy())
+}
+
+fn absolute(e: Expr) -> Expr {
+    when(e.clone().lt(lit(0.0)))
+        .then(lit(0.0) - e.clone())
+        .otherwise(e)
+}
+
+fn text_value(name: &str, v: &str) -> Column {
+    Column::new(name.into(), [v])
+}
+
+fn float_value(name: &str, v: f64) -> Column {
+    Column::new(name.into(), [v])
+}
+
+/// Allowed canonical values (SPEC "Controlled vocabularies"); a lexicon that maps a form
+/// elsewhere is a configuration error, not a silent new category.
+const UNITS: &[&str] = &[
+    "case",
+    "accused",
+    "defendant",
+    "suspect",
+    "person",
+    "person_time",
+    "collective",
+    "individual",
+    "session",
+    "house",
+    "gift",
+    "tip",
+    "model",
+    "organization",
+    "commune",
+    "residential_area",
+    "agency",
+    "gang",
+    "ring",
+    "campaign",
+    "site",
+    "household",
+    "instance",
+    "vehicle",
+    "weapon",
+    "round",
+    "pill",
+    "block",
+    "packet",
+    "plant",
+    "document",
+    "target",
+    "locality",
+    "hectare",
+    "item",
+    "kg",
+    "vnd",
+    "usd",
+    "percent",
+    "times",
+];
+
+/// Checks that every canonical value the lexicon writes is one SPEC lists, or one the
+/// analyst extended SPEC with in the same lexicon (`extra_*` are not supported yet: extend
+/// this list in code and SPEC together).
+pub fn validate_lexicon(lex: &Lexicon) -> Result<(), TransformError> {
+    for r in &lex.unit_rows {
+        if !UNITS.contains(&r.unit.as_str()) {
+            return Err(TransformError::Vocabulary {
+                file: "units.csv",
+                form: r.form.clone(),
+                value: r.unit.clone(),
+                what: "unit",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The `transform` stage: staged ingest frames in, SPEC tables out.
+pub fn transform(staged: Staged, lex: &Lexicon) -> Result<Dataset, TransformError> {
+    validate_lexicon(lex)?;
+    let words: HashMap<String, f64> = lex
+        .number_word_rows
+        .iter()
+        .map(|r| (fold(&r.form), r.value))
+        .collect();
+
+    let mut m = staged.mentions;
+    for (raw, key) in [
+        ("unit_raw", "unit_key"),
+        ("multiplier_raw", "multiplier_key"),
+        ("qualifier_raw", "qualifier_key"),
+        ("action_raw", "action_key"),
+        ("topic_raw", "topic_key"),
+        ("change_raw", "change_key"),
+        ("change_unit_raw", "change_unit_key"),
+        ("change_multiplier_raw", "change_multiplier_key"),
+    ] {
+        with_key(&mut m, raw, key)?;
+    }
+    with_number(&mut m, "number_raw", "number", &words)?;
+    with_number(&mut m, "denominator_raw", "denominator", &words)?;
+    with_number(&mut m, "change_number_raw", "change_number", &words)?;
+
+    let units = lookup(
+        lex.unit_rows
+            .iter()
+            .map(|r| (r.form.as_str(), text_value("unit", &r.unit))),
+        "unit_key",
+    )?;
+    // Unit factors as their own table, joined on the same key.
+    let unit_factors = lookup(
+        lex.unit_rows
+            .iter()
+            .map(|r| (r.form.as_str(), float_value("unit_factor", r.factor))),
+        "unit_key",
+    )?;
+    let multipliers = lookup(
+        lex.multiplier_rows
+            .iter()
+            .map(|r| (r.form.as_str(), float_value("multiplier", r.factor))),
+        "multiplier_key",
+    )?;
+    let qualifiers = lookup(
+        lex.qualifier_rows
+            .iter()
+            .map(|r| (r.form.as_str(), text_value("qualifier", &r.qualifier))),
+        "qualifier_key",
+    )?;
+    let actions = lookup(
+        lex.action_rows
+            .iter()
+            .map(|r| (r.form.as_str(), text_value("action", &r.action))),
+        "action_key",
+    )?;
+    let topics = lookup(
+        lex.topic_rows
+            .iter()
+            .map(|r| (r.form.as_str(), text_value("topic", &r.topic))),
+        "topic_key",
+    )?;
+    let changes = lookup(
+        lex.change_rows.iter().map(|r| {
+            (
+                r.form.as_str(),
+                text_value("change_direction", &r.direction),
+            )
+        }),
+        "change_key",
+    )?;
+    let change_units = lookup(
+        lex.unit_rows.iter().map(|r| {
+            (
+                r.form.as_str(),
+                text_value("change_unit_canonical", &r.unit),
+            )
+        }),
+        "change_unit_key",
+    )?;
+    let change_unit_factors = lookup(
+        lex.unit_rows
+            .iter()
+            .map(|r| (r.form.as_str(), float_value("change_unit_factor", r.factor))),
+        "change_unit_key",
+    )?;
+    let change_multipliers = lookup(
+        lex.multiplier_rows
+            .iter()
+            .map(|r| (r.form.as_str(), float_value("change_multiplier", r.factor))),
+        "change_multiplier_key",
+    )?;
+
+    let left = |lf: LazyFrame, other: LazyFrame, key: &str| lf.left_join(other, col(key), col(key));
+    let mut lf = m.lazy();
+    lf = left(lf, units, "unit_key");
+    lf = left(lf, unit_factors, "unit_key");
+    lf = left(lf, multipliers, "multiplier_key");
+    lf = left(lf, qualifiers, "qualifier_key");
+    lf = left(lf, actions, "action_key");
+    lf = left(lf, topics, "topic_key");
+    lf = left(lf, changes, "change_key");
+    lf = left(lf, change_units, "change_unit_key");
+    lf = left(lf, change_unit_factors, "change_unit_key");
+    lf = left(lf, change_multipliers, "change_multiplier_key");
+
+    let scaled = col("number")
+        * col("multiplier").fill_null(lit(1.0))
+        * col("unit_factor").fill_null(lit(1.0));
+    let change_scaled = col("change_number")
+        * col("change_multiplier").fill_null(lit(1.0))
+        * col("change_unit_factor").fill_null(lit(1.0));
+    let change_unit = when(col("change_unit_canonical").eq(lit("percent")))
+        .then(lit("percent"))
+        .when(col("change_unit_canonical").eq(lit("times")))
+        .then(lit("times"))
+        .when(col("change_unit_canonical").is_not_null())
+        .then(lit("count"))
+        .otherwise(lit(NULL).cast(DataType::String));
+    let is_level = col("measure").eq(lit("level"));
+    let up = col("change_direction").eq(lit("increase"));
+    let down = col("change_direction").eq(lit("decrease"));
+    let cu = col("change_unit");
+    let cv = col("change_value");
+    let v = col("value");
+    let baseline_value = when(
+        is_level
+            .clone()
+            .and(cu.clone().eq(lit("count")))
+            .and(up.clone()),
+    )
+    .then(v.clone() - cv.clone())
+    .when(
+        is_level
+            .clone()
+            .and(cu.clone().eq(lit("count")))
+            .and(down.clone()),
+    )
+    .then(v.clone() + cv.clone())
+    .when(
+        is_level
+            .clone()
+            .and(cu.clone().eq(lit("percent")))
+            .and(up.clone()),
+    )
+    .then(v.clone() / (lit(1.0) + cv.clone() / lit(100.0)))
+    .when(
+        is_level
+            .clone()
+            .and(cu.clone().eq(lit("percent")))
+            .and(down.clone()),
+    )
+    .then(v.clone() / (lit(1.0) - cv.clone() / lit(100.0)))
+    .when(
+        is_level
+            .clone()
+            .and(cu.clone().eq(lit("times")))
+            .and(up.clone()),
+    )
+    .then(v.clone() / cv.clone())
+    .when(
+        is_level
+            .clone()
+            .and(col("change_direction").eq(lit("unchanged"))),
+    )
+    .then(v.clone())
+    .otherwise(lit(NULL).cast(DataType::Float64));
+    let signed_change = when(down.clone())
+        .then(lit(-1.0) * cv.clone())
+        .otherwise(cv.clone());
+    let delta = when(col("baseline_value").is_not_null())
+        .then(v.clone() - col("baseline_value"))
+        .when(is_level.clone().not().and(cu.clone().eq(lit("count"))))
+        .then(signed_change.clone())
+        .otherwise(lit(NULL).cast(DataType::Float64));
+    let pct_change = when(
+        col("baseline_value")
+            .is_not_null()
+            .and(col("baseline_value").neq(lit(0.0))),
+    )
+    .then(lit(100.0) * (v.clone() - col("baseline_value")) / col("baseline_value"))
+    .when(is_level.clone().not().and(cu.clone().eq(lit("percent"))))
+    .then(signed_change)
+    .otherwise(lit(NULL).cast(DataType::Float64));
+
+    let observations = lf
+        .with_columns([
+            scaled.alias("value"),
+            change_scaled.alias("change_value_raw_scaled"),
+            change_unit.alias("change_unit"),
+            col("qualifier").fill_null(lit("exact")),
+            col("period").alias("period"),
+        ])
+        .with_columns([
+            // A change row's own figure is its change.
+            when(col("measure").eq(lit("change")))
+                .then(col("value"))
+                .otherwise(col("change_value_raw_scaled"))
+                .alias("change_value"),
+            when(col("change_direction").is_null())
+                .then(lit(NULL).cast(DataType::String))
+                .otherwise(col("baseline"))
+                .alias("baseline"),
+        ])
+        .with_columns([baseline_value.alias("baseline_value")])
+        .with_columns([delta.alias("delta"), pct_change.alias("pct_change")])
+        .sort(
+            ["doc_id", "obs_idx"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .select([
+            col("doc_id"),
+            col("obs_idx").cast(DataType::Int32),
+            col("span_start").cast(DataType::Int64),
+            col("span_end").cast(DataType::Int64),
+            col("mention"),
+            col("sentence"),
+            col("measure"),
+            col("value").cast(DataType::Float64),
+            col("denominator").cast(DataType::Float64),
+            col("unit").fill_null(lit("item")),
+            col("unit_raw"),
+            col("qualifier"),
+            col("topic"),
+            col("action"),
+            col("year").cast(DataType::Int32),
+            col("period"),
+            col("change_direction"),
+            col("change_value").cast(DataType::Float64),
+            col("change_unit"),
+            col("baseline"),
+            col("baseline_value").cast(DataType::Float64),
+            col("delta").cast(DataType::Float64),
+            col("pct_change").cast(DataType::Float64),
+        ])
+        .collect()?;
+
+    let counts = observations
+        .clone()
+        .lazy()
+        .group_by([col("doc_id")])
+        .agg([len().cast(DataType::Int32).alias("n_observations")]);
+    let documents = staged
+        .documents
+        .clone()
+        .lazy()
+        .left_join(counts, col("doc_id"), col("doc_id"))
+        .with_columns([col("n_observations").fill_null(lit(0i32))])
+        .sort(
+            ["doc_id"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .select([
+            col("doc_id"),
+            col("source"),
+            col("sha256"),
+            col("title"),
+            col("event_date").cast(DataType::Date),
+            col("report_year").cast(DataType::Int32),
+            col("province"),
+            col("n_chars").cast(DataType::Int64),
+            col("n_observations").cast(DataType::Int32),
+        ])
+        .collect()?;
+
+    let deltas = deltas(&observations, &documents)?;
+    let rejects = staged
+        .rejects
+        .lazy()
+        .sort(["source", "reason"], SortMultipleOptions::default())
+        .collect()?;
+    Ok(Dataset {
+        documents,
+        observations,
+        deltas,
+        rejects,
+    })
+}
+
+/// Series across documents (SPEC `deltas`): one point per document and key, each joined to the
+/// previous year's points of the same province, topic, action and unit.
+pub fn deltas(observations: &DataFrame, documents: &DataFrame) -> PolarsResult<DataFrame> {
+    let keys = ["province", "topic", "action", "unit"];
+    let points = observations
+        .clone()
+        .lazy()
+        .filter(
+            col("measure")
+                .eq(lit("level"))
+                .and(col("period").is_null())
+                .and(col("year").is_not_null())
+                .and(col("topic").is_not_null())
+                .and(col("action").is_not_null()),
+        )
+        .join(
+            documents
+                .clone()
+                .lazy()
+                .select([col("doc_id"), col("province")]),
+            [col("doc_id")],
+            [col("doc_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(col("province").is_not_null())
+        // One value per document and key: the first the document states.
+        .sort(
+            ["doc_id", "obs_idx"],
+            SortMultipleOptions::default().with_maintain_order(true),
+        )
+        .group_by_stable([
+            col("doc_id"),
+            col("province"),
+            col("topic"),
+            col("action"),
+            col("unit"),
+            col("year"),
+        ])
+        .agg([col("value").first(), col("baseline_value").first()]);
+    let previous = points.clone().select([
+        col("province"),
+        col("topic"),
+        col("action"),
+        col("unit"),
+        (col("year") + lit(1i32)).alias("year"),
+        col("year").alias("prev_year"),
+        col("value").alias("prev_value"),
+        col("doc_id").alias("prev_doc_id"),
+    ]);
+    let on: Vec<Expr> = keys.iter().map(|k| col(*k)).chain([col("year")]).collect();
+    let tolerance = lit(0.005) * absolute(col("prev_value")) + lit(0.5);
+    points
+        .join(previous, on.clone(), on, JoinArgs::new(JoinType::Left))
+        .with_columns([
+            (col("value") - col("prev_value")).alias("delta"),
+            when(col("prev_value").neq(lit(0.0)))
+                .then(lit(100.0) * (col("value") - col("prev_value")) / col("prev_value"))
+                .otherwise(lit(NULL).cast(DataType::Float64))
+                .alias("pct_change"),
+            when(
+                col("baseline_value")
+                    .is_null()
+                    .or(col("prev_value").is_null()),
+            )
+            .then(lit(NULL).cast(DataType::Boolean))
+            .otherwise(absolute(col("baseline_value") - col("prev_value")).lt_eq(tolerance))
+            .alias("consistent"),
+        ])
+        .sort(
+            [
+                "province",
+                "topic",
+                "action",
+                "unit",
+                "year",
+                "doc_id",
+                "prev_doc_id",
+            ],
+            SortMultipleOptions::default().with_nulls_last(true),
+        )
+        .select([
+            col("province"),
+            col("topic"),
+            col("action"),
+            col("unit"),
+            col("year").cast(DataType::Int32),
+            col("value").cast(DataType::Float64),
+            col("doc_id"),
+            col("prev_year").cast(DataType::Int32),
+            col("prev_value").cast(DataType::Float64),
+            col("prev_doc_id"),
+            col("delta").cast(DataType::Float64),
+            col("pct_change").cast(DataType::Float64),
+            col("consistent"),
+        ])
+        .collect()
+}
