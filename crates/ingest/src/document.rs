@@ -159,10 +159,16 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 /// Lines that are the article, as byte ranges of `text`: page furniture dropped, and nothing
 /// after a line that starts the page's navigation (`Tin cùng chuyên mục`).
 fn article_lines(text: &str, lex: &Lexicon) -> Vec<(usize, usize)> {
+    // A navigation block before any body text is page header (`Thống kê truy cập` above the
+    // article): skip it and the short lines after it instead of ending the article there.
+    const BODY_WORDS: usize = 15;
     let mut lines = Vec::new();
+    let mut seen_body = false;
+    let mut in_header_block = false;
     let mut start = 0;
     for line in text.split('\n') {
         let end = start + line.len();
+        let words = line.split_whitespace().count();
         let key: String = tokenize(line, 0)
             .into_iter()
             .filter(|t| t.kind == TokenKind::Word)
@@ -182,14 +188,52 @@ fn article_lines(text: &str, lex: &Lexicon) -> Vec<(usize, usize)> {
                 .filter(|_| line.contains(':'))
         });
         match effect {
-            Some(Effect::Cut) if !lines.is_empty() => break,
-            Some(_) => {}
-            None if !line.trim().is_empty() => lines.push((start, end)),
-            None => {}
+            Some(Effect::Cut) if seen_body => break,
+            Some(Effect::Cut) => in_header_block = true,
+            Some(Effect::Drop) => {}
+            None if line.trim().is_empty() => {}
+            None if in_header_block && words < BODY_WORDS => {}
+            None => {
+                in_header_block = false;
+                seen_body |= words >= BODY_WORDS;
+                lines.push((start, end));
+            }
         }
         start = end + 1;
     }
     lines
+}
+
+/// The page's own date (a dateline such as `date 2020-10`, `10/02/2023 - 19:44:00`) in the
+/// first lines, as (year, month, day if given).
+fn find_dateline(text: &str, lines: &[(usize, usize)]) -> Option<(i32, u32, Option<u32>)> {
+    for &(s, e) in lines.iter().take(3) {
+        let toks = tokenize(&text[s..e], s);
+        for i in 0..toks.len() {
+            if let Some(y) = crate::lexicon::year_of(&toks[i]) {
+                let glued = |k: usize| {
+                    toks.get(k)
+                        .is_some_and(|t| t.folded == "-" && toks[k - 1].end == t.start)
+                        && toks
+                            .get(k + 1)
+                            .is_some_and(|n| n.start == toks[k].end && n.kind == TokenKind::Number)
+                };
+                if glued(i + 1) {
+                    let month: u32 = toks[i + 2].folded.parse().ok()?;
+                    let day = glued(i + 3)
+                        .then(|| toks[i + 4].folded.parse().ok())
+                        .flatten();
+                    if (1..=12).contains(&month) {
+                        return Some((y, month, day));
+                    }
+                }
+            }
+            if let Some((day, month, Some(year))) = date_at(&toks, i) {
+                return Some((year, month, Some(day)));
+            }
+        }
+    }
+    None
 }
 
 /// The event date: a date marker with a day and month (`Sáng 18/1`, `Chiều nay 10/2`), its
@@ -200,7 +244,7 @@ fn find_event_date(
     lex: &Lexicon,
     fallback_year: Option<i32>,
 ) -> Option<Date> {
-    let mut dateline_year = None;
+    let mut dateline_year = find_dateline(text, lines).map(|d| d.0);
     let mut marked: Option<(u32, u32, Option<i32>)> = None;
     for &(s, e) in lines.iter().take(6) {
         let toks = tokenize(&text[s..e], s);
@@ -248,6 +292,13 @@ fn date_at(toks: &[crate::text::Token], i: usize) -> Option<(u32, u32, Option<i3
     ((1..=31).contains(&day) && (1..=12).contains(&month)).then_some((day, month, year))
 }
 
+fn first_full_date_year(text: &str, lines: &[(usize, usize)]) -> Option<i32> {
+    lines.iter().find_map(|&(s, e)| {
+        let toks = tokenize(&text[s..e], s);
+        (0..toks.len()).find_map(|i| date_at(&toks, i).and_then(|d| d.2))
+    })
+}
+
 /// Turns one record into an ingested document, or says why it cannot be one.
 pub fn ingest(
     record: &Record,
@@ -270,8 +321,15 @@ pub fn ingest(
     let extraction = extract(&text, &lines, lex);
     let mut mentions = extraction.mentions;
 
+    let meta_date = record.date.as_deref().and_then(Date::parse_iso);
+    let dateline = find_dateline(&text, &lines);
+    // The year most figures state; else the year the text names most; else the page's date;
+    // else the first full date in the text; else the pipeline's default.
     let report_year = mode(mentions.iter().filter_map(|m| m.year))
         .or_else(|| mode(extraction.stated_years.iter().copied()))
+        .or(dateline.map(|d| d.0))
+        .or(meta_date.map(|d| d.year))
+        .or_else(|| first_full_date_year(&text, &lines))
         .or(defaults.report_year);
     for m in &mut mentions {
         if m.year.is_none() && !m.period_spans_years {
@@ -279,7 +337,6 @@ pub fn ingest(
         }
     }
 
-    let meta_date = record.date.as_deref().and_then(Date::parse_iso);
     let event_date = find_event_date(
         &text,
         &lines,

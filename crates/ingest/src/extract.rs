@@ -74,6 +74,9 @@ struct Figure {
     unit_idx: usize,
     qualifier: Option<(usize, usize)>,
     change_word: Option<(usize, usize)>,
+    /// The change word belongs to the figure before, shared over a list
+    /// (`ít hơn 02 vụ, 04 người chết`) or a bracket (`nhiều hơn 15 vụ (4,95%)`).
+    change_inherited: bool,
     sentence: usize,
 }
 
@@ -92,7 +95,7 @@ struct PeriodMention {
 
 struct BaselineMention {
     first: usize,
-    len: usize,
+
     baseline: String,
 }
 
@@ -154,11 +157,7 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
                 Some(y) => baseline.replace("{year}", &y.to_string()),
                 None => baseline.clone(),
             };
-            para.baselines.push(BaselineMention {
-                first: i,
-                len: m.len,
-                baseline,
-            });
+            para.baselines.push(BaselineMention { first: i, baseline });
             para.consumed[i..i + m.len].fill(true);
             i += m.len;
             continue;
@@ -359,11 +358,39 @@ fn find_figures(para: &Paragraph, lex: &Lexicon) -> Vec<Figure> {
             unit_idx,
             qualifier,
             change_word,
+            change_inherited: false,
             sentence,
         });
         i = j + unit_len;
     }
+    inherit_changes(para, lex, &mut figures);
     figures
+}
+
+/// A figure listed right after a change figure shares its change word: `giảm 9 vụ, 12 đối
+/// tượng`; so does a percent in brackets or after `=` (`ít hơn 03 vụ = 1,6%`).
+fn inherit_changes(para: &Paragraph, lex: &Lexicon, figures: &mut [Figure]) {
+    for k in 1..figures.len() {
+        let (prev, this) = (&figures[k - 1], &figures[k]);
+        if this.change_word.is_some()
+            || prev.change_word.is_none()
+            || prev.sentence != this.sentence
+        {
+            continue;
+        }
+        let start = this.qualifier.map_or(this.first, |q| q.0);
+        let gap = prev.last + 1..start;
+        let is_percent = lex.unit_rows[this.unit_idx].unit == "percent";
+        let joined = gap
+            .clone()
+            .all(|i| lex.list_joiners.contains_at(&para.tokens, i));
+        let bracketed = is_percent && gap.clone().all(|i| punct_is(para, i, &["(", "=", ","]));
+        if (joined && !gap.is_empty()) || bracketed {
+            let word = prev.change_word;
+            figures[k].change_word = word;
+            figures[k].change_inherited = true;
+        }
+    }
 }
 
 /// The qualifier right before the number and the change word before that (`tăng gần 2 lần`);
@@ -375,7 +402,9 @@ fn qualifier_and_change(para: &Paragraph, lex: &Lexicon, i: usize) -> (Stretch, 
         let (start, _) = lex.changes.match_ending_at(t, end)?;
         let sign = t[start].kind == TokenKind::Punct;
         // A sign counts only when glued to the number and not to anything before it.
-        if sign && (!adjacent(t, start, end) || (start > 0 && adjacent(t, start - 1, start))) {
+        let glued_before =
+            start > 0 && adjacent(t, start - 1, start) && t[start - 1].kind != TokenKind::Punct;
+        if sign && (!adjacent(t, start, end) || glued_before) {
             return None;
         }
         Some((start, end - start))
@@ -406,7 +435,7 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, out: &mut Vec<Mention>) {
     let mut resolved: Vec<Resolved> = Vec::with_capacity(figures.len());
     for (k, f) in figures.iter().enumerate() {
         let action = find_action(para, lex, &figures, k);
-        let topic = find_topic(para, lex, f).or(last_topic);
+        let topic = find_topic(para, lex, f, action).or(last_topic);
         if topic.is_some() {
             last_topic = topic;
         }
@@ -548,13 +577,18 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
 /// The topic of a figure: the most specific topic phrase after it in its clause, else the most
 /// specific (then nearest) before it in the sentence. A clause naming several fields of the
 /// same rank has none.
-fn find_topic(para: &Paragraph, lex: &Lexicon, f: &Figure) -> Option<usize> {
+fn find_topic(para: &Paragraph, lex: &Lexicon, f: &Figure, own_action: Stretch) -> Option<usize> {
     let t = &para.tokens;
     let sentence = &para.sentences[f.sentence];
     let rank = |ti: usize| lex.topic_rows[para.topics[ti].2].rank;
     let topic_of = |ti: usize| &lex.topic_rows[para.topics[ti].2].topic;
     let mut stop = sentence.end;
+    // The figure's own verb after it (`được ... tặng Bằng khen`) does not end its clause.
+    let own = own_action.filter(|(s, _)| *s > f.last);
     for i in f.last + 1..sentence.end {
+        if own.is_some_and(|(s, l)| (s..s + l).contains(&i)) {
+            continue;
+        }
         let is_verb = !para.in_topic[i] && lex.actions.contains_at(t, i);
         let is_change = lex.changes.contains_at(t, i)
             && t.get(i + 1).is_some_and(|n| n.kind == TokenKind::Number);
@@ -667,7 +701,10 @@ fn find_baseline(para: &Paragraph, f: &Figure) -> Option<String> {
         .map(|b| b.baseline.clone())
 }
 
-/// The level row a change figure belongs to, if any (SPEC: one statement, one row).
+/// The level row a change figure belongs to, if any (SPEC: one statement, one row). In its own
+/// sentence: the nearest level of the same unit, preferring one of the same action. From a
+/// comparison sentence that states no level of its own (`So với cùng kỳ, giảm 9 vụ`): the
+/// levels of the sentence before, in order, again preferring the same action.
 fn level_for_change(
     para: &Paragraph,
     lex: &Lexicon,
@@ -680,8 +717,13 @@ fn level_for_change(
     let cf = &figures[c];
     let unit = &lex.unit_rows[cf.unit_idx].unit;
     let is_level = |k: usize| figures[k].change_word.is_none() && !has_change[k];
-    let ratio_like = unit == "percent" || unit == "times";
-    if ratio_like {
+    let action_of = |k: usize| {
+        resolved[k]
+            .action
+            .and_then(|(s, _)| lex.actions.match_at(t, s))
+            .map(|(_, &idx)| lex.action_rows[idx].action.as_str())
+    };
+    if unit == "percent" || unit == "times" {
         // `x vụ, tăng 20,4%`: attaches only right after its level, with nothing else between.
         let k = c.checked_sub(1)?;
         let (cw, _) = cf.change_word?;
@@ -689,26 +731,41 @@ fn level_for_change(
         return (is_level(k) && figures[k].sentence == cf.sentence && between_ok).then_some(k);
     }
     let same_unit = |k: usize| lex.unit_rows[figures[k].unit_idx].unit == *unit;
-    if let Some(k) = (0..c)
+    let change_action = action_of(c);
+    let pick = |candidates: &[usize]| -> Option<usize> {
+        match change_action {
+            Some(a) => candidates
+                .iter()
+                .copied()
+                .find(|&k| action_of(k) == Some(a))
+                .or_else(|| {
+                    candidates
+                        .first()
+                        .copied()
+                        .filter(|_| candidates.len() == 1)
+                }),
+            None => candidates.first().copied(),
+        }
+    };
+    let here: Vec<usize> = (0..c)
         .rev()
-        .find(|&k| figures[k].sentence == cf.sentence && same_unit(k) && is_level(k))
-    {
-        return Some(k);
-    }
-    // In another sentence: only when the change names the same action as the level.
-    let sentence = &para.sentences[cf.sentence];
-    let actions_here: Vec<&str> = (sentence.first..cf.first)
-        .filter(|&i| !para.in_topic[i])
-        .filter_map(|i| lex.actions.match_at(t, i))
-        .map(|(_, &idx)| lex.action_rows[idx].action.as_str())
+        .filter(|&k| figures[k].sentence == cf.sentence && same_unit(k) && is_level(k))
         .collect();
-    (0..c).rev().find(|&k| {
-        same_unit(k)
-            && is_level(k)
-            && resolved[k].action.is_some_and(|(s, _)| {
-                lex.actions.match_at(t, s).is_some_and(|(_, &idx)| {
-                    actions_here.contains(&lex.action_rows[idx].action.as_str())
-                })
-            })
-    })
+    if !here.is_empty() {
+        return pick(&here);
+    }
+    let sentence_has_level = (0..figures.len())
+        .any(|k| figures[k].sentence == cf.sentence && figures[k].change_word.is_none());
+    if sentence_has_level || cf.sentence == 0 {
+        return None;
+    }
+    let prev_sentence = (0..c)
+        .rev()
+        .map(|k| figures[k].sentence)
+        .find(|&s| s < cf.sentence)?;
+    // In text order, so the n-th change of a comparison sentence meets the n-th level.
+    let before: Vec<usize> = (0..c)
+        .filter(|&k| figures[k].sentence == prev_sentence && same_unit(k) && is_level(k))
+        .collect();
+    pick(&before)
 }

@@ -223,3 +223,60 @@ fn page_navigation_ends_the_article() {
     assert_eq!(d.mentions.len(), 1);
     assert_eq!(d.title.as_deref(), Some("Tiêu đề"));
 }
+
+fn changes(text: &str) -> Vec<(String, Measure, Option<(String, String)>)> {
+    doc(text)
+        .mentions
+        .into_iter()
+        .map(|m| {
+            let c = m.change.map(|c| (c.direction_raw, c.number_raw));
+            (m.number_raw, m.measure, c)
+        })
+        .collect()
+}
+
+fn ch(n: &str, m: Measure, c: Option<(&str, &str)>) -> (String, Measure, Option<(String, String)>) {
+    (n.into(), m, c.map(|(d, v)| (d.into(), v.into())))
+}
+
+#[test]
+fn a_comparison_sentence_attaches_to_the_levels_before_it_by_action() {
+    assert_eq!(
+        changes("Năm 2024 xảy ra 120 vụ tai nạn giao thông, làm chết 80 người, bị thương 95 người. So với cùng kỳ, giảm 14 vụ (-10,45%), giảm 6 người chết và tăng 3 người bị thương."),
+        vec![
+            ch("120", Measure::Level, Some(("giảm", "14"))),
+            ch("80", Measure::Level, Some(("giảm", "6"))),
+            ch("95", Measure::Level, Some(("tăng", "3"))),
+            ch("10,45", Measure::Change, Some(("-", "10,45"))),
+        ]
+    );
+}
+
+#[test]
+fn a_listed_figure_shares_the_change_word_before_it() {
+    assert_eq!(
+        changes("Xảy ra 20 vụ tai nạn giao thông, làm chết 12 người, so với cùng kỳ ít hơn 02 vụ, 03 người chết."),
+        vec![
+            ch("20", Measure::Level, Some(("ít hơn", "02"))),
+            ch("12", Measure::Level, Some(("ít hơn", "03"))),
+        ]
+    );
+}
+
+#[test]
+fn a_bracketed_percent_after_a_change_is_a_change_row() {
+    assert_eq!(
+        changes("Toàn tỉnh phát hiện 210 vụ vi phạm, so với cùng kỳ nhiều hơn 10 vụ (5%)."),
+        vec![
+            ch("210", Measure::Level, Some(("nhiều hơn", "10"))),
+            ch("5", Measure::Change, Some(("nhiều hơn", "5"))),
+        ]
+    );
+}
+
+#[test]
+fn page_header_navigation_does_not_end_the_article() {
+    let d = doc("Thống kê truy cập\nĐang online: 3\nTiêu đề bài\n\nNăm 2023, lực lượng Công an đã bắt giữ 45 đối tượng phạm tội về ma túy trên địa bàn toàn tỉnh.\nTin cùng chuyên mục\nBắt 9 đối tượng");
+    assert_eq!(d.mentions.len(), 1);
+    assert_eq!(d.mentions[0].number_raw, "45");
+}
