@@ -124,16 +124,40 @@ pub struct Extraction {
 /// Finds every mention in the given paragraphs (byte ranges of `text`).
 pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extraction {
     let mut out = Extraction::default();
-    for &(start, end) in paragraphs {
-        let para = read_paragraph(text, start, end, lex);
+    let paras: Vec<Paragraph> = paragraphs
+        .iter()
+        .map(|&(start, end)| read_paragraph(text, start, end, lex))
+        .collect();
+    let doc_topic = document_topic(&paras, lex);
+    for para in &paras {
         for p in &para.periods {
             if p.kind == PeriodKind::WholeYear {
                 out.stated_years.extend(p.years.iter().copied());
             }
         }
-        extract_paragraph(&para, lex, &mut out.mentions);
+        extract_paragraph(para, lex, doc_topic.as_deref(), &mut out.mentions);
     }
     out
+}
+
+/// The topic a document is about: the specific topic (rank ≥ 1) it names most often; ties go
+/// to the one named first. Figures whose own clause and paragraph name none fall back to it.
+fn document_topic(paras: &[Paragraph], lex: &Lexicon) -> Option<String> {
+    let mut counts: Vec<(&str, usize, String)> = Vec::new();
+    for para in paras {
+        for &(s, l, idx) in &para.topics {
+            let row = &lex.topic_rows[idx];
+            if row.rank < 1 {
+                continue;
+            }
+            match counts.iter_mut().find(|c| c.0 == row.topic) {
+                Some(c) => c.1 += 1,
+                None => counts.push((&row.topic, 1, span_text(para, s, s + l - 1))),
+            }
+        }
+    }
+    let best = counts.iter().map(|c| c.1).max()?;
+    counts.into_iter().find(|c| c.1 == best).map(|c| c.2)
 }
 
 fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) -> Paragraph<'a> {
@@ -425,7 +449,12 @@ fn span_text(para: &Paragraph, first: usize, last: usize) -> String {
     para.text[para.tokens[first].start..para.tokens[last].end].to_string()
 }
 
-fn extract_paragraph(para: &Paragraph, lex: &Lexicon, out: &mut Vec<Mention>) {
+fn extract_paragraph(
+    para: &Paragraph,
+    lex: &Lexicon,
+    doc_topic: Option<&str>,
+    out: &mut Vec<Mention>,
+) {
     let figures = find_figures(para, lex);
     if figures.is_empty() {
         return;
@@ -434,14 +463,30 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, out: &mut Vec<Mention>) {
     let mut last_topic: Option<usize> = None;
     let mut resolved: Vec<Resolved> = Vec::with_capacity(figures.len());
     for (k, f) in figures.iter().enumerate() {
-        let action = find_action(para, lex, &figures, k);
-        let topic = find_topic(para, lex, f, action).or(last_topic);
+        let mut action = find_action(para, lex, &figures, k);
+        // A percent in brackets right after a figure shares its verb (`giảm 34 người chết (-25,56%)`).
+        let bracketed = k > 0
+            && lex.unit_rows[f.unit_idx].unit == "percent"
+            && figures[k - 1].sentence == f.sentence
+            && (figures[k - 1].last + 1..f.qualifier.map_or(f.first, |q| q.0))
+                .all(|i| punct_is(para, i, &["(", "-", "+"]))
+            && f.first > figures[k - 1].last + 1;
+        if bracketed {
+            action = resolved[k - 1].action;
+        }
+        let topic = match find_topic(para, lex, f, action) {
+            TopicFound::Topic(ti) => Some(ti),
+            TopicFound::Several => None,
+            TopicFound::Nothing => last_topic,
+        };
         if topic.is_some() {
             last_topic = topic;
         }
         let (year, period, spans) = find_period(para, f);
         resolved.push(Resolved {
             action,
+            several_topics: topic.is_none()
+                && matches!(find_topic(para, lex, f, action), TopicFound::Several),
             topic,
             year,
             period,
@@ -497,10 +542,14 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, out: &mut Vec<Mention>) {
             unit_raw: span_text(para, f.unit.0, f.unit.0 + f.unit.1 - 1),
             qualifier_raw: f.qualifier.map(|(s, l)| span_text(para, s, s + l - 1)),
             action_raw: r.action.map(|(s, l)| span_text(para, s, s + l - 1)),
-            topic_raw: r.topic.map(|ti| {
-                let (s, l, _) = para.topics[ti];
-                span_text(para, s, s + l - 1)
-            }),
+            topic_raw: match r.topic {
+                Some(ti) => {
+                    let (s, l, _) = para.topics[ti];
+                    Some(span_text(para, s, s + l - 1))
+                }
+                None if !r.several_topics => doc_topic.map(str::to_string),
+                None => None,
+            },
             year: r.year,
             period: r.period.clone(),
             period_spans_years: r.spans,
@@ -511,6 +560,8 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, out: &mut Vec<Mention>) {
 
 struct Resolved {
     action: Stretch,
+    /// The clause names several fields (`tham nhũng, kinh tế, buôn lậu`): no topic at all.
+    several_topics: bool,
     topic: Option<usize>,
     year: Option<i32>,
     period: Option<String>,
@@ -577,7 +628,13 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
 /// The topic of a figure: the most specific topic phrase after it in its clause, else the most
 /// specific (then nearest) before it in the sentence. A clause naming several fields of the
 /// same rank has none.
-fn find_topic(para: &Paragraph, lex: &Lexicon, f: &Figure, own_action: Stretch) -> Option<usize> {
+enum TopicFound {
+    Topic(usize),
+    Several,
+    Nothing,
+}
+
+fn find_topic(para: &Paragraph, lex: &Lexicon, f: &Figure, own_action: Stretch) -> TopicFound {
     let t = &para.tokens;
     let sentence = &para.sentences[f.sentence];
     let rank = |ti: usize| lex.topic_rows[para.topics[ti].2].rank;
@@ -608,7 +665,7 @@ fn find_topic(para: &Paragraph, lex: &Lexicon, f: &Figure, own_action: Stretch) 
             let between_is_list =
                 (s + l..para.topics[other].0).all(|i| lex.list_joiners.contains_at(t, i));
             if between_is_list && topic_of(other) != topic_of(chosen) && rank(other) >= 1 {
-                return None;
+                return TopicFound::Several;
             }
         }
         // A more specific topic right after a general one (`tội phạm ma túy`).
@@ -617,7 +674,7 @@ fn find_topic(para: &Paragraph, lex: &Lexicon, f: &Figure, own_action: Stretch) 
             .take_while(|&&ti| para.topics[ti].0 <= para.topics[chosen].0 + 4)
             .max_by_key(|&&ti| rank(ti))
             .copied();
-        return best.or(Some(chosen));
+        return TopicFound::Topic(best.unwrap_or(chosen));
     }
     let before = (0..para.topics.len())
         .filter(|&ti| {
@@ -626,8 +683,11 @@ fn find_topic(para: &Paragraph, lex: &Lexicon, f: &Figure, own_action: Stretch) 
         })
         .max_by_key(|&ti| (rank(ti), para.topics[ti].0));
     match before {
-        Some(ti) if rank(ti) >= 1 => Some(ti),
-        _ => after.first().copied().or(before),
+        Some(ti) if rank(ti) >= 1 => TopicFound::Topic(ti),
+        _ => match after.first().copied().or(before) {
+            Some(ti) => TopicFound::Topic(ti),
+            None => TopicFound::Nothing,
+        },
     }
 }
 

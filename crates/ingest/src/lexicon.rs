@@ -9,7 +9,7 @@
 //! | `number_words.csv` | form, value | counts written as words (`hai mươi` → 20) |
 //! | `qualifiers.csv` | form, qualifier | the word before a number (`hơn` → `more_than`) |
 //! | `changes.csv` | form, direction | `tăng`, `giảm`, `ít hơn` before a number |
-//! | `actions.csv` | form, action, position | verbs; `position` is where the verb stands: `before` the figure, `after` it, or `either` |
+//! | `actions.csv` | form, action, position | verbs; `position` is where the verb stands: `before` the figure, `after` it, `either`, or `weak` (before, but any other verb wins) |
 //! | `topics.csv` | form, topic, rank | topic phrases; a higher rank is more specific and wins |
 //! | `not_statistic.csv` | form, side | words that make a number a name, date or code (`side` `before`/`after`), or that cancel that (`allow`) |
 //! | `baselines.csv` | pattern, baseline | `so với năm {year}` → `year:{year}` |
@@ -83,6 +83,9 @@ pub enum Position {
     Before,
     After,
     Either,
+    /// A verb before the figure that yields to any verb after it (`có 5 tập thể ... được
+    /// khen thưởng`) or to a stronger verb before it (`thu giữ 4 bánh ... có trọng lượng 1,4 kg`).
+    Weak,
 }
 
 #[derive(Debug, Clone, Deserialize)]
