@@ -193,12 +193,14 @@ fn manifest(plan: &Plan, files: &[String], data: &Dataset, started: Instant) -> 
         solieu_version: env!("CARGO_PKG_VERSION").into(),
         inputs: files.to_vec(),
         formats: plan.formats.clone(),
-        rows: vec![
-            ("documents".into(), data.documents.height()),
-            ("observations".into(), data.observations.height()),
-            ("deltas".into(), data.deltas.height()),
-            ("rejects".into(), data.rejects.height()),
-        ],
+        rows: [
+            ("documents".to_string(), data.documents.height()),
+            ("observations".to_string(), data.observations.height()),
+            ("deltas".to_string(), data.deltas.height()),
+            ("rejects".to_string(), data.rejects.height()),
+        ]
+        .into_iter()
+        .collect(),
         seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
     }
 }

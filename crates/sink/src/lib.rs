@@ -72,7 +72,8 @@ pub struct Manifest {
     pub solieu_version: String,
     pub inputs: Vec<String>,
     pub formats: Vec<Format>,
-    pub rows: Vec<(String, usize)>,
+    /// Rows per table.
+    pub rows: std::collections::BTreeMap<String, usize>,
     pub seconds: f64,
 }
 
