@@ -640,6 +640,13 @@ fn find_topic(para: &Paragraph, lex: &Lexicon, f: &Figure, own_action: Stretch) 
     let rank = |ti: usize| lex.topic_rows[para.topics[ti].2].rank;
     let topic_of = |ti: usize| &lex.topic_rows[para.topics[ti].2].topic;
     let mut stop = sentence.end;
+    // A unit that names its own field (`8 khẩu súng`, `10 kíp nổ`) is about that field.
+    if let Some(ti) = (0..para.topics.len()).find(|&ti| {
+        let (s, _, _) = para.topics[ti];
+        s >= f.unit.0 && s <= f.last && rank(ti) >= 3
+    }) {
+        return TopicFound::Topic(ti);
+    }
     // The figure's own verb after it (`được ... tặng Bằng khen`) does not end its clause.
     let own = own_action.filter(|(s, _)| *s > f.last);
     for i in f.last + 1..sentence.end {

@@ -280,3 +280,27 @@ fn page_header_navigation_does_not_end_the_article() {
     assert_eq!(d.mentions.len(), 1);
     assert_eq!(d.mentions[0].number_raw, "45");
 }
+
+#[test]
+fn a_unit_that_names_its_field_gives_the_topic_and_weak_verbs_yield() {
+    assert_eq!(
+        rows("Tang vật thu giữ gồm 3 khẩu súng tự chế, 120 viên ma túy tổng hợp."),
+        vec![
+            row("3", "khẩu súng", Some("thu giữ"), Some("khẩu súng"), None),
+            row(
+                "120",
+                "viên",
+                Some("tang vật"),
+                Some("ma túy tổng hợp"),
+                None
+            ),
+        ]
+    );
+    assert_eq!(
+        rows("Tổ công tác thu giữ 4 bánh heroin có trọng lượng khoảng 1,4kg."),
+        vec![
+            row("4", "bánh", Some("thu giữ"), Some("heroin"), None),
+            row("1,4", "kg", Some("thu giữ"), Some("heroin"), None),
+        ]
+    );
+}
