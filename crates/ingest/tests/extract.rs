@@ -290,7 +290,7 @@ fn a_unit_that_names_its_field_gives_the_topic_and_weak_verbs_yield() {
             row(
                 "120",
                 "viên",
-                Some("tang vật"),
+                Some("thu giữ"),
                 Some("ma túy tổng hợp"),
                 None
             ),
