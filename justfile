@@ -39,7 +39,7 @@ test:
 
 # Score the dev corpus against its gold answers (needs ../shared).
 eval:
-    cargo run --release -- run pipelines/default.toml --input ../shared/corpus/dev --out data/out/dev --quiet
+    cargo run --release -- run pipelines/default.toml --input ../shared/corpus/dev --input-format txt --out data/out/dev --quiet
     python3 ../shared/eval/score.py data/out/dev ../shared/corpus/dev/gold.jsonl
 
 # Format and lint as CI does.
