@@ -437,7 +437,11 @@ fn qualifier_and_change(para: &Paragraph, lex: &Lexicon, i: usize) -> (Stretch, 
         .qualifiers
         .match_ending_at(t, i)
         .map(|(start, _)| (start, i - start));
-    let change = change_at(i);
+    // `giảm thiệt hại 78,72 tỷ đồng`: a verb may stand between the change word and the number.
+    let change = change_at(i).or_else(|| {
+        let (a, _) = lex.actions.match_ending_at(t, i)?;
+        change_at(a)
+    });
     match (qualifier, change) {
         (Some(q), Some(c)) if c.0 <= q.0 => (None, Some(c)),
         (Some(q), _) => (Some(q), change_at(q.0)),
@@ -612,17 +616,51 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
             }
         }
     }
-    let start_of_figure = f
-        .change_word
-        .map_or(f.qualifier.map_or(f.first, |q| q.0), |c| c.0);
-    for i in (sentence.first..start_of_figure).rev() {
-        if let Some(len) = is_verb(i, &[Position::Before, Position::Either]) {
-            if i + len <= start_of_figure {
-                return Some((i, len));
+    let start_of_figure = f.qualifier.map_or(f.first, |q| q.0);
+    let all = [
+        Position::Before,
+        Position::Either,
+        Position::After,
+        Position::Weak,
+    ];
+    let mut weak: Stretch = None;
+    let mut i = start_of_figure;
+    while i > sentence.first {
+        i -= 1;
+        let Some(len) = is_verb(i, &[Position::Before, Position::Either, Position::Weak]) else {
+            continue;
+        };
+        if i + len > start_of_figure {
+            continue;
+        }
+        // A longer verb that ends here too (`triệt phá` over `phá`) is the verb.
+        let (mut s, mut l) = (i, len);
+        for back in (sentence.first..i).rev().take(2) {
+            if let Some(bl) = is_verb(back, &[Position::Before, Position::Either]) {
+                if back + bl >= i + len && back + bl <= start_of_figure {
+                    (s, l) = (back, bl);
+                }
             }
         }
+        let weak_verb = lex
+            .actions
+            .match_at(t, s)
+            .is_some_and(|(_, &idx)| lex.action_rows[idx].position == Position::Weak);
+        if weak_verb {
+            if weak.is_none() {
+                weak = Some((s, l));
+                let later =
+                    (list_end + 1..sentence.end).find_map(|j| is_verb(j, &all).map(|len| (j, len)));
+                if later.is_some() {
+                    return later;
+                }
+            }
+            i = s;
+            continue;
+        }
+        return Some((s, l));
     }
-    None
+    weak
 }
 
 /// The topic of a figure: the most specific topic phrase after it in its clause, else the most
@@ -821,8 +859,8 @@ fn level_for_change(
     if !here.is_empty() {
         return pick(&here);
     }
-    let sentence_has_level = (0..figures.len())
-        .any(|k| figures[k].sentence == cf.sentence && figures[k].change_word.is_none());
+    let sentence_has_level =
+        (0..c).any(|k| figures[k].sentence == cf.sentence && figures[k].change_word.is_none());
     if sentence_has_level || cf.sentence == 0 {
         return None;
     }
