@@ -159,3 +159,72 @@ pub fn write_dataset(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::{df, DataType};
+
+    fn table() -> DataFrame {
+        let mut df = df!(
+            "doc_id" => ["a", "b"],
+            "value" => [1213.0, 17.3],
+            "note" => [Some("có dấu phẩy, và \"ngoặc\""), None],
+        )
+        .unwrap_or_default();
+        let year = polars::prelude::Column::new("year".into(), [Some(2022i32), None]);
+        assert_eq!(year.dtype(), &DataType::Int32);
+        let _ = df.with_column(year);
+        df
+    }
+
+    #[test]
+    fn parquet_round_trips_and_csv_quotes() {
+        let tmp = std::env::temp_dir().join(format!("solieu-sink-{}", std::process::id()));
+        let dir = tmp.join("ds");
+        let mut t = table();
+        let result = write_dataset(
+            &dir,
+            &mut [("t", &mut t)],
+            &[Format::Parquet, Format::Csv],
+            None,
+        );
+        assert!(result.is_ok(), "{result:?}");
+        let back = read_parquet(&dir.join("t.parquet"));
+        assert!(
+            matches!(&back, Ok(df) if df.equals_missing(&table())),
+            "{back:?}"
+        );
+        let csv = fs::read_to_string(dir.join("t.csv")).unwrap_or_default();
+        assert_eq!(
+            csv,
+            "doc_id,value,note,year\na,1213.0,\"có dấu phẩy, và \"\"ngoặc\"\"\",2022\nb,17.3,,\n"
+        );
+        let _ = fs::remove_dir_all(&tmp);
+    }
+
+    #[test]
+    fn a_new_dataset_replaces_the_old_one_whole() {
+        let tmp = std::env::temp_dir().join(format!("solieu-sink-r-{}", std::process::id()));
+        let dir = tmp.join("ds");
+        let mut t = table();
+        let first = write_dataset(&dir, &mut [("old", &mut t)], &[Format::Csv], None);
+        assert!(first.is_ok());
+        let second = write_dataset(&dir, &mut [("new", &mut t)], &[Format::Csv], None);
+        assert!(second.is_ok());
+        assert!(dir.join("new.csv").is_file());
+        assert!(
+            !dir.join("old.csv").exists(),
+            "tables of the previous run are gone"
+        );
+        let leftovers: Vec<_> = fs::read_dir(&tmp)
+            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert_eq!(
+            leftovers,
+            vec![std::ffi::OsString::from("ds")],
+            "no temporary folders left"
+        );
+        let _ = fs::remove_dir_all(&tmp);
+    }
+}

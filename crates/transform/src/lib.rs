@@ -85,6 +85,26 @@ fn lookup<'a>(rows: impl Iterator<Item = (&'a str, Column)>, key: &str) -> Polar
     Ok(df.lazy())
 }
 
+/// A factor below 1 (`gam` → kg × 0.001) is applied as a division by its whole reciprocal, so
+/// 350 gam is 0.35 kg and not 0.35000000000000003. Returns the divisor; the factor column
+/// then carries 1.
+fn divisor(factor: f64) -> f64 {
+    let reciprocal = 1.0 / factor;
+    if factor < 1.0 && (reciprocal - reciprocal.round()).abs() < 1e-9 {
+        reciprocal.round()
+    } else {
+        1.0
+    }
+}
+
+fn scale(factor: f64) -> f64 {
+    if divisor(factor) > 1.0 {
+        1.0
+    } else {
+        factor
+    }
+}
+
 fn absolute(e: Expr) -> Expr {
     when(e.clone().lt(lit(0.0)))
         .then(lit(0.0) - e.clone())
@@ -197,7 +217,16 @@ pub fn transform(staged: Staged, lex: &Lexicon) -> Result<Dataset, TransformErro
     let unit_factors = lookup(
         lex.unit_rows
             .iter()
-            .map(|r| (r.form.as_str(), float_value("unit_factor", r.factor))),
+            .map(|r| (r.form.as_str(), float_value("unit_factor", scale(r.factor)))),
+        "unit_key",
+    )?;
+    let unit_divisors = lookup(
+        lex.unit_rows.iter().map(|r| {
+            (
+                r.form.as_str(),
+                float_value("unit_divisor", divisor(r.factor)),
+            )
+        }),
         "unit_key",
     )?;
     let multipliers = lookup(
@@ -243,9 +272,21 @@ pub fn transform(staged: Staged, lex: &Lexicon) -> Result<Dataset, TransformErro
         "change_unit_key",
     )?;
     let change_unit_factors = lookup(
-        lex.unit_rows
-            .iter()
-            .map(|r| (r.form.as_str(), float_value("change_unit_factor", r.factor))),
+        lex.unit_rows.iter().map(|r| {
+            (
+                r.form.as_str(),
+                float_value("change_unit_factor", scale(r.factor)),
+            )
+        }),
+        "change_unit_key",
+    )?;
+    let change_unit_divisors = lookup(
+        lex.unit_rows.iter().map(|r| {
+            (
+                r.form.as_str(),
+                float_value("change_unit_divisor", divisor(r.factor)),
+            )
+        }),
         "change_unit_key",
     )?;
     let change_multipliers = lookup(
@@ -259,6 +300,7 @@ pub fn transform(staged: Staged, lex: &Lexicon) -> Result<Dataset, TransformErro
     let mut lf = m.lazy();
     lf = left(lf, units, "unit_key");
     lf = left(lf, unit_factors, "unit_key");
+    lf = left(lf, unit_divisors, "unit_key");
     lf = left(lf, multipliers, "multiplier_key");
     lf = left(lf, qualifiers, "qualifier_key");
     lf = left(lf, actions, "action_key");
@@ -266,14 +308,17 @@ pub fn transform(staged: Staged, lex: &Lexicon) -> Result<Dataset, TransformErro
     lf = left(lf, changes, "change_key");
     lf = left(lf, change_units, "change_unit_key");
     lf = left(lf, change_unit_factors, "change_unit_key");
+    lf = left(lf, change_unit_divisors, "change_unit_key");
     lf = left(lf, change_multipliers, "change_multiplier_key");
 
     let scaled = col("number")
         * col("multiplier").fill_null(lit(1.0))
-        * col("unit_factor").fill_null(lit(1.0));
+        * col("unit_factor").fill_null(lit(1.0))
+        / col("unit_divisor").fill_null(lit(1.0));
     let change_scaled = col("change_number")
         * col("change_multiplier").fill_null(lit(1.0))
-        * col("change_unit_factor").fill_null(lit(1.0));
+        * col("change_unit_factor").fill_null(lit(1.0))
+        / col("change_unit_divisor").fill_null(lit(1.0));
     let change_unit = when(col("change_unit_canonical").eq(lit("percent")))
         .then(lit("percent"))
         .when(col("change_unit_canonical").eq(lit("times")))
