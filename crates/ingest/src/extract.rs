@@ -74,9 +74,6 @@ struct Figure {
     unit_idx: usize,
     qualifier: Option<(usize, usize)>,
     change_word: Option<(usize, usize)>,
-    /// The change word belongs to the figure before, shared over a list
-    /// (`ít hơn 02 vụ, 04 người chết`) or a bracket (`nhiều hơn 15 vụ (4,95%)`).
-    change_inherited: bool,
     sentence: usize,
 }
 
@@ -382,7 +379,6 @@ fn find_figures(para: &Paragraph, lex: &Lexicon) -> Vec<Figure> {
             unit_idx,
             qualifier,
             change_word,
-            change_inherited: false,
             sentence,
         });
         i = j + unit_len;
@@ -412,7 +408,6 @@ fn inherit_changes(para: &Paragraph, lex: &Lexicon, figures: &mut [Figure]) {
         if (joined && !gap.is_empty()) || bracketed {
             let word = prev.change_word;
             figures[k].change_word = word;
-            figures[k].change_inherited = true;
         }
     }
 }

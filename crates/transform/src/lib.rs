@@ -63,26 +63,49 @@ fn with_number(
     Ok(())
 }
 
-/// A two-column lookup table `key` → `value` from lexicon rows; the first form of a key wins.
-fn lookup<'a>(rows: impl Iterator<Item = (&'a str, Column)>, key: &str) -> PolarsResult<LazyFrame> {
+/// A lookup table: `key` (the folded form) and one column per value; the first row of a key
+/// wins, so an analyst's earlier row takes precedence over a later duplicate.
+fn lookup(key: &str, forms: &[&str], values: Vec<Column>) -> PolarsResult<LazyFrame> {
     let mut seen = std::collections::HashSet::new();
-    let mut keys = Vec::new();
-    let mut values: Vec<Column> = Vec::new();
-    for (form, value) in rows {
-        if seen.insert(fold(form)) {
-            keys.push(fold(form));
-            values.push(value);
-        }
-    }
-    let mut df = DataFrame::new(keys.len(), vec![Column::new(key.into(), keys)])?;
-    if let Some(first) = values.first() {
-        let mut merged = first.clone();
-        for v in &values[1..] {
-            merged.append(v)?;
-        }
-        df.with_column(merged)?;
-    }
-    Ok(df.lazy())
+    let keep: Vec<bool> = forms.iter().map(|f| seen.insert(fold(f))).collect();
+    let keys: Vec<String> = forms.iter().map(|f| fold(f)).collect();
+    let mut columns = vec![Column::new(key.into(), keys)];
+    columns.extend(values);
+    let df = DataFrame::new(forms.len(), columns)?;
+    let mask = BooleanChunked::from_slice("keep".into(), &keep);
+    Ok(df.filter(&mask)?.lazy())
+}
+
+fn texts(name: &str, values: impl Iterator<Item = String>) -> Column {
+    Column::new(name.into(), values.collect::<Vec<_>>())
+}
+
+fn numbers(name: &str, values: impl Iterator<Item = f64>) -> Column {
+    Column::new(name.into(), values.collect::<Vec<_>>())
+}
+
+/// Canonical unit, factor and divisor for each unit form, under the given column prefix.
+fn unit_lookup(lex: &Lexicon, key: &str, prefix: &str) -> PolarsResult<LazyFrame> {
+    let forms: Vec<&str> = lex.unit_rows.iter().map(|r| r.form.as_str()).collect();
+    let rows = || lex.unit_rows.iter();
+    lookup(
+        key,
+        &forms,
+        vec![
+            texts(
+                &format!("{prefix}unit_canonical"),
+                rows().map(|r| r.unit.clone()),
+            ),
+            numbers(
+                &format!("{prefix}unit_factor"),
+                rows().map(|r| scale(r.factor)),
+            ),
+            numbers(
+                &format!("{prefix}unit_divisor"),
+                rows().map(|r| divisor(r.factor)),
+            ),
+        ],
+    )
 }
 
 /// A factor below 1 (`gam` → kg × 0.001) is applied as a division by its whole reciprocal, so
@@ -109,14 +132,6 @@ fn absolute(e: Expr) -> Expr {
     when(e.clone().lt(lit(0.0)))
         .then(lit(0.0) - e.clone())
         .otherwise(e)
-}
-
-fn text_value(name: &str, v: &str) -> Column {
-    Column::new(name.into(), [v])
-}
-
-fn float_value(name: &str, v: f64) -> Column {
-    Column::new(name.into(), [v])
 }
 
 /// Allowed canonical values (SPEC "Controlled vocabularies"); a lexicon that maps a form
@@ -207,109 +222,90 @@ pub fn transform(staged: Staged, lex: &Lexicon) -> Result<Dataset, TransformErro
     with_number(&mut m, "denominator_raw", "denominator", &words)?;
     with_number(&mut m, "change_number_raw", "change_number", &words)?;
 
-    let units = lookup(
-        lex.unit_rows
-            .iter()
-            .map(|r| (r.form.as_str(), text_value("unit", &r.unit))),
-        "unit_key",
-    )?;
-    // Unit factors as their own table, joined on the same key.
-    let unit_factors = lookup(
-        lex.unit_rows
-            .iter()
-            .map(|r| (r.form.as_str(), float_value("unit_factor", scale(r.factor)))),
-        "unit_key",
-    )?;
-    let unit_divisors = lookup(
-        lex.unit_rows.iter().map(|r| {
-            (
-                r.form.as_str(),
-                float_value("unit_divisor", divisor(r.factor)),
-            )
-        }),
-        "unit_key",
-    )?;
     let multipliers = lookup(
-        lex.multiplier_rows
-            .iter()
-            .map(|r| (r.form.as_str(), float_value("multiplier", r.factor))),
         "multiplier_key",
-    )?;
-    let qualifiers = lookup(
-        lex.qualifier_rows
+        &lex.multiplier_rows
             .iter()
-            .map(|r| (r.form.as_str(), text_value("qualifier", &r.qualifier))),
-        "qualifier_key",
-    )?;
-    let actions = lookup(
-        lex.action_rows
-            .iter()
-            .map(|r| (r.form.as_str(), text_value("action", &r.action))),
-        "action_key",
-    )?;
-    let topics = lookup(
-        lex.topic_rows
-            .iter()
-            .map(|r| (r.form.as_str(), text_value("topic", &r.topic))),
-        "topic_key",
-    )?;
-    let changes = lookup(
-        lex.change_rows.iter().map(|r| {
-            (
-                r.form.as_str(),
-                text_value("change_direction", &r.direction),
-            )
-        }),
-        "change_key",
-    )?;
-    let change_units = lookup(
-        lex.unit_rows.iter().map(|r| {
-            (
-                r.form.as_str(),
-                text_value("change_unit_canonical", &r.unit),
-            )
-        }),
-        "change_unit_key",
-    )?;
-    let change_unit_factors = lookup(
-        lex.unit_rows.iter().map(|r| {
-            (
-                r.form.as_str(),
-                float_value("change_unit_factor", scale(r.factor)),
-            )
-        }),
-        "change_unit_key",
-    )?;
-    let change_unit_divisors = lookup(
-        lex.unit_rows.iter().map(|r| {
-            (
-                r.form.as_str(),
-                float_value("change_unit_divisor", divisor(r.factor)),
-            )
-        }),
-        "change_unit_key",
+            .map(|r| r.form.as_str())
+            .collect::<Vec<_>>(),
+        vec![numbers(
+            "multiplier",
+            lex.multiplier_rows.iter().map(|r| r.factor),
+        )],
     )?;
     let change_multipliers = lookup(
-        lex.multiplier_rows
-            .iter()
-            .map(|r| (r.form.as_str(), float_value("change_multiplier", r.factor))),
         "change_multiplier_key",
+        &lex.multiplier_rows
+            .iter()
+            .map(|r| r.form.as_str())
+            .collect::<Vec<_>>(),
+        vec![numbers(
+            "change_multiplier",
+            lex.multiplier_rows.iter().map(|r| r.factor),
+        )],
+    )?;
+    let qualifiers = lookup(
+        "qualifier_key",
+        &lex.qualifier_rows
+            .iter()
+            .map(|r| r.form.as_str())
+            .collect::<Vec<_>>(),
+        vec![texts(
+            "qualifier",
+            lex.qualifier_rows.iter().map(|r| r.qualifier.clone()),
+        )],
+    )?;
+    let actions = lookup(
+        "action_key",
+        &lex.action_rows
+            .iter()
+            .map(|r| r.form.as_str())
+            .collect::<Vec<_>>(),
+        vec![texts(
+            "action",
+            lex.action_rows.iter().map(|r| r.action.clone()),
+        )],
+    )?;
+    let topics = lookup(
+        "topic_key",
+        &lex.topic_rows
+            .iter()
+            .map(|r| r.form.as_str())
+            .collect::<Vec<_>>(),
+        vec![texts(
+            "topic",
+            lex.topic_rows.iter().map(|r| r.topic.clone()),
+        )],
+    )?;
+    let changes = lookup(
+        "change_key",
+        &lex.change_rows
+            .iter()
+            .map(|r| r.form.as_str())
+            .collect::<Vec<_>>(),
+        vec![texts(
+            "change_direction",
+            lex.change_rows.iter().map(|r| r.direction.clone()),
+        )],
     )?;
 
-    let left = |lf: LazyFrame, other: LazyFrame, key: &str| lf.left_join(other, col(key), col(key));
     let mut lf = m.lazy();
-    lf = left(lf, units, "unit_key");
-    lf = left(lf, unit_factors, "unit_key");
-    lf = left(lf, unit_divisors, "unit_key");
-    lf = left(lf, multipliers, "multiplier_key");
-    lf = left(lf, qualifiers, "qualifier_key");
-    lf = left(lf, actions, "action_key");
-    lf = left(lf, topics, "topic_key");
-    lf = left(lf, changes, "change_key");
-    lf = left(lf, change_units, "change_unit_key");
-    lf = left(lf, change_unit_factors, "change_unit_key");
-    lf = left(lf, change_unit_divisors, "change_unit_key");
-    lf = left(lf, change_multipliers, "change_multiplier_key");
+    for (table, key) in [
+        (unit_lookup(lex, "unit_key", "")?, "unit_key"),
+        (
+            unit_lookup(lex, "change_unit_key", "change_")?,
+            "change_unit_key",
+        ),
+        (multipliers, "multiplier_key"),
+        (change_multipliers, "change_multiplier_key"),
+        (qualifiers, "qualifier_key"),
+        (actions, "action_key"),
+        (topics, "topic_key"),
+        (changes, "change_key"),
+    ] {
+        lf = lf.left_join(table, col(key), col(key));
+    }
+    lf = lf.with_columns([col("unit_canonical").alias("unit")]);
 
     let scaled = col("number")
         * col("multiplier").fill_null(lit(1.0))
