@@ -467,8 +467,12 @@ fn extract_paragraph(
         let bracketed = k > 0
             && lex.unit_rows[f.unit_idx].unit == "percent"
             && figures[k - 1].sentence == f.sentence
-            && (figures[k - 1].last + 1..f.qualifier.map_or(f.first, |q| q.0))
-                .all(|i| punct_is(para, i, &["(", "-", "+"]))
+            && (figures[k - 1].last + 1..f.qualifier.map_or(f.first, |q| q.0)).all(|i| {
+                punct_is(para, i, &["(", "-", "+"])
+                    || resolved[k - 1]
+                        .action
+                        .is_some_and(|(s, l)| (s..s + l).contains(&i))
+            })
             && f.first > figures[k - 1].last + 1;
         if bracketed {
             action = resolved[k - 1].action;
@@ -574,10 +578,18 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
     let f = &figures[k];
     let sentence = &para.sentences[f.sentence];
     let is_verb = |i: usize, allowed: &[Position]| -> Option<usize> {
-        if para.in_topic[i] || para.consumed[i] {
+        if para.consumed[i] {
             return None;
         }
         let (len, &idx) = lex.actions.match_at(t, i)?;
+        // Inside a topic phrase a verb counts only when it is the whole phrase (`khen thưởng`),
+        // never a part of one (`tổ chức` in `tội phạm có tổ chức`).
+        if para.in_topic[i] {
+            let whole = para.topics.iter().any(|&(s, l, _)| s == i && len >= l);
+            if !whole {
+                return None;
+            }
+        }
         allowed
             .contains(&lex.action_rows[idx].position)
             .then_some(len)
