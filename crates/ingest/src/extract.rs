@@ -144,7 +144,9 @@ fn document_topic(paras: &[Paragraph], lex: &Lexicon) -> Option<String> {
     for para in paras {
         for &(s, l, idx) in &para.topics {
             let row = &lex.topic_rows[idx];
-            if row.rank < 1 {
+            // A unit word (`8 khẩu súng`) says what one figure counts, not what the text is about.
+            let after_number = s > 0 && para.tokens[s - 1].kind == TokenKind::Number;
+            if row.rank < 1 || after_number {
                 continue;
             }
             match counts.iter_mut().find(|c| c.0 == row.topic) {
@@ -688,7 +690,7 @@ fn find_topic(para: &Paragraph, lex: &Lexicon, f: &Figure, own_action: Stretch) 
     // A unit that names its own field (`8 khẩu súng`, `10 kíp nổ`) is about that field.
     if let Some(ti) = (0..para.topics.len()).find(|&ti| {
         let (s, _, _) = para.topics[ti];
-        s >= f.unit.0 && s <= f.last && rank(ti) >= 3
+        s >= f.unit.0 && s <= f.last && rank(ti) >= 2
     }) {
         return TopicFound::Topic(ti);
     }
