@@ -126,15 +126,42 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
         .map(|&(start, end)| read_paragraph(text, start, end, lex))
         .collect();
     let doc_topic = document_topic(&paras, lex);
+    let doc_span = document_span(&paras);
     for para in &paras {
         for p in &para.periods {
             if p.kind == PeriodKind::WholeYear {
                 out.stated_years.extend(p.years.iter().copied());
             }
         }
-        extract_paragraph(para, lex, doc_topic.as_deref(), &mut out.mentions);
+        let context = DocContext {
+            topic: doc_topic.as_deref(),
+            span: doc_span.as_deref(),
+        };
+        extract_paragraph(para, lex, &context, &mut out.mentions);
     }
     out
+}
+
+/// What the whole document says that a figure falls back on.
+struct DocContext<'a> {
+    /// The document's main topic (see [`document_topic`]).
+    topic: Option<&'a str>,
+    /// A period spanning years that the document opens with (`giai đoạn 2016 – 2021`): figures
+    /// with no period of their own fall in it, so their year stays empty.
+    span: Option<&'a str>,
+}
+
+/// The first period the document states, when it spans more than one calendar year.
+fn document_span(paras: &[Paragraph]) -> Option<String> {
+    let (para, p) = paras
+        .iter()
+        .find_map(|para| para.periods.first().map(|p| (para, p)))?;
+    let spans = match p.kind {
+        PeriodKind::SpansYears => true,
+        PeriodKind::Range => matches!(p.years.as_slice(), [a, b] if a != b),
+        _ => false,
+    };
+    spans.then(|| span_text(para, p.first, p.first + p.len - 1))
 }
 
 /// The topic a document is about: the specific topic (rank ≥ 1) it names most often; ties go
@@ -450,12 +477,7 @@ fn span_text(para: &Paragraph, first: usize, last: usize) -> String {
     para.text[para.tokens[first].start..para.tokens[last].end].to_string()
 }
 
-fn extract_paragraph(
-    para: &Paragraph,
-    lex: &Lexicon,
-    doc_topic: Option<&str>,
-    out: &mut Vec<Mention>,
-) {
+fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mut Vec<Mention>) {
     let figures = find_figures(para, lex);
     if figures.is_empty() {
         return;
@@ -487,7 +509,10 @@ fn extract_paragraph(
         if topic.is_some() {
             last_topic = topic;
         }
-        let (year, period, spans) = find_period(para, f);
+        let (year, period, spans) = match find_period(para, f) {
+            (None, None, false) if doc.span.is_some() => (None, doc.span.map(str::to_string), true),
+            found => found,
+        };
         resolved.push(Resolved {
             action,
             several_topics: topic.is_none()
@@ -552,7 +577,7 @@ fn extract_paragraph(
                     let (s, l, _) = para.topics[ti];
                     Some(span_text(para, s, s + l - 1))
                 }
-                None if !r.several_topics => doc_topic.map(str::to_string),
+                None if !r.several_topics => doc.topic.map(str::to_string),
                 None => None,
             },
             year: r.year,

@@ -304,3 +304,29 @@ fn a_unit_that_names_its_field_gives_the_topic_and_weak_verbs_yield() {
         ]
     );
 }
+
+#[test]
+fn a_document_opening_with_a_multi_year_period_keeps_later_years_empty() {
+    let d = doc("Giai đoạn 2018 - 2022, tình hình tội phạm diễn biến phức tạp.\n\nToàn ngành đã thụ lý 4.210 vụ, 6.035 bị can.");
+    let got: Vec<_> = d
+        .mentions
+        .iter()
+        .map(|m| (m.year, m.period.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (None, Some("Giai đoạn 2018 - 2022")),
+            (None, Some("Giai đoạn 2018 - 2022"))
+        ]
+    );
+}
+
+#[test]
+fn from_the_end_of_a_year_until_now_spans_years() {
+    let d = doc("Từ cuối năm 2022 đến nay, Công an huyện đã tiếp nhận 14 tin báo về lừa đảo.");
+    assert_eq!(
+        (d.mentions[0].year, d.mentions[0].period_spans_years),
+        (None, true)
+    );
+}
