@@ -19,8 +19,21 @@ observations, deltas and rejects as Parquet and CSV (see SPEC.md).
 Exit status: 0 when the run completes (rejected inputs included, see the rejects table), \
 2 for usage or configuration errors, 1 for failures.";
 
+const EXAMPLES: &str = "Examples:
+  solieu run                                   the default pipeline on the bundled samples
+  solieu run -i corpus/ -o data/out/corpus     every .txt/.jsonl/.csv/.parquet under corpus/
+  solieu run -i 'news/*.jsonl' --format parquet --threads 2
+  solieu ingest && solieu transform && solieu sink   the same, stage by stage
+  solieu validate pipelines/nightly.toml       check a pipeline file without running it";
+
 #[derive(Parser, Debug)]
-#[command(name = "solieu", version, about = "Turn Vietnamese public-security news reports into tidy tables of figures.", long_about = ABOUT)]
+#[command(
+    name = "solieu",
+    version,
+    about = "Turn Vietnamese public-security news reports into tidy tables of figures.",
+    long_about = ABOUT,
+    after_help = EXAMPLES
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
