@@ -257,12 +257,27 @@ pub fn ingest_stage(args: &RunArgs) -> Result<()> {
     let (docs, rejects) = ingest_all(&plan, &files)?;
     let mut staged = to_frames(&docs, &rejects).context("cannot build ingest tables")?;
     let dir = plan.stage_dir("ingest");
+    let inputs: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
+    let m = Manifest {
+        pipeline: plan.name.clone(),
+        solieu_version: env!("CARGO_PKG_VERSION").into(),
+        inputs,
+        formats: vec![Format::Parquet],
+        rows: [
+            ("documents".to_string(), staged.documents.height()),
+            ("mentions".to_string(), staged.mentions.height()),
+            ("rejects".to_string(), staged.rejects.height()),
+        ]
+        .into_iter()
+        .collect(),
+        seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+    };
     let mut tables = [
         ("documents", &mut staged.documents),
         ("mentions", &mut staged.mentions),
         ("rejects", &mut staged.rejects),
     ];
-    write_dataset(&dir, &mut tables, &[Format::Parquet], None)?;
+    write_dataset(&dir, &mut tables, &[Format::Parquet], Some(&m))?;
     if !plan.quiet {
         eprintln!(
             "solieu ingest: {} documents, {} mentions, {} rejects in {:.1} s -> {}",
@@ -322,7 +337,20 @@ pub fn sink_stage(args: &RunArgs) -> Result<()> {
         deltas,
         rejects,
     };
-    let m = manifest(&plan, &[], &data, started);
+    // The inputs are those the ingest stage read, from its manifest.
+    let inputs: Vec<String> =
+        std::fs::read_to_string(plan.stage_dir("ingest").join("manifest.json"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+            .and_then(|v| {
+                v.get("inputs")?.as_array().map(|a| {
+                    a.iter()
+                        .filter_map(|i| i.as_str().map(String::from))
+                        .collect()
+                })
+            })
+            .unwrap_or_default();
+    let m = manifest(&plan, &inputs, &data, started);
     summary(&plan, &data, started, &plan.out);
     write(&plan, data, &m)
 }
