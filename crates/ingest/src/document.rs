@@ -91,7 +91,7 @@ pub struct Gazetteer {
 impl Gazetteer {
     pub fn new(lex: &Lexicon) -> Gazetteer {
         let mut rows: Vec<_> = lex.province_rows.iter().collect();
-        rows.sort_by(|a, b| b.form.len().cmp(&a.form.len()));
+        rows.sort_by_key(|r| std::cmp::Reverse(r.form.len()));
         let matcher = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .build(rows.iter().map(|r| r.form.as_str()))

@@ -779,20 +779,14 @@ fn find_period(para: &Paragraph, f: &Figure) -> (Option<i32>, Option<String>, bo
         .periods
         .iter()
         .filter(in_sentence)
-        .filter(|p| p.first < f.first)
-        .next_back()
+        .rfind(|p| p.first < f.first)
         .or_else(|| {
             para.periods
                 .iter()
                 .filter(in_sentence)
                 .find(|p| p.first > f.last)
         })
-        .or_else(|| {
-            para.periods
-                .iter()
-                .filter(|p| p.first < sentence.first)
-                .next_back()
-        });
+        .or_else(|| para.periods.iter().rfind(|p| p.first < sentence.first));
     let Some(p) = chosen else {
         return (None, None, false);
     };
@@ -834,8 +828,7 @@ fn find_baseline(para: &Paragraph, f: &Figure) -> Option<String> {
         .or_else(|| {
             para.baselines
                 .iter()
-                .filter(|b| b.first >= sentence.first && b.first < f.first)
-                .next_back()
+                .rfind(|b| b.first >= sentence.first && b.first < f.first)
         })
         .map(|b| b.baseline.clone())
 }

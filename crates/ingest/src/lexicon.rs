@@ -179,7 +179,7 @@ impl<T: Clone> PhraseTable<T> {
             }
         }
         for list in by_first.values_mut() {
-            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            list.sort_by_key(|entry| std::cmp::Reverse(entry.0.len()));
         }
         PhraseTable { by_first }
     }

@@ -95,7 +95,7 @@ fn strip_html(raw: &str) -> String {
         if let Some(after) = tail.strip_prefix('\r') {
             out.push('\n');
             rest = after.strip_prefix('\n').unwrap_or(after);
-        } else if tail.starts_with('<') {
+        } else if let Some(after) = tail.strip_prefix('<') {
             match tag_len(tail) {
                 Some((len, block)) => {
                     out.push(if block { '\n' } else { ' ' });
@@ -103,7 +103,7 @@ fn strip_html(raw: &str) -> String {
                 }
                 None => {
                     out.push('<');
-                    rest = &tail[1..];
+                    rest = after;
                 }
             }
         } else {
@@ -241,12 +241,10 @@ pub fn tokenize(text: &str, base: usize) -> Vec<Token> {
         let (kind, end) = if c.is_ascii_digit() {
             let mut end = i + 1;
             while let Some(&(j, d)) = chars.peek() {
-                if d.is_ascii_digit() {
-                    chars.next();
-                    end = j + 1;
-                } else if (d == '.' || d == ',')
-                    && text[j + 1..].starts_with(|x: char| x.is_ascii_digit())
-                {
+                // A separator belongs to the number only between digits (`1.213`, `17,3`).
+                let separator = (d == '.' || d == ',')
+                    && text[j + 1..].starts_with(|x: char| x.is_ascii_digit());
+                if d.is_ascii_digit() || separator {
                     chars.next();
                     end = j + 1;
                 } else {
