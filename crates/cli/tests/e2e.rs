@@ -313,4 +313,36 @@ fn config_errors_exit_2_and_name_the_problem() {
 
     let o = solieu(&["run", "--no-such-flag"]);
     assert_eq!(o.status.code(), Some(2));
+
+    // A lexicon that maps a form to a unit SPEC does not list.
+    let lex = tmp.path().join("lexicon");
+    fs::create_dir_all(&lex).unwrap();
+    for entry in fs::read_dir(root().join("pipelines/lexicon"))
+        .unwrap()
+        .flatten()
+    {
+        fs::copy(entry.path(), lex.join(entry.file_name())).unwrap();
+    }
+    let units = fs::read_to_string(lex.join("units.csv")).unwrap();
+    fs::write(
+        lex.join("units.csv"),
+        units.replace("\nvụ,case,1\n", "\nvụ,cases,1\n"),
+    )
+    .unwrap();
+    let pipeline = tmp.path().join("p.toml");
+    fs::write(
+        &pipeline,
+        format!(
+            "[input]\npaths = [\"data/samples/txt\"]\n[lexicon]\ndir = {:?}\n",
+            lex.display().to_string()
+        ),
+    )
+    .unwrap();
+    let o = solieu(&["validate", pipeline.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("units.csv") && err.contains("`cases`"),
+        "{err}"
+    );
 }
