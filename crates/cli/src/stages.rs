@@ -187,22 +187,31 @@ fn summary(plan: &Plan, data: &Dataset, started: Instant, to: &Path) {
     }
 }
 
-fn manifest(plan: &Plan, files: &[String], data: &Dataset, started: Instant) -> Manifest {
+fn manifest(
+    plan: &Plan,
+    inputs: &[String],
+    formats: &[Format],
+    rows: &[(&str, usize)],
+    started: Instant,
+) -> Manifest {
     Manifest {
         pipeline: plan.name.clone(),
         solieu_version: env!("CARGO_PKG_VERSION").into(),
-        inputs: files.to_vec(),
-        formats: plan.formats.clone(),
-        rows: [
-            ("documents".to_string(), data.documents.height()),
-            ("observations".to_string(), data.observations.height()),
-            ("deltas".to_string(), data.deltas.height()),
-            ("rejects".to_string(), data.rejects.height()),
-        ]
-        .into_iter()
-        .collect(),
+        inputs: inputs.to_vec(),
+        formats: formats.to_vec(),
+        rows: rows.iter().map(|(t, n)| (t.to_string(), *n)).collect(),
         seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
     }
+}
+
+fn dataset_manifest(plan: &Plan, inputs: &[String], data: &Dataset, started: Instant) -> Manifest {
+    let rows = [
+        ("documents", data.documents.height()),
+        ("observations", data.observations.height()),
+        ("deltas", data.deltas.height()),
+        ("rejects", data.rejects.height()),
+    ];
+    manifest(plan, inputs, &plan.formats, &rows, started)
 }
 
 fn write(plan: &Plan, mut data: Dataset, manifest: &Manifest) -> Result<()> {
@@ -225,7 +234,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
     let staged = to_frames(&docs, &rejects).context("cannot build ingest tables")?;
     let data = transform(staged, &plan.lexicon)?;
     let names: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
-    let m = manifest(&plan, &names, &data, started);
+    let m = dataset_manifest(&plan, &names, &data, started);
     summary(&plan, &data, started, &plan.out);
     write(&plan, data, &m)
 }
@@ -258,20 +267,12 @@ pub fn ingest_stage(args: &RunArgs) -> Result<()> {
     let mut staged = to_frames(&docs, &rejects).context("cannot build ingest tables")?;
     let dir = plan.stage_dir("ingest");
     let inputs: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
-    let m = Manifest {
-        pipeline: plan.name.clone(),
-        solieu_version: env!("CARGO_PKG_VERSION").into(),
-        inputs,
-        formats: vec![Format::Parquet],
-        rows: [
-            ("documents".to_string(), staged.documents.height()),
-            ("mentions".to_string(), staged.mentions.height()),
-            ("rejects".to_string(), staged.rejects.height()),
-        ]
-        .into_iter()
-        .collect(),
-        seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
-    };
+    let rows = [
+        ("documents", staged.documents.height()),
+        ("mentions", staged.mentions.height()),
+        ("rejects", staged.rejects.height()),
+    ];
+    let m = manifest(&plan, &inputs, &[Format::Parquet], &rows, started);
     let mut tables = [
         ("documents", &mut staged.documents),
         ("mentions", &mut staged.mentions),
@@ -350,7 +351,7 @@ pub fn sink_stage(args: &RunArgs) -> Result<()> {
                 })
             })
             .unwrap_or_default();
-    let m = manifest(&plan, &inputs, &data, started);
+    let m = dataset_manifest(&plan, &inputs, &data, started);
     summary(&plan, &data, started, &plan.out);
     write(&plan, data, &m)
 }

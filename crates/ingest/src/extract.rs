@@ -501,7 +501,9 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mu
         if bracketed {
             action = resolved[k - 1].action;
         }
-        let topic = match find_topic(para, lex, f, action) {
+        let found = find_topic(para, lex, f, action);
+        let several_topics = matches!(found, TopicFound::Several);
+        let topic = match found {
             TopicFound::Topic(ti) => Some(ti),
             TopicFound::Several => None,
             TopicFound::Nothing => last_topic,
@@ -515,8 +517,7 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mu
         };
         resolved.push(Resolved {
             action,
-            several_topics: topic.is_none()
-                && matches!(find_topic(para, lex, f, action), TopicFound::Several),
+            several_topics,
             topic,
             year,
             period,
