@@ -64,9 +64,9 @@ pub struct Mention {
 #[derive(Debug, Clone)]
 struct Figure {
     /// Token range of the whole mention (qualifier and change word excluded).
+    /// The number's first token; the figure starts there.
     first: usize,
     last: usize,
-    number: usize,
     number_len: usize,
     denominator: Option<usize>,
     multiplier: Option<(usize, usize)>,
@@ -92,7 +92,6 @@ struct PeriodMention {
 
 struct BaselineMention {
     first: usize,
-
     baseline: String,
 }
 
@@ -110,7 +109,7 @@ struct Paragraph<'a> {
     baselines: Vec<BaselineMention>,
 }
 
-/// What the extraction carries from one paragraph to the next and what it reports back.
+/// What the extraction finds in a document: its mentions, and the years it states.
 #[derive(Debug, Default, Clone)]
 pub struct Extraction {
     pub mentions: Vec<Mention>,
@@ -127,16 +126,16 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
         .collect();
     let doc_topic = document_topic(&paras, lex);
     let doc_span = document_span(&paras);
+    let context = DocContext {
+        topic: doc_topic.as_deref(),
+        span: doc_span.as_deref(),
+    };
     for para in &paras {
         for p in &para.periods {
             if p.kind == PeriodKind::WholeYear {
                 out.stated_years.extend(p.years.iter().copied());
             }
         }
-        let context = DocContext {
-            topic: doc_topic.as_deref(),
-            span: doc_span.as_deref(),
-        };
         extract_paragraph(para, lex, &context, &mut out.mentions);
     }
     out
@@ -161,7 +160,7 @@ fn document_span(paras: &[Paragraph]) -> Option<String> {
         PeriodKind::Range => matches!(p.years.as_slice(), [a, b] if a != b),
         _ => false,
     };
-    spans.then(|| span_text(para, p.first, p.first + p.len - 1))
+    spans.then(|| stretch_text(para, (p.first, p.len)))
 }
 
 /// The topic a document is about: the specific topic (rank ≥ 1) it names most often; ties go
@@ -178,7 +177,7 @@ fn document_topic(paras: &[Paragraph], lex: &Lexicon) -> Option<String> {
             }
             match counts.iter_mut().find(|c| c.0 == row.topic) {
                 Some(c) => c.1 += 1,
-                None => counts.push((&row.topic, 1, span_text(para, s, s + l - 1))),
+                None => counts.push((&row.topic, 1, stretch_text(para, (s, l)))),
             }
         }
     }
@@ -400,7 +399,6 @@ fn find_figures(para: &Paragraph, lex: &Lexicon) -> Vec<Figure> {
         figures.push(Figure {
             first: i,
             last: j + unit_len - 1,
-            number: i,
             number_len,
             denominator,
             multiplier,
@@ -477,6 +475,11 @@ fn span_text(para: &Paragraph, first: usize, last: usize) -> String {
     para.text[para.tokens[first].start..para.tokens[last].end].to_string()
 }
 
+/// The text of a (first token, token count) stretch.
+fn stretch_text(para: &Paragraph, (first, len): (usize, usize)) -> String {
+    span_text(para, first, first + len - 1)
+}
+
 fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mut Vec<Mention>) {
     let figures = find_figures(para, lex);
     if figures.is_empty() {
@@ -546,12 +549,12 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mu
         let sentence = &para.sentences[f.sentence];
         let change_of = |c: usize| -> ChangeParts {
             let cf = &figures[c];
-            let (cs, cl) = cf.change_word.unwrap_or((cf.number, 0));
+            let (cs, cl) = cf.change_word.unwrap_or((cf.first, 0));
             ChangeParts {
                 direction_raw: span_text(para, cs, cs + cl.max(1) - 1),
-                number_raw: span_text(para, cf.number, cf.number + cf.number_len - 1),
-                multiplier_raw: cf.multiplier.map(|(s, l)| span_text(para, s, s + l - 1)),
-                unit_raw: span_text(para, cf.unit.0, cf.unit.0 + cf.unit.1 - 1),
+                number_raw: stretch_text(para, (cf.first, cf.number_len)),
+                multiplier_raw: cf.multiplier.map(|st| stretch_text(para, st)),
+                unit_raw: stretch_text(para, cf.unit),
                 baseline: find_baseline(para, cf),
             }
         };
@@ -567,16 +570,16 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mu
             mention: span_text(para, f.first, f.last),
             sentence: span_text(para, sentence.first, sentence.end - 1),
             measure,
-            number_raw: span_text(para, f.number, f.number + f.number_len - 1),
+            number_raw: stretch_text(para, (f.first, f.number_len)),
             denominator_raw: f.denominator.map(|d| t[d].folded.clone()),
-            multiplier_raw: f.multiplier.map(|(s, l)| span_text(para, s, s + l - 1)),
-            unit_raw: span_text(para, f.unit.0, f.unit.0 + f.unit.1 - 1),
-            qualifier_raw: f.qualifier.map(|(s, l)| span_text(para, s, s + l - 1)),
-            action_raw: r.action.map(|(s, l)| span_text(para, s, s + l - 1)),
+            multiplier_raw: f.multiplier.map(|st| stretch_text(para, st)),
+            unit_raw: stretch_text(para, f.unit),
+            qualifier_raw: f.qualifier.map(|st| stretch_text(para, st)),
+            action_raw: r.action.map(|st| stretch_text(para, st)),
             topic_raw: match r.topic {
                 Some(ti) => {
                     let (s, l, _) = para.topics[ti];
-                    Some(span_text(para, s, s + l - 1))
+                    Some(stretch_text(para, (s, l)))
                 }
                 None if !r.several_topics => doc.topic.map(str::to_string),
                 None => None,
@@ -791,7 +794,7 @@ fn find_period(para: &Paragraph, f: &Figure) -> (Option<i32>, Option<String>, bo
     let Some(p) = chosen else {
         return (None, None, false);
     };
-    let text = span_text(para, p.first, p.first + p.len - 1);
+    let text = stretch_text(para, (p.first, p.len));
     // A period without its own year takes the nearest year stated before it.
     let inherited = || {
         para.periods
