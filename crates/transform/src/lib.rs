@@ -76,6 +76,20 @@ fn lookup(key: &str, forms: &[&str], values: Vec<Column>) -> PolarsResult<LazyFr
     Ok(df.filter(&mask)?.lazy())
 }
 
+/// A lookup from one lexicon file: the folded form under `key`, one value under `column`.
+fn word_lookup<'a, R>(
+    key: &str,
+    column: &str,
+    rows: &'a [R],
+    form: impl Fn(&'a R) -> &'a String,
+    value: impl Fn(&'a R) -> AnyValue<'a>,
+) -> PolarsResult<LazyFrame> {
+    let forms: Vec<&str> = rows.iter().map(|r| form(r).as_str()).collect();
+    let values: Vec<AnyValue> = rows.iter().map(value).collect();
+    let series = Series::from_any_values(column.into(), &values, true)?;
+    lookup(key, &forms, vec![series.into_column()])
+}
+
 fn texts(name: &str, values: impl Iterator<Item = String>) -> Column {
     Column::new(name.into(), values.collect::<Vec<_>>())
 }
@@ -222,71 +236,47 @@ pub fn transform(staged: Staged, lex: &Lexicon) -> Result<Dataset, TransformErro
     with_number(&mut m, "denominator_raw", "denominator", &words)?;
     with_number(&mut m, "change_number_raw", "change_number", &words)?;
 
-    let multipliers = lookup(
+    let multipliers = word_lookup(
         "multiplier_key",
-        &lex.multiplier_rows
-            .iter()
-            .map(|r| r.form.as_str())
-            .collect::<Vec<_>>(),
-        vec![numbers(
-            "multiplier",
-            lex.multiplier_rows.iter().map(|r| r.factor),
-        )],
+        "multiplier",
+        &lex.multiplier_rows,
+        |r| &r.form,
+        |r| AnyValue::Float64(r.factor),
     )?;
-    let change_multipliers = lookup(
+    let change_multipliers = word_lookup(
         "change_multiplier_key",
-        &lex.multiplier_rows
-            .iter()
-            .map(|r| r.form.as_str())
-            .collect::<Vec<_>>(),
-        vec![numbers(
-            "change_multiplier",
-            lex.multiplier_rows.iter().map(|r| r.factor),
-        )],
+        "change_multiplier",
+        &lex.multiplier_rows,
+        |r| &r.form,
+        |r| AnyValue::Float64(r.factor),
     )?;
-    let qualifiers = lookup(
+    let qualifiers = word_lookup(
         "qualifier_key",
-        &lex.qualifier_rows
-            .iter()
-            .map(|r| r.form.as_str())
-            .collect::<Vec<_>>(),
-        vec![texts(
-            "qualifier",
-            lex.qualifier_rows.iter().map(|r| r.qualifier.clone()),
-        )],
+        "qualifier",
+        &lex.qualifier_rows,
+        |r| &r.form,
+        |r| AnyValue::String(&r.qualifier),
     )?;
-    let actions = lookup(
+    let actions = word_lookup(
         "action_key",
-        &lex.action_rows
-            .iter()
-            .map(|r| r.form.as_str())
-            .collect::<Vec<_>>(),
-        vec![texts(
-            "action",
-            lex.action_rows.iter().map(|r| r.action.clone()),
-        )],
+        "action",
+        &lex.action_rows,
+        |r| &r.form,
+        |r| AnyValue::String(&r.action),
     )?;
-    let topics = lookup(
+    let topics = word_lookup(
         "topic_key",
-        &lex.topic_rows
-            .iter()
-            .map(|r| r.form.as_str())
-            .collect::<Vec<_>>(),
-        vec![texts(
-            "topic",
-            lex.topic_rows.iter().map(|r| r.topic.clone()),
-        )],
+        "topic",
+        &lex.topic_rows,
+        |r| &r.form,
+        |r| AnyValue::String(&r.topic),
     )?;
-    let changes = lookup(
+    let changes = word_lookup(
         "change_key",
-        &lex.change_rows
-            .iter()
-            .map(|r| r.form.as_str())
-            .collect::<Vec<_>>(),
-        vec![texts(
-            "change_direction",
-            lex.change_rows.iter().map(|r| r.direction.clone()),
-        )],
+        "change_direction",
+        &lex.change_rows,
+        |r| &r.form,
+        |r| AnyValue::String(&r.direction),
     )?;
 
     let mut lf = m.lazy();
