@@ -242,9 +242,9 @@ fn find_event_date(
     text: &str,
     lines: &[(usize, usize)],
     lex: &Lexicon,
+    mut dateline_year: Option<i32>,
     fallback_year: Option<i32>,
 ) -> Option<Date> {
-    let mut dateline_year = find_dateline(text, lines).map(|d| d.0);
     let mut marked: Option<(u32, u32, Option<i32>)> = None;
     for &(s, e) in lines.iter().take(6) {
         let toks = tokenize(&text[s..e], s);
@@ -341,6 +341,7 @@ pub fn ingest(
         &text,
         &lines,
         lex,
+        dateline.map(|d| d.0),
         meta_date.map(|d| d.year).or(report_year),
     );
     let merged = event_date
