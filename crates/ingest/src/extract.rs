@@ -104,9 +104,15 @@ struct Paragraph<'a> {
     consumed: Vec<bool>,
     /// Tokens inside a topic phrase: never read as a verb (`tội phạm có tổ chức`).
     in_topic: Vec<bool>,
+    /// For a token inside brackets, the index of the innermost `(` that opens them: a verb,
+    /// topic or year said in an aside (`(năm 2020: 1.318 vụ)`) belongs to the aside only.
+    aside: Vec<Option<usize>>,
     topics: Vec<(usize, usize, usize)>,
     periods: Vec<PeriodMention>,
     baselines: Vec<BaselineMention>,
+    /// The document's last paragraph, stopping on a word with no closing mark: a scrape cut
+    /// short, so its last word may be the start of a longer one (`5 đ` of `5 đối tượng`).
+    cut_off: bool,
 }
 
 /// What the extraction finds in a document: its mentions, and the years it states.
@@ -120,10 +126,22 @@ pub struct Extraction {
 /// Finds every mention in the given paragraphs (byte ranges of `text`).
 pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extraction {
     let mut out = Extraction::default();
-    let paras: Vec<Paragraph> = paragraphs
+    let mut paras: Vec<Paragraph> = paragraphs
         .iter()
         .map(|&(start, end)| read_paragraph(text, start, end, lex))
         .collect();
+    if let Some(last) = paras.last_mut() {
+        // Only a last word that is the start of a longer unit word can have been cut short.
+        last.cut_off = last.tokens.last().is_some_and(|t| {
+            t.kind == TokenKind::Word
+                && lex.unit_rows.iter().any(|u| {
+                    u.form.split_whitespace().any(|w| {
+                        let w = crate::text::fold(w);
+                        w.len() > t.folded.len() && w.starts_with(&t.folded)
+                    })
+                })
+        });
+    }
     let doc_topic = document_topic(&paras, lex);
     let doc_span = document_span(&paras);
     let context = DocContext {
@@ -166,23 +184,25 @@ fn document_span(paras: &[Paragraph]) -> Option<String> {
 /// The topic a document is about: the specific topic (rank ≥ 1) it names most often; ties go
 /// to the one named first. Figures whose own clause and paragraph name none fall back to it.
 fn document_topic(paras: &[Paragraph], lex: &Lexicon) -> Option<String> {
-    let mut counts: Vec<(&str, usize, String)> = Vec::new();
+    // (topic, specific?, times named, first phrase): a general topic (`tình hình tội phạm`)
+    // counts only when the document names no specific one.
+    let mut counts: Vec<(&str, bool, usize, String)> = Vec::new();
     for para in paras {
         for &(s, l, idx) in &para.topics {
             let row = &lex.topic_rows[idx];
             // A unit word (`8 khẩu súng`) says what one figure counts, not what the text is about.
             let after_number = s > 0 && para.tokens[s - 1].kind == TokenKind::Number;
-            if row.rank < 1 || after_number {
+            if after_number {
                 continue;
             }
             match counts.iter_mut().find(|c| c.0 == row.topic) {
-                Some(c) => c.1 += 1,
-                None => counts.push((&row.topic, 1, stretch_text(para, (s, l)))),
+                Some(c) => c.2 += 1,
+                None => counts.push((&row.topic, row.rank >= 1, 1, stretch_text(para, (s, l)))),
             }
         }
     }
-    let best = counts.iter().map(|c| c.1).max()?;
-    counts.into_iter().find(|c| c.1 == best).map(|c| c.2)
+    let best = counts.iter().map(|c| (c.1, c.2)).max()?;
+    counts.into_iter().find(|c| (c.1, c.2) == best).map(|c| c.3)
 }
 
 fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) -> Paragraph<'a> {
@@ -195,9 +215,11 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
         sentences,
         consumed: vec![false; n],
         in_topic: vec![false; n],
+        aside: Vec::new(),
         topics: Vec::new(),
         periods: Vec::new(),
         baselines: Vec::new(),
+        cut_off: false,
     };
     let mut i = 0;
     while i < n {
@@ -226,6 +248,7 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
         }
         i += 1;
     }
+    para.aside = asides(&para.tokens);
     let mut i = 0;
     while i < n {
         if let Some((len, &idx)) = lex.topics.match_at(&para.tokens, i) {
@@ -237,6 +260,41 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
         }
     }
     para
+}
+
+/// The innermost open bracket of each token (see [`Paragraph::aside`]); an unclosed `(` runs
+/// to the end of its sentence at most, which the callers bound anyway.
+fn asides(tokens: &[Token]) -> Vec<Option<usize>> {
+    let mut open: Vec<usize> = Vec::new();
+    tokens
+        .iter()
+        .enumerate()
+        .map(|(i, tok)| {
+            if tok.kind == TokenKind::Punct {
+                match tok.folded.as_str() {
+                    "(" => {
+                        let outer = open.last().copied();
+                        open.push(i);
+                        return outer;
+                    }
+                    ")" => {
+                        open.pop();
+                        return open.last().copied();
+                    }
+                    "." | "!" | "?" => open.clear(),
+                    _ => {}
+                }
+            }
+            open.last().copied()
+        })
+        .collect()
+}
+
+impl Paragraph<'_> {
+    /// Whether token `i` sits in an aside that does not also hold token `at`.
+    fn in_other_aside(&self, i: usize, at: usize) -> bool {
+        self.aside[i].is_some() && self.aside[i] != self.aside[at]
+    }
 }
 
 /// `sinh năm 1993` is a birth year, not the period the figures fall in.
@@ -316,6 +374,40 @@ fn glued_to_code(para: &Paragraph, i: usize) -> bool {
     false
 }
 
+/// vi-VN writes `1.213` and `17,3`: a `.` always separates groups of three digits. Anything
+/// else with a dot (`10.2`, `1.5.2023`) is a date or a code, never a count.
+fn grouped_by_thousands(number: &str) -> bool {
+    let whole = number.split(',').next().unwrap_or(number);
+    let mut groups = whole.split('.');
+    let first_ok = groups.next().is_some_and(|g| (1..=3).contains(&g.len()));
+    !whole.contains('.') || (first_ok && groups.all(|g| g.len() == 3))
+}
+
+/// `0912 345 678`, `024 3826 9999`, `0912345678`: a number starting with a 0 and three or more
+/// digits opens a phone number, and the groups written after it belong to it.
+fn in_phone_number(t: &[Token], i: usize) -> bool {
+    let opens = |tok: &Token| tok.folded.len() >= 3 && tok.folded.starts_with('0');
+    let mut first = i;
+    while first > 0 && t[first - 1].kind == TokenKind::Number {
+        first -= 1;
+    }
+    opens(&t[first])
+        && (first < i
+            || t[i].folded.len() >= 9
+            || t.get(i + 1).is_some_and(|n| n.kind == TokenKind::Number))
+}
+
+/// `a/b` is a day and month rather than a ratio when a date word comes before it (`Chiều 10/2`).
+fn is_day_month(para: &Paragraph, lex: &Lexicon, a: usize, b: usize) -> bool {
+    let t = &para.tokens;
+    let (Ok(day), Ok(month)) = (t[a].folded.parse::<u32>(), t[b].folded.parse::<u32>()) else {
+        return false;
+    };
+    (1..=31).contains(&day)
+        && (1..=12).contains(&month)
+        && lex.date_markers.match_ending_at(t, a).is_some()
+}
+
 fn find_figures(para: &Paragraph, lex: &Lexicon) -> Vec<Figure> {
     let t = &para.tokens;
     let mut figures: Vec<Figure> = Vec::new();
@@ -343,7 +435,11 @@ fn find_figures(para: &Paragraph, lex: &Lexicon) -> Vec<Figure> {
                 continue;
             }
         };
-        if !is_word && glued_to_code(para, i) {
+        if !is_word
+            && (glued_to_code(para, i)
+                || !grouped_by_thousands(&t[i].folded)
+                || in_phone_number(t, i))
+        {
             i += 1;
             continue;
         }
@@ -356,7 +452,16 @@ fn find_figures(para: &Paragraph, lex: &Lexicon) -> Vec<Figure> {
                         i = j + 2;
                         continue; // a date such as 22/1/2019
                     }
-                    denominator = Some(j + 1);
+                    if is_day_month(para, lex, i, j + 1) {
+                        i = j + 2;
+                        continue; // a date such as `Chiều 10/2`
+                    }
+                    // `(206/113 vụ)` restates a level against its comparison count: more than
+                    // the whole is no share, so it keeps no denominator.
+                    let whole = |k: usize| t[k].folded.replace('.', "").parse::<u64>().ok();
+                    if whole(i) <= whole(j + 1) {
+                        denominator = Some(j + 1);
+                    }
                     j += 2;
                 }
                 _ => {}
@@ -367,10 +472,20 @@ fn find_figures(para: &Paragraph, lex: &Lexicon) -> Vec<Figure> {
             j += len;
             m
         });
+        if !is_word {
+            if let Some((len, _)) = lex.unit_fillers.match_at(t, j) {
+                if lex.units.match_at(t, j + len).is_some() {
+                    j += len;
+                }
+            }
+        }
         let Some((unit_len, &unit_idx)) = lex.units.match_at(t, j) else {
             i += 1;
             continue;
         };
+        if para.cut_off && j + unit_len == t.len() {
+            break;
+        }
         if para.consumed[j] {
             i += 1;
             continue;
@@ -504,14 +619,25 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mu
         if bracketed {
             action = resolved[k - 1].action;
         }
-        let found = find_topic(para, lex, f, action);
+        // ... and its field: `trộm cắp tài sản 53 vụ (29,44%)`.
+        let found = if bracketed {
+            match resolved[k - 1].topic {
+                Some(ti) => TopicFound::Topic(ti),
+                None if resolved[k - 1].several_topics => TopicFound::Several,
+                None => TopicFound::Nothing,
+            }
+        } else {
+            find_topic(para, lex, &figures, k, action)
+        };
         let several_topics = matches!(found, TopicFound::Several);
         let topic = match found {
             TopicFound::Topic(ti) => Some(ti),
             TopicFound::Several => None,
             TopicFound::Nothing => last_topic,
         };
-        if topic.is_some() {
+        // A field named by the unit itself (`633 băng, nhóm`) is that figure's alone.
+        let named_by_unit = topic.is_some_and(|ti| (f.first..=f.last).contains(&para.topics[ti].0));
+        if topic.is_some() && !named_by_unit {
             last_topic = topic;
         }
         let (year, period, spans) = match find_period(para, f) {
@@ -609,7 +735,7 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
     let f = &figures[k];
     let sentence = &para.sentences[f.sentence];
     let is_verb = |i: usize, allowed: &[Position]| -> Option<usize> {
-        if para.consumed[i] {
+        if para.consumed[i] || para.in_other_aside(i, f.first) {
             return None;
         }
         let (len, &idx) = lex.actions.match_at(t, i)?;
@@ -710,8 +836,15 @@ enum TopicFound {
     Nothing,
 }
 
-fn find_topic(para: &Paragraph, lex: &Lexicon, f: &Figure, own_action: Stretch) -> TopicFound {
+fn find_topic(
+    para: &Paragraph,
+    lex: &Lexicon,
+    figures: &[Figure],
+    k: usize,
+    own_action: Stretch,
+) -> TopicFound {
     let t = &para.tokens;
+    let f = &figures[k];
     let sentence = &para.sentences[f.sentence];
     let rank = |ti: usize| lex.topic_rows[para.topics[ti].2].rank;
     let topic_of = |ti: usize| &lex.topic_rows[para.topics[ti].2].topic;
@@ -723,22 +856,55 @@ fn find_topic(para: &Paragraph, lex: &Lexicon, f: &Figure, own_action: Stretch) 
     }) {
         return TopicFound::Topic(ti);
     }
+    // A verb that is itself a field (`tặng giấy khen`, `khen thưởng`) names the figure's.
+    if let Some(ti) = own_action.and_then(|(s, l)| {
+        (0..para.topics.len()).find(|&ti| {
+            let (ts, tl, _) = para.topics[ti];
+            ts >= s && ts + tl <= s + l && rank(ti) >= 1
+        })
+    }) {
+        return TopicFound::Topic(ti);
+    }
     // The figure's own verb after it (`được ... tặng Bằng khen`) does not end its clause.
     let own = own_action.filter(|(s, _)| *s > f.last);
     for i in f.last + 1..sentence.end {
         if own.is_some_and(|(s, l)| (s..s + l).contains(&i)) {
             continue;
         }
-        let is_verb = !para.in_topic[i] && lex.actions.contains_at(t, i);
+        // A weak verb (`có hành vi`) does not end the clause that names the field.
+        let is_verb = !para.in_topic[i]
+            && lex
+                .actions
+                .match_at(t, i)
+                .is_some_and(|(_, &idx)| lex.action_rows[idx].position != Position::Weak);
         let is_change = lex.changes.contains_at(t, i)
             && t.get(i + 1).is_some_and(|n| n.kind == TokenKind::Number);
-        if punct_is(para, i, &[";", "(", ":"]) || is_verb || is_change || para.consumed[i] {
+        // A field written right before a number names that next figure (`trộm cắp tài sản
+        // 53 vụ, đánh bạc 33 vụ`).
+        let names_next = para.topics.iter().any(|&(s, l, _)| {
+            s == i
+                && figures[k + 1..]
+                    .iter()
+                    .any(|g| g.qualifier.map_or(g.first, |q| q.0) == s + l)
+        });
+        // A figure in an aside is about the aside: its clause ends where the aside does.
+        let aside_ends = para.aside[f.first].is_some() && punct_is(para, i, &[")"]);
+        if punct_is(para, i, &[";", "(", ":"])
+            || aside_ends
+            || is_verb
+            || is_change
+            || names_next
+            || para.consumed[i]
+        {
             stop = i;
             break;
         }
     }
     let after: Vec<usize> = (0..para.topics.len())
-        .filter(|&ti| para.topics[ti].0 > f.last && para.topics[ti].0 < stop)
+        .filter(|&ti| {
+            let s = para.topics[ti].0;
+            s > f.last && s < stop && !para.in_other_aside(s, f.first)
+        })
         .collect();
     if let Some(pos) = after.iter().position(|&ti| rank(ti) >= 1) {
         let chosen = after[pos];
@@ -759,18 +925,38 @@ fn find_topic(para: &Paragraph, lex: &Lexicon, f: &Figure, own_action: Stretch) 
             .copied();
         return TopicFound::Topic(best.unwrap_or(chosen));
     }
-    let before = (0..para.topics.len())
-        .filter(|&ti| {
-            let (s, l, _) = para.topics[ti];
-            s >= sentence.first && s + l <= f.first
-        })
-        .max_by_key(|&ti| (rank(ti), para.topics[ti].0));
-    match before {
-        Some(ti) if rank(ti) >= 1 => TopicFound::Topic(ti),
-        _ => match after.first().copied().or(before) {
-            Some(ti) => TopicFound::Topic(ti),
-            None => TopicFound::Nothing,
-        },
+    let start_of_figure = f.qualifier.map_or(f.first, |q| q.0);
+    let before_from = |from: usize| {
+        (0..para.topics.len())
+            .filter(|&ti| {
+                let (s, l, _) = para.topics[ti];
+                s >= from && s + l <= start_of_figure && !para.in_other_aside(s, f.first)
+            })
+            .max_by_key(|&ti| (rank(ti), para.topics[ti].0))
+    };
+    // The field written right before the number is the figure's (`đánh bạc 33 vụ`).
+    if let Some(ti) = (0..para.topics.len()).find(|&ti| {
+        let (s, l, _) = para.topics[ti];
+        s + l == start_of_figure && rank(ti) >= 1
+    }) {
+        return TopicFound::Topic(ti);
+    }
+    // Before the figure, its own clause first; an earlier clause of the sentence only when
+    // nothing after the figure names a field at all.
+    let clause_start = (sentence.first..start_of_figure)
+        .rev()
+        .find(|&i| punct_is(para, i, &[";"]))
+        .map_or(sentence.first, |i| i + 1);
+    let in_clause = before_from(clause_start);
+    let in_sentence = before_from(sentence.first);
+    let chosen = match (in_clause, in_sentence) {
+        (Some(ti), _) if rank(ti) >= 1 => Some(ti),
+        (_, Some(ti)) if rank(ti) >= 1 && after.is_empty() => Some(ti),
+        _ => after.first().copied().or(in_clause).or(in_sentence),
+    };
+    match chosen {
+        Some(ti) => TopicFound::Topic(ti),
+        None => TopicFound::Nothing,
     }
 }
 
@@ -779,18 +965,16 @@ fn find_topic(para: &Paragraph, lex: &Lexicon, f: &Figure, own_action: Stretch) 
 fn find_period(para: &Paragraph, f: &Figure) -> (Option<i32>, Option<String>, bool) {
     let sentence = &para.sentences[f.sentence];
     let in_sentence = |p: &&PeriodMention| p.first >= sentence.first && p.first < sentence.end;
-    let chosen = para
-        .periods
-        .iter()
+    let own = || {
+        para.periods
+            .iter()
+            .filter(|p| !para.in_other_aside(p.first, f.first))
+    };
+    let chosen = own()
         .filter(in_sentence)
         .rfind(|p| p.first < f.first)
-        .or_else(|| {
-            para.periods
-                .iter()
-                .filter(in_sentence)
-                .find(|p| p.first > f.last)
-        })
-        .or_else(|| para.periods.iter().rfind(|p| p.first < sentence.first));
+        .or_else(|| own().filter(in_sentence).find(|p| p.first > f.last))
+        .or_else(|| own().rfind(|p| p.first < sentence.first));
     let Some(p) = chosen else {
         return (None, None, false);
     };

@@ -359,6 +359,8 @@ pub struct Lexicon {
     pub passives: PhraseTable<()>,
     pub abbreviations: PhraseTable<()>,
     pub list_joiners: PhraseTable<()>,
+    /// Words that may stand between a number and its unit (`tăng 1.231 số vụ`).
+    pub unit_fillers: PhraseTable<()>,
 }
 
 fn read_rows<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<Vec<T>, LexiconError> {
@@ -453,6 +455,7 @@ impl Lexicon {
             passives: forms(dir, "passives.csv")?,
             abbreviations: forms(dir, "abbreviations.csv")?,
             list_joiners: forms(dir, "list_joiners.csv")?,
+            unit_fillers: forms(dir, "unit_fillers.csv")?,
             unit_rows,
             multiplier_rows,
             number_word_rows,

@@ -330,3 +330,108 @@ fn from_the_end_of_a_year_until_now_spans_years() {
         (None, true)
     );
 }
+
+#[test]
+fn an_aside_keeps_its_verb_topic_and_year_to_itself() {
+    assert_eq!(
+        rows("Năm 2023, lực lượng chức năng bắt giữ 20 vụ buôn lậu (riêng quý I phát hiện 4 vụ) và 15 vụ liên quan đến ma túy."),
+        vec![
+            row("20", "vụ", Some("bắt giữ"), Some("buôn lậu"), Some(2023)),
+            row("4", "vụ", Some("phát hiện"), Some("buôn lậu"), Some(2023)),
+            row("15", "vụ", Some("bắt giữ"), Some("ma túy"), Some(2023)),
+        ]
+    );
+    let d = doc("Giai đoạn 2018 – 2022, số án tăng qua các năm (năm 2019: 100 vụ; năm 2021: 140 vụ). Toàn ngành đã giải quyết 500 vụ.");
+    let years: Vec<_> = d.mentions.iter().map(|m| m.year).collect();
+    assert_eq!(years, vec![Some(2019), Some(2021), None]);
+}
+
+#[test]
+fn a_field_written_before_the_number_is_the_figures_and_its_percent_shares_it() {
+    assert_eq!(
+        rows("Các vụ phạm pháp chủ yếu là trộm cắp tài sản 20 vụ (40%), đánh bạc 10 vụ (20%)."),
+        vec![
+            row("20", "vụ", None, Some("trộm cắp tài sản"), None),
+            row("40", "%", None, Some("trộm cắp tài sản"), None),
+            row("10", "vụ", None, Some("đánh bạc"), None),
+            row("20", "%", None, Some("đánh bạc"), None),
+        ]
+    );
+}
+
+#[test]
+fn an_earlier_clause_gives_way_to_a_field_named_after_the_figure() {
+    assert_eq!(
+        rows("Tội phạm về ma túy giảm mạnh; 100% tin báo tội phạm đều được tiếp nhận."),
+        vec![row("100", "%", None, Some("tội phạm"), None)]
+    );
+}
+
+#[test]
+fn a_verb_that_names_a_field_gives_the_topic() {
+    assert_eq!(
+        rows("Giám đốc Công an tỉnh tặng giấy khen cho 5 tập thể có thành tích trong phong trào bảo vệ an ninh Tổ quốc."),
+        vec![row("5", "tập thể", Some("tặng giấy khen"), Some("giấy khen"), None)]
+    );
+}
+
+#[test]
+fn a_weak_verb_does_not_end_the_clause_that_names_the_field() {
+    assert_eq!(
+        rows("Bắt giữ 15 đối tượng có hành vi mua bán trái phép chất ma túy."),
+        vec![row(
+            "15",
+            "đối tượng",
+            Some("Bắt giữ"),
+            Some("chất ma túy"),
+            None
+        )]
+    );
+}
+
+#[test]
+fn a_field_named_by_a_unit_does_not_carry_to_later_figures() {
+    assert_eq!(
+        rows("Năm 2023, triệt phá 12 băng, nhóm. So với năm 2022, tăng 3 vụ (+2,5%)."),
+        vec![
+            row(
+                "12",
+                "băng, nhóm",
+                Some("triệt phá"),
+                Some("băng, nhóm"),
+                Some(2023)
+            ),
+            row("3", "vụ", None, None, Some(2023)),
+            row("2,5", "%", None, None, Some(2023)),
+        ]
+    );
+}
+
+#[test]
+fn a_filler_word_between_number_and_unit_and_a_restated_level() {
+    let d = doc("Năm 2023, khám phá 300 vụ. So với năm 2022, tăng 25 số vụ khám phá.");
+    assert_eq!(d.mentions.len(), 1);
+    let change = d.mentions[0]
+        .change
+        .as_ref()
+        .expect("the change attaches to 300 vụ");
+    assert_eq!(
+        (change.number_raw.as_str(), change.unit_raw.as_str()),
+        ("25", "vụ")
+    );
+    // `(206/113 vụ)` restates 206 against the comparison count: no share, no denominator.
+    let d = doc("Năm 2023 khởi tố 206 vụ, tăng 93 vụ (206/113 vụ).");
+    let last = d.mentions.last().expect("the restated level is a row");
+    assert_eq!(
+        (last.number_raw.as_str(), last.denominator_raw.as_deref()),
+        ("206", None)
+    );
+}
+
+#[test]
+fn a_general_field_is_the_documents_topic_when_it_names_no_other() {
+    assert_eq!(
+        rows("Tình hình tội phạm diễn biến phức tạp. Cơ quan điều tra đã thụ lý 50 vụ."),
+        vec![row("50", "vụ", Some("thụ lý"), Some("tội phạm"), None)]
+    );
+}
