@@ -108,8 +108,9 @@ fn strip_html(raw: &str) -> String {
             }
         } else {
             match entity(tail) {
-                Some((len, c)) => {
+                Some((len, c, mark)) => {
                     out.push(c);
+                    out.extend(mark);
                     rest = &tail[len..];
                 }
                 None => {
@@ -147,9 +148,26 @@ fn tag_len(s: &str) -> Option<(usize, bool)> {
     Some((end + 2, block))
 }
 
-fn entity(s: &str) -> Option<(usize, char)> {
-    let end = s.get(..12.min(s.len()))?.find(';')?;
-    let name = &s[1..end];
+/// A character entity at the start of `s`: its length, its character and, for an accented
+/// Latin letter (`&uacute;`, `&ecirc;`), the combining mark that NFC then composes with it.
+fn entity(s: &str) -> Option<(usize, char, Option<char>)> {
+    // Bytes, not a str slice: the 12th byte may fall inside the next letter (`&uacute;y tổ`).
+    let end = s.as_bytes().iter().take(12).position(|&b| b == b';')?;
+    let name = s.get(1..end)?;
+    let mut letter = name.chars();
+    if let (Some(l), accent) = (letter.next(), letter.as_str()) {
+        let mark = match accent {
+            "grave" => Some('\u{300}'),
+            "acute" => Some('\u{301}'),
+            "circ" => Some('\u{302}'),
+            "tilde" => Some('\u{303}'),
+            "uml" => Some('\u{308}'),
+            _ => None,
+        };
+        if let Some(mark) = mark.filter(|_| l.is_ascii_alphabetic()) {
+            return Some((end + 1, l, Some(mark)));
+        }
+    }
     let c = match name {
         "amp" => '&',
         "lt" => '<',
@@ -171,7 +189,7 @@ fn entity(s: &str) -> Option<(usize, char)> {
             char::from_u32(code)?
         }
     };
-    Some((end + 1, c))
+    Some((end + 1, c, None))
 }
 
 /// The key two spellings of one word share: lower case, and the tone mark on the vowel a
@@ -314,6 +332,11 @@ mod tests {
         let html = "<p>Bắt giữ 12&nbsp;đối tượng &amp; 3 vụ</p><p>Hết&#46;</p>";
         assert_eq!(normalize(html), "Bắt giữ 12 đối tượng & 3 vụ\n\nHết.");
         assert_eq!(normalize("a < b và c<d"), "a < b và c<d");
+        assert_eq!(
+            normalize("ma t&uacute;y, &Ecirc; k&iacute;p"),
+            "ma túy, Ê kíp"
+        );
+        assert_eq!(normalize("t&uacute;y tổng"), "túy tổng");
     }
 
     #[test]

@@ -1,0 +1,155 @@
+//! Text as scrapers deliver it: the same report, dirtied one way at a time, gives exactly the
+//! rows of the clean one. Each test fails if the normalisation it names goes. The report is
+//! written for the project, in the style of a provincial police bulletin.
+
+use std::path::PathBuf;
+
+use solieu_ingest::text::normalize;
+use solieu_ingest::{fold, ingest, DocDefaults, Gazetteer, IngestedDocument, Lexicon, Record};
+use unicode_normalization::UnicodeNormalization;
+
+const CLEAN: &str = "Công an tỉnh Hòa Bình tổng kết công tác năm 2023\n\nNăm 2023, Công an tỉnh Hòa Bình đã bắt giữ 152 vụ, 231 đối tượng phạm tội về ma túy, thu giữ 2,5 kg ma túy tổng hợp.\nLực lượng chức năng khởi tố 48 vụ trộm cắp tài sản, giảm 7 vụ so với năm 2022.";
+
+fn doc(text: &str) -> IngestedDocument {
+    doc_bytes(text.as_bytes())
+}
+
+fn doc_bytes(bytes: &[u8]) -> IngestedDocument {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/lexicon");
+    let lex = Lexicon::load(&dir).expect("the project's lexicon loads");
+    let record = Record {
+        doc_id: "t".into(),
+        source: "t.txt".into(),
+        bytes: bytes.to_vec(),
+        url: None,
+        title: None,
+        date: None,
+        province: None,
+    };
+    ingest(
+        &record,
+        &lex,
+        &Gazetteer::new(&lex),
+        &DocDefaults::default(),
+    )
+    .expect("ingests")
+}
+
+/// What each row says, compared through the lexicon's folding (case and tone placement).
+type Row = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i32>,
+    bool,
+);
+
+fn rows(d: &IngestedDocument) -> Vec<Row> {
+    d.mentions
+        .iter()
+        .map(|m| {
+            (
+                m.number_raw.clone(),
+                fold(&m.unit_raw),
+                m.action_raw.as_deref().map(fold),
+                m.topic_raw.as_deref().map(fold),
+                m.year,
+                m.change.is_some(),
+            )
+        })
+        .collect()
+}
+
+fn same_as_clean(dirty: &str) {
+    let clean = doc(CLEAN);
+    assert_eq!(
+        rows(&clean).len(),
+        4,
+        "the clean report gives its four rows"
+    );
+    let d = doc(dirty);
+    assert_eq!(rows(&d), rows(&clean), "dirty text: {dirty:?}");
+    assert_eq!(d.province, clean.province);
+    // Spans point into the normalised text the rows were read from.
+    let text = normalize(dirty);
+    for m in &d.mentions {
+        assert!(text.is_char_boundary(m.span_start) && text.is_char_boundary(m.span_end));
+        assert_eq!(&text[m.span_start..m.span_end], m.mention);
+    }
+}
+
+#[test]
+fn nfd_input() {
+    same_as_clean(&CLEAN.nfd().collect::<String>());
+}
+
+#[test]
+fn both_tone_mark_placements() {
+    same_as_clean(&CLEAN.replace("Hòa", "Hoà").replace("túy", "tuý"));
+}
+
+#[test]
+fn upper_case_lines() {
+    let upper: String = CLEAN
+        .lines()
+        .map(|l| {
+            if l.starts_with("Năm 2023") {
+                l.to_uppercase()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let clean = doc(CLEAN);
+    let d = doc(&upper);
+    // The figures of an upper-case line are the same figures, whatever their case.
+    assert_eq!(rows(&d), rows(&clean));
+}
+
+#[test]
+fn html_entities_and_leftover_tags() {
+    let html = CLEAN
+        .replace("Năm 2023, Công an", "<p>Năm 2023,&nbsp;Công an")
+        .replace("ma túy tổng hợp.", "ma t&uacute;y tổng hợp.</p><br/>")
+        .replace("Lực lượng", "<div class=\"x\">Lực lượng")
+        + "</div>";
+    same_as_clean(&html);
+}
+
+#[test]
+fn crlf_line_ends() {
+    same_as_clean(&CLEAN.replace('\n', "\r\n"));
+}
+
+#[test]
+fn zero_width_and_non_breaking_spaces() {
+    same_as_clean(
+        &CLEAN
+            .replace("152 vụ", "152\u{a0}vụ")
+            .replace("231 đối", "231\u{200b} đối")
+            .replace("2,5 kg", "2,5\u{202f}kg")
+            .replace("bắt giữ", "bắt\u{feff} giữ"),
+    );
+}
+
+#[test]
+fn a_utf8_byte_order_mark() {
+    let mut bytes = vec![0xEF, 0xBB, 0xBF];
+    bytes.extend_from_slice(CLEAN.as_bytes());
+    assert_eq!(rows(&doc_bytes(&bytes)), rows(&doc(CLEAN)));
+}
+
+#[test]
+fn runs_of_blank_lines() {
+    same_as_clean(&CLEAN.replace('\n', "\n\n \n\t\n"));
+}
+
+#[test]
+fn navigation_lines_around_the_article() {
+    let page = format!(
+        "Trang chủ\nXem thêm\n{CLEAN}\nTin cùng chuyên mục\nBắt giữ 99 đối tượng trộm cắp tài sản\nXem thêm\nĐang online: 12"
+    );
+    same_as_clean(&page);
+}
