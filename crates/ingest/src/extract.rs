@@ -144,24 +144,50 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
     }
     let doc_topic = document_topic(&paras, lex);
     let doc_span = document_span(&paras);
-    let context = DocContext {
-        topic: doc_topic.as_deref(),
-        span: doc_span.as_deref(),
-    };
+    let mut section: Option<String> = None;
     for para in &paras {
         for p in &para.periods {
             if p.kind == PeriodKind::WholeYear {
                 out.stated_years.extend(p.years.iter().copied());
             }
         }
+        if is_heading(para) {
+            section = heading_topic(para, lex);
+        }
+        let context = DocContext {
+            topic: section.as_deref().or(doc_topic.as_deref()),
+            span: doc_span.as_deref(),
+        };
         extract_paragraph(para, lex, &context, &mut out.mentions);
     }
     out
 }
 
+/// A numbered or colon-ended short line (`2. Số vụ phạm tội về trật tự quản lý kinh tế:`,
+/// `II. Công tác đấu tranh`) that opens a section of a long report.
+fn is_heading(para: &Paragraph) -> bool {
+    let t = &para.tokens;
+    let numbered = t.len() > 2
+        && (t[0].kind == TokenKind::Number
+            || (t[0].folded.len() <= 4 && t[0].folded.chars().all(|c| "ivxl".contains(c))))
+        && punct_is(para, 1, &[".", ")"]);
+    let colon_ended = punct_is(para, t.len().saturating_sub(1), &[":"]);
+    t.len() <= 30 && para.sentences.len() <= 2 && (numbered || colon_ended)
+}
+
+/// The most specific field a heading names: its section's topic.
+fn heading_topic(para: &Paragraph, lex: &Lexicon) -> Option<String> {
+    para.topics
+        .iter()
+        .filter(|&&(_, _, idx)| lex.topic_rows[idx].rank >= 1)
+        .max_by_key(|&&(s, _, idx)| (lex.topic_rows[idx].rank, std::cmp::Reverse(s)))
+        .map(|&(s, l, _)| stretch_text(para, (s, l)))
+}
+
 /// What the whole document says that a figure falls back on.
 struct DocContext<'a> {
-    /// The document's main topic (see [`document_topic`]).
+    /// The topic of the section the figure is in (see [`is_heading`]), else the document's
+    /// main topic (see [`document_topic`]).
     topic: Option<&'a str>,
     /// A period spanning years that the document opens with (`giai đoạn 2016 – 2021`): figures
     /// with no period of their own fall in it, so their year stays empty.
@@ -603,6 +629,7 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mu
     let t = &para.tokens;
     let mut last_topic: Option<usize> = None;
     let mut resolved: Vec<Resolved> = Vec::with_capacity(figures.len());
+    let mut bracket_of: Vec<Option<usize>> = vec![None; figures.len()];
     for (k, f) in figures.iter().enumerate() {
         let mut action = find_action(para, lex, &figures, k);
         // A percent in brackets right after a figure shares its verb (`giảm 34 người chết (-25,56%)`).
@@ -610,14 +637,15 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mu
             && lex.unit_rows[f.unit_idx].unit == "percent"
             && figures[k - 1].sentence == f.sentence
             && (figures[k - 1].last + 1..f.qualifier.map_or(f.first, |q| q.0)).all(|i| {
+                let within = |st: Stretch| st.is_some_and(|(s, l)| (s..s + l).contains(&i));
                 punct_is(para, i, &["(", "-", "+"])
-                    || resolved[k - 1]
-                        .action
-                        .is_some_and(|(s, l)| (s..s + l).contains(&i))
+                    || within(resolved[k - 1].action)
+                    || within(f.change_word)
             })
             && f.first > figures[k - 1].last + 1;
         if bracketed {
             action = resolved[k - 1].action;
+            bracket_of[k] = Some(k - 1);
         }
         // ... and its field: `trộm cắp tài sản 53 vụ (29,44%)`.
         let found = if bracketed {
@@ -664,6 +692,30 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mu
         if let Some(level) = level_for_change(para, lex, &figures, &resolved, &has_change, c) {
             attached_to[c] = Some(level);
             has_change[level] = true;
+        }
+    }
+    // A figure whose sentence has no verb for it continues an earlier one of the same unit in
+    // its paragraph (`Xảy ra 180 vụ ... Các loại tội phạm như trộm cắp tài sản 53 vụ`).
+    for k in 0..figures.len() {
+        if resolved[k].action.is_some() {
+            continue;
+        }
+        let unit = &lex.unit_rows[figures[k].unit_idx].unit;
+        let earlier = (0..k).rev().find(|&e| {
+            figures[e].sentence < figures[k].sentence
+                && lex.unit_rows[figures[e].unit_idx].unit == *unit
+        });
+        if let Some(e) = earlier {
+            resolved[k].action = resolved[e].action;
+        }
+    }
+    // A percent bracketed after a change with no verb of its own (`So với cùng kỳ, giảm 3.009
+    // vụ (-24,25%)`) takes the verb of the level that change compares.
+    for k in 0..figures.len() {
+        if resolved[k].action.is_none() {
+            if let Some(level) = bracket_of[k].and_then(|p| attached_to[p]) {
+                resolved[k].action = resolved[level].action;
+            }
         }
     }
 
@@ -824,7 +876,29 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
         }
         return Some((s, l));
     }
-    weak
+    weak.or_else(|| subject_verb(para, f, sentence, |i| is_verb(i, &all)))
+}
+
+/// The verb of a figure that is the subject of its sentence (`83 vụ tai nạn giao thông (TNGT)
+/// xảy ra`): the first word after the figure, its field and any aside.
+fn subject_verb(
+    para: &Paragraph,
+    f: &Figure,
+    sentence: &Sentence,
+    is_verb: impl Fn(usize) -> Option<usize>,
+) -> Stretch {
+    let mut j = f.last + 1;
+    while j < sentence.end {
+        if let Some(&(s, l, _)) = para.topics.iter().find(|tp| tp.0 == j) {
+            j = s + l;
+        } else if punct_is(para, j, &["("]) {
+            let close = (j..sentence.end).find(|&i| punct_is(para, i, &[")"]))?;
+            j = close + 1;
+        } else {
+            break;
+        }
+    }
+    (j < sentence.end).then(|| is_verb(j).map(|len| (j, len)))?
 }
 
 /// The topic of a figure: the most specific topic phrase after it in its clause, else the most
@@ -900,10 +974,12 @@ fn find_topic(
             break;
         }
     }
+    // A unit that names its field (`2 khẩu súng`) is another figure's, never this one's.
+    let in_other_figure = |s: usize| figures.iter().any(|g| (g.first..=g.last).contains(&s));
     let after: Vec<usize> = (0..para.topics.len())
         .filter(|&ti| {
             let s = para.topics[ti].0;
-            s > f.last && s < stop && !para.in_other_aside(s, f.first)
+            s > f.last && s < stop && !para.in_other_aside(s, f.first) && !in_other_figure(s)
         })
         .collect();
     if let Some(pos) = after.iter().position(|&ti| rank(ti) >= 1) {
@@ -917,10 +993,12 @@ fn find_topic(
                 return TopicFound::Several;
             }
         }
-        // A more specific topic right after a general one (`tội phạm ma túy`).
+        // A more specific topic right after a general one (`tội phạm ma túy`, `vi phạm pháp
+        // luật về môi trường`).
+        let (cs, cl, _) = para.topics[chosen];
         let best = after[pos..]
             .iter()
-            .take_while(|&&ti| para.topics[ti].0 <= para.topics[chosen].0 + 4)
+            .take_while(|&&ti| para.topics[ti].0 <= cs + cl + 2)
             .max_by_key(|&&ti| rank(ti))
             .copied();
         return TopicFound::Topic(best.unwrap_or(chosen));
@@ -952,7 +1030,15 @@ fn find_topic(
     let chosen = match (in_clause, in_sentence) {
         (Some(ti), _) if rank(ti) >= 1 => Some(ti),
         (_, Some(ti)) if rank(ti) >= 1 && after.is_empty() => Some(ti),
-        _ => after.first().copied().or(in_clause).or(in_sentence),
+        _ => after
+            .first()
+            .copied()
+            .or(in_clause)
+            .or(in_sentence)
+            .or_else(|| {
+                // Else a unit that is itself a broad field (`117 mô hình`).
+                (0..para.topics.len()).find(|&ti| para.topics[ti].0 == f.unit.0 && rank(ti) >= 1)
+            }),
     };
     match chosen {
         Some(ti) => TopicFound::Topic(ti),

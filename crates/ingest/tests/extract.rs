@@ -435,3 +435,77 @@ fn a_general_field_is_the_documents_topic_when_it_names_no_other() {
         vec![row("50", "vụ", Some("thụ lý"), Some("tội phạm"), None)]
     );
 }
+
+#[test]
+fn a_percent_after_a_verbless_change_takes_the_verb_of_its_level() {
+    assert_eq!(
+        rows("Năm 2023, xảy ra 120 vụ tai nạn giao thông. So với năm 2022, giảm 30 vụ (-20%)."),
+        vec![
+            row(
+                "120",
+                "vụ",
+                Some("xảy ra"),
+                Some("tai nạn giao thông"),
+                Some(2023)
+            ),
+            row(
+                "20",
+                "%",
+                Some("xảy ra"),
+                Some("tai nạn giao thông"),
+                Some(2023)
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_verbless_figure_continues_the_last_of_its_unit_and_a_subject_takes_the_verb_after_it() {
+    assert_eq!(
+        rows("Năm 2023, xảy ra 180 vụ phạm pháp hình sự. Các loại tội phạm chiếm tỷ lệ cao như trộm cắp tài sản 53 vụ, đánh bạc 33 vụ."),
+        vec![
+            row("180", "vụ", Some("xảy ra"), Some("phạm pháp hình sự"), Some(2023)),
+            row("53", "vụ", Some("xảy ra"), Some("trộm cắp tài sản"), Some(2023)),
+            row("33", "vụ", Some("xảy ra"), Some("đánh bạc"), Some(2023)),
+        ]
+    );
+    assert_eq!(
+        rows("Trong dịp Tết, 83 vụ tai nạn giao thông (TNGT) xảy ra trên cả nước."),
+        vec![row(
+            "83",
+            "vụ",
+            Some("xảy ra"),
+            Some("tai nạn giao thông"),
+            None
+        )]
+    );
+}
+
+#[test]
+fn a_numbered_heading_gives_its_section_a_topic() {
+    assert_eq!(
+        rows("1. Tội phạm về ma túy:\n\nToàn tỉnh bắt giữ 40 vụ.\n\n2. Tội phạm về trật tự quản lý kinh tế:\n\nToàn tỉnh phát hiện 12 vụ."),
+        vec![
+            row("40", "vụ", Some("bắt giữ"), Some("ma túy"), None),
+            row("12", "vụ", Some("phát hiện"), Some("trật tự quản lý kinh tế"), None),
+        ]
+    );
+}
+
+#[test]
+fn the_field_of_a_figure_stops_at_the_next_figure_and_reaches_past_a_general_one() {
+    assert_eq!(
+        rows("Thu giữ 1 bộ dụng cụ sử dụng ma túy, 2 khẩu súng."),
+        vec![
+            row("1", "bộ", Some("Thu giữ"), Some("ma túy"), None),
+            row("2", "khẩu súng", Some("Thu giữ"), Some("khẩu súng"), None),
+        ]
+    );
+    assert_eq!(
+        rows("Phát hiện 48 vụ vi phạm pháp luật về môi trường. Toàn tỉnh có 117 mô hình tham gia bảo vệ an ninh trật tự."),
+        vec![
+            row("48", "vụ", Some("Phát hiện"), Some("môi trường"), None),
+            row("117", "mô hình", Some("tham gia"), Some("mô hình"), None),
+        ]
+    );
+}
