@@ -94,7 +94,7 @@ impl Gazetteer {
         rows.sort_by_key(|r| std::cmp::Reverse(r.form.len()));
         let matcher = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
-            .build(rows.iter().map(|r| r.form.as_str()))
+            .build(rows.iter().map(|r| fold(&r.form)))
             .ok();
         Gazetteer {
             matcher,
@@ -121,7 +121,9 @@ impl Gazetteer {
     fn find(&self, text: &str, lex: &Lexicon) -> Option<usize> {
         let matcher = self.matcher.as_ref()?;
         let mut score: Vec<(usize, usize, usize)> = Vec::new(); // (pattern name idx, score, first)
-        for m in matcher.find_iter(text) {
+                                                                // Case and tone placement aside (`CÔNG AN TỈNH KHÁNH HOÀ`); offsets stay those of `text`.
+        let folded = crate::text::fold_keeping_offsets(text);
+        for m in matcher.find_iter(&folded) {
             let before = text[..m.start()].chars().next_back();
             let after = text[m.end()..].chars().next();
             if before.is_some_and(char::is_alphanumeric) || after.is_some_and(char::is_alphanumeric)

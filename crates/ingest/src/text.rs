@@ -210,6 +210,27 @@ pub fn fold(word: &str) -> String {
     out
 }
 
+/// [`fold`] for a whole text, keeping every byte offset: a letter whose lower case would change
+/// its UTF-8 length stays as it is. Matches found in the result are spans of `text`.
+pub fn fold_keeping_offsets(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let mut lower = c.to_lowercase();
+        match (lower.next(), lower.next()) {
+            (Some(l), None) if l.len_utf8() == c.len_utf8() => out.push(l),
+            _ => out.push(c),
+        }
+    }
+    if !out.is_ascii() {
+        for (modern, traditional) in TONE_MOVES {
+            if out.contains(modern) {
+                out = out.replace(modern, traditional);
+            }
+        }
+    }
+    out
+}
+
 /// New-style tone placement → traditional placement (the convention SPEC names use).
 const TONE_MOVES: [(&str, &str); 15] = [
     ("oà", "òa"),
@@ -337,6 +358,14 @@ mod tests {
             "ma túy, Ê kíp"
         );
         assert_eq!(normalize("t&uacute;y tổng"), "túy tổng");
+    }
+
+    #[test]
+    fn fold_keeping_offsets_keeps_offsets() {
+        let text = "CÔNG AN TỈNH KHÁNH HOÀ, Đắk Lắk";
+        let folded = fold_keeping_offsets(text);
+        assert_eq!(folded, "công an tỉnh khánh hòa, đắk lắk");
+        assert_eq!(folded.len(), text.len());
     }
 
     #[test]

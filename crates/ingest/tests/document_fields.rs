@@ -1,0 +1,127 @@
+//! The document row: province (text, then record metadata, then the pipeline default, with the
+//! 2025 merged names for reports after 1 July 2025), report year, event date and title.
+//! Reports are written for the project.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use solieu_ingest::{ingest, Date, DocDefaults, Gazetteer, IngestedDocument, Lexicon, Record};
+
+fn lexicon() -> Lexicon {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/lexicon");
+    Lexicon::load(&dir).expect("the project's lexicon loads")
+}
+
+fn record(text: &str) -> Record {
+    Record {
+        doc_id: "t".into(),
+        source: "t.txt".into(),
+        bytes: text.as_bytes().to_vec(),
+        url: None,
+        title: None,
+        date: None,
+        province: None,
+    }
+}
+
+fn ingest_with(record: &Record, defaults: &DocDefaults) -> IngestedDocument {
+    let lex = lexicon();
+    ingest(record, &lex, &Gazetteer::new(&lex), defaults).expect("ingests")
+}
+
+fn doc(text: &str) -> IngestedDocument {
+    ingest_with(&record(text), &DocDefaults::default())
+}
+
+#[test]
+fn the_lexicon_knows_all_63_provinces_and_the_34_after_the_2025_merger() {
+    let lex = lexicon();
+    let before: BTreeSet<&str> = lex
+        .province_rows
+        .iter()
+        .map(|r| r.province.as_str())
+        // Huế became a centrally run city in 2025; it is a name of its own, not a 64th province.
+        .filter(|p| *p != "Huế")
+        .collect();
+    let after: BTreeSet<&str> = lex
+        .province_rows
+        .iter()
+        .map(|r| r.merged_into.as_str())
+        .collect();
+    assert_eq!(before.len(), 63, "{before:?}");
+    assert_eq!(after.len(), 34, "{after:?}");
+}
+
+#[test]
+fn province_from_the_text_in_its_common_spellings() {
+    for (text, province) in [
+        (
+            "Công an tỉnh Lai Châu tổng kết năm 2023.\nBắt giữ 12 đối tượng.",
+            "Lai Châu",
+        ),
+        (
+            "Năm 2023, tỉnh Tuyên Quang xảy ra 40 vụ cháy.",
+            "Tuyên Quang",
+        ),
+        ("Công an TP.HCM vừa triệt phá 3 băng nhóm.", "Hồ Chí Minh"),
+        ("Công an Tp.HCM vừa triệt phá 3 băng nhóm.", "Hồ Chí Minh"),
+        ("Công an tỉnh Khánh Hoà bắt 7 đối tượng.", "Khánh Hòa"),
+        ("CÔNG AN TỈNH ĐẮK LẮK BẮT 7 ĐỐI TƯỢNG.", "Đắk Lắk"),
+        ("Công an tỉnh BR-VT bắt 7 đối tượng.", "Bà Rịa - Vũng Tàu"),
+    ] {
+        assert_eq!(doc(text).province.as_deref(), Some(province), "{text}");
+    }
+}
+
+#[test]
+fn a_report_after_the_merger_uses_the_merged_province() {
+    let mut r = record("Công an tỉnh Hà Giang bắt giữ 12 đối tượng.");
+    r.date = Some("2025-09-02".into());
+    assert_eq!(
+        ingest_with(&r, &DocDefaults::default()).province.as_deref(),
+        Some("Tuyên Quang")
+    );
+    r.date = Some("2025-03-02".into());
+    assert_eq!(
+        ingest_with(&r, &DocDefaults::default()).province.as_deref(),
+        Some("Hà Giang")
+    );
+}
+
+#[test]
+fn province_falls_back_to_metadata_then_to_the_pipeline_default() {
+    let text = "Lực lượng chức năng bắt giữ 12 đối tượng.";
+    let defaults = DocDefaults {
+        province: Some("Nghệ An".into()),
+        report_year: Some(2024),
+    };
+    let mut r = record(text);
+    assert_eq!(
+        ingest_with(&r, &defaults).province.as_deref(),
+        Some("Nghệ An")
+    );
+    r.province = Some("Thanh Hoá".into());
+    assert_eq!(
+        ingest_with(&r, &defaults).province.as_deref(),
+        Some("Thanh Hóa")
+    );
+    let named = record("Công an tỉnh Lai Châu bắt giữ 12 đối tượng.");
+    assert_eq!(
+        ingest_with(&named, &defaults).province.as_deref(),
+        Some("Lai Châu"),
+        "the text wins over metadata and defaults"
+    );
+    assert_eq!(ingest_with(&r, &defaults).report_year, Some(2024));
+}
+
+#[test]
+fn report_year_event_date_and_title() {
+    let d = doc("Công an tỉnh tổng kết công tác năm 2023\n\nSáng 18/1, Công an tỉnh tổ chức hội nghị tổng kết. Năm 2023, lực lượng chức năng bắt giữ 120 đối tượng, khởi tố 80 vụ.");
+    assert_eq!(d.report_year, Some(2023));
+    // `Sáng 18/1` is resolved against the report's year.
+    assert_eq!(d.event_date, Date::new(2023, 1, 18));
+    assert_eq!(
+        d.title.as_deref(),
+        Some("Công an tỉnh tổng kết công tác năm 2023")
+    );
+}
