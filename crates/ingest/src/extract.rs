@@ -3,7 +3,7 @@
 //! to canonical values beyond what the structure needs; `transform` does that by joining the
 //! lexicon.
 
-use crate::lexicon::{longest_pattern, Lexicon, PeriodKind, Position, Side};
+use crate::lexicon::{Lexicon, PeriodKind, Position, Side};
 use crate::text::{tokenize, Token, TokenKind};
 
 /// Whether a row states a level (a count or amount) or only a change.
@@ -249,7 +249,7 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
     };
     let mut i = 0;
     while i < n {
-        if let Some((m, baseline)) = longest_pattern(&lex.baselines, &para.tokens, i) {
+        if let Some((m, baseline)) = lex.baselines.longest_at(&para.tokens, i) {
             let baseline = match m.years.first() {
                 Some(y) => baseline.replace("{year}", &y.to_string()),
                 None => baseline.clone(),
@@ -259,7 +259,7 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
             i += m.len;
             continue;
         }
-        if let Some((m, kind)) = longest_pattern(&lex.periods, &para.tokens, i) {
+        if let Some((m, kind)) = lex.periods.longest_at(&para.tokens, i) {
             if !is_birth_year(&para.tokens, i, lex) {
                 para.periods.push(PeriodMention {
                     first: i,

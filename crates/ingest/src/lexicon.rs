@@ -319,16 +319,51 @@ fn small_number(tok: &Token) -> Option<u32> {
     tok.folded.parse().ok()
 }
 
-/// The longest pattern of a list matching at `at`.
-pub fn longest_pattern<'a, T>(
-    patterns: &'a [Pattern<T>],
-    tokens: &[Token],
-    at: usize,
-) -> Option<(PatternMatch, &'a T)> {
-    patterns
-        .iter()
-        .filter_map(|p| p.match_at(tokens, at).map(|m| (m, &p.meaning)))
-        .max_by_key(|(m, _)| m.len)
+/// The patterns of one lexicon file, indexed by what can start them: every token of a text is
+/// a candidate start, and most tokens start none, so only the patterns whose first literal is
+/// the token (or whose first slot is a number) are tried.
+#[derive(Debug, Clone)]
+pub struct PatternSet<T> {
+    pub patterns: Vec<Pattern<T>>,
+    by_first_literal: HashMap<String, Vec<usize>>,
+    slot_first: Vec<usize>,
+}
+
+impl<T> PatternSet<T> {
+    fn new(patterns: Vec<Pattern<T>>) -> Self {
+        let mut by_first_literal: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut slot_first = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            match p.slots.first() {
+                Some(Slot::Literal(w)) => by_first_literal.entry(w.clone()).or_default().push(i),
+                _ => slot_first.push(i),
+            }
+        }
+        PatternSet {
+            patterns,
+            by_first_literal,
+            slot_first,
+        }
+    }
+
+    /// The longest pattern matching at `tokens[at]`, with its meaning (of equally long ones,
+    /// the one listed last).
+    pub fn longest_at(&self, tokens: &[Token], at: usize) -> Option<(PatternMatch, &T)> {
+        let tok = tokens.get(at)?;
+        let literal = self.by_first_literal.get(&tok.folded).map(Vec::as_slice);
+        let mut best: Option<(PatternMatch, usize)> = None;
+        for &i in literal.unwrap_or(&[]).iter().chain(&self.slot_first) {
+            if let Some(m) = self.patterns[i].match_at(tokens, at) {
+                let better = best
+                    .as_ref()
+                    .is_none_or(|(b, bi)| m.len > b.len || (m.len == b.len && i > *bi));
+                if better {
+                    best = Some((m, i));
+                }
+            }
+        }
+        best.map(|(m, i)| (m, &self.patterns[i].meaning))
+    }
 }
 
 /// Everything the rules know about words, loaded from one lexicon folder.
@@ -351,8 +386,8 @@ pub struct Lexicon {
     pub actions: PhraseTable<usize>,
     pub topics: PhraseTable<usize>,
     pub not_statistic: PhraseTable<Side>,
-    pub baselines: Vec<Pattern<String>>,
-    pub periods: Vec<Pattern<PeriodKind>>,
+    pub baselines: PatternSet<String>,
+    pub periods: PatternSet<PeriodKind>,
     pub boilerplate: HashMap<String, Effect>,
     pub place_prefixes: PhraseTable<()>,
     pub date_markers: PhraseTable<()>,
@@ -393,12 +428,13 @@ fn patterns<R, T>(
     dir: &Path,
     name: &str,
     split: impl Fn(R) -> (String, T),
-) -> Result<Vec<Pattern<T>>, LexiconError>
+) -> Result<PatternSet<T>, LexiconError>
 where
     R: DeserializeOwned,
 {
     let rows: Vec<R> = read_rows(dir, name)?;
-    rows.into_iter()
+    let patterns = rows
+        .into_iter()
         .enumerate()
         .map(|(i, r)| {
             let (pattern, meaning) = split(r);
@@ -409,7 +445,8 @@ where
             })?;
             Ok(Pattern { slots, meaning })
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(PatternSet::new(patterns))
 }
 
 impl Lexicon {

@@ -196,16 +196,42 @@ fn entity(s: &str) -> Option<(usize, char, Option<char>)> {
 /// traditional spelling puts it on (`tuý` and `túy`, `hoà` and `hòa` fold alike). Lexicon forms
 /// and text are compared through it.
 pub fn fold(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(word.len());
     for c in word.chars() {
         out.extend(c.to_lowercase());
     }
-    if !out.is_ascii() {
-        for (modern, traditional) in TONE_MOVES {
-            if out.contains(modern) {
-                out = out.replace(modern, traditional);
+    move_tones(out)
+}
+
+/// Rewrites new-style tone placement to traditional in one pass over the text (see
+/// [`TONE_MOVES`]); every move keeps the byte length.
+fn move_tones(text: String) -> String {
+    let needs = text
+        .as_bytes()
+        .windows(2)
+        .any(|w| (w[0] == b'o' || w[0] == b'u') && w[1] >= 0xC3);
+    if !needs {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == 'o' || c == 'u' {
+            if let Some(&next) = chars.peek() {
+                if let Some(&(_, traditional)) = TONE_MOVES
+                    .iter()
+                    .find(|(modern, _)| modern.starts_with(c) && modern.ends_with(next))
+                {
+                    out.push_str(traditional);
+                    chars.next();
+                    continue;
+                }
             }
         }
+        out.push(c);
     }
     out
 }
@@ -221,14 +247,7 @@ pub fn fold_keeping_offsets(text: &str) -> String {
             _ => out.push(c),
         }
     }
-    if !out.is_ascii() {
-        for (modern, traditional) in TONE_MOVES {
-            if out.contains(modern) {
-                out = out.replace(modern, traditional);
-            }
-        }
-    }
-    out
+    move_tones(out)
 }
 
 /// New-style tone placement → traditional placement (the convention SPEC names use).
@@ -249,6 +268,19 @@ const TONE_MOVES: [(&str, &str); 15] = [
     ("uỹ", "ũy"),
     ("uỵ", "ụy"),
 ];
+
+/// `char::is_alphabetic`, with the Vietnamese alphabet answered without the Unicode tables:
+/// tokenising spends most of its time asking this.
+fn is_letter(c: char) -> bool {
+    match c {
+        'a'..='z' | 'A'..='Z' => true,
+        '\u{0}'..='\u{7f}' => false,
+        // Latin-1 letters, Latin Extended-A/B, and Latin Extended Additional (ạ ả ấ ... ỹ).
+        '\u{c0}'..='\u{24f}' => c != '\u{d7}' && c != '\u{f7}',
+        '\u{1e00}'..='\u{1eff}' => true,
+        _ => c.is_alphabetic(),
+    }
+}
 
 /// What a token is; numbers never swallow letters and words never start with a digit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -291,12 +323,11 @@ pub fn tokenize(text: &str, base: usize) -> Vec<Token> {
                 }
             }
             (TokenKind::Number, end)
-        } else if c.is_alphabetic() {
+        } else if is_letter(c) {
             let mut end = i + c.len_utf8();
             while let Some(&(j, d)) = chars.peek() {
-                let joins = (d == '-' || d == '\'')
-                    && text[j + 1..].starts_with(|x: char| x.is_alphabetic());
-                if d.is_alphanumeric() || is_mark(d) || joins {
+                let joins = (d == '-' || d == '\'') && text[j + 1..].starts_with(is_letter);
+                if is_letter(d) || d.is_alphanumeric() || is_mark(d) || joins {
                     chars.next();
                     end = j + d.len_utf8();
                 } else {
