@@ -330,6 +330,16 @@ fn is_birth_year(tokens: &[Token], at: usize, lex: &Lexicon) -> bool {
         .is_some_and(|(start, side)| start < at && *side == Side::Before)
 }
 
+/// The sentences of a paragraph as byte ranges of `text` (for benchmarks and audits; the
+/// extraction itself works on tokens).
+pub fn sentence_spans(text: &str, lex: &Lexicon) -> Vec<(usize, usize)> {
+    let tokens = tokenize(text, 0);
+    split_sentences(&tokens, text, lex)
+        .iter()
+        .map(|s| (tokens[s.first].start, tokens[s.end - 1].end))
+        .collect()
+}
+
 /// Sentences end at `.`, `!`, `?` or `…` unless the mark closes an abbreviation (`TP.`) or an
 /// initial; a `.` between digits never reaches here because it is part of the number.
 fn split_sentences(tokens: &[Token], text: &str, lex: &Lexicon) -> Vec<Sentence> {

@@ -22,6 +22,7 @@
 //! `{roman}` I–IV.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
@@ -163,15 +164,42 @@ struct FormRow {
     form: String,
 }
 
+/// FNV-1a: lexicon lookups hash every token of every text, and the words are short and come
+/// from the project's own files, so a simple fast hash beats SipHash's flood resistance.
+#[derive(Default)]
+pub struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// A map keyed by folded words.
+pub type WordMap<V> = HashMap<String, V, BuildHasherDefault<WordHasher>>;
+
 /// Forms as token sequences, found by longest match at a token position.
 #[derive(Debug, Clone)]
 pub struct PhraseTable<T> {
-    by_first: HashMap<String, Vec<(Vec<String>, T)>>,
+    by_first: WordMap<Vec<(Vec<String>, T)>>,
 }
 
 impl<T: Clone> PhraseTable<T> {
     fn new(entries: impl IntoIterator<Item = (String, T)>) -> Self {
-        let mut by_first: HashMap<String, Vec<(Vec<String>, T)>> = HashMap::new();
+        let mut by_first: WordMap<Vec<(Vec<String>, T)>> = WordMap::default();
         for (form, value) in entries {
             let toks = form_tokens(&form);
             if let Some(first) = toks.first().cloned() {
@@ -325,13 +353,13 @@ fn small_number(tok: &Token) -> Option<u32> {
 #[derive(Debug, Clone)]
 pub struct PatternSet<T> {
     pub patterns: Vec<Pattern<T>>,
-    by_first_literal: HashMap<String, Vec<usize>>,
+    by_first_literal: WordMap<Vec<usize>>,
     slot_first: Vec<usize>,
 }
 
 impl<T> PatternSet<T> {
     fn new(patterns: Vec<Pattern<T>>) -> Self {
-        let mut by_first_literal: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_first_literal: WordMap<Vec<usize>> = WordMap::default();
         let mut slot_first = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
             match p.slots.first() {
@@ -356,7 +384,7 @@ impl<T> PatternSet<T> {
             if let Some(m) = self.patterns[i].match_at(tokens, at) {
                 let better = best
                     .as_ref()
-                    .is_none_or(|(b, bi)| m.len > b.len || (m.len == b.len && i > *bi));
+                    .map_or(true, |(b, bi)| m.len > b.len || (m.len == b.len && i > *bi));
                 if better {
                     best = Some((m, i));
                 }
