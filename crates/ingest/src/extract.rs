@@ -853,6 +853,16 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
     let mut i = start_of_figure;
     while i > sentence.first {
         i -= 1;
+        // A comparison clause takes no verb from the clause before it (`bị thương 28 người;
+        // so với cùng kỳ, giảm 5 vụ`).
+        if punct_is(para, i, &[";"])
+            && para
+                .baselines
+                .iter()
+                .any(|b| b.first > i && b.first < start_of_figure)
+        {
+            break;
+        }
         let Some(len) = is_verb(i, &[Position::Before, Position::Either, Position::Weak]) else {
             continue;
         };

@@ -509,3 +509,15 @@ fn the_field_of_a_figure_stops_at_the_next_figure_and_reaches_past_a_general_one
         ]
     );
 }
+
+#[test]
+fn a_comparison_clause_takes_no_verb_from_the_clause_before() {
+    assert_eq!(
+        rows("Năm 2024, xảy ra 45 vụ tai nạn giao thông, bị thương 28 người; so với năm 2023, giảm 5 vụ (-10%)."),
+        vec![
+            row("45", "vụ", Some("xảy ra"), Some("tai nạn giao thông"), Some(2024)),
+            row("28", "người", Some("bị thương"), Some("tai nạn giao thông"), Some(2024)),
+            row("10", "%", Some("xảy ra"), Some("tai nạn giao thông"), Some(2024)),
+        ]
+    );
+}
