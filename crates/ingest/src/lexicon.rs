@@ -89,6 +89,24 @@ pub enum Position {
     Weak,
 }
 
+/// A unit word whose meaning depends on the action (`cung cấp 300 tin` counts tips, `đăng 300
+/// tin` counts documents): `form` read with `action` is `unit`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UnitReadingRow {
+    pub form: String,
+    pub action: String,
+    pub unit: String,
+}
+
+/// A verb whose meaning depends on what it counts (`tạm giữ 5 đối tượng` is an arrest, `tạm
+/// giữ 113 xe` a seizure): `form` with a figure of `unit` is `action`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ActionReadingRow {
+    pub form: String,
+    pub unit: String,
+    pub action: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct ActionRow {
     pub form: String,
@@ -404,6 +422,8 @@ pub struct Lexicon {
     pub qualifier_rows: Vec<QualifierRow>,
     pub change_rows: Vec<ChangeRow>,
     pub action_rows: Vec<ActionRow>,
+    pub unit_reading_rows: Vec<UnitReadingRow>,
+    pub action_reading_rows: Vec<ActionReadingRow>,
     pub topic_rows: Vec<TopicRow>,
     pub province_rows: Vec<ProvinceRow>,
     pub units: PhraseTable<usize>,
@@ -486,6 +506,8 @@ impl Lexicon {
         let qualifier_rows: Vec<QualifierRow> = read_rows(dir, "qualifiers.csv")?;
         let change_rows: Vec<ChangeRow> = read_rows(dir, "changes.csv")?;
         let action_rows: Vec<ActionRow> = read_rows(dir, "actions.csv")?;
+        let unit_reading_rows: Vec<UnitReadingRow> = read_rows(dir, "unit_readings.csv")?;
+        let action_reading_rows: Vec<ActionReadingRow> = read_rows(dir, "action_readings.csv")?;
         let topic_rows: Vec<TopicRow> = read_rows(dir, "topics.csv")?;
         let province_rows: Vec<ProvinceRow> = read_rows(dir, "provinces.csv")?;
         let not_statistic: Vec<NotStatisticRow> = read_rows(dir, "not_statistic.csv")?;
@@ -527,6 +549,8 @@ impl Lexicon {
             qualifier_rows,
             change_rows,
             action_rows,
+            unit_reading_rows,
+            action_reading_rows,
             topic_rows,
             province_rows,
         })

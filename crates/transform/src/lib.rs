@@ -98,6 +98,69 @@ fn numbers(name: &str, values: impl Iterator<Item = f64>) -> Column {
     Column::new(name.into(), values.collect::<Vec<_>>())
 }
 
+/// Words read by their context (`unit_readings.csv`, `action_readings.csv`): a unit form whose
+/// unit depends on the action, then a verb whose action depends on the unit. Each is a left
+/// join on two keys; the first row of a key pair wins, as in [`lookup`].
+fn apply_readings(lf: LazyFrame, lex: &Lexicon) -> PolarsResult<LazyFrame> {
+    fn pairs(
+        rows: impl Iterator<Item = (String, String, String)>,
+        names: [&str; 3],
+    ) -> PolarsResult<LazyFrame> {
+        let mut seen = std::collections::HashSet::new();
+        let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+        for (form, key, value) in rows {
+            if seen.insert((fold(&form), key.clone())) {
+                a.push(fold(&form));
+                b.push(key);
+                c.push(value);
+            }
+        }
+        let df = DataFrame::new(
+            a.len(),
+            vec![
+                Column::new(names[0].into(), a),
+                Column::new(names[1].into(), b),
+                Column::new(names[2].into(), c),
+            ],
+        )?;
+        Ok(df.lazy())
+    }
+    let units = pairs(
+        lex.unit_reading_rows
+            .iter()
+            .map(|r| (r.form.clone(), r.action.clone(), r.unit.clone())),
+        ["unit_key", "action", "unit_reading"],
+    )?;
+    let actions = pairs(
+        lex.action_reading_rows
+            .iter()
+            .map(|r| (r.form.clone(), r.unit.clone(), r.action.clone())),
+        ["action_key", "unit", "action_reading"],
+    )?;
+    let left = || JoinArgs::new(JoinType::Left);
+    let read = |reading: &str, plain: &str| {
+        when(col(reading).is_not_null())
+            .then(col(reading))
+            .otherwise(col(plain))
+            .alias(plain)
+    };
+    Ok(lf
+        .join(
+            units,
+            [col("unit_key"), col("action")],
+            [col("unit_key"), col("action")],
+            left(),
+        )
+        .with_columns([read("unit_reading", "unit")])
+        .join(
+            actions,
+            [col("action_key"), col("unit")],
+            [col("action_key"), col("unit")],
+            left(),
+        )
+        .with_columns([read("action_reading", "action")]))
+}
+
 /// Canonical unit, factor and divisor for each unit form, under the given column prefix.
 fn unit_lookup(lex: &Lexicon, key: &str, prefix: &str) -> PolarsResult<LazyFrame> {
     let forms: Vec<&str> = lex.unit_rows.iter().map(|r| r.form.as_str()).collect();
@@ -197,12 +260,26 @@ const UNITS: &[&str] = &[
 /// analyst extended SPEC with in the same lexicon (`extra_*` are not supported yet: extend
 /// this list in code and SPEC together).
 pub fn validate_lexicon(lex: &Lexicon) -> Result<(), TransformError> {
-    for r in &lex.unit_rows {
-        if !UNITS.contains(&r.unit.as_str()) {
+    let units = lex
+        .unit_rows
+        .iter()
+        .map(|r| ("units.csv", &r.form, &r.unit))
+        .chain(
+            lex.unit_reading_rows
+                .iter()
+                .map(|r| ("unit_readings.csv", &r.form, &r.unit)),
+        )
+        .chain(
+            lex.action_reading_rows
+                .iter()
+                .map(|r| ("action_readings.csv", &r.form, &r.unit)),
+        );
+    for (file, form, unit) in units {
+        if !UNITS.contains(&unit.as_str()) {
             return Err(TransformError::Vocabulary {
-                file: "units.csv",
-                form: r.form.clone(),
-                value: r.unit.clone(),
+                file,
+                form: form.clone(),
+                value: unit.clone(),
                 what: "unit",
             });
         }
@@ -296,6 +373,7 @@ pub fn transform(staged: Staged, lex: &Lexicon) -> Result<Dataset, TransformErro
         lf = lf.left_join(table, col(key), col(key));
     }
     lf = lf.with_columns([col("unit_canonical").alias("unit")]);
+    lf = apply_readings(lf, lex)?;
 
     let scaled = col("number")
         * col("multiplier").fill_null(lit(1.0))

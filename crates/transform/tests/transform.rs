@@ -97,3 +97,21 @@ fn values_units_changes_and_deltas() {
         vec![Some(3), Some(1), Some(1)]
     );
 }
+
+#[test]
+fn a_word_is_read_by_its_context() {
+    let lex = lexicon();
+    let gaz = Gazetteer::new(&lex);
+    let text = "Năm 2023, người dân cung cấp 300 tin về tội phạm; báo đăng tải 120 tin bài. Lực lượng chức năng tạm giữ 113 xe, 5 đối tượng.";
+    let doc = ingest(&record("a", text), &lex, &gaz, &DocDefaults::default()).unwrap();
+    let data = transform(to_frames(&[doc], &[]).unwrap(), &lex).unwrap();
+    let obs = &data.observations;
+    assert_eq!(
+        strs(obs, "unit"),
+        ["tip", "document", "vehicle", "suspect"].map(|s| Some(s.to_string()))
+    );
+    assert_eq!(
+        strs(obs, "action")[2..],
+        ["seized", "arrested"].map(|s| Some(s.to_string()))
+    );
+}
