@@ -162,8 +162,10 @@ impl Generator {
         ));
         if rng.chance(0.5) {
             let d = self.distractor(&mut rng, year);
-            text.push(' ');
-            text.push_str(&d);
+            if !d.is_empty() {
+                text.push(' ');
+                text.push_str(&d);
+            }
         }
 
         let mut observations = Vec::new();
@@ -188,8 +190,11 @@ impl Generator {
                 para_figs.extend(sentence.figs.into_iter().map(|f| (at, f)));
             }
             if rng.chance(0.3) {
-                para.push(' ');
-                para.push_str(&self.distractor(&mut rng, year));
+                let d = self.distractor(&mut rng, year);
+                if !d.is_empty() {
+                    para.push(' ');
+                    para.push_str(&d);
+                }
             }
             text.push_str("\n\n");
             let base = text.len();
@@ -237,7 +242,7 @@ impl Generator {
             year: Some(year),
             text: None,
         };
-        let choice = if first { rng.below(2) } else { rng.below(9) };
+        let choice = if first { rng.below(2) } else { rng.below(11) };
         let part = |text: String| {
             (
                 Some(format!("{text}, ")),
@@ -274,6 +279,28 @@ impl Generator {
                     },
                 )
             }
+            7 => {
+                let text = format!(
+                    "Từ tháng {}/{} đến tháng {}/{year}",
+                    rng.range(7, 12),
+                    year - 1,
+                    rng.range(1, 9)
+                );
+                (
+                    Some(format!("{text}, ")),
+                    Period {
+                        year: None,
+                        text: Some(text),
+                    },
+                )
+            }
+            8 => (
+                Some(format!(
+                    "Năm {year} (từ ngày 15/12/{} đến ngày 14/12/{year}), ",
+                    year - 1
+                )),
+                whole,
+            ),
             // No opener: the figures fall in the report's year.
             _ => (None, whole),
         }
@@ -337,6 +364,9 @@ impl Generator {
             let (kind, args) = match piece {
                 Piece::Text(x) => {
                     write(&mut s, x, &mut case, false);
+                    if x.ends_with(". ") {
+                        case = Case::Upper;
+                    }
                     continue;
                 }
                 Piece::Slot { kind, args } => (kind.as_str(), args.as_slice()),
@@ -516,11 +546,18 @@ impl Generator {
                     let h = ((mag as f64 / base) * 10_000.0).round().max(1.0) as u64;
                     let sign = if dir == "decrease" { "-" } else { "+" };
                     let num = fmt_hundredths(h, rng);
-                    s.push_str(&format!("({sign}"));
+                    let equals = args.first().is_some_and(|a| a == "eq");
+                    if equals {
+                        s.push_str("= ");
+                    } else {
+                        s.push_str(&format!("({sign}"));
+                    }
                     let start = s.len();
                     s.push_str(&format!("{num}%"));
                     let end = s.len();
-                    s.push(')');
+                    if !equals {
+                        s.push(')');
+                    }
                     let value = h as f64 / 100.0;
                     let mut obs = change_obs(value, "percent", &dir, &s[start..end], start, end);
                     obs.action = figs[k].obs.action.clone();
@@ -534,6 +571,40 @@ impl Generator {
                         has_change: false,
                         verb_form,
                     });
+                }
+                "CT" => {
+                    let Some(k) = figs
+                        .len()
+                        .checked_sub(1)
+                        .filter(|&k| figs[k].level && !figs[k].has_change)
+                    else {
+                        continue;
+                    };
+                    let (form, dir) = rng
+                        .pick(&t.changes)
+                        .cloned()
+                        .unwrap_or(("tăng".into(), "increase".into()));
+                    s.push_str(&format!("{form} "));
+                    if rng.chance(0.4) {
+                        if let Some((qf, _)) = rng.pick(&t.qualifiers).cloned() {
+                            let last = form.rsplit(' ').next().unwrap_or("");
+                            if !t.qualifier_forms.contains(&format!("{last} {qf}")) {
+                                s.push_str(&format!("{qf} "));
+                            }
+                        }
+                    }
+                    let h = rng.range(11, 60) * 10;
+                    let unit_form = t
+                        .units
+                        .get("times")
+                        .and_then(|f| rng.pick(f).map(|x| x.0.clone()))
+                        .unwrap_or_else(|| "lần".into());
+                    s.push_str(&format!("{} {unit_form}", fmt_hundredths(h, rng)));
+                    let f = &mut figs[k];
+                    f.has_change = true;
+                    f.obs.change_direction = Some(dir);
+                    f.obs.change_value = Some(h as f64 / 100.0);
+                    f.obs.change_unit = Some("times".into());
                 }
                 "CP" => {
                     let Some(k) = figs

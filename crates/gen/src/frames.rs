@@ -142,8 +142,8 @@ pub fn parse_pieces(text: &str) -> Result<Vec<Piece>, String> {
 }
 
 const SLOT_KINDS: &[&str] = &[
-    "A", "AP", "F", "FW", "FM", "FD", "R", "C", "C+", "CS", "CP", "CR", "B", "T", "TT", "fill",
-    "Y", "Y-1", "n", "m", "dm",
+    "A", "AP", "F", "FW", "FM", "FD", "R", "C", "C+", "CS", "CP", "CT", "CR", "B", "T", "TT",
+    "fill", "Y", "Y-1", "n", "m", "dm",
 ];
 
 #[derive(Debug, Deserialize)]

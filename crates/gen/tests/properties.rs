@@ -17,7 +17,11 @@ fn root() -> PathBuf {
 
 fn setup(seed: u64) -> (Generator, Lexicon) {
     let lex = Lexicon::load(&root().join("pipelines/lexicon")).expect("lexicon loads");
-    let t = Templates::load(&root().join("pipelines/gen/frames.toml"), &lex).expect("frames load");
+    // SOLIEU_GEN_FRAMES tries another frames file (an analyst's draft) against the pipeline.
+    let frames = std::env::var_os("SOLIEU_GEN_FRAMES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("pipelines/gen/frames.toml"));
+    let t = Templates::load(&frames, &lex).expect("frames load");
     (Generator::new(t, seed), lex)
 }
 
@@ -246,7 +250,11 @@ fn ten_thousand_documents_come_out_exactly_as_generated() {
         problems.len(),
         started.elapsed().as_secs_f64()
     );
-    for p in problems.iter().take(40) {
+    let shown = std::env::var("SOLIEU_GEN_SHOW")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
+    for p in problems.iter().take(shown) {
         eprintln!("{p}");
     }
     assert!(
