@@ -2,6 +2,7 @@
 //! state. This binary only reads the command line and the pipeline file, then runs the stages
 //! of `solieu-ingest`, `solieu-transform` and `solieu-sink`.
 
+mod gen;
 mod pipeline;
 mod stages;
 
@@ -24,7 +25,9 @@ const EXAMPLES: &str = "Examples:
   solieu run -i corpus/ -o data/out/corpus     every .txt/.jsonl/.csv/.parquet under corpus/
   solieu run -i 'news/*.jsonl' --format parquet --threads 2
   solieu ingest && solieu transform && solieu sink   the same, stage by stage
-  solieu validate pipelines/nightly.toml       check a pipeline file without running it";
+  solieu validate pipelines/nightly.toml       check a pipeline file without running it
+  solieu gen --docs 1000 --out /tmp/corpus --gold /tmp/gold.jsonl   a synthetic corpus with answers
+  solieu explain data/samples/txt/bac-giang-2023.txt --html /tmp/audit.html";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -51,6 +54,61 @@ enum Command {
     Sink(RunArgs),
     /// Check a pipeline file, its inputs and its lexicon without running anything.
     Validate(RunArgs),
+    /// Generate a synthetic corpus of reports with known answers (gold JSONL).
+    #[command(long_about = GEN_ABOUT, after_help = GEN_EXAMPLES)]
+    Gen(GenArgs),
+}
+
+const GEN_ABOUT: &str =
+    "Generate a synthetic corpus of Vietnamese public-security reports with known answers.
+
+Each document is composed from the sentence frames of pipelines/gen/frames.toml, drawing every \
+word from the lexicon (verbs, units, topics, qualifiers, changes, multipliers, number words, \
+baselines), with random figures in every vi-VN number format and distractors that are not \
+statistics (dates, decree numbers, ages, ordinals, page furniture). --gold writes the rows the \
+pipeline must output, one JSON line per document in the shape of corpus/dev/gold.jsonl, so \
+score.py can score a run on it. The same seed always gives the same corpus; document i does \
+not depend on how many are asked for. --size streams to disk: use it for 100 MB or 1 GB \
+benchmark corpora.";
+
+const GEN_EXAMPLES: &str = "Examples:
+  solieu gen --docs 1000 --out /tmp/gen/txt --gold /tmp/gen/gold.jsonl
+  solieu gen --size 100MB --format jsonl --out /tmp/gen/100mb.jsonl --seed 7
+  solieu gen --size 1GB --format parquet --out /tmp/gen/1gb.parquet
+  solieu run -i /tmp/gen/txt -o /tmp/gen/out --input-format txt && \\
+    python3 ../shared/eval/score.py /tmp/gen/out /tmp/gen/gold.jsonl";
+
+/// Options of `solieu gen`.
+#[derive(Args, Debug, Clone)]
+pub struct GenArgs {
+    /// Number of documents (default 100 when --size is not given).
+    #[arg(long, value_name = "N")]
+    pub docs: Option<u64>,
+    /// Approximate total size of the texts instead of a count: 100MB, 1GB, 64KiB.
+    #[arg(long, value_name = "SIZE")]
+    pub size: Option<String>,
+    /// Seed of the generator: the same seed gives the same corpus.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// txt (a folder of .txt files), jsonl (one file: id, title, url, date, province, text) or
+    /// parquet (one file with the same columns).
+    #[arg(long, default_value = "txt", value_name = "FORMAT")]
+    pub format: String,
+    /// The folder (txt) or file (jsonl, parquet) to write.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub out: PathBuf,
+    /// Also write the gold rows, one JSON line per document (score.py's GOLD).
+    #[arg(long, value_name = "FILE")]
+    pub gold: Option<PathBuf>,
+    /// Lexicon folder the vocabulary is drawn from.
+    #[arg(long, default_value = "pipelines/lexicon", value_name = "DIR")]
+    pub lexicon: PathBuf,
+    /// Sentence frames file.
+    #[arg(long, default_value = "pipelines/gen/frames.toml", value_name = "FILE")]
+    pub frames: PathBuf,
+    /// No summary line.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Options shared by every stage; each overrides the pipeline file.
@@ -87,6 +145,7 @@ fn main() -> ExitCode {
         Command::Transform(a) => stages::transform_stage(a),
         Command::Sink(a) => stages::sink_stage(a),
         Command::Validate(a) => stages::validate(a),
+        Command::Gen(a) => gen::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

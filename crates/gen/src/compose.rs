@@ -25,6 +25,7 @@ pub struct GenDoc {
 pub struct Generator {
     templates: Templates,
     seed: u64,
+    weights: Vec<u32>,
 }
 
 /// The period a paragraph's figures fall in.
@@ -116,7 +117,12 @@ const ROMAN: [&str; 4] = ["I", "II", "III", "IV"];
 
 impl Generator {
     pub fn new(templates: Templates, seed: u64) -> Generator {
-        Generator { templates, seed }
+        let weights = templates.frames.iter().map(|f| f.weight).collect();
+        Generator {
+            templates,
+            seed,
+            weights,
+        }
     }
 
     pub fn templates(&self) -> &Templates {
@@ -176,8 +182,7 @@ impl Generator {
             let mut para = String::new();
             let mut para_figs: Vec<(usize, Fig)> = Vec::new();
             for s in 0..n_sentences {
-                let Some(fi) = rng.weighted(&t.frames.iter().map(|f| f.weight).collect::<Vec<_>>())
-                else {
+                let Some(fi) = rng.weighted(&self.weights) else {
                     break;
                 };
                 let frame_intro = if s == 0 { intro.as_deref() } else { None };
@@ -743,7 +748,13 @@ impl Generator {
         // Context: topic (a unit naming its own field, else the sentence's topic phrase, else
         // the topic the verb names) and baseline of every change.
         for f in &mut figs {
-            let rest = form_tokens(&s[f.unit_at..]);
+            // A topic phrase starting inside the unit words, read on a few words from there.
+            let rest: String = s[f.unit_at..]
+                .split(' ')
+                .take(f.unit_tokens + 6)
+                .collect::<Vec<_>>()
+                .join(" ");
+            let rest = form_tokens(&rest);
             let unit_topic = t
                 .topic_named_in(&rest, 2)
                 .filter(|(i, _, _)| *i < f.unit_tokens)

@@ -100,6 +100,8 @@ pub struct Templates {
     /// Every topic form of the lexicon (also excluded ones), folded tokens → (topic, rank): to
     /// tell the topic a unit or verb names by itself.
     pub topic_phrases: Vec<(Vec<String>, String, i32)>,
+    /// Indexes into `topic_phrases` by first folded token.
+    topic_by_first: std::collections::HashMap<String, Vec<usize>>,
     pub qualifiers: Vec<(String, String)>,
     /// Every qualifier form of the lexicon, excluded ones too.
     pub qualifier_forms: Vec<String>,
@@ -198,7 +200,7 @@ impl Templates {
                     .push(r.form.clone());
             }
         }
-        let topic_phrases = lex
+        let topic_phrases: Vec<(Vec<String>, String, i32)> = lex
             .topic_rows
             .iter()
             .map(|r| (form_tokens(&r.form), r.topic.clone(), r.rank))
@@ -209,6 +211,13 @@ impl Templates {
             .filter(|r| keep(&ex.qualifiers, &r.form))
             .map(|r| (r.form.clone(), r.qualifier.clone()))
             .collect();
+        let mut topic_by_first: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (i, (form, _, _)) in topic_phrases.iter().enumerate() {
+            if let Some(first) = form.first() {
+                topic_by_first.entry(first.clone()).or_default().push(i);
+            }
+        }
         let qualifier_forms = lex.qualifier_rows.iter().map(|r| r.form.clone()).collect();
         let changes = lex
             .change_rows
@@ -278,6 +287,7 @@ impl Templates {
             units,
             topics,
             topic_phrases,
+            topic_by_first,
             qualifiers,
             qualifier_forms,
             changes,
@@ -379,9 +389,11 @@ impl Templates {
     pub fn topic_named_in(&self, tokens: &[String], min_rank: i32) -> Option<(usize, &str, i32)> {
         let mut i = 0;
         while i < tokens.len() {
-            let best = self
-                .topic_phrases
-                .iter()
+            let candidates = self.topic_by_first.get(&tokens[i]);
+            let best = candidates
+                .into_iter()
+                .flatten()
+                .map(|&k| &self.topic_phrases[k])
                 .filter(|(form, _, _)| {
                     !form.is_empty()
                         && i + form.len() <= tokens.len()
