@@ -558,16 +558,17 @@ mod tests {
     #[test]
     fn overlapping_or_broken_spans_are_skipped() {
         let text = "Bắt 12 vụ.";
+        // `12 vụ` is bytes 6..13 (`ắ` and `ụ` take three bytes each).
         let a = Row {
             idx: 0,
-            start: 5,
-            end: 11,
+            start: 6,
+            end: 13,
             ..Row::default()
         };
         let b = Row {
             idx: 1,
-            start: 6,
-            end: 11,
+            start: 7,
+            end: 13,
             ..Row::default()
         };
         let c = Row {
@@ -577,6 +578,7 @@ mod tests {
             ..Row::default()
         };
         let rows = [a, b, c];
+        assert_eq!(&text[6..13], "12 vụ");
         let shown: Vec<i64> = spans(text, &rows).iter().map(|r| r.idx).collect();
         assert_eq!(shown, vec![0]);
     }
