@@ -145,7 +145,21 @@ impl Generator {
         let month = rng.range(1, 2) as u32;
         let date = format!("{}-{month:02}-{day:02}", year + 1);
 
+        // Sometimes a headline that states figures: its rows come first.
+        let mut observations = Vec::new();
+        let headline = (!t.headlines.is_empty() && rng.chance(0.25))
+            .then(|| rng.pick(&t.headlines).cloned())
+            .flatten()
+            .map(|pieces| self.sentence(&pieces, None, &mut rng, year, &province));
+        if let Some(h) = &headline {
+            for f in &h.figs {
+                let mut o = f.obs.clone();
+                o.year = Some(year);
+                observations.push(o);
+            }
+        }
         let title = match rng.below(3) {
+            _ if headline.is_some() => headline.map(|h| h.text).unwrap_or_default(),
             0 => format!("Công an {place} {province} tổng kết công tác năm {year}"),
             1 => format!("{province}: Kết quả bảo đảm an ninh, trật tự năm {year}"),
             _ => format!(
@@ -174,7 +188,6 @@ impl Generator {
             }
         }
 
-        let mut observations = Vec::new();
         let paragraphs = rng.range(2, 6);
         for p in 0..paragraphs {
             let (intro, period) = self.intro(&mut rng, year, p == 0);
@@ -185,14 +198,22 @@ impl Generator {
                 let Some(fi) = rng.weighted(&self.weights) else {
                     break;
                 };
+                let alone = t.frames[fi].alone;
+                if alone && s > 0 {
+                    break;
+                }
                 let frame_intro = if s == 0 { intro.as_deref() } else { None };
-                let sentence = self.sentence(&t.frames[fi].pieces, frame_intro, &mut rng, year);
+                let sentence =
+                    self.sentence(&t.frames[fi].pieces, frame_intro, &mut rng, year, &province);
                 if !para.is_empty() {
                     para.push(' ');
                 }
                 let at = para.len();
                 para.push_str(&sentence.text);
                 para_figs.extend(sentence.figs.into_iter().map(|f| (at, f)));
+                if alone {
+                    break;
+                }
             }
             if rng.chance(0.3) {
                 let d = self.distractor(&mut rng, year);
@@ -315,7 +336,7 @@ impl Generator {
         let Some(pieces) = rng.pick(&self.templates.distractors).cloned() else {
             return String::new();
         };
-        self.sentence(&pieces, None, rng, year).text
+        self.sentence(&pieces, None, rng, year, "").text
     }
 
     fn pick_fill(&self, rng: &mut Rng, name: &str) -> String {
@@ -333,6 +354,7 @@ impl Generator {
         intro: Option<&str>,
         rng: &mut Rng,
         year: i32,
+        province: &str,
     ) -> Sentence {
         let t = &self.templates;
         let mut s = String::new();
@@ -378,12 +400,15 @@ impl Generator {
             };
             let arg = |rng: &mut Rng| rng.pick(args).cloned().unwrap_or_default();
             match kind {
-                "A" | "AP" => {
+                "A" | "AP" | "AV" => {
                     let canon = arg(rng);
-                    let forms = t.verbs_for(&canon, kind == "AP");
+                    let forms = match kind {
+                        "AV" => t.verbs_any(&canon),
+                        _ => t.verbs_for(&canon, kind == "AP"),
+                    };
                     let form = rng.pick(&forms).map(|v| v.form.clone()).unwrap_or_default();
                     write(&mut s, &form, &mut case, true);
-                    if kind == "AP" {
+                    if kind != "A" {
                         for f in &mut figs[run_start.max(since_verb)..] {
                             f.obs.action = Some(canon.clone());
                             f.verb_form = Some(form.clone());
@@ -652,10 +677,10 @@ impl Generator {
                             }
                         }
                     }
-                    let h = if unit == "times" {
-                        rng.range(11, 60) * 10
-                    } else {
-                        rng.range(1, 9999)
+                    let h = match unit.as_str() {
+                        "times" => rng.range(11, 60) * 10,
+                        "percent" => rng.range(1, 9999),
+                        _ => rng.count(999) * 100, // a count
                     };
                     let unit_form = t
                         .units
@@ -734,6 +759,7 @@ impl Generator {
                     write(&mut s, &x, &mut case, true);
                 }
                 "Y" => write(&mut s, &year.to_string(), &mut case, true),
+                "province" => write(&mut s, province, &mut case, true),
                 "Y-1" => write(&mut s, &(year - 1).to_string(), &mut case, true),
                 "n" => write(&mut s, &rng.range(2, 99).to_string(), &mut case, true),
                 "m" => write(&mut s, &rng.range(1, 12).to_string(), &mut case, true),

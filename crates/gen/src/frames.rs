@@ -23,6 +23,8 @@ pub enum Piece {
 pub struct Frame {
     pub id: String,
     pub weight: u32,
+    /// Written as a paragraph of its own (a change that must not meet an earlier level).
+    pub alone: bool,
     pub pieces: Vec<Piece>,
 }
 
@@ -32,6 +34,8 @@ struct FrameRow {
     id: String,
     #[serde(default = "one")]
     weight: u32,
+    #[serde(default)]
+    alone: bool,
     text: String,
 }
 
@@ -75,6 +79,8 @@ struct FramesFile {
     frame: Vec<FrameRow>,
     #[serde(default)]
     distractor: Vec<DistractorRow>,
+    #[serde(default)]
+    headline: Vec<DistractorRow>,
 }
 
 /// A verb form with its canonical action and where it stands.
@@ -89,6 +95,8 @@ pub struct VerbForm {
 pub struct Templates {
     pub frames: Vec<Frame>,
     pub distractors: Vec<Vec<Piece>>,
+    /// Headlines that state figures (`{province}` is the document's province).
+    pub headlines: Vec<Vec<Piece>>,
     pub fill: BTreeMap<String, Vec<String>>,
     pub topic_groups: BTreeMap<String, Vec<String>>,
     /// action → verb forms.
@@ -144,8 +152,8 @@ pub fn parse_pieces(text: &str) -> Result<Vec<Piece>, String> {
 }
 
 const SLOT_KINDS: &[&str] = &[
-    "A", "AP", "F", "FW", "FM", "FD", "R", "C", "C+", "CS", "CP", "CT", "CR", "B", "T", "TT",
-    "fill", "Y", "Y-1", "n", "m", "dm",
+    "A", "AP", "AV", "F", "FW", "FM", "FD", "R", "C", "C+", "CS", "CP", "CT", "CR", "B", "T", "TT",
+    "fill", "Y", "Y-1", "n", "m", "dm", "province",
 ];
 
 #[derive(Debug, Deserialize)]
@@ -269,6 +277,7 @@ impl Templates {
             frames.push(Frame {
                 id: row.id.clone(),
                 weight: row.weight,
+                alone: row.alone,
                 pieces,
             });
         }
@@ -278,9 +287,16 @@ impl Templates {
             .map(|d| parse_pieces(&d.text))
             .collect::<Result<Vec<_>, _>>()
             .map_err(&bad)?;
+        let headlines = file
+            .headline
+            .iter()
+            .map(|d| parse_pieces(&d.text))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(&bad)?;
         let t = Templates {
             frames,
             distractors,
+            headlines,
             fill: file.fill,
             topic_groups: file.topic_groups,
             verbs,
@@ -312,7 +328,8 @@ impl Templates {
             .frames
             .iter()
             .map(|f| (f.id.as_str(), &f.pieces))
-            .chain(self.distractors.iter().map(|d| ("distractor", d)));
+            .chain(self.distractors.iter().map(|d| ("distractor", d)))
+            .chain(self.headlines.iter().map(|d| ("headline", d)));
         for (id, pieces) in all {
             for p in pieces {
                 let Piece::Slot { kind, args } = p else {
@@ -323,9 +340,13 @@ impl Templates {
                     return fail("unknown slot kind");
                 }
                 match kind.as_str() {
-                    "A" | "AP" => {
+                    "A" | "AP" | "AV" => {
                         for a in args {
-                            if !self.verbs_for(a, kind == "AP").iter().any(|_| true) {
+                            let forms = match kind.as_str() {
+                                "AV" => self.verbs_any(a),
+                                _ => self.verbs_for(a, kind == "AP"),
+                            };
+                            if forms.is_empty() {
                                 return fail(&format!("no usable verb form for action `{a}`"));
                             }
                         }
@@ -357,8 +378,10 @@ impl Templates {
                     }
                     _ => {}
                 }
-                if matches!(kind.as_str(), "A" | "AP" | "F" | "FW" | "FM" | "FD" | "R")
-                    && args.is_empty()
+                if matches!(
+                    kind.as_str(),
+                    "A" | "AP" | "AV" | "F" | "FW" | "FM" | "FD" | "R"
+                ) && args.is_empty()
                 {
                     return fail("needs at least one argument");
                 }
@@ -381,6 +404,15 @@ impl Templates {
                     })
                     .collect()
             })
+            .unwrap_or_default()
+    }
+
+    /// Verb forms of an action in any position but weak: the verb after a passive word
+    /// (`12 đối tượng bị khởi tố`), which may stand before or after.
+    pub fn verbs_any(&self, action: &str) -> Vec<&VerbForm> {
+        self.verbs
+            .get(action)
+            .map(|v| v.iter().filter(|f| f.position != Position::Weak).collect())
             .unwrap_or_default()
     }
 

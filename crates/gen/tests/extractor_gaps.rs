@@ -132,3 +132,21 @@ fn achieved_standard_inside_its_topic_phrase() {
         )]
     );
 }
+
+/// `vi phạm pháp luật về ma túy`: the most specific topic of the clause wins (SPEC), not the
+/// general `vi phạm pháp luật` (the sample `ca-mau-2024.txt` shows it too).
+#[test]
+#[ignore]
+fn most_specific_topic_after_vi_pham_phap_luat() {
+    assert_eq!(
+        rows("Năm 2023, Công an tỉnh phát hiện 378 vụ vi phạm pháp luật về ma túy."),
+        vec![row(
+            "378 vụ",
+            Some("detected"),
+            Some("drug_crime"),
+            "level",
+            "exact",
+            None
+        )]
+    );
+}

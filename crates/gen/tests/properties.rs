@@ -244,7 +244,11 @@ fn ten_thousand_documents_come_out_exactly_as_generated() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    let (problems, rows) = check_many(20_240_101, n, 1000);
+    let seed = std::env::var("SOLIEU_GEN_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_240_101);
+    let (problems, rows) = check_many(seed, n, 1000);
     eprintln!(
         "{n} documents, {rows} gold rows, {} problems in {:.1} s",
         problems.len(),
