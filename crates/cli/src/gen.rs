@@ -58,7 +58,7 @@ enum Sink {
     Jsonl(BufWriter<File>),
     Parquet {
         path: PathBuf,
-        writer: Option<polars::io::parquet::write::BatchedWriter<File>>,
+        writer: Option<Box<polars::io::parquet::write::BatchedWriter<File>>>,
         file: Option<File>,
         pending: Vec<GenDoc>,
     },
@@ -154,10 +154,9 @@ impl Sink {
                 return Ok(());
             }
             let df = frame(pending)?;
-            if writer.is_none() {
-                if let Some(f) = file.take() {
-                    *writer = Some(ParquetWriter::new(f).batched(df.schema())?);
-                }
+            // The first batch opens the writer with its schema.
+            if let Some(f) = file.take() {
+                *writer = Some(Box::new(ParquetWriter::new(f).batched(df.schema())?));
             }
             if let Some(w) = writer.as_mut() {
                 w.write_batch(&df)
@@ -219,10 +218,8 @@ pub fn run(args: &GenArgs) -> Result<()> {
             .collect();
         next = end;
         for doc in chunk {
-            if let Limit::Bytes(max) = limit {
-                if bytes >= max {
-                    break 'outer;
-                }
+            if matches!(limit, Limit::Bytes(max) if bytes >= max) {
+                break 'outer;
             }
             bytes += doc.text.len() as u64;
             docs += 1;

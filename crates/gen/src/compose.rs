@@ -147,10 +147,12 @@ impl Generator {
 
         // Sometimes a headline that states figures: its rows come first.
         let mut observations = Vec::new();
-        let headline = (!t.headlines.is_empty() && rng.chance(0.25))
-            .then(|| rng.pick(&t.headlines).cloned())
-            .flatten()
-            .map(|pieces| self.sentence(&pieces, None, &mut rng, year, &province));
+        let headline = if rng.chance(0.25) {
+            rng.pick(&t.headlines).cloned()
+        } else {
+            None
+        }
+        .map(|pieces| self.sentence(&pieces, None, &mut rng, year, &province));
         if let Some(h) = &headline {
             for f in &h.figs {
                 let mut o = f.obs.clone();

@@ -25,9 +25,12 @@ fn setup(seed: u64) -> (Generator, Lexicon) {
     (Generator::new(t, seed), lex)
 }
 
+/// A document's province, report_year, event_date (days) and title as the pipeline wrote them.
+type DocFields = (Option<String>, Option<i32>, Option<i32>, Option<String>);
+
 /// What the pipeline made of a batch: per doc_id, its document fields and rows.
 struct Out {
-    docs: HashMap<String, (Option<String>, Option<i32>, Option<i32>, Option<String>)>,
+    docs: HashMap<String, DocFields>,
     rows: HashMap<String, Vec<Obs>>,
 }
 
@@ -118,8 +121,8 @@ fn run_pipeline(docs: &[GenDoc], lex: &Lexicon) -> Out {
     let (value, denominator, cvalue) = (f(o, "value"), f(o, "denominator"), f(o, "change_value"));
     let (year, start, end) = (i(o, "year"), i(o, "span_start"), i(o, "span_end"));
     let mut rows: HashMap<String, Vec<Obs>> = HashMap::new();
-    for k in 0..o.height() {
-        rows.entry(ids[k].clone().unwrap_or_default())
+    for (k, id) in ids.iter().enumerate() {
+        rows.entry(id.clone().unwrap_or_default())
             .or_default()
             .push(Obs {
                 value: value[k].unwrap_or(f64::NAN),
