@@ -42,6 +42,17 @@ eval:
     cargo run --release -- run pipelines/default.toml --input ../shared/corpus/dev --input-format txt --out data/out/dev --quiet
     python3 ../shared/eval/score.py data/out/dev ../shared/corpus/dev/gold.jsonl
 
+# A synthetic corpus with gold answers, run and scored: `just gen 1000` (needs ../shared).
+gen docs="1000" seed="1":
+    rm -rf data/out/gen
+    cargo run --release -- gen --docs {{docs}} --seed {{seed}} --out data/out/gen/txt --gold data/out/gen/gold.jsonl
+    cargo run --release -- run --input data/out/gen/txt --input-format txt --out data/out/gen/out --quiet
+    python3 ../shared/eval/score.py data/out/gen/out data/out/gen/gold.jsonl
+
+# One document's figures and rows, for an audit: `just explain data/samples/txt/ca-mau-2024.txt`.
+explain file *args="":
+    cargo run --release -- explain {{file}} {{args}}
+
 # Format and lint as CI does.
 lint:
     cargo fmt --all -- --check

@@ -2,6 +2,8 @@
 //! state. This binary only reads the command line and the pipeline file, then runs the stages
 //! of `solieu-ingest`, `solieu-transform` and `solieu-sink`.
 
+mod explain;
+mod gen;
 mod pipeline;
 mod stages;
 
@@ -24,7 +26,9 @@ const EXAMPLES: &str = "Examples:
   solieu run -i corpus/ -o data/out/corpus     every .txt/.jsonl/.csv/.parquet under corpus/
   solieu run -i 'news/*.jsonl' --format parquet --threads 2
   solieu ingest && solieu transform && solieu sink   the same, stage by stage
-  solieu validate pipelines/nightly.toml       check a pipeline file without running it";
+  solieu validate pipelines/nightly.toml       check a pipeline file without running it
+  solieu gen --docs 1000 --out /tmp/corpus --gold /tmp/gold.jsonl   a synthetic corpus with answers
+  solieu explain data/samples/txt/bac-giang-2023.txt --html /tmp/audit.html";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -51,6 +55,103 @@ enum Command {
     Sink(RunArgs),
     /// Check a pipeline file, its inputs and its lexicon without running anything.
     Validate(RunArgs),
+    /// Generate a synthetic corpus of reports with known answers (gold JSONL).
+    #[command(long_about = GEN_ABOUT, after_help = GEN_EXAMPLES)]
+    Gen(GenArgs),
+    /// Show one document's figures: the text with each mention highlighted and its row.
+    #[command(long_about = EXPLAIN_ABOUT, after_help = EXPLAIN_EXAMPLES)]
+    Explain(ExplainArgs),
+}
+
+const EXPLAIN_ABOUT: &str = "Show what solieu reads in one document, for an audit.
+
+Runs ingest and transform on one input (a .txt file, or one record of a JSONL/CSV/Parquet \
+corpus chosen with --doc) and prints the text with each mention highlighted and numbered, each \
+paragraph followed by the observation rows of its mentions (value, unit, measure, action, \
+topic, year, period, qualifier, change). --html writes a self-contained page instead (inline \
+CSS and JS, no network): hover or click a figure to see its row; a table of all rows follows \
+the text.";
+
+const EXPLAIN_EXAMPLES: &str = "Examples:
+  solieu explain data/samples/txt/bac-giang-2023.txt
+  solieu explain data/samples/corpus.jsonl --doc tn-2023-001 --color always | less -R
+  solieu explain data/samples/txt/ca-mau-2024.txt --html /tmp/ca-mau.html";
+
+/// Options of `solieu explain`.
+#[derive(Args, Debug, Clone)]
+pub struct ExplainArgs {
+    /// The input file: a .txt report, or a JSONL/CSV/Parquet corpus (with --doc).
+    pub file: PathBuf,
+    /// The id of the record to explain in a corpus file.
+    #[arg(long, value_name = "DOC_ID")]
+    pub doc: Option<String>,
+    /// Input format: auto (by extension), txt, jsonl, csv or parquet.
+    #[arg(long = "input-format", value_name = "FORMAT")]
+    pub input_format: Option<String>,
+    /// Pipeline file whose lexicon and defaults are used.
+    #[arg(long, default_value = "pipelines/default.toml", value_name = "FILE")]
+    pub pipeline: PathBuf,
+    /// Colours on the terminal: auto (when stdout is a terminal and NO_COLOR is unset), always, never.
+    #[arg(long, default_value = "auto", value_name = "WHEN")]
+    pub color: String,
+    /// Write a self-contained HTML page to this file instead of printing.
+    #[arg(long, value_name = "OUT.html")]
+    pub html: Option<PathBuf>,
+    /// No summary line (with --html).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+const GEN_ABOUT: &str =
+    "Generate a synthetic corpus of Vietnamese public-security reports with known answers.
+
+Each document is composed from the sentence frames of pipelines/gen/frames.toml, drawing every \
+word from the lexicon (verbs, units, topics, qualifiers, changes, multipliers, number words, \
+baselines), with random figures in every vi-VN number format and distractors that are not \
+statistics (dates, decree numbers, ages, ordinals, page furniture). --gold writes the rows the \
+pipeline must output, one JSON line per document in the shape of corpus/dev/gold.jsonl, so \
+score.py can score a run on it. The same seed always gives the same corpus; document i does \
+not depend on how many are asked for. --size streams to disk: use it for 100 MB or 1 GB \
+benchmark corpora.";
+
+const GEN_EXAMPLES: &str = "Examples:
+  solieu gen --docs 1000 --out /tmp/gen/txt --gold /tmp/gen/gold.jsonl
+  solieu gen --size 100MB --format jsonl --out /tmp/gen/100mb.jsonl --seed 7
+  solieu gen --size 1GB --format parquet --out /tmp/gen/1gb.parquet
+  solieu run -i /tmp/gen/txt -o /tmp/gen/out --input-format txt && \\
+    python3 ../shared/eval/score.py /tmp/gen/out /tmp/gen/gold.jsonl";
+
+/// Options of `solieu gen`.
+#[derive(Args, Debug, Clone)]
+pub struct GenArgs {
+    /// Number of documents (default 100 when --size is not given).
+    #[arg(long, value_name = "N")]
+    pub docs: Option<u64>,
+    /// Approximate total size of the texts instead of a count: 100MB, 1GB, 64KiB.
+    #[arg(long, value_name = "SIZE")]
+    pub size: Option<String>,
+    /// Seed of the generator: the same seed gives the same corpus.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// txt (a folder of .txt files), jsonl (one file: id, title, url, date, province, text) or
+    /// parquet (one file with the same columns).
+    #[arg(long, default_value = "txt", value_name = "FORMAT")]
+    pub format: String,
+    /// The folder (txt) or file (jsonl, parquet) to write.
+    #[arg(long, short = 'o', value_name = "PATH")]
+    pub out: PathBuf,
+    /// Also write the gold rows, one JSON line per document (score.py's GOLD).
+    #[arg(long, value_name = "FILE")]
+    pub gold: Option<PathBuf>,
+    /// Lexicon folder the vocabulary is drawn from.
+    #[arg(long, default_value = "pipelines/lexicon", value_name = "DIR")]
+    pub lexicon: PathBuf,
+    /// Sentence frames file.
+    #[arg(long, default_value = "pipelines/gen/frames.toml", value_name = "FILE")]
+    pub frames: PathBuf,
+    /// No summary line.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Options shared by every stage; each overrides the pipeline file.
@@ -87,6 +188,8 @@ fn main() -> ExitCode {
         Command::Transform(a) => stages::transform_stage(a),
         Command::Sink(a) => stages::sink_stage(a),
         Command::Validate(a) => stages::validate(a),
+        Command::Gen(a) => gen::run(a),
+        Command::Explain(a) => explain::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

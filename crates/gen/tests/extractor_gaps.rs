@@ -1,0 +1,152 @@
+//! Constructions the generator keeps out of its default frames because the extractor reads
+//! them otherwise than SPEC (found by the property test; see `[exclude]` in
+//! `pipelines/gen/frames.toml`). Each is one minimal sentence with the row SPEC asks for.
+//! They are ignored until the rules are fixed: `cargo test --release -p solieu-gen --test
+//! extractor_gaps -- --ignored`.
+
+use std::path::PathBuf;
+
+use polars::prelude::*;
+use solieu_ingest::frames::to_frames;
+use solieu_ingest::{ingest, DocDefaults, Gazetteer, Lexicon, Record};
+
+/// (mention, action, topic, measure, qualifier, change_direction) of every row.
+type Row = (
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+);
+
+fn rows(text: &str) -> Vec<Row> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/lexicon");
+    let lex = Lexicon::load(&dir).expect("lexicon");
+    let record = Record {
+        doc_id: "t".into(),
+        source: "t.txt".into(),
+        bytes: text.as_bytes().to_vec(),
+        url: None,
+        title: None,
+        date: None,
+        province: None,
+    };
+    let doc = ingest(
+        &record,
+        &lex,
+        &Gazetteer::new(&lex),
+        &DocDefaults::default(),
+    )
+    .expect("ingests");
+    let data = solieu_transform::transform(to_frames(&[doc], &[]).expect("frames"), &lex)
+        .expect("transform");
+    let o = &data.observations;
+    let s = |c: &str| -> Vec<Option<String>> {
+        o.column(c)
+            .expect("column")
+            .str()
+            .expect("str")
+            .iter()
+            .map(|v| v.map(str::to_string))
+            .collect()
+    };
+    let (m, a, t, me, q, d) = (
+        s("mention"),
+        s("action"),
+        s("topic"),
+        s("measure"),
+        s("qualifier"),
+        s("change_direction"),
+    );
+    (0..o.height())
+        .map(|k| {
+            (
+                m[k].clone().unwrap_or_default(),
+                a[k].clone(),
+                t[k].clone(),
+                me[k].clone().unwrap_or_default(),
+                q[k].clone().unwrap_or_default(),
+                d[k].clone(),
+            )
+        })
+        .collect()
+}
+
+fn row(m: &str, a: Option<&str>, t: Option<&str>, me: &str, q: &str, d: Option<&str>) -> Row {
+    (
+        m.into(),
+        a.map(Into::into),
+        t.map(Into::into),
+        me.into(),
+        q.into(),
+        d.map(Into::into),
+    )
+}
+
+/// `đ.` ends the sentence: the money unit `đ` is not an initial.
+#[test]
+#[ignore]
+fn money_unit_d_ends_its_sentence() {
+    assert_eq!(
+        rows("Năm 2023, lực lượng Cảnh sát giao thông xử phạt 1.200 trường hợp vi phạm giao thông, phạt tiền 5,9 triệu đ. Về tai nạn giao thông, toàn tỉnh xảy ra 36 vụ."),
+        vec![
+            row("1.200 trường hợp", Some("fined"), Some("administrative_violation"), "level", "exact", None),
+            row("5,9 triệu đ", Some("fined"), Some("administrative_violation"), "level", "exact", None),
+            row("36 vụ", Some("occurred"), Some("traffic_accident"), "level", "exact", None),
+        ]
+    );
+}
+
+/// `ít hơn gần 34,12%`: the change word is `ít hơn`, the qualifier `gần` (not `hơn gần`).
+#[test]
+#[ignore]
+fn change_word_ending_in_hon_before_a_qualifier() {
+    assert_eq!(
+        rows("Năm 2023, tội phạm về trộm cắp ít hơn gần 34,12% so với năm 2022."),
+        vec![row(
+            "34,12%",
+            None,
+            Some("property_crime"),
+            "change",
+            "nearly",
+            Some("decrease")
+        )]
+    );
+}
+
+/// `đạt chuẩn an toàn về an ninh, trật tự`: the verb `đạt chuẩn` starts the topic phrase
+/// `đạt chuẩn an toàn` and is still the figure's verb (SPEC `achieved_standard`; dev gold 003).
+#[test]
+#[ignore]
+fn achieved_standard_inside_its_topic_phrase() {
+    assert_eq!(
+        rows("Năm 2023, toàn tỉnh có 147/150 thôn đạt chuẩn an toàn về an ninh, trật tự."),
+        vec![row(
+            "147/150 thôn",
+            Some("achieved_standard"),
+            Some("movement"),
+            "level",
+            "exact",
+            None
+        )]
+    );
+}
+
+/// `vi phạm pháp luật về ma túy`: the most specific topic of the clause wins (SPEC), not the
+/// general `vi phạm pháp luật` (the sample `ca-mau-2024.txt` shows it too).
+#[test]
+#[ignore]
+fn most_specific_topic_after_vi_pham_phap_luat() {
+    assert_eq!(
+        rows("Năm 2023, Công an tỉnh phát hiện 378 vụ vi phạm pháp luật về ma túy."),
+        vec![row(
+            "378 vụ",
+            Some("detected"),
+            Some("drug_crime"),
+            "level",
+            "exact",
+            None
+        )]
+    );
+}
