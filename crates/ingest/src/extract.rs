@@ -351,10 +351,16 @@ fn split_sentences(tokens: &[Token], text: &str, lex: &Lexicon) -> Vec<Sentence>
         if !is_end || i + 1 >= tokens.len() {
             continue;
         }
+        // A one-letter unit after a number (`5,9 triệu đ.`) is no initial.
+        let unit_after_number = i >= 2
+            && lex.units.match_at(tokens, i - 1).is_some()
+            && (tokens[i - 2].kind == TokenKind::Number
+                || lex.multipliers.match_at(tokens, i - 2).is_some());
         let prev_abbrev = i > 0
             && tokens[i - 1].end == tok.start
             && (lex.abbreviations.match_ending_at(tokens, i).is_some()
                 || (tokens[i - 1].kind == TokenKind::Word
+                    && !unit_after_number
                     && text[tokens[i - 1].start..tokens[i - 1].end].chars().count() == 1));
         let next_continues =
             tokens[i + 1].start == tok.end && tokens[i + 1].kind != TokenKind::Punct;
@@ -617,7 +623,17 @@ fn qualifier_and_change(para: &Paragraph, lex: &Lexicon, i: usize) -> (Stretch, 
     });
     match (qualifier, change) {
         (Some(q), Some(c)) if c.0 <= q.0 => (None, Some(c)),
-        (Some(q), _) => (Some(q), change_at(q.0)),
+        (Some(q), _) => match change_at(q.0) {
+            Some(c) => (Some(q), Some(c)),
+            // `ít hơn gần 34%`: the change word takes the `hơn` a longer qualifier began with.
+            None => (q.0 + 1..i)
+                .find_map(|start| {
+                    let shorter = lex.qualifiers.match_at(t, start)?;
+                    (start + shorter.0 == i)
+                        .then(|| change_at(start).map(|c| (Some((start, i - start)), Some(c))))?
+                })
+                .unwrap_or((Some(q), None)),
+        },
         (None, c) => (None, c),
     }
 }
@@ -706,8 +722,9 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mu
     }
     // A figure whose sentence has no verb for it continues an earlier one of the same unit in
     // its paragraph (`Xảy ra 180 vụ ... Các loại tội phạm như trộm cắp tài sản 53 vụ`).
+    // A change stated of its own (`Tội phạm về ma túy giảm 17,3%`) has no verb to continue.
     for k in 0..figures.len() {
-        if resolved[k].action.is_some() {
+        if resolved[k].action.is_some() || figures[k].change_word.is_some() {
             continue;
         }
         let unit = &lex.unit_rows[figures[k].unit_idx].unit;
@@ -817,6 +834,14 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
     if after < sentence.end {
         if let Some(len) = is_verb(after, &[Position::After, Position::Either]) {
             return Some((after, len));
+        }
+        // A verb right after the figure is its verb even when it opens a field's phrase
+        // (`147/150 thôn đạt chuẩn an toàn`).
+        if let Some((len, &idx)) = lex.actions.match_at(t, after) {
+            let position = lex.action_rows[idx].position;
+            if !para.consumed[after] && matches!(position, Position::After | Position::Either) {
+                return Some((after, len));
+            }
         }
     }
     // The end of the list this figure belongs to, for a passive that follows the list.
