@@ -53,6 +53,13 @@ gen docs="1000" seed="1":
 explain file *args="":
     cargo run --release -- explain {{file}} {{args}}
 
+# End-to-end throughput and peak memory on generated 100 MB and 1 GB corpora, 1 and 2 threads,
+# against cat and ripgrep; then the criterion benches of ingest's hot paths.
+# `SIZES=100MB FORMATS=jsonl just bench` for a quick run.
+bench:
+    tests/bench.sh
+    cargo bench -p solieu-ingest --bench hot_paths
+
 # Format and lint as CI does.
 lint:
     cargo fmt --all -- --check
