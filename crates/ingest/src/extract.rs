@@ -107,6 +107,11 @@ struct Paragraph<'a> {
     /// For a token inside brackets, the index of the innermost `(` that opens them: a verb,
     /// topic or year said in an aside (`(năm 2020: 1.318 vụ)`) belongs to the aside only.
     aside: Vec<Option<usize>>,
+    /// The verb form starting at each token (length, action row), looked up once: the rules
+    /// scan a sentence for verbs once per figure.
+    verbs: Vec<Option<(usize, usize)>>,
+    /// Whether a change word starts at each token.
+    change_starts: Vec<bool>,
     topics: Vec<(usize, usize, usize)>,
     periods: Vec<PeriodMention>,
     baselines: Vec<BaselineMention>,
@@ -242,6 +247,8 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
         consumed: vec![false; n],
         in_topic: vec![false; n],
         aside: Vec::new(),
+        verbs: Vec::new(),
+        change_starts: Vec::new(),
         topics: Vec::new(),
         periods: Vec::new(),
         baselines: Vec::new(),
@@ -275,6 +282,16 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
         i += 1;
     }
     para.aside = asides(&para.tokens);
+    para.verbs = (0..n)
+        .map(|i| {
+            lex.actions
+                .match_at(&para.tokens, i)
+                .map(|(l, &idx)| (l, idx))
+        })
+        .collect();
+    para.change_starts = (0..n)
+        .map(|i| lex.changes.contains_at(&para.tokens, i))
+        .collect();
     let mut i = 0;
     while i < n {
         if let Some((len, &idx)) = lex.topics.match_at(&para.tokens, i) {
@@ -817,7 +834,7 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
         if para.consumed[i] || para.in_other_aside(i, f.first) {
             return None;
         }
-        let (len, &idx) = lex.actions.match_at(t, i)?;
+        let (len, idx) = para.verbs[i]?;
         // Inside a topic phrase a verb counts only when it is the whole phrase (`khen thưởng`),
         // never a part of one (`tổ chức` in `tội phạm có tổ chức`).
         if para.in_topic[i] {
@@ -992,12 +1009,10 @@ fn find_topic(
         }
         // A weak verb (`có hành vi`) does not end the clause that names the field.
         let is_verb = !para.in_topic[i]
-            && lex
-                .actions
-                .match_at(t, i)
-                .is_some_and(|(_, &idx)| lex.action_rows[idx].position != Position::Weak);
-        let is_change = lex.changes.contains_at(t, i)
-            && t.get(i + 1).is_some_and(|n| n.kind == TokenKind::Number);
+            && para.verbs[i]
+                .is_some_and(|(_, idx)| lex.action_rows[idx].position != Position::Weak);
+        let is_change =
+            para.change_starts[i] && t.get(i + 1).is_some_and(|n| n.kind == TokenKind::Number);
         // A field written right before a number names that next figure (`trộm cắp tài sản
         // 53 vụ, đánh bạc 33 vụ`).
         let names_next = para.topics.iter().any(|&(s, l, _)| {

@@ -397,8 +397,16 @@ impl<T> PatternSet<T> {
     pub fn longest_at(&self, tokens: &[Token], at: usize) -> Option<(PatternMatch, &T)> {
         let tok = tokens.get(at)?;
         let literal = self.by_first_literal.get(&tok.folded).map(Vec::as_slice);
+        // Every slot matches numbers only, except a roman numeral (`quý II`).
+        let slot_may_match = tok.kind == TokenKind::Number
+            || (tok.folded.len() <= 4 && tok.folded.chars().all(|c| matches!(c, 'i' | 'v')));
+        let slots: &[usize] = if slot_may_match {
+            &self.slot_first
+        } else {
+            &[]
+        };
         let mut best: Option<(PatternMatch, usize)> = None;
-        for &i in literal.unwrap_or(&[]).iter().chain(&self.slot_first) {
+        for &i in literal.unwrap_or(&[]).iter().chain(slots) {
             if let Some(m) = self.patterns[i].match_at(tokens, at) {
                 let better = best
                     .as_ref()
