@@ -267,7 +267,7 @@ fn spans<'a>(text: &str, rows: &'a [Row]) -> Vec<&'a Row> {
             && r.end <= text.len()
             && text.is_char_boundary(r.start)
             && text.is_char_boundary(r.end)
-            && !out.last().is_some_and(|l| l.end > r.start);
+            && out.last().is_none_or(|l| l.end <= r.start);
         if fits {
             out.push(r);
         }

@@ -79,7 +79,7 @@ fn fmt_int(n: u64, rng: &mut Rng) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('.');
         }
         out.push(c);
@@ -97,7 +97,7 @@ fn fmt_hundredths(hundredths: u64, rng: &mut Rng) -> String {
     }
     if frac == 0 {
         s
-    } else if frac % 10 == 0 {
+    } else if frac.is_multiple_of(10) {
         format!("{s},{}", frac / 10)
     } else {
         format!("{s},{frac:02}")

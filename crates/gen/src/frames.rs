@@ -353,7 +353,7 @@ impl Templates {
                     }
                     "F" | "FW" | "FM" | "FD" | "R" | "CR" => {
                         for u in args {
-                            if !self.units.get(u).is_some_and(|v| !v.is_empty()) {
+                            if self.units.get(u).is_none_or(|v| v.is_empty()) {
                                 return fail(&format!("no usable unit form for `{u}`"));
                             }
                         }
@@ -365,14 +365,14 @@ impl Templates {
                         };
                         if let Some(t) = topics
                             .iter()
-                            .find(|t| !self.topics.get(*t).is_some_and(|v| !v.is_empty()))
+                            .find(|t| self.topics.get(*t).is_none_or(|v| v.is_empty()))
                         {
                             return fail(&format!("no usable topic form for `{t}`"));
                         }
                     }
                     "fill" => {
                         let name = args.first().map(String::as_str).unwrap_or("");
-                        if !self.fill.get(name).is_some_and(|v| !v.is_empty()) {
+                        if self.fill.get(name).is_none_or(|v| v.is_empty()) {
                             return fail(&format!("no [fill] list `{name}`"));
                         }
                     }

@@ -408,9 +408,10 @@ impl<T> PatternSet<T> {
         let mut best: Option<(PatternMatch, usize)> = None;
         for &i in literal.unwrap_or(&[]).iter().chain(slots) {
             if let Some(m) = self.patterns[i].match_at(tokens, at) {
-                let better = best
-                    .as_ref()
-                    .map_or(true, |(b, bi)| m.len > b.len || (m.len == b.len && i > *bi));
+                let better = match &best {
+                    None => true,
+                    Some((b, bi)) => m.len > b.len || (m.len == b.len && i > *bi),
+                };
                 if better {
                     best = Some((m, i));
                 }
