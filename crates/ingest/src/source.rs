@@ -115,7 +115,8 @@ pub fn discover(inputs: &[String], format: InputFormat) -> Result<Vec<InputFile>
             })?;
             let before = files.len();
             for p in paths.flatten() {
-                if p.is_file() {
+                // A broken symlink is kept so that it becomes a reject, not a silent gap.
+                if p.is_file() || p.is_symlink() && !p.is_dir() {
                     push_file(&mut files, p, format, false)?;
                 }
             }
@@ -178,9 +179,59 @@ fn push_file(
     Ok(())
 }
 
-/// Reads every record of one input file. Problems with the whole file give one reject; a bad
-/// record gives a reject for that record and the others are still read.
+/// Limits on what one input may hand to the batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// Largest document in bytes: a `.txt` file, or one record's text. Larger ones are
+    /// rejected before they are read, so one runaway file cannot exhaust memory at night.
+    pub max_document_bytes: u64,
+}
+
+/// The default document limit: 16 MiB, a hundred times a long report.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 16 << 20;
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
+        }
+    }
+}
+
+impl ReadLimits {
+    fn too_large(&self, size: u64) -> Option<String> {
+        (size > self.max_document_bytes).then(|| {
+            format!(
+                "too large: {size} bytes, over the limit of {} bytes (input.max_document_bytes)",
+                self.max_document_bytes
+            )
+        })
+    }
+}
+
+/// Reads every record of one input file with the default [`ReadLimits`].
 pub fn read_records(file: &InputFile) -> Vec<Result<Record, Reject>> {
+    read_records_with(file, &ReadLimits::default())
+}
+
+/// Why a file cannot be opened, in words an analyst can act on: a symlink whose target is
+/// gone says so rather than "No such file".
+fn unreadable(path: &Path, e: &std::io::Error) -> String {
+    if std::fs::metadata(path).is_err() {
+        if let Ok(target) = std::fs::read_link(path) {
+            return format!(
+                "broken symlink: points to `{}`, which cannot be opened ({e})",
+                target.display()
+            );
+        }
+    }
+    format!("unreadable: {e}")
+}
+
+/// Reads every record of one input file. Problems with the whole file give one reject; a bad
+/// record gives a reject for that record and the others are still read. Never panics on what
+/// the file holds.
+pub fn read_records_with(file: &InputFile, limits: &ReadLimits) -> Vec<Result<Record, Reject>> {
     let source = file.path.display().to_string();
     let reject = |reason: String| {
         vec![Err(Reject {
@@ -188,36 +239,65 @@ pub fn read_records(file: &InputFile) -> Vec<Result<Record, Reject>> {
             reason,
         })]
     };
-    match file.format {
-        InputFormatKey::Text => match std::fs::read(&file.path) {
-            Ok(bytes) => vec![Ok(Record {
-                doc_id: file
-                    .path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                source,
-                bytes,
-                url: None,
-                title: None,
-                date: None,
-                province: None,
-            })],
-            Err(e) => reject(format!("unreadable: {e}")),
+    let opened = match File::open(&file.path) {
+        Ok(f) => f,
+        Err(e) => return reject(unreadable(&file.path, &e)),
+    };
+    let records = match file.format {
+        InputFormatKey::Text => {
+            let size = opened.metadata().map_or(0, |m| m.len());
+            if let Some(reason) = limits.too_large(size) {
+                return reject(reason);
+            }
+            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            // `take` keeps a file that grows while it is read within the limit too.
+            match opened
+                .take(limits.max_document_bytes.saturating_add(1))
+                .read_to_end(&mut bytes)
+            {
+                Ok(_) => vec![Ok(Record {
+                    doc_id: file
+                        .path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    source,
+                    bytes,
+                    url: None,
+                    title: None,
+                    date: None,
+                    province: None,
+                })],
+                Err(e) => return reject(format!("unreadable: {e}")),
+            }
+        }
+        InputFormatKey::Jsonl => read_jsonl(BufReader::new(opened), &source),
+        InputFormatKey::Csv => read_csv(opened, &source),
+        InputFormatKey::Parquet => match read_parquet_guarded(opened, &source) {
+            Ok(records) => records,
+            Err(reason) => return reject(reason),
         },
-        InputFormatKey::Jsonl => match File::open(&file.path) {
-            Ok(f) => read_jsonl(BufReader::new(f), &source),
-            Err(e) => reject(format!("unreadable: {e}")),
-        },
-        InputFormatKey::Csv => match File::open(&file.path) {
-            Ok(f) => read_csv(f, &source),
-            Err(e) => reject(format!("unreadable: {e}")),
-        },
-        InputFormatKey::Parquet => match File::open(&file.path) {
-            Ok(f) => read_parquet(f, &source).unwrap_or_else(reject),
-            Err(e) => reject(format!("unreadable: {e}")),
-        },
-    }
+    };
+    records
+        .into_iter()
+        .map(|r| match r {
+            Ok(rec) => match limits.too_large(rec.bytes.len() as u64) {
+                Some(reason) => Err(Reject {
+                    source: rec.source,
+                    reason,
+                }),
+                None => Ok(rec),
+            },
+            Err(e) => Err(e),
+        })
+        .collect()
+}
+
+/// Reads a Parquet corpus; a reader panic on a corrupt file (the Parquet decoder trusts
+/// lengths in the file) becomes that file's reject instead of ending the batch.
+fn read_parquet_guarded(file: File, source: &str) -> Result<Vec<Result<Record, Reject>>, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_parquet(file, source)))
+        .unwrap_or_else(|_| Err("corrupt Parquet: the reader failed on this file".into()))
 }
 
 fn json_string(v: &serde_json::Value) -> Option<String> {
@@ -331,7 +411,7 @@ fn read_csv(reader: impl Read, source: &str) -> Vec<Result<Record, Reject>> {
 fn read_parquet(file: File, source: &str) -> Result<Vec<Result<Record, Reject>>, String> {
     let df = ParquetReader::new(file)
         .finish()
-        .map_err(|e| format!("unreadable Parquet: {e}"))?;
+        .map_err(|e| format!("corrupt Parquet: {e}"))?;
     let column = |name: &str| -> Option<Vec<Option<String>>> {
         let c = df.column(name).ok()?.cast(&DataType::String).ok()?;
         let s = c.str().ok()?.clone();
@@ -415,5 +495,109 @@ mod tests {
     fn missing_input_is_an_error() {
         let err = discover(&["/no/such/folder".into()], InputFormat::Auto);
         assert!(matches!(err, Err(SourceError::Missing(p)) if p == "/no/such/folder"));
+    }
+
+    fn one(
+        path: &Path,
+        format: InputFormatKey,
+        limits: &ReadLimits,
+    ) -> Vec<Result<Record, Reject>> {
+        read_records_with(
+            &InputFile {
+                path: path.to_path_buf(),
+                format,
+            },
+            limits,
+        )
+    }
+
+    fn reason(rows: &[Result<Record, Reject>]) -> String {
+        match rows {
+            [Err(r)] => r.reason.clone(),
+            other => format!("not one reject: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_rejected_unread() {
+        let tmp = tempfile::tempdir().unwrap();
+        let big = tmp.path().join("big.txt");
+        std::fs::write(&big, "Bắt 5 đối tượng. ".repeat(100)).unwrap();
+        let limits = ReadLimits {
+            max_document_bytes: 1000,
+        };
+        let why = reason(&one(&big, InputFormatKey::Text, &limits));
+        assert!(
+            why.starts_with("too large:") && why.contains("1000 bytes"),
+            "{why}"
+        );
+        // A record's text is held to the same limit; its neighbours are kept.
+        let jsonl = tmp.path().join("c.jsonl");
+        let long = "x".repeat(1001);
+        std::fs::write(
+            &jsonl,
+            format!("{{\"id\":\"a\",\"text\":\"{long}\"}}\n{{\"id\":\"b\",\"text\":\"ngắn\"}}\n"),
+        )
+        .unwrap();
+        let rows = one(&jsonl, InputFormatKey::Jsonl, &limits);
+        assert!(
+            matches!(&rows[0], Err(r) if r.reason.starts_with("too large") && r.source.ends_with(":1"))
+        );
+        assert!(matches!(&rows[1], Ok(r) if r.doc_id == "b"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn broken_and_looping_symlinks_are_rejects() {
+        let tmp = tempfile::tempdir().unwrap();
+        let broken = tmp.path().join("broken.txt");
+        std::os::unix::fs::symlink(tmp.path().join("gone.txt"), &broken).unwrap();
+        let why = reason(&one(&broken, InputFormatKey::Text, &ReadLimits::default()));
+        assert!(
+            why.starts_with("broken symlink: points to") && why.contains("gone.txt"),
+            "{why}"
+        );
+        // A loop cannot be read at all.
+        let a = tmp.path().join("a.txt");
+        let b = tmp.path().join("b.txt");
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        std::os::unix::fs::symlink(&a, &b).unwrap();
+        let why = reason(&one(&a, InputFormatKey::Text, &ReadLimits::default()));
+        assert!(
+            why.contains("symlink") || why.starts_with("unreadable"),
+            "{why}"
+        );
+        // A glob keeps the broken link, so it is not silently skipped.
+        let pattern = format!("{}/*.txt", tmp.path().display());
+        let found = discover(&[pattern], InputFormat::Auto).unwrap_or_default();
+        assert!(found.iter().any(|f| f.path == broken), "{found:?}");
+    }
+
+    #[test]
+    fn corrupt_parquet_and_parquet_without_text_are_one_reject_each() {
+        let tmp = tempfile::tempdir().unwrap();
+        let corrupt = tmp.path().join("corrupt.parquet");
+        std::fs::write(&corrupt, b"PAR1 this is not really parquet PAR1").unwrap();
+        let why = reason(&one(
+            &corrupt,
+            InputFormatKey::Parquet,
+            &ReadLimits::default(),
+        ));
+        assert!(why.starts_with("corrupt Parquet"), "{why}");
+
+        let mut df = polars::prelude::df!("id" => ["a"], "body" => ["Bắt 5 vụ"]).unwrap();
+        let good = tmp.path().join("notext.parquet");
+        polars::prelude::ParquetWriter::new(File::create(&good).unwrap())
+            .finish(&mut df)
+            .unwrap();
+        let why = reason(&one(&good, InputFormatKey::Parquet, &ReadLimits::default()));
+        assert_eq!(why, "Parquet file has no `text` column");
+
+        // The same file cut in half, as a killed copy leaves it.
+        let bytes = std::fs::read(&good).unwrap();
+        let cut = tmp.path().join("cut.parquet");
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+        let why = reason(&one(&cut, InputFormatKey::Parquet, &ReadLimits::default()));
+        assert!(why.starts_with("corrupt Parquet"), "{why}");
     }
 }
