@@ -28,7 +28,8 @@ fn write_inputs(root: &Path) -> PathBuf {
     let dir = root.join("in");
     fs::create_dir_all(dir.join("txt")).unwrap();
     fs::write(dir.join("txt/bac-giang.txt"), REPORT_A).unwrap();
-    fs::write(dir.join("txt/latin1.txt"), b"Kh\xf4ng ph\xe1i UTF-8").unwrap();
+    // Latin-1 German: not UTF-8, and not Vietnamese read as Windows-1258.
+    fs::write(dir.join("txt/latin1.txt"), b"Gr\xfc\xdfe aus K\xf6ln").unwrap();
     let jsonl = format!(
         "{}\nthis is not json\n",
         serde_json::json!({"id": "j1", "text": REPORT_B, "province": "Thái Nguyên", "date": "2025-01-15"})
@@ -135,7 +136,10 @@ fn runs_every_input_format_and_writes_all_tables() {
     assert!(sources[0].as_deref().unwrap().ends_with("c.jsonl:2"));
     assert!(reasons[0].as_deref().unwrap().starts_with("bad JSON line"));
     assert!(sources[1].as_deref().unwrap().ends_with("latin1.txt"));
-    assert!(reasons[1].as_deref().unwrap().starts_with("not UTF-8"));
+    assert!(reasons[1]
+        .as_deref()
+        .unwrap()
+        .starts_with("unknown encoding"));
 }
 
 #[test]

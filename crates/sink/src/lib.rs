@@ -78,6 +78,23 @@ pub struct Manifest {
     /// Rows per table.
     pub rows: std::collections::BTreeMap<String, usize>,
     pub seconds: f64,
+    /// For an incremental run: how many inputs were read and how many reused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incremental: Option<Incremental>,
+}
+
+/// What an incremental run did with its inputs (the manifest's `incremental`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Incremental {
+    /// Inputs read and ingested by this run: new, changed or unreadable ones.
+    pub processed: usize,
+    /// Inputs whose path, size and sha256 match the last run: their rows were reused.
+    pub reused: usize,
+    /// Inputs of the last run that are gone: their rows were dropped.
+    pub removed: usize,
+    /// Why every input was read, when the last run's state could not be used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_refresh: Option<String>,
 }
 
 /// Writes one table as Parquet (zstd), flushed to disk before it returns.
