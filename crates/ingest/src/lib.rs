@@ -9,6 +9,7 @@
 pub mod document;
 pub mod encoding;
 pub mod extract;
+#[cfg(feature = "polars")]
 pub mod frames;
 pub mod lexicon;
 pub mod source;
