@@ -262,17 +262,20 @@ fn ingest_all(plan: &Plan, files: &[InputFile]) -> Result<(Staged, Staged)> {
 
 fn summary(plan: &Plan, data: &Dataset, started: Instant, to: &Path, inc: Option<&Incremental>) {
     if !plan.quiet {
-        let inputs = inc.map_or(String::new(), |i| {
-            format!(
-                " ({} inputs read, {} reused, {} removed{})",
-                i.processed,
-                i.reused,
-                i.removed,
-                i.full_refresh
-                    .as_deref()
-                    .map_or(String::new(), |w| format!("; full run: {w}"))
-            )
-        });
+        let inputs = inc
+            .map(|i| {
+                format!(
+                    " ({} inputs read, {} reused, {} removed{})",
+                    i.processed,
+                    i.reused,
+                    i.removed,
+                    i.full_refresh
+                        .as_deref()
+                        .map(|w| format!("; full run: {w}"))
+                        .unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
         eprintln!(
             "solieu: {} documents, {} observations, {} rejects{inputs} in {:.1} s -> {}",
             data.documents.height(),
@@ -372,7 +375,8 @@ pub fn run(args: &RunArgs) -> Result<()> {
         full_refresh: previous.as_ref().err().cloned(),
     };
     if let Ok(prev) = &previous {
-        inc.removed = prev.inputs.keys().filter(|k| !order.contains(k)).count();
+        let current: HashSet<&String> = order.iter().collect();
+        inc.removed = prev.inputs.keys().filter(|k| !current.contains(k)).count();
         let cached = select_inputs(&prev.keyed, &reuse).and_then(|c| append(c, &keyed));
         match cached {
             Ok(all) => keyed = all,
@@ -406,15 +410,32 @@ pub fn run(args: &RunArgs) -> Result<()> {
         .zip(keys)
         .filter_map(|(name, key)| Some((name.clone(), key?)))
         .collect();
-    let written = (|| -> Result<()> {
-        let pending = PendingDataset::create(&plan.out)?;
-        pending.write_tables(&mut tables(&mut data), &plan.formats)?;
-        state::write(pending.path(), &fingerprint, &state_inputs, &mut keyed)?;
-        pending.write_manifest(&m)?;
-        pending.commit()?;
-        Ok(())
-    })();
-    written.with_context(|| format!("cannot write dataset {}", plan.out.display()))
+    write_with_state(
+        &plan,
+        &mut data,
+        &fingerprint,
+        &state_inputs,
+        &mut keyed,
+        &m,
+    )
+    .with_context(|| format!("cannot write dataset {}", plan.out.display()))
+}
+
+/// Writes the dataset with its state and manifest, and swaps it into place.
+fn write_with_state(
+    plan: &Plan,
+    data: &mut Dataset,
+    fingerprint: &str,
+    inputs: &[(String, InputKey)],
+    keyed: &mut Staged,
+    manifest: &Manifest,
+) -> Result<()> {
+    let pending = PendingDataset::create(&plan.out)?;
+    pending.write_tables(&mut tables(data), &plan.formats)?;
+    state::write(pending.path(), fingerprint, inputs, keyed)?;
+    pending.write_manifest(manifest)?;
+    pending.commit()?;
+    Ok(())
 }
 
 const STAGED_INGEST: [&str; 3] = ["documents", "mentions", "rejects"];

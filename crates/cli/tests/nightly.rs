@@ -115,10 +115,10 @@ fn manifest(out: &Path) -> serde_json::Value {
 
 /// Runs solieu on a folder holding `GOOD` and the given files; returns the run's output and
 /// the rejects as (file name or `name:line`, reason).
-fn run_with(
-    files: &[(&str, &[u8])],
-    extra: &[&str],
-) -> (Output, Vec<(String, String)>, tempfile::TempDir) {
+/// Rejects as (file name or `name:line`, reason).
+type Rejects = Vec<(String, String)>;
+
+fn run_with(files: &[(&str, &[u8])], extra: &[&str]) -> (Output, Rejects, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let tmp = dir.path();
     let input = tmp.join("in");

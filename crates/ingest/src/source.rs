@@ -117,7 +117,7 @@ pub fn discover(inputs: &[String], format: InputFormat) -> Result<Vec<InputFile>
             let before = files.len();
             for p in paths.flatten() {
                 // A broken symlink is kept so that it becomes a reject, not a silent gap.
-                if p.is_file() || p.is_symlink() && !p.is_dir() {
+                if p.is_file() || (p.is_symlink() && !p.is_dir()) {
                     push_file(&mut files, p, format, false)?;
                 }
             }

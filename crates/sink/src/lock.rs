@@ -90,15 +90,18 @@ impl Holder {
     fn describe(&self) -> String {
         let pid = self
             .pid
-            .map_or("unknown pid".into(), |p| format!("pid {p}"));
+            .map(|p| format!("pid {p}"))
+            .unwrap_or_else(|| "unknown pid".into());
         let host = self
             .host
             .as_deref()
-            .map_or(String::new(), |h| format!(" on {h}"));
+            .map(|h| format!(" on {h}"))
+            .unwrap_or_default();
         let started = self
             .started
             .as_deref()
-            .map_or(String::new(), |t| format!(", started {t}"));
+            .map(|t| format!(", started {t}"))
+            .unwrap_or_default();
         format!("{pid}{host}{started}")
     }
 }
