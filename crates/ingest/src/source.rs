@@ -262,7 +262,7 @@ pub fn read_records_with(file: &InputFile, limits: &ReadLimits) -> Vec<Result<Re
                         .file_stem()
                         .map(|s| s.to_string_lossy().into_owned())
                         .unwrap_or_default(),
-                    source,
+                    source: source.clone(),
                     bytes,
                     url: None,
                     title: None,
@@ -272,13 +272,32 @@ pub fn read_records_with(file: &InputFile, limits: &ReadLimits) -> Vec<Result<Re
                 Err(e) => return reject(format!("unreadable: {e}")),
             }
         }
-        InputFormatKey::Jsonl => read_jsonl(BufReader::new(opened), &source),
-        InputFormatKey::Csv => read_csv(opened, &source),
+        InputFormatKey::Jsonl | InputFormatKey::Csv => {
+            let mut reader = BufReader::new(opened);
+            // A corpus saved as UTF-16 would give a reject per line; say it once instead.
+            if let Ok(head) = reader.fill_buf() {
+                if crate::encoding::Utf16::from_bom(head).is_some() {
+                    return reject(
+                        "UTF-16 (byte-order mark): JSONL and CSV corpora must be UTF-8; save it as UTF-8"
+                            .into(),
+                    );
+                }
+            }
+            if file.format == InputFormatKey::Jsonl {
+                read_jsonl(reader, &source)
+            } else {
+                read_csv(reader, &source)
+            }
+        }
         InputFormatKey::Parquet => match read_parquet_guarded(opened, &source) {
             Ok(records) => records,
             Err(reason) => return reject(reason),
         },
     };
+    if records.is_empty() {
+        // A corpus file with no records would otherwise vanish without a trace.
+        return reject("empty: the file holds no records".into());
+    }
     records
         .into_iter()
         .map(|r| match r {
@@ -355,6 +374,11 @@ fn read_jsonl(reader: impl BufRead, source: &str) -> Vec<Result<Record, Reject>>
                 }));
                 break;
             }
+        };
+        // A UTF-8 byte-order mark, as Windows editors write, is not part of the first object.
+        let line = match line.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) if i == 0 => rest.to_vec(),
+            _ => line,
         };
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -635,5 +659,42 @@ mod tests {
         std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
         let why = reason(&one(&cut, InputFormatKey::Parquet, &ReadLimits::default()));
         assert!(why.starts_with("corrupt Parquet"), "{why}");
+    }
+
+    #[test]
+    fn corpus_files_that_hold_nothing_or_utf16_are_one_reject() {
+        let tmp = tempfile::tempdir().unwrap();
+        let limits = ReadLimits::default();
+        for (name, format, bytes) in [
+            ("empty.jsonl", InputFormatKey::Jsonl, &b""[..]),
+            ("blank.jsonl", InputFormatKey::Jsonl, &b"\n  \n"[..]),
+            ("header.csv", InputFormatKey::Csv, &b"id,text\n"[..]),
+        ] {
+            let path = tmp.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let why = reason(&one(&path, format, &limits));
+            assert_eq!(why, "empty: the file holds no records", "{name}");
+        }
+        let path = tmp.path().join("wide.jsonl");
+        let wide: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(
+                "{\"id\":\"a\",\"text\":\"x\"}\n"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        std::fs::write(&path, wide).unwrap();
+        let why = reason(&one(&path, InputFormatKey::Jsonl, &limits));
+        assert!(why.starts_with("UTF-16"), "{why}");
+    }
+
+    #[test]
+    fn a_jsonl_file_may_start_with_a_utf8_bom() {
+        let rows = read_jsonl(
+            &b"\xEF\xBB\xBF{\"id\": \"a\", \"text\": \"x\"}\n"[..],
+            "b.jsonl",
+        );
+        assert!(matches!(&rows[..], [Ok(r)] if r.doc_id == "a"), "{rows:?}");
     }
 }
