@@ -340,11 +340,23 @@ fn sync_dir(dir: &Path) {
 }
 
 /// Removes what killed runs left beside `dir`: temporary folders and links, and version
-/// folders the dataset link does not point to. Call it only while holding the dataset's
-/// [`lock::DatasetLock`], or it may remove the folder a running writer is filling. Returns the
-/// paths removed.
+/// folders the dataset link does not point to. If the dataset path itself is missing (a run
+/// was killed in the one non-atomic step: moving a plain folder aside, here or in an older
+/// solieu), the newest complete dataset beside it is put back first, never removed. Call it
+/// only while holding the dataset's [`lock::DatasetLock`], or it may remove the folder a
+/// running writer is filling. Returns the paths removed.
 pub fn clean_stale(dir: &Path) -> Result<Vec<PathBuf>, SinkError> {
     let (parent, name) = parent_and_name(dir);
+    let Ok(entries) = fs::read_dir(&parent) else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(String::from))
+        .collect();
+    if fs::symlink_metadata(dir).is_err() {
+        restore_newest(dir, &parent, &name, &names)?;
+    }
     let Ok(entries) = fs::read_dir(&parent) else {
         return Ok(Vec::new());
     };
@@ -373,6 +385,50 @@ pub fn clean_stale(dir: &Path) -> Result<Vec<PathBuf>, SinkError> {
     }
     removed.sort();
     Ok(removed)
+}
+
+/// Puts the newest complete dataset found beside a missing `dir` back in place: a version
+/// folder (`.<name>.v-*`, complete by construction), else a folder an older solieu moved
+/// aside (`.<name>.old-*`). Temporary folders may be half written and are never restored.
+fn restore_newest(
+    dir: &Path,
+    parent: &Path,
+    name: &str,
+    names: &[String],
+) -> Result<(), SinkError> {
+    // The stamp ends every name: `<pid>-<nanoseconds>`.
+    let stamp = |n: &str| -> u128 {
+        n.rsplit('-')
+            .next()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0)
+    };
+    let newest = |prefix: &str| {
+        names
+            .iter()
+            .filter(|n| n.starts_with(prefix) && parent.join(n).is_dir())
+            .max_by_key(|n| stamp(n))
+    };
+    let Some(found) = newest(&format!(".{name}.v-")).or_else(|| newest(&format!(".{name}.old-")))
+    else {
+        return Ok(());
+    };
+    let found_path = parent.join(found);
+    #[cfg(unix)]
+    {
+        let mut target = found.clone();
+        if !found.starts_with(&format!(".{name}.v-")) {
+            target = format!(".{name}.v-restored-{}", unique_suffix());
+            fs::rename(&found_path, parent.join(&target)).map_err(io(&found_path))?;
+        }
+        let link = parent.join(format!(".{name}.link-{}", unique_suffix()));
+        std::os::unix::fs::symlink(&target, &link).map_err(io(&link))?;
+        fs::rename(&link, dir).map_err(io(dir))?;
+        sync_dir(parent);
+    }
+    #[cfg(not(unix))]
+    fs::rename(&found_path, dir).map_err(io(dir))?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -502,5 +558,28 @@ mod tests {
         assert!(err.is_err());
         assert_eq!(fs::read_to_string(&file).ok().as_deref(), Some("x"));
         let _ = fs::remove_dir_all(&tmp);
+    }
+
+    /// A run killed after moving a plain folder aside (or an older solieu killed between its
+    /// two renames) left no dataset at the path: the next cleanup puts it back.
+    #[cfg(unix)]
+    #[test]
+    fn a_dataset_moved_aside_by_a_killed_run_is_put_back() {
+        let tmp = std::env::temp_dir().join(format!("solieu-sink-m-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&tmp);
+        let dir = tmp.join("ds");
+        for aside in [".ds.v-legacy-12-5", ".ds.old-12"] {
+            let _ = fs::create_dir_all(tmp.join(aside));
+            let _ = fs::write(tmp.join(aside).join("a.csv"), "x\n");
+            let _ = fs::create_dir_all(tmp.join(".ds.tmp-12-9")); // half written: never restored
+            let removed = clean_stale(&dir).unwrap_or_default();
+            assert_eq!(
+                fs::read_to_string(dir.join("a.csv")).ok().as_deref(),
+                Some("x\n"),
+                "{aside} restored"
+            );
+            assert_eq!(removed, vec![tmp.join(".ds.tmp-12-9")]);
+            let _ = fs::remove_dir_all(&tmp);
+        }
     }
 }
