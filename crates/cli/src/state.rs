@@ -37,6 +37,10 @@ pub fn hash_inputs(files: &[InputFile]) -> Vec<Option<InputKey>> {
     files
         .par_iter()
         .map(|f| {
+            // Only regular files: opening a named pipe would wait for a writer forever.
+            if !std::fs::metadata(&f.path).ok()?.is_file() {
+                return None;
+            }
             let mut file = std::fs::File::open(&f.path).ok()?;
             let mut hasher = Sha256::new();
             let mut buf = vec![0u8; 1 << 16];

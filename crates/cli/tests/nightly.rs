@@ -282,6 +282,46 @@ fn broken_and_unreadable_symlinks_are_rejected() {
     assert!(reasons[1].contains("cannot be opened"), "{reasons:?}");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_rejected_and_the_run_does_not_hang() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("good.txt"), GOOD).unwrap();
+    let fifo = input.join("pipe.txt");
+    if !Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        return; // no mkfifo on this machine
+    }
+    let out = tmp.path().join("out");
+    let mut child = spawn(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the run hung or failed on a pipe"
+    );
+    let rejects = read(&out.join("rejects.parquet"));
+    assert_eq!(
+        strs(&rejects, "reason"),
+        ["not a regular file (a named pipe, socket or device)"]
+    );
+}
+
 #[test]
 fn a_malformed_jsonl_line_is_rejected_and_the_others_kept() {
     let jsonl = format!(

@@ -240,6 +240,12 @@ pub fn read_records_with(file: &InputFile, limits: &ReadLimits) -> Vec<Result<Re
             reason,
         })]
     };
+    // Opening a named pipe would wait for a writer forever: look before opening.
+    if let Ok(meta) = std::fs::metadata(&file.path) {
+        if !meta.is_file() {
+            return reject("not a regular file (a named pipe, socket or device)".into());
+        }
+    }
     let opened = match File::open(&file.path) {
         Ok(f) => f,
         Err(e) => return reject(unreadable(&file.path, &e)),
@@ -696,5 +702,18 @@ mod tests {
             "b.jsonl",
         );
         assert!(matches!(&rows[..], [Ok(r)] if r.doc_id == "a"), "{rows:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_named_pipe_is_rejected_without_waiting_for_a_writer() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("pipe.txt");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return; // no mkfifo here
+        }
+        let why = reason(&one(&fifo, InputFormatKey::Text, &ReadLimits::default()));
+        assert!(why.starts_with("not a regular file"), "{why}");
     }
 }
