@@ -138,6 +138,22 @@ pub fn discover(inputs: &[String], format: InputFormat) -> Result<Vec<InputFile>
 }
 
 fn walk(dir: &Path, format: InputFormat, files: &mut Vec<InputFile>) -> Result<(), SourceError> {
+    walk_once(dir, format, files, &mut std::collections::HashSet::new())
+}
+
+/// Walks a folder tree; a folder reached again through a symlink (a link to a parent makes a
+/// loop) is walked once only.
+fn walk_once(
+    dir: &Path,
+    format: InputFormat,
+    files: &mut Vec<InputFile>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) -> Result<(), SourceError> {
+    if let Ok(real) = std::fs::canonicalize(dir) {
+        if !seen.insert(real) {
+            return Ok(());
+        }
+    }
     let entries = std::fs::read_dir(dir).map_err(|source| SourceError::List {
         path: dir.display().to_string(),
         source,
@@ -146,7 +162,7 @@ fn walk(dir: &Path, format: InputFormat, files: &mut Vec<InputFile>) -> Result<(
     paths.sort();
     for p in paths {
         if p.is_dir() {
-            walk(&p, format, files)?;
+            walk_once(&p, format, files, seen)?;
         } else {
             push_file(files, p, format, false)?;
         }
@@ -715,5 +731,17 @@ mod tests {
         }
         let why = reason(&one(&fifo, InputFormatKey::Text, &ReadLimits::default()));
         assert!(why.starts_with("not a regular file"), "{why}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_loop_between_folders_is_walked_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("in");
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("sub/a.txt"), "Bắt 5 vụ").unwrap();
+        std::os::unix::fs::symlink(&dir, dir.join("sub/up")).unwrap();
+        let found = discover(&[dir.display().to_string()], InputFormat::Auto).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
     }
 }
