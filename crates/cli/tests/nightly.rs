@@ -27,7 +27,8 @@ fn spawn(args: &[&str]) -> Child {
         .current_dir(root())
         .args(args)
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        // Never read: a pipe could fill and stall the child.
+        .stderr(Stdio::null())
         .spawn()
         .expect("the solieu binary starts")
 }
