@@ -172,7 +172,7 @@ fn explain_doc(args: &ExplainArgs) -> Result<Explained> {
     let doc = ingest(&record, &lexicon, &gazetteer, &defaults)
         .map_err(|r| config(format!("{}: {}", r.source, r.reason)))?;
     let text = decode(&record.bytes)
-        .map(normalize)
+        .map(|raw| normalize(&raw))
         .map_err(|p| config(format!("{}: {p}", record.source)))?;
     let event_date = doc
         .event_date

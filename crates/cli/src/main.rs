@@ -6,6 +6,7 @@ mod explain;
 mod gen;
 mod pipeline;
 mod stages;
+mod state;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -178,6 +179,13 @@ pub struct RunArgs {
     /// No progress bar and no summary line.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Largest document in bytes (a .txt file, or one record's text); larger ones are
+    /// rejected. Replaces input.max_document_bytes (default 16 MiB).
+    #[arg(long, value_name = "BYTES")]
+    pub max_document_bytes: Option<u64>,
+    /// `run`: read every input again, ignoring the last run's state.
+    #[arg(long)]
+    pub full_refresh: bool,
 }
 
 fn main() -> ExitCode {
@@ -194,7 +202,14 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("solieu: {e:#}");
+            // One line, so a scheduler's log or mail shows the whole message: what and where.
+            let message = format!("{e:#}");
+            let one_line: Vec<&str> = message
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect();
+            eprintln!("solieu: {}", one_line.join(": "));
             if e.downcast_ref::<stages::ConfigError>().is_some() {
                 ExitCode::from(2)
             } else {

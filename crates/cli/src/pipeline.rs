@@ -29,6 +29,9 @@ pub struct InputSection {
     /// `auto` (by extension), `txt`, `jsonl`, `csv` or `parquet`.
     #[serde(default = "auto")]
     pub format: String,
+    /// Largest document in bytes (a `.txt` file, or one record's text); larger ones become
+    /// rejects unread. Default 16 MiB.
+    pub max_document_bytes: Option<u64>,
 }
 
 fn auto() -> String {

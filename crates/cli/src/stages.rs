@@ -2,7 +2,7 @@
 //! (parallel over input files), transform and sink. `run` does all three in memory; the stage
 //! commands stage their output as Parquet in `<out>.stage/` so each can be rerun alone.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -10,15 +10,21 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use solieu_ingest::frames::{to_frames, Staged};
-use solieu_ingest::{
-    discover, ingest, read_records, DocDefaults, Gazetteer, IngestedDocument, InputFile,
-    InputFormat, Lexicon, Reject,
+use solieu_ingest::frames::{
+    append, combine, select_inputs, to_keyed_frames, InputResults, Staged,
 };
-use solieu_sink::{read_parquet, write_dataset, Format, Manifest};
+use solieu_ingest::{
+    discover, ingest, read_records_with, DocDefaults, Gazetteer, InputFile, InputFormat, Lexicon,
+    ReadLimits, Reject, DEFAULT_MAX_DOCUMENT_BYTES,
+};
+use solieu_sink::lock::{describe, DatasetLock, LockError};
+use solieu_sink::{
+    clean_stale, read_parquet, write_dataset, Format, Incremental, Manifest, PendingDataset,
+};
 use solieu_transform::{transform, validate_lexicon, Dataset};
 
 use crate::pipeline::Pipeline;
+use crate::state::{self, InputKey};
 use crate::RunArgs;
 
 /// A usage or configuration problem: the run never started (exit status 2).
@@ -41,6 +47,8 @@ struct Plan {
     defaults: DocDefaults,
     threads: Option<usize>,
     quiet: bool,
+    limits: ReadLimits,
+    full_refresh: bool,
 }
 
 impl Plan {
@@ -80,6 +88,16 @@ impl Plan {
         if args.threads == Some(0) {
             return Err(config("--threads must be at least 1"));
         }
+        let max_document_bytes = args
+            .max_document_bytes
+            .or(pipeline.input.max_document_bytes)
+            .unwrap_or(DEFAULT_MAX_DOCUMENT_BYTES);
+        if max_document_bytes == 0 {
+            return Err(config(format!(
+                "{}: input.max_document_bytes must be at least 1",
+                args.pipeline.display()
+            )));
+        }
         Ok(Plan {
             name,
             inputs,
@@ -93,7 +111,70 @@ impl Plan {
             },
             threads: args.threads,
             quiet: args.quiet,
+            limits: ReadLimits { max_document_bytes },
+            full_refresh: args.full_refresh,
         })
+    }
+
+    /// Takes the dataset's lock, so no other run writes it meanwhile, and removes what killed
+    /// runs left beside it. An output path that cannot be written is a configuration error:
+    /// better said before hours of work than after.
+    fn lock(&self) -> Result<DatasetLock> {
+        if self.out.exists() && !self.out.is_dir() {
+            return Err(config(format!(
+                "output `{}` exists and is not a folder",
+                self.out.display()
+            )));
+        }
+        let lock = DatasetLock::acquire(&self.out).map_err(|e| match e {
+            LockError::Io { .. } => config(format!(
+                "output folder `{}` is not writable: {e}",
+                self.out.display()
+            )),
+            held => config(held),
+        })?;
+        if let Some(holder) = &lock.taken_over {
+            eprintln!(
+                "solieu: warning: took over lock {} from a run that is gone ({}); it was killed or crashed",
+                lock.path().display(),
+                describe(holder)
+            );
+        }
+        for dir in [
+            self.out.clone(),
+            self.stage_dir("ingest"),
+            self.stage_dir("transform"),
+        ] {
+            let removed = clean_stale(&dir)
+                .with_context(|| format!("cannot clean up beside {}", dir.display()))?;
+            if !removed.is_empty() && !self.quiet {
+                eprintln!(
+                    "solieu: removed {} leftover(s) of an interrupted run beside {}",
+                    removed.len(),
+                    dir.display()
+                );
+            }
+        }
+        Ok(lock)
+    }
+
+    fn pool(&self) -> Result<rayon::ThreadPool> {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(self.threads.unwrap_or(0))
+            .build()
+            .context("cannot start worker threads")
+    }
+
+    /// What, besides the inputs, shapes the ingest rows an incremental run reuses.
+    fn fingerprint(&self) -> Result<String> {
+        state::config_fingerprint(
+            &self.lexicon.dir,
+            &[
+                format!("province={:?}", self.defaults.province),
+                format!("report_year={:?}", self.defaults.report_year),
+                format!("max_document_bytes={}", self.limits.max_document_bytes),
+            ],
+        )
     }
 
     fn stage_dir(&self, stage: &str) -> PathBuf {
@@ -120,64 +201,83 @@ fn progress(total_bytes: u64, quiet: bool) -> ProgressBar {
     bar
 }
 
-/// Reads and ingests every input file, in parallel across files; output order is input
-/// order whatever the thread count. A doc_id seen before is a reject, never an overwrite.
-fn ingest_all(plan: &Plan, files: &[InputFile]) -> Result<(Vec<IngestedDocument>, Vec<Reject>)> {
+/// Reads and ingests input files, in parallel across files; results come back in input order
+/// whatever the thread count. A document whose extraction panics (a bug meeting odd text)
+/// becomes a reject, so one document never stops the batch.
+fn ingest_files(
+    plan: &Plan,
+    pool: &rayon::ThreadPool,
+    files: &[InputFile],
+) -> Result<Vec<InputResults>> {
     let total: u64 = files
         .iter()
         .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
         .sum();
     let bar = progress(total, plan.quiet);
     let gazetteer = Gazetteer::new(&plan.lexicon);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(plan.threads.unwrap_or(0))
-        .build()
-        .context("cannot start worker threads")?;
     let docs_done = std::sync::atomic::AtomicUsize::new(0);
-    let per_file: Vec<Vec<Result<IngestedDocument, Reject>>> = pool.install(|| {
+    let per_file: Vec<InputResults> = pool.install(|| {
         files
             .par_iter()
             .map(|file| {
-                let out: Vec<_> = read_records(file)
+                let out: Vec<_> = read_records_with(file, &plan.limits)
                     .into_iter()
                     .map(|rec| {
-                        rec.and_then(|r| ingest(&r, &plan.lexicon, &gazetteer, &plan.defaults))
+                        rec.and_then(|r| {
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                ingest(&r, &plan.lexicon, &gazetteer, &plan.defaults)
+                            }))
+                            .unwrap_or_else(|_| {
+                                Err(Reject {
+                                    source: r.source.clone(),
+                                    reason: "internal error: extraction failed on this document; please report it".into(),
+                                })
+                            })
+                        })
                     })
                     .collect();
                 let n = docs_done.fetch_add(out.len(), std::sync::atomic::Ordering::Relaxed);
                 bar.set_message(format!("{} documents", n + out.len()));
                 bar.inc(std::fs::metadata(&file.path).map_or(0, |m| m.len()));
-                out
+                (file.path.display().to_string(), out)
             })
             .collect()
     });
     bar.finish_and_clear();
-    let mut docs = Vec::new();
-    let mut rejects = Vec::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
-    for result in per_file.into_iter().flatten() {
-        match result {
-            Ok(doc) => {
-                if let Some(first) = seen.get(&doc.doc_id) {
-                    rejects.push(Reject {
-                        source: doc.source.clone(),
-                        reason: format!("duplicate doc_id `{}` (first in {first})", doc.doc_id),
-                    });
-                } else {
-                    seen.insert(doc.doc_id.clone(), doc.source.clone());
-                    docs.push(doc);
-                }
-            }
-            Err(r) => rejects.push(r),
-        }
-    }
-    Ok((docs, rejects))
+    Ok(per_file)
 }
 
-fn summary(plan: &Plan, data: &Dataset, started: Instant, to: &Path) {
+fn input_names(files: &[InputFile]) -> Vec<String> {
+    files.iter().map(|f| f.path.display().to_string()).collect()
+}
+
+/// Ingests every input afresh: the staged tables, and the keyed rows they came from.
+fn ingest_all(plan: &Plan, files: &[InputFile]) -> Result<(Staged, Staged)> {
+    let pool = plan.pool()?;
+    let per_file = ingest_files(plan, &pool, files)?;
+    let keyed = to_keyed_frames(&per_file).context("cannot build ingest tables")?;
+    let staged = combine(&keyed, &input_names(files)).context("cannot build ingest tables")?;
+    Ok((staged, keyed))
+}
+
+fn summary(plan: &Plan, data: &Dataset, started: Instant, to: &Path, inc: Option<&Incremental>) {
     if !plan.quiet {
+        let inputs = inc
+            .map(|i| {
+                format!(
+                    " ({} inputs read, {} reused, {} removed{})",
+                    i.processed,
+                    i.reused,
+                    i.removed,
+                    i.full_refresh
+                        .as_deref()
+                        .map(|w| format!("; full run: {w}"))
+                        .unwrap_or_default()
+                )
+            })
+            .unwrap_or_default();
         eprintln!(
-            "solieu: {} documents, {} observations, {} rejects in {:.1} s -> {}",
+            "solieu: {} documents, {} observations, {} rejects{inputs} in {:.1} s -> {}",
             data.documents.height(),
             data.observations.height(),
             data.rejects.height(),
@@ -201,6 +301,7 @@ fn manifest(
         formats: formats.to_vec(),
         rows: rows.iter().map(|(t, n)| (t.to_string(), *n)).collect(),
         seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        incremental: None,
     }
 }
 
@@ -214,29 +315,127 @@ fn dataset_manifest(plan: &Plan, inputs: &[String], data: &Dataset, started: Ins
     manifest(plan, inputs, &plan.formats, &rows, started)
 }
 
-fn write(plan: &Plan, mut data: Dataset, manifest: &Manifest) -> Result<()> {
-    let mut tables = [
+fn tables(data: &mut Dataset) -> [(&str, &mut polars::prelude::DataFrame); 4] {
+    [
         ("documents", &mut data.documents),
         ("observations", &mut data.observations),
         ("deltas", &mut data.deltas),
         ("rejects", &mut data.rejects),
-    ];
-    write_dataset(&plan.out, &mut tables, &plan.formats, Some(manifest))
-        .with_context(|| format!("cannot write dataset {}", plan.out.display()))
+    ]
 }
 
-/// `solieu run`: all stages in memory.
+fn write(plan: &Plan, mut data: Dataset, manifest: &Manifest) -> Result<()> {
+    write_dataset(
+        &plan.out,
+        &mut tables(&mut data),
+        &plan.formats,
+        Some(manifest),
+    )
+    .with_context(|| format!("cannot write dataset {}", plan.out.display()))
+}
+
+/// `solieu run`: all stages in memory, incrementally. Inputs whose path, size and sha256 match
+/// the last run's state are not read again; their cached ingest rows are reused, and the
+/// transform runs over everything, so the dataset is the one a full run would write.
 pub fn run(args: &RunArgs) -> Result<()> {
     let started = Instant::now();
     let plan = Plan::new(args)?;
     let files = plan.files()?;
-    let (docs, rejects) = ingest_all(&plan, &files)?;
-    let staged = to_frames(&docs, &rejects).context("cannot build ingest tables")?;
-    let data = transform(staged, &plan.lexicon)?;
-    let names: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
-    let m = dataset_manifest(&plan, &names, &data, started);
-    summary(&plan, &data, started, &plan.out);
-    write(&plan, data, &m)
+    let _lock = plan.lock()?;
+    let order = input_names(&files);
+    let pool = plan.pool()?;
+    let keys = pool.install(|| state::hash_inputs(&files));
+    let fingerprint = plan.fingerprint()?;
+    let previous = if plan.full_refresh {
+        Err("--full-refresh".to_string())
+    } else {
+        state::load(&plan.out, &fingerprint)
+    };
+
+    let mut reuse = HashSet::new();
+    let mut fresh = Vec::new();
+    for ((file, name), key) in files.iter().zip(&order).zip(&keys) {
+        let same = previous
+            .as_ref()
+            .ok()
+            .and_then(|p| p.inputs.get(name))
+            .is_some_and(|old| Some(old) == key.as_ref());
+        if same {
+            reuse.insert(name.clone());
+        } else {
+            fresh.push(file.clone());
+        }
+    }
+    let mut keyed = to_keyed_frames(&ingest_files(&plan, &pool, &fresh)?)
+        .context("cannot build ingest tables")?;
+    let mut inc = Incremental {
+        processed: fresh.len(),
+        reused: reuse.len(),
+        removed: 0,
+        full_refresh: previous.as_ref().err().cloned(),
+    };
+    if let Ok(prev) = &previous {
+        let current: HashSet<&String> = order.iter().collect();
+        inc.removed = prev.inputs.keys().filter(|k| !current.contains(k)).count();
+        let cached = select_inputs(&prev.keyed, &reuse).and_then(|c| append(c, &keyed));
+        match cached {
+            Ok(all) => keyed = all,
+            Err(e) => {
+                // A state that does not fit: read those inputs too rather than fail the night.
+                eprintln!(
+                    "solieu: warning: cannot reuse the last run's rows ({e}); reading every input"
+                );
+                let again: Vec<InputFile> = files
+                    .iter()
+                    .filter(|f| reuse.contains(&f.path.display().to_string()))
+                    .cloned()
+                    .collect();
+                let extra = to_keyed_frames(&ingest_files(&plan, &pool, &again)?)
+                    .context("cannot build ingest tables")?;
+                keyed = append(keyed, &extra).context("cannot build ingest tables")?;
+                inc.processed = files.len();
+                inc.reused = 0;
+                inc.full_refresh = Some(format!("the state did not fit ({e})"));
+            }
+        }
+    }
+    let staged = combine(&keyed, &order).context("cannot build ingest tables")?;
+    let mut data = transform(staged, &plan.lexicon)?;
+    let mut m = dataset_manifest(&plan, &order, &data, started);
+    m.incremental = Some(inc);
+    summary(&plan, &data, started, &plan.out, m.incremental.as_ref());
+
+    let state_inputs: Vec<(String, InputKey)> = order
+        .iter()
+        .zip(keys)
+        .filter_map(|(name, key)| Some((name.clone(), key?)))
+        .collect();
+    write_with_state(
+        &plan,
+        &mut data,
+        &fingerprint,
+        &state_inputs,
+        &mut keyed,
+        &m,
+    )
+    .with_context(|| format!("cannot write dataset {}", plan.out.display()))
+}
+
+/// Writes the dataset with its state and manifest, and swaps it into place.
+fn write_with_state(
+    plan: &Plan,
+    data: &mut Dataset,
+    fingerprint: &str,
+    inputs: &[(String, InputKey)],
+    keyed: &mut Staged,
+    manifest: &Manifest,
+) -> Result<()> {
+    let pending = PendingDataset::create(&plan.out)?;
+    pending.write_tables(&mut tables(data), &plan.formats)?;
+    state::write(pending.path(), fingerprint, inputs, keyed)?;
+    pending.write_manifest(manifest)?;
+    pending.commit()?;
+    Ok(())
 }
 
 const STAGED_INGEST: [&str; 3] = ["documents", "mentions", "rejects"];
@@ -263,10 +462,10 @@ pub fn ingest_stage(args: &RunArgs) -> Result<()> {
     let started = Instant::now();
     let plan = Plan::new(args)?;
     let files = plan.files()?;
-    let (docs, rejects) = ingest_all(&plan, &files)?;
-    let mut staged = to_frames(&docs, &rejects).context("cannot build ingest tables")?;
+    let _lock = plan.lock()?;
+    let (mut staged, _) = ingest_all(&plan, &files)?;
     let dir = plan.stage_dir("ingest");
-    let inputs: Vec<String> = files.iter().map(|f| f.path.display().to_string()).collect();
+    let inputs = input_names(&files);
     let rows = [
         ("documents", staged.documents.height()),
         ("mentions", staged.mentions.height()),
@@ -282,9 +481,9 @@ pub fn ingest_stage(args: &RunArgs) -> Result<()> {
     if !plan.quiet {
         eprintln!(
             "solieu ingest: {} documents, {} mentions, {} rejects in {:.1} s -> {}",
-            docs.len(),
-            staged.mentions.height(),
-            rejects.len(),
+            rows[0].1,
+            rows[1].1,
+            rows[2].1,
             started.elapsed().as_secs_f64(),
             dir.display()
         );
@@ -296,6 +495,7 @@ pub fn ingest_stage(args: &RunArgs) -> Result<()> {
 pub fn transform_stage(args: &RunArgs) -> Result<()> {
     let started = Instant::now();
     let plan = Plan::new(args)?;
+    let _lock = plan.lock()?;
     let mut frames = read_stage(&plan.stage_dir("ingest"), &STAGED_INGEST)?.into_iter();
     let (Some(documents), Some(mentions), Some(rejects)) =
         (frames.next(), frames.next(), frames.next())
@@ -311,7 +511,7 @@ pub fn transform_stage(args: &RunArgs) -> Result<()> {
         &plan.lexicon,
     )?;
     let dir = plan.stage_dir("transform");
-    summary(&plan, &data, started, &dir);
+    summary(&plan, &data, started, &dir, None);
     let mut tables = [
         ("documents", &mut data.documents),
         ("observations", &mut data.observations),
@@ -326,6 +526,7 @@ pub fn transform_stage(args: &RunArgs) -> Result<()> {
 pub fn sink_stage(args: &RunArgs) -> Result<()> {
     let started = Instant::now();
     let plan = Plan::new(args)?;
+    let _lock = plan.lock()?;
     let mut frames = read_stage(&plan.stage_dir("transform"), &STAGED_TRANSFORM)?.into_iter();
     let (Some(documents), Some(observations), Some(deltas), Some(rejects)) =
         (frames.next(), frames.next(), frames.next(), frames.next())
@@ -352,7 +553,7 @@ pub fn sink_stage(args: &RunArgs) -> Result<()> {
             })
             .unwrap_or_default();
     let m = dataset_manifest(&plan, &inputs, &data, started);
-    summary(&plan, &data, started, &plan.out);
+    summary(&plan, &data, started, &plan.out, None);
     write(&plan, data, &m)
 }
 

@@ -28,7 +28,8 @@ fn write_inputs(root: &Path) -> PathBuf {
     let dir = root.join("in");
     fs::create_dir_all(dir.join("txt")).unwrap();
     fs::write(dir.join("txt/bac-giang.txt"), REPORT_A).unwrap();
-    fs::write(dir.join("txt/latin1.txt"), b"Kh\xf4ng ph\xe1i UTF-8").unwrap();
+    // Latin-1 German: not UTF-8, and not Vietnamese read as Windows-1258.
+    fs::write(dir.join("txt/latin1.txt"), b"Gr\xfc\xdfe aus K\xf6ln").unwrap();
     let jsonl = format!(
         "{}\nthis is not json\n",
         serde_json::json!({"id": "j1", "text": REPORT_B, "province": "Thái Nguyên", "date": "2025-01-15"})
@@ -135,7 +136,10 @@ fn runs_every_input_format_and_writes_all_tables() {
     assert!(sources[0].as_deref().unwrap().ends_with("c.jsonl:2"));
     assert!(reasons[0].as_deref().unwrap().starts_with("bad JSON line"));
     assert!(sources[1].as_deref().unwrap().ends_with("latin1.txt"));
-    assert!(reasons[1].as_deref().unwrap().starts_with("not UTF-8"));
+    assert!(reasons[1]
+        .as_deref()
+        .unwrap()
+        .starts_with("unknown encoding"));
 }
 
 #[test]
@@ -238,11 +242,28 @@ fn parquet_columns_have_spec_types() {
 }
 
 #[test]
-fn csv_is_byte_identical_whatever_the_thread_count() {
+fn output_is_identical_whatever_the_thread_count() {
     let tmp = tempfile::tempdir().unwrap();
     let input = write_inputs(tmp.path());
+    // Many small files, with a doc_id repeated across them: which copy wins must not depend on
+    // which thread finishes first.
+    for i in 0..40 {
+        let id = if i % 7 == 0 {
+            "c1".to_string()
+        } else {
+            format!("r{i}")
+        };
+        fs::write(
+            input.join(format!("more{i:02}.jsonl")),
+            format!(
+                "{}\n",
+                serde_json::json!({"id": id, "text": REPORT_A.replace("120 vụ", &format!("{} vụ", 100 + i))})
+            ),
+        )
+        .unwrap();
+    }
     let mut outputs = Vec::new();
-    for threads in ["1", "2", "4"] {
+    for threads in ["1", "2", "8"] {
         let out = tmp.path().join(format!("out{threads}"));
         let o = solieu(&[
             "run",
@@ -255,14 +276,24 @@ fn csv_is_byte_identical_whatever_the_thread_count() {
             threads,
         ]);
         assert!(o.status.success());
-        let tables: Vec<String> = ["documents", "observations", "deltas", "rejects"]
+        let tables: Vec<(String, DataFrame)> = ["documents", "observations", "deltas", "rejects"]
             .iter()
-            .map(|t| fs::read_to_string(out.join(format!("{t}.csv"))).unwrap())
+            .map(|t| {
+                (
+                    fs::read_to_string(out.join(format!("{t}.csv"))).unwrap(),
+                    read(&out.join(format!("{t}.parquet"))),
+                )
+            })
             .collect();
         outputs.push(tables);
     }
-    assert_eq!(outputs[0], outputs[1]);
-    assert_eq!(outputs[0], outputs[2]);
+    assert!(outputs[0][3].1.height() >= 6, "duplicates were rejected");
+    for other in &outputs[1..] {
+        for ((csv_a, pq_a), (csv_b, pq_b)) in outputs[0].iter().zip(other) {
+            assert_eq!(csv_a, csv_b, "CSV bytes");
+            assert!(pq_a.equals_missing(pq_b), "Parquet rows");
+        }
+    }
 }
 
 #[test]

@@ -312,7 +312,7 @@ pub fn ingest(
         source: record.source.clone(),
         reason: p.to_string(),
     })?;
-    let text = normalize(raw);
+    let text = normalize(&raw);
     let lines = article_lines(&text, lex);
     if lines.is_empty() {
         return Err(Reject {

@@ -1,7 +1,12 @@
 //! The `ingest` stage's rows as polars DataFrames: what is staged to Parquet between stages and
 //! what `transform` reads. Mentions keep their raw parts; nothing is normalised here.
 
-use polars::prelude::{Column, DataFrame, DataType, IntoColumn, NamedFrom, PolarsResult, Series};
+use std::collections::{HashMap, HashSet};
+
+use polars::prelude::{
+    BooleanChunked, Column, DataFrame, DataType, IdxCa, IdxSize, IntoColumn, NamedFrom,
+    PolarsError, PolarsResult, Series,
+};
 
 use crate::document::IngestedDocument;
 use crate::source::Reject;
@@ -163,4 +168,267 @@ pub fn to_frames(docs: &[IngestedDocument], rejects: &[Reject]) -> PolarsResult<
         mentions,
         rejects,
     })
+}
+
+/// The column naming the input file a keyed row came from.
+pub const INPUT: &str = "input";
+/// The column numbering a document among its input's documents (from 0), on keyed documents
+/// and mentions: two records of one input may share a `doc_id`, so `doc_id` alone cannot tie a
+/// mention to its document before duplicates are removed.
+pub const DOC_SEQ: &str = "doc_seq";
+
+/// One input file's results in record order, as [`crate::read_records`] and
+/// [`crate::ingest`] give them.
+pub type InputResults = (String, Vec<Result<IngestedDocument, Reject>>);
+
+/// Staged frames keyed by input: [`to_frames`] of every record, duplicates included, with an
+/// [`INPUT`] column on every table and [`DOC_SEQ`] on documents and mentions. These rows are
+/// what an incremental run caches per input; [`combine`] turns any set of them into
+/// [`Staged`], the same way whether they were cached or just read.
+pub fn to_keyed_frames(per_input: &[InputResults]) -> PolarsResult<Staged> {
+    let mut docs = Vec::new();
+    let mut rejects = Vec::new();
+    let (mut doc_input, mut doc_seq) = (Vec::new(), Vec::new());
+    let (mut mention_input, mut mention_seq) = (Vec::new(), Vec::new());
+    let mut reject_input = Vec::new();
+    for (input, results) in per_input {
+        let mut seq = 0u32;
+        for r in results {
+            match r {
+                Ok(d) => {
+                    doc_input.push(input.as_str());
+                    doc_seq.push(seq);
+                    mention_input.extend(std::iter::repeat(input.as_str()).take(d.mentions.len()));
+                    mention_seq.extend(std::iter::repeat(seq).take(d.mentions.len()));
+                    docs.push(d.clone());
+                    seq += 1;
+                }
+                Err(e) => {
+                    reject_input.push(input.as_str());
+                    rejects.push(e.clone());
+                }
+            }
+        }
+    }
+    let mut staged = to_frames(&docs, &rejects)?;
+    staged.documents.with_column(col(INPUT, doc_input))?;
+    staged.documents.with_column(col(DOC_SEQ, doc_seq))?;
+    staged.mentions.with_column(col(INPUT, mention_input))?;
+    staged.mentions.with_column(col(DOC_SEQ, mention_seq))?;
+    staged.rejects.with_column(col(INPUT, reject_input))?;
+    Ok(staged)
+}
+
+/// Keyed rows of the inputs in `keep` only.
+pub fn select_inputs(keyed: &Staged, keep: &HashSet<String>) -> PolarsResult<Staged> {
+    let pick = |df: &DataFrame| -> PolarsResult<DataFrame> {
+        let inputs = df.column(INPUT)?.str()?;
+        let mask: BooleanChunked = inputs
+            .iter()
+            .map(|v| Some(v.is_some_and(|v| keep.contains(v))))
+            .collect();
+        df.filter(&mask)
+    };
+    Ok(Staged {
+        documents: pick(&keyed.documents)?,
+        mentions: pick(&keyed.mentions)?,
+        rejects: pick(&keyed.rejects)?,
+    })
+}
+
+/// Appends keyed rows (same columns).
+pub fn append(mut a: Staged, b: &Staged) -> PolarsResult<Staged> {
+    a.documents.vstack_mut(&b.documents)?;
+    a.mentions.vstack_mut(&b.mentions)?;
+    a.rejects.vstack_mut(&b.rejects)?;
+    Ok(a)
+}
+
+/// Keyed rows to the staged tables `transform` reads: rows in input order (`order` lists the
+/// inputs), and of documents sharing a `doc_id` the first in that order is kept; each later one
+/// becomes a reject, never an overwrite. Rows of inputs not in `order` are dropped.
+pub fn combine(keyed: &Staged, order: &[String]) -> PolarsResult<Staged> {
+    let rank: HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let key_of = |df: &DataFrame| -> PolarsResult<Vec<Option<(usize, u32)>>> {
+        let inputs = df.column(INPUT)?.str()?;
+        let seqs = df.column(DOC_SEQ)?.u32()?;
+        Ok(inputs
+            .iter()
+            .zip(seqs.iter())
+            .map(|(i, s)| Some((*rank.get(i?)?, s?)))
+            .collect())
+    };
+    let missing =
+        |what: &str| PolarsError::ComputeError(format!("keyed {what} without key").into());
+
+    let doc_keys = key_of(&keyed.documents)?;
+    let mut doc_rows: Vec<(usize, u32, usize)> = doc_keys
+        .iter()
+        .enumerate()
+        .filter_map(|(row, k)| k.map(|(i, s)| (i, s, row)))
+        .collect();
+    doc_rows.sort_unstable();
+    let ids = keyed.documents.column("doc_id")?.str()?;
+    let sources = keyed.documents.column("source")?.str()?;
+    let mut first: HashMap<&str, &str> = HashMap::new();
+    let mut kept_rows = Vec::new();
+    let mut kept_keys = HashSet::new();
+    let (mut dup_sources, mut dup_reasons) = (Vec::new(), Vec::new());
+    for (i, s, row) in doc_rows {
+        let id = ids.get(row).ok_or_else(|| missing("doc_id"))?;
+        let source = sources.get(row).ok_or_else(|| missing("source"))?;
+        if let Some(first_source) = first.get(id) {
+            dup_sources.push(source.to_string());
+            dup_reasons.push(format!("duplicate doc_id `{id}` (first in {first_source})"));
+        } else {
+            first.insert(id, source);
+            kept_rows.push(row as IdxSize);
+            kept_keys.insert((i, s));
+        }
+    }
+    let documents = keyed
+        .documents
+        .take(&IdxCa::from_vec("idx".into(), kept_rows))?
+        .drop_many([INPUT, DOC_SEQ]);
+
+    let mention_keys = key_of(&keyed.mentions)?;
+    let obs_idx = keyed.mentions.column("obs_idx")?.i32()?;
+    let mut mention_rows: Vec<(usize, u32, i32, usize)> = mention_keys
+        .iter()
+        .zip(obs_idx.iter())
+        .enumerate()
+        .filter_map(|(row, (k, o))| {
+            let (i, s) = (*k)?;
+            kept_keys
+                .contains(&(i, s))
+                .then_some((i, s, o.unwrap_or(0), row))
+        })
+        .collect();
+    mention_rows.sort_unstable();
+    let mentions = keyed
+        .mentions
+        .take(&IdxCa::from_vec(
+            "idx".into(),
+            mention_rows.iter().map(|r| r.3 as IdxSize).collect(),
+        ))?
+        .drop_many([INPUT, DOC_SEQ]);
+
+    let reject_inputs = keyed.rejects.column(INPUT)?.str()?;
+    let mut reject_rows: Vec<(usize, usize)> = reject_inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(row, i)| Some((*rank.get(i?)?, row)))
+        .collect();
+    reject_rows.sort_unstable();
+    let mut rejects = keyed
+        .rejects
+        .take(&IdxCa::from_vec(
+            "idx".into(),
+            reject_rows.iter().map(|r| r.1 as IdxSize).collect(),
+        ))?
+        .drop_many([INPUT]);
+    let dups = DataFrame::new(
+        dup_sources.len(),
+        vec![col("source", dup_sources), col("reason", dup_reasons)],
+    )?;
+    rejects.vstack_mut(&dups)?;
+    Ok(Staged {
+        documents,
+        mentions,
+        rejects,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::IngestedDocument;
+
+    fn doc(id: &str, source: &str) -> IngestedDocument {
+        IngestedDocument {
+            doc_id: id.into(),
+            source: source.into(),
+            sha256: String::new(),
+            title: None,
+            event_date: None,
+            report_year: Some(2024),
+            province: None,
+            n_chars: 1,
+            mentions: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_first_document_of_an_id_in_input_order_wins() {
+        let a: InputResults = (
+            "a.jsonl".into(),
+            vec![Ok(doc("x", "a.jsonl:1")), Ok(doc("x", "a.jsonl:2"))],
+        );
+        let b: InputResults = ("b.txt".into(), vec![Ok(doc("y", "b.txt"))]);
+        let c: InputResults = (
+            "c.jsonl".into(),
+            vec![
+                Err(Reject {
+                    source: "c.jsonl:1".into(),
+                    reason: "bad JSON line".into(),
+                }),
+                Ok(doc("y", "c.jsonl:2")),
+            ],
+        );
+        // Keyed rows arrive in any order (cached inputs first): the order list decides.
+        let keyed = to_keyed_frames(&[c, b, a]).unwrap();
+        let order = ["a.jsonl".to_string(), "b.txt".into(), "c.jsonl".into()];
+        let staged = combine(&keyed, &order).unwrap();
+        let ids: Vec<_> = staged
+            .documents
+            .column("doc_id")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .map(String::from)
+            .collect();
+        let sources: Vec<_> = staged
+            .documents
+            .column("source")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .map(String::from)
+            .collect();
+        assert_eq!(ids, ["x", "y"]);
+        assert_eq!(sources, ["a.jsonl:1", "b.txt"]);
+        let reasons: Vec<_> = staged
+            .rejects
+            .column("reason")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .map(String::from)
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                "bad JSON line",
+                "duplicate doc_id `x` (first in a.jsonl:1)",
+                "duplicate doc_id `y` (first in b.txt)"
+            ]
+        );
+        assert_eq!(
+            staged.documents.get_column_names(),
+            to_frames(&[], &[]).unwrap().documents.get_column_names()
+        );
+        // An input no longer listed is dropped with all its rows.
+        let staged = combine(&keyed, &order[..2]).unwrap();
+        assert_eq!(staged.rejects.height(), 1);
+    }
 }

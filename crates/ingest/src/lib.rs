@@ -7,7 +7,9 @@
 //! [`discover`] input files → [`read_records`] → [`ingest`] each record with a [`Lexicon`].
 
 pub mod document;
+pub mod encoding;
 pub mod extract;
+#[cfg(feature = "polars")]
 pub mod frames;
 pub mod lexicon;
 pub mod source;
@@ -16,5 +18,8 @@ pub mod text;
 pub use document::{ingest, Date, DocDefaults, Gazetteer, IngestedDocument};
 pub use extract::{ChangeParts, Measure, Mention};
 pub use lexicon::{Lexicon, LexiconError};
-pub use source::{discover, read_records, InputFile, InputFormat, Record, Reject, SourceError};
+pub use source::{
+    discover, read_records, read_records_with, InputFile, InputFormat, ReadLimits, Record, Reject,
+    SourceError, DEFAULT_MAX_DOCUMENT_BYTES,
+};
 pub use text::fold;

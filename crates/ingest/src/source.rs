@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+#[cfg(feature = "polars")]
 use polars::prelude::{DataType, ParquetReader, SerReader};
 
 /// How the records of an input file are laid out.
@@ -115,7 +116,8 @@ pub fn discover(inputs: &[String], format: InputFormat) -> Result<Vec<InputFile>
             })?;
             let before = files.len();
             for p in paths.flatten() {
-                if p.is_file() {
+                // A broken symlink is kept so that it becomes a reject, not a silent gap.
+                if p.is_file() || (p.is_symlink() && !p.is_dir()) {
                     push_file(&mut files, p, format, false)?;
                 }
             }
@@ -136,6 +138,22 @@ pub fn discover(inputs: &[String], format: InputFormat) -> Result<Vec<InputFile>
 }
 
 fn walk(dir: &Path, format: InputFormat, files: &mut Vec<InputFile>) -> Result<(), SourceError> {
+    walk_once(dir, format, files, &mut std::collections::HashSet::new())
+}
+
+/// Walks a folder tree; a folder reached again through a symlink (a link to a parent makes a
+/// loop) is walked once only.
+fn walk_once(
+    dir: &Path,
+    format: InputFormat,
+    files: &mut Vec<InputFile>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+) -> Result<(), SourceError> {
+    if let Ok(real) = std::fs::canonicalize(dir) {
+        if !seen.insert(real) {
+            return Ok(());
+        }
+    }
     let entries = std::fs::read_dir(dir).map_err(|source| SourceError::List {
         path: dir.display().to_string(),
         source,
@@ -144,7 +162,7 @@ fn walk(dir: &Path, format: InputFormat, files: &mut Vec<InputFile>) -> Result<(
     paths.sort();
     for p in paths {
         if p.is_dir() {
-            walk(&p, format, files)?;
+            walk_once(&p, format, files, seen)?;
         } else {
             push_file(files, p, format, false)?;
         }
@@ -178,9 +196,59 @@ fn push_file(
     Ok(())
 }
 
-/// Reads every record of one input file. Problems with the whole file give one reject; a bad
-/// record gives a reject for that record and the others are still read.
+/// Limits on what one input may hand to the batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// Largest document in bytes: a `.txt` file, or one record's text. Larger ones are
+    /// rejected before they are read, so one runaway file cannot exhaust memory at night.
+    pub max_document_bytes: u64,
+}
+
+/// The default document limit: 16 MiB, a hundred times a long report.
+pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 16 << 20;
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        ReadLimits {
+            max_document_bytes: DEFAULT_MAX_DOCUMENT_BYTES,
+        }
+    }
+}
+
+impl ReadLimits {
+    fn too_large(&self, size: u64) -> Option<String> {
+        (size > self.max_document_bytes).then(|| {
+            format!(
+                "too large: {size} bytes, over the limit of {} bytes (input.max_document_bytes)",
+                self.max_document_bytes
+            )
+        })
+    }
+}
+
+/// Reads every record of one input file with the default [`ReadLimits`].
 pub fn read_records(file: &InputFile) -> Vec<Result<Record, Reject>> {
+    read_records_with(file, &ReadLimits::default())
+}
+
+/// Why a file cannot be opened, in words an analyst can act on: a symlink whose target is
+/// gone says so rather than "No such file".
+fn unreadable(path: &Path, e: &std::io::Error) -> String {
+    if std::fs::metadata(path).is_err() {
+        if let Ok(target) = std::fs::read_link(path) {
+            return format!(
+                "broken symlink: points to `{}`, which cannot be opened ({e})",
+                target.display()
+            );
+        }
+    }
+    format!("unreadable: {e}")
+}
+
+/// Reads every record of one input file. Problems with the whole file give one reject; a bad
+/// record gives a reject for that record and the others are still read. Never panics on what
+/// the file holds.
+pub fn read_records_with(file: &InputFile, limits: &ReadLimits) -> Vec<Result<Record, Reject>> {
     let source = file.path.display().to_string();
     let reject = |reason: String| {
         vec![Err(Reject {
@@ -188,35 +256,122 @@ pub fn read_records(file: &InputFile) -> Vec<Result<Record, Reject>> {
             reason,
         })]
     };
-    match file.format {
-        InputFormatKey::Text => match std::fs::read(&file.path) {
-            Ok(bytes) => vec![Ok(Record {
-                doc_id: file
-                    .path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                source,
-                bytes,
-                url: None,
-                title: None,
-                date: None,
-                province: None,
-            })],
-            Err(e) => reject(format!("unreadable: {e}")),
+    // Opening a named pipe would wait for a writer forever: look before opening.
+    if let Ok(meta) = std::fs::metadata(&file.path) {
+        if !meta.is_file() {
+            return reject("not a regular file (a named pipe, socket or device)".into());
+        }
+    }
+    let opened = match File::open(&file.path) {
+        Ok(f) => f,
+        Err(e) => return reject(unreadable(&file.path, &e)),
+    };
+    let records = match file.format {
+        InputFormatKey::Text => {
+            let size = opened.metadata().map_or(0, |m| m.len());
+            if let Some(reason) = limits.too_large(size) {
+                return reject(reason);
+            }
+            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+            // `take` keeps a file that grows while it is read within the limit too.
+            match opened
+                .take(limits.max_document_bytes.saturating_add(1))
+                .read_to_end(&mut bytes)
+            {
+                Ok(_) => vec![Ok(Record {
+                    doc_id: file
+                        .path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    source: source.clone(),
+                    bytes,
+                    url: None,
+                    title: None,
+                    date: None,
+                    province: None,
+                })],
+                Err(e) => return reject(format!("unreadable: {e}")),
+            }
+        }
+        InputFormatKey::Jsonl | InputFormatKey::Csv => {
+            let mut reader = BufReader::new(opened);
+            // A corpus saved as UTF-16 would give a reject per line; say it once instead.
+            if let Ok(head) = reader.fill_buf() {
+                if crate::encoding::Utf16::from_bom(head).is_some() {
+                    return reject(
+                        "UTF-16 (byte-order mark): JSONL and CSV corpora must be UTF-8; save it as UTF-8"
+                            .into(),
+                    );
+                }
+            }
+            if file.format == InputFormatKey::Jsonl {
+                read_jsonl(reader, &source)
+            } else {
+                read_csv(reader, &source)
+            }
+        }
+        InputFormatKey::Parquet => match read_parquet_guarded(opened, &source) {
+            Ok(records) => records,
+            Err(reason) => return reject(reason),
         },
-        InputFormatKey::Jsonl => match File::open(&file.path) {
-            Ok(f) => read_jsonl(BufReader::new(f), &source),
-            Err(e) => reject(format!("unreadable: {e}")),
-        },
-        InputFormatKey::Csv => match File::open(&file.path) {
-            Ok(f) => read_csv(f, &source),
-            Err(e) => reject(format!("unreadable: {e}")),
-        },
-        InputFormatKey::Parquet => match File::open(&file.path) {
-            Ok(f) => read_parquet(f, &source).unwrap_or_else(reject),
-            Err(e) => reject(format!("unreadable: {e}")),
-        },
+    };
+    if records.is_empty() {
+        // A corpus file with no records would otherwise vanish without a trace.
+        return reject("empty: the file holds no records".into());
+    }
+    records
+        .into_iter()
+        .map(|r| match r {
+            Ok(rec) => match limits.too_large(rec.bytes.len() as u64) {
+                Some(reason) => Err(Reject {
+                    source: rec.source,
+                    reason,
+                }),
+                None => Ok(rec),
+            },
+            Err(e) => Err(e),
+        })
+        .collect()
+}
+
+#[cfg(feature = "polars")]
+/// Reads a Parquet corpus; a reader panic on a corrupt file (the Parquet decoder trusts
+/// lengths in the file) becomes that file's reject instead of ending the batch.
+fn read_parquet_guarded(file: File, source: &str) -> Result<Vec<Result<Record, Reject>>, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_parquet(file, source)))
+        .unwrap_or_else(|_| Err("corrupt Parquet: the reader failed on this file".into()))
+}
+
+/// Built without polars (the fuzz target): Parquet inputs cannot be read.
+#[cfg(not(feature = "polars"))]
+fn read_parquet_guarded(_: File, _: &str) -> Result<Vec<Result<Record, Reject>>, String> {
+    Err("Parquet support is not built into this solieu".into())
+}
+
+/// Parses the records of a JSONL or CSV corpus held in memory (a text "file" is one record
+/// with id `doc`). For the fuzz target and for callers that already hold the bytes.
+pub fn parse_records(
+    format: InputFormatKey,
+    bytes: &[u8],
+    source: &str,
+) -> Vec<Result<Record, Reject>> {
+    match format {
+        InputFormatKey::Jsonl => read_jsonl(bytes, source),
+        InputFormatKey::Csv => read_csv(bytes, source),
+        InputFormatKey::Text => vec![Ok(Record {
+            doc_id: "doc".into(),
+            source: source.to_string(),
+            bytes: bytes.to_vec(),
+            url: None,
+            title: None,
+            date: None,
+            province: None,
+        })],
+        InputFormatKey::Parquet => vec![Err(Reject {
+            source: source.to_string(),
+            reason: "Parquet is read from files only".into(),
+        })],
     }
 }
 
@@ -241,6 +396,11 @@ fn read_jsonl(reader: impl BufRead, source: &str) -> Vec<Result<Record, Reject>>
                 }));
                 break;
             }
+        };
+        // A UTF-8 byte-order mark, as Windows editors write, is not part of the first object.
+        let line = match line.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) if i == 0 => rest.to_vec(),
+            _ => line,
         };
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -328,10 +488,11 @@ fn read_csv(reader: impl Read, source: &str) -> Vec<Result<Record, Reject>> {
     out
 }
 
+#[cfg(feature = "polars")]
 fn read_parquet(file: File, source: &str) -> Result<Vec<Result<Record, Reject>>, String> {
     let df = ParquetReader::new(file)
         .finish()
-        .map_err(|e| format!("unreadable Parquet: {e}"))?;
+        .map_err(|e| format!("corrupt Parquet: {e}"))?;
     let column = |name: &str| -> Option<Vec<Option<String>>> {
         let c = df.column(name).ok()?.cast(&DataType::String).ok()?;
         let s = c.str().ok()?.clone();
@@ -415,5 +576,172 @@ mod tests {
     fn missing_input_is_an_error() {
         let err = discover(&["/no/such/folder".into()], InputFormat::Auto);
         assert!(matches!(err, Err(SourceError::Missing(p)) if p == "/no/such/folder"));
+    }
+
+    fn one(
+        path: &Path,
+        format: InputFormatKey,
+        limits: &ReadLimits,
+    ) -> Vec<Result<Record, Reject>> {
+        read_records_with(
+            &InputFile {
+                path: path.to_path_buf(),
+                format,
+            },
+            limits,
+        )
+    }
+
+    fn reason(rows: &[Result<Record, Reject>]) -> String {
+        match rows {
+            [Err(r)] => r.reason.clone(),
+            other => format!("not one reject: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_rejected_unread() {
+        let tmp = tempfile::tempdir().unwrap();
+        let big = tmp.path().join("big.txt");
+        std::fs::write(&big, "Bắt 5 đối tượng. ".repeat(100)).unwrap();
+        let limits = ReadLimits {
+            max_document_bytes: 1000,
+        };
+        let why = reason(&one(&big, InputFormatKey::Text, &limits));
+        assert!(
+            why.starts_with("too large:") && why.contains("1000 bytes"),
+            "{why}"
+        );
+        // A record's text is held to the same limit; its neighbours are kept.
+        let jsonl = tmp.path().join("c.jsonl");
+        let long = "x".repeat(1001);
+        std::fs::write(
+            &jsonl,
+            format!("{{\"id\":\"a\",\"text\":\"{long}\"}}\n{{\"id\":\"b\",\"text\":\"ngắn\"}}\n"),
+        )
+        .unwrap();
+        let rows = one(&jsonl, InputFormatKey::Jsonl, &limits);
+        assert!(
+            matches!(&rows[0], Err(r) if r.reason.starts_with("too large") && r.source.ends_with(":1"))
+        );
+        assert!(matches!(&rows[1], Ok(r) if r.doc_id == "b"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn broken_and_looping_symlinks_are_rejects() {
+        let tmp = tempfile::tempdir().unwrap();
+        let broken = tmp.path().join("broken.txt");
+        std::os::unix::fs::symlink(tmp.path().join("gone.txt"), &broken).unwrap();
+        let why = reason(&one(&broken, InputFormatKey::Text, &ReadLimits::default()));
+        assert!(
+            why.starts_with("broken symlink: points to") && why.contains("gone.txt"),
+            "{why}"
+        );
+        // A loop cannot be read at all.
+        let a = tmp.path().join("a.txt");
+        let b = tmp.path().join("b.txt");
+        std::os::unix::fs::symlink(&b, &a).unwrap();
+        std::os::unix::fs::symlink(&a, &b).unwrap();
+        let why = reason(&one(&a, InputFormatKey::Text, &ReadLimits::default()));
+        assert!(
+            why.contains("symlink") || why.starts_with("unreadable"),
+            "{why}"
+        );
+        // A glob keeps the broken link, so it is not silently skipped.
+        let pattern = format!("{}/*.txt", tmp.path().display());
+        let found = discover(&[pattern], InputFormat::Auto).unwrap_or_default();
+        assert!(found.iter().any(|f| f.path == broken), "{found:?}");
+    }
+
+    #[cfg(feature = "polars")]
+    #[test]
+    fn corrupt_parquet_and_parquet_without_text_are_one_reject_each() {
+        let tmp = tempfile::tempdir().unwrap();
+        let corrupt = tmp.path().join("corrupt.parquet");
+        std::fs::write(&corrupt, b"PAR1 this is not really parquet PAR1").unwrap();
+        let why = reason(&one(
+            &corrupt,
+            InputFormatKey::Parquet,
+            &ReadLimits::default(),
+        ));
+        assert!(why.starts_with("corrupt Parquet"), "{why}");
+
+        let mut df = polars::prelude::df!("id" => ["a"], "body" => ["Bắt 5 vụ"]).unwrap();
+        let good = tmp.path().join("notext.parquet");
+        polars::prelude::ParquetWriter::new(File::create(&good).unwrap())
+            .finish(&mut df)
+            .unwrap();
+        let why = reason(&one(&good, InputFormatKey::Parquet, &ReadLimits::default()));
+        assert_eq!(why, "Parquet file has no `text` column");
+
+        // The same file cut in half, as a killed copy leaves it.
+        let bytes = std::fs::read(&good).unwrap();
+        let cut = tmp.path().join("cut.parquet");
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+        let why = reason(&one(&cut, InputFormatKey::Parquet, &ReadLimits::default()));
+        assert!(why.starts_with("corrupt Parquet"), "{why}");
+    }
+
+    #[test]
+    fn corpus_files_that_hold_nothing_or_utf16_are_one_reject() {
+        let tmp = tempfile::tempdir().unwrap();
+        let limits = ReadLimits::default();
+        for (name, format, bytes) in [
+            ("empty.jsonl", InputFormatKey::Jsonl, &b""[..]),
+            ("blank.jsonl", InputFormatKey::Jsonl, &b"\n  \n"[..]),
+            ("header.csv", InputFormatKey::Csv, &b"id,text\n"[..]),
+        ] {
+            let path = tmp.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let why = reason(&one(&path, format, &limits));
+            assert_eq!(why, "empty: the file holds no records", "{name}");
+        }
+        let path = tmp.path().join("wide.jsonl");
+        let wide: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(
+                "{\"id\":\"a\",\"text\":\"x\"}\n"
+                    .encode_utf16()
+                    .flat_map(u16::to_le_bytes),
+            )
+            .collect();
+        std::fs::write(&path, wide).unwrap();
+        let why = reason(&one(&path, InputFormatKey::Jsonl, &limits));
+        assert!(why.starts_with("UTF-16"), "{why}");
+    }
+
+    #[test]
+    fn a_jsonl_file_may_start_with_a_utf8_bom() {
+        let rows = read_jsonl(
+            &b"\xEF\xBB\xBF{\"id\": \"a\", \"text\": \"x\"}\n"[..],
+            "b.jsonl",
+        );
+        assert!(matches!(&rows[..], [Ok(r)] if r.doc_id == "a"), "{rows:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_named_pipe_is_rejected_without_waiting_for_a_writer() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("pipe.txt");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return; // no mkfifo here
+        }
+        let why = reason(&one(&fifo, InputFormatKey::Text, &ReadLimits::default()));
+        assert!(why.starts_with("not a regular file"), "{why}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_loop_between_folders_is_walked_once() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("in");
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("sub/a.txt"), "Bắt 5 vụ").unwrap();
+        std::os::unix::fs::symlink(&dir, dir.join("sub/up")).unwrap();
+        let found = discover(&[dir.display().to_string()], InputFormat::Auto).unwrap();
+        assert_eq!(found.len(), 1, "{found:?}");
     }
 }

@@ -2,38 +2,93 @@
 //! leftover HTML, and the case- and tone-placement-insensitive `fold` that every lexicon match
 //! goes through.
 
+use std::borrow::Cow;
+
 use unicode_normalization::UnicodeNormalization;
 
-/// Why raw bytes could not become a document's text.
+use crate::encoding::{decode_utf16, decode_windows_1258, BadUtf16, NotWindows1258, Utf16};
+
+/// Why raw bytes could not become a document's text. Each reads as a `rejects` reason an
+/// analyst can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecodeProblem {
     Empty,
     Binary,
-    NotUtf8 { valid_up_to: usize },
+    /// UTF-8 up to the very end, where a character is cut off: a truncated file.
+    TruncatedUtf8 {
+        at: usize,
+    },
+    /// A UTF-16 byte-order mark, but the rest is not UTF-16.
+    BadUtf16(BadUtf16),
+    /// Neither UTF-8, UTF-16 with a BOM, nor Vietnamese text in Windows-1258.
+    UnknownEncoding {
+        valid_up_to: usize,
+        why_not_1258: NotWindows1258,
+    },
 }
 
 impl std::fmt::Display for DecodeProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DecodeProblem::Empty => write!(f, "empty: no text after removing whitespace"),
-            DecodeProblem::Binary => write!(f, "binary: contains NUL bytes"),
-            DecodeProblem::NotUtf8 { valid_up_to } => {
-                write!(f, "not UTF-8: invalid byte sequence at byte {valid_up_to}")
-            }
+            DecodeProblem::Binary => write!(
+                f,
+                "binary: contains NUL bytes (not text, or UTF-16 without a byte-order mark)"
+            ),
+            DecodeProblem::TruncatedUtf8 { at } => write!(
+                f,
+                "truncated: the file ends inside a UTF-8 character at byte {at} (cut off while written?)"
+            ),
+            DecodeProblem::BadUtf16(BadUtf16::OddLength) => write!(
+                f,
+                "truncated: UTF-16 (byte-order mark) with an odd number of bytes"
+            ),
+            DecodeProblem::BadUtf16(BadUtf16::UnpairedSurrogate { at }) => write!(
+                f,
+                "bad UTF-16: the byte-order mark says UTF-16, but byte {at} is half a character"
+            ),
+            DecodeProblem::UnknownEncoding {
+                valid_up_to,
+                why_not_1258,
+            } => write!(
+                f,
+                "unknown encoding: not UTF-8 (invalid byte sequence at byte {valid_up_to}), no UTF-16 byte-order mark, and not Windows-1258 ({why_not_1258}); save it as UTF-8"
+            ),
         }
     }
 }
 
-/// Decodes a document's raw bytes as UTF-8 (a leading BOM is dropped). Anything else is a
-/// problem the caller turns into a `rejects` row: guessing an encoding silently corrupts figures.
-pub fn decode(bytes: &[u8]) -> Result<&str, DecodeProblem> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if memchr::memchr(0, bytes).is_some() {
+/// Decodes a document's raw bytes: UTF-8 (a leading BOM is dropped); UTF-16 when a byte-order
+/// mark says so; Windows-1258 when the bytes are not UTF-8, hold no NUL and read as Vietnamese.
+/// Anything else is a problem the caller turns into a `rejects` row: a wrong guess would
+/// silently corrupt figures, so only encodings that can be told apart are decoded.
+pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DecodeProblem> {
+    let text: Cow<'_, str> = if let Some(order) = Utf16::from_bom(bytes) {
+        Cow::Owned(decode_utf16(bytes, order).map_err(DecodeProblem::BadUtf16)?)
+    } else {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        if memchr::memchr(0, bytes).is_some() {
+            return Err(DecodeProblem::Binary);
+        }
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Cow::Borrowed(text),
+            // Only the last character is cut off: a truncated UTF-8 file, not another encoding.
+            Err(e) if e.error_len().is_none() => {
+                return Err(DecodeProblem::TruncatedUtf8 {
+                    at: e.valid_up_to(),
+                })
+            }
+            Err(e) => Cow::Owned(decode_windows_1258(bytes).map_err(|why_not_1258| {
+                DecodeProblem::UnknownEncoding {
+                    valid_up_to: e.valid_up_to(),
+                    why_not_1258,
+                }
+            })?),
+        }
+    };
+    if text.contains('\0') {
         return Err(DecodeProblem::Binary);
     }
-    let text = std::str::from_utf8(bytes).map_err(|e| DecodeProblem::NotUtf8 {
-        valid_up_to: e.valid_up_to(),
-    })?;
     if text.trim().is_empty() {
         return Err(DecodeProblem::Empty);
     }
@@ -364,12 +419,51 @@ mod tests {
 
     #[test]
     fn decode_rejects_what_is_not_text() {
-        assert_eq!(decode(b"\xEF\xBB\xBFabc"), Ok("abc"));
+        assert_eq!(decode(b"\xEF\xBB\xBFabc").as_deref(), Ok("abc"));
         assert_eq!(decode(b"  \n "), Err(DecodeProblem::Empty));
+        assert_eq!(decode(b""), Err(DecodeProblem::Empty));
         assert_eq!(decode(b"a\0b"), Err(DecodeProblem::Binary));
-        assert_eq!(
+        assert!(matches!(
             decode(b"ab\xffc"),
-            Err(DecodeProblem::NotUtf8 { valid_up_to: 2 })
+            Err(DecodeProblem::UnknownEncoding { valid_up_to: 2, .. })
+        ));
+        // A UTF-16 file without a BOM has NULs between its ASCII letters.
+        assert_eq!(decode(b"M\0a\0"), Err(DecodeProblem::Binary));
+    }
+
+    #[test]
+    fn decode_tells_a_truncated_utf8_file() {
+        let cut = &"Bắt 1.213 đối tượng".as_bytes()[..3]; // cut inside `ắ`
+        assert_eq!(decode(cut), Err(DecodeProblem::TruncatedUtf8 { at: 1 }));
+        let msg = DecodeProblem::TruncatedUtf8 { at: 2 }.to_string();
+        assert!(msg.starts_with("truncated"), "{msg}");
+    }
+
+    #[test]
+    fn decode_reads_utf16_with_a_bom_and_windows_1258() {
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("Khởi tố 12 vụ".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(decode(&le).as_deref(), Ok("Khởi tố 12 vụ"));
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("Khởi tố".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(decode(&be).as_deref(), Ok("Khởi tố"));
+        // "Khởi tố 12 vụ" in Windows-1258: ơ is 0xF5, tone marks follow their vowel.
+        assert_eq!(
+            decode(b"Kh\xF5\xD2i t\xF4\xEC 12 vu\xF2").as_deref(),
+            Ok("Khởi tố 12 vụ")
+        );
+        // A UTF-16 file whose text holds NUL characters is binary all the same.
+        assert_eq!(
+            decode(&[0xFF, 0xFE, 0x41, 0x00, 0x00, 0x00]),
+            Err(DecodeProblem::Binary)
+        );
+        assert_eq!(
+            decode(&[0xFF, 0xFE, 0x41]),
+            Err(DecodeProblem::BadUtf16(BadUtf16::OddLength))
         );
     }
 

@@ -1,7 +1,8 @@
 //! `solieu-sink`: writing tables. Every table goes out as Parquet (zstd) and/or CSV (UTF-8,
 //! header row, RFC 4180 quoting) into a temporary folder beside the dataset, which replaces the
-//! dataset only once every file is complete: a reader never sees half a dataset, and a killed
-//! run leaves the previous one in place.
+//! dataset only once every file is complete and on disk: a reader never sees half a dataset,
+//! and a killed run leaves the previous one in place ([`PendingDataset`]). [`lock`] keeps two
+//! runs from writing one dataset at once.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -12,6 +13,8 @@ use polars::prelude::{
     SerWriter,
 };
 use serde::Serialize;
+
+pub mod lock;
 
 /// Output formats of a dataset.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -75,19 +78,37 @@ pub struct Manifest {
     /// Rows per table.
     pub rows: std::collections::BTreeMap<String, usize>,
     pub seconds: f64,
+    /// For an incremental run: how many inputs were read and how many reused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incremental: Option<Incremental>,
 }
 
-/// Writes one table as Parquet (zstd).
+/// What an incremental run did with its inputs (the manifest's `incremental`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Incremental {
+    /// Inputs read and ingested by this run: new, changed or unreadable ones.
+    pub processed: usize,
+    /// Inputs whose path, size and sha256 match the last run: their rows were reused.
+    pub reused: usize,
+    /// Inputs of the last run that are gone: their rows were dropped.
+    pub removed: usize,
+    /// Why every input was read, when the last run's state could not be used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_refresh: Option<String>,
+}
+
+/// Writes one table as Parquet (zstd), flushed to disk before it returns.
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), SinkError> {
     let file = File::create(path).map_err(io(path))?;
-    ParquetWriter::new(BufWriter::new(file))
+    let mut w = BufWriter::new(file);
+    ParquetWriter::new(&mut w)
         .with_compression(ParquetCompression::Zstd(None))
         .finish(df)
         .map_err(pl(path))?;
-    Ok(())
+    finish_file(w, path)
 }
 
-/// Writes one table as CSV.
+/// Writes one table as CSV, flushed to disk before it returns.
 pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<(), SinkError> {
     let file = File::create(path).map_err(io(path))?;
     let mut w = BufWriter::new(file);
@@ -95,8 +116,16 @@ pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<(), SinkError> {
         .include_header(true)
         .finish(df)
         .map_err(pl(path))?;
-    w.flush().map_err(io(path))?;
-    Ok(())
+    finish_file(w, path)
+}
+
+/// Flushes and syncs a written file: a dataset is only swapped in once its bytes are on disk.
+fn finish_file(w: BufWriter<File>, path: &Path) -> Result<(), SinkError> {
+    let file = w.into_inner().map_err(|e| SinkError::Io {
+        path: path.to_path_buf(),
+        source: e.into_error(),
+    })?;
+    file.sync_all().map_err(io(path))
 }
 
 /// Reads one Parquet table (a staged stage output).
@@ -105,58 +134,300 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, SinkError> {
     ParquetReader::new(file).finish().map_err(pl(path))
 }
 
-/// Writes named tables into `dir` atomically: into `dir`'s sibling temporary folder first, then
-/// swapped into place. The manifest, when given, is written last as `manifest.json`.
+/// Writes named tables into `dir` atomically (see [`PendingDataset`]). The manifest, when
+/// given, is written last as `manifest.json`.
 pub fn write_dataset(
     dir: &Path,
     tables: &mut [(&str, &mut DataFrame)],
     formats: &[Format],
     manifest: Option<&Manifest>,
 ) -> Result<(), SinkError> {
+    let pending = PendingDataset::create(dir)?;
+    pending.write_tables(tables, formats)?;
+    if let Some(m) = manifest {
+        pending.write_manifest(m)?;
+    }
+    pending.commit()
+}
+
+/// The folder holding `dir` and `dir`'s file name, for the sibling temporary names.
+fn parent_and_name(dir: &Path) -> (PathBuf, String) {
     let parent = dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(io(parent))?;
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "dataset".into());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
+    (parent, name)
+}
+
+/// A name no other run, and no earlier call of this run, has used: pid and clock.
+fn unique_suffix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{}-{nanos}", std::process::id())
+}
+
+/// A dataset being written: tables go into a temporary sibling folder `.<name>.tmp-<pid>-<t>`
+/// that [`PendingDataset::commit`] swaps into place. Dropped without a commit (an error on the
+/// way), the temporary folder is removed; a killed run's is removed by [`clean_stale`].
+///
+/// On Unix the dataset path is a symbolic link to a complete, versioned sibling folder
+/// `.<name>.v-<pid>-<t>`, and a commit replaces the link with one `rename`: at every moment the
+/// path names either the previous dataset or the new one, never nothing and never a mix.
+#[derive(Debug)]
+pub struct PendingDataset {
+    dir: PathBuf,
+    parent: PathBuf,
+    name: String,
+    tmp: PathBuf,
+    committed: bool,
+}
+
+impl PendingDataset {
+    /// Creates the temporary folder beside `dir` (and `dir`'s parent folders).
+    pub fn create(dir: &Path) -> Result<PendingDataset, SinkError> {
+        let (parent, name) = parent_and_name(dir);
+        fs::create_dir_all(&parent).map_err(io(&parent))?;
+        if let Ok(meta) = fs::metadata(dir) {
+            if !meta.is_dir() {
+                return Err(SinkError::Io {
+                    path: dir.to_path_buf(),
+                    source: std::io::Error::other("exists and is not a folder"),
+                });
+            }
+        }
+        let tmp = parent.join(format!(".{name}.tmp-{}", unique_suffix()));
+        fs::create_dir(&tmp).map_err(io(&tmp))?;
+        Ok(PendingDataset {
+            dir: dir.to_path_buf(),
+            parent,
+            name,
+            tmp,
+            committed: false,
+        })
     }
-    fs::create_dir_all(&tmp).map_err(io(&tmp))?;
-    let written = (|| {
+
+    /// The temporary folder, for files beyond the tables (a state subfolder).
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Writes each table in each format.
+    pub fn write_tables(
+        &self,
+        tables: &mut [(&str, &mut DataFrame)],
+        formats: &[Format],
+    ) -> Result<(), SinkError> {
         for (table, df) in tables.iter_mut() {
             for f in formats {
                 match f {
-                    Format::Parquet => write_parquet(df, &tmp.join(format!("{table}.parquet")))?,
-                    Format::Csv => write_csv(df, &tmp.join(format!("{table}.csv")))?,
+                    Format::Parquet => {
+                        write_parquet(df, &self.tmp.join(format!("{table}.parquet")))?
+                    }
+                    Format::Csv => write_csv(df, &self.tmp.join(format!("{table}.csv")))?,
                 }
             }
         }
-        if let Some(m) = manifest {
-            let path = tmp.join("manifest.json");
-            let json = serde_json::to_string_pretty(m)
-                .map_err(|e| std::io::Error::other(e.to_string()))
-                .map_err(io(&path))?;
-            fs::write(&path, json + "\n").map_err(io(&path))?;
+        Ok(())
+    }
+
+    /// Writes `manifest.json`.
+    pub fn write_manifest(&self, m: &Manifest) -> Result<(), SinkError> {
+        let path = self.tmp.join("manifest.json");
+        let json = serde_json::to_string_pretty(m)
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .map_err(io(&path))?;
+        let mut f = File::create(&path).map_err(io(&path))?;
+        f.write_all((json + "\n").as_bytes()).map_err(io(&path))?;
+        f.sync_all().map_err(io(&path))
+    }
+
+    /// Swaps the written folder into place and removes the previous dataset.
+    pub fn commit(mut self) -> Result<(), SinkError> {
+        self.swap()?;
+        self.committed = true;
+        Ok(())
+    }
+
+    #[cfg(unix)]
+    fn swap(&self) -> Result<(), SinkError> {
+        let version = format!(".{}.v-{}", self.name, unique_suffix());
+        let version_path = self.parent.join(&version);
+        fs::rename(&self.tmp, &version_path).map_err(io(&version_path))?;
+        sync_dir(&self.parent);
+        let link = self
+            .parent
+            .join(format!(".{}.link-{}", self.name, unique_suffix()));
+        std::os::unix::fs::symlink(&version, &link).map_err(io(&link))?;
+        let mut legacy = None;
+        let previous = match fs::symlink_metadata(&self.dir) {
+            Ok(m) if m.file_type().is_symlink() => fs::read_link(&self.dir).ok(),
+            Ok(m) if m.is_dir() => {
+                // A plain folder (written before datasets were links): it must move aside
+                // first, the one moment the path is missing. Later swaps are atomic.
+                let aside = format!(".{}.v-legacy-{}", self.name, unique_suffix());
+                fs::rename(&self.dir, self.parent.join(&aside)).map_err(io(&self.dir))?;
+                legacy = Some(self.parent.join(&aside));
+                Some(PathBuf::from(aside))
+            }
+            _ => None,
+        };
+        if let Err(e) = fs::rename(&link, &self.dir) {
+            let _ = fs::remove_file(&link);
+            if let Some(aside) = legacy {
+                let _ = fs::rename(aside, &self.dir);
+            }
+            let _ = fs::rename(&version_path, &self.tmp); // let Drop clean it up
+            return Err(SinkError::Io {
+                path: self.dir.clone(),
+                source: e,
+            });
+        }
+        sync_dir(&self.parent);
+        if let Some(prev) = previous.filter(|p| self.is_version(p)) {
+            let prev = self.parent.join(prev);
+            fs::remove_dir_all(&prev).map_err(io(&prev))?;
         }
         Ok(())
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_dir_all(&tmp);
-        return Err(e);
     }
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    if dir.exists() {
-        fs::rename(dir, &old).map_err(io(dir))?;
+
+    #[cfg(not(unix))]
+    fn swap(&self) -> Result<(), SinkError> {
+        // Without symbolic links: move the old folder aside, then the new one in. A run killed
+        // between the two renames leaves the old dataset in `.<name>.old-*`.
+        let old = self
+            .parent
+            .join(format!(".{}.old-{}", self.name, unique_suffix()));
+        if self.dir.exists() {
+            fs::rename(&self.dir, &old).map_err(io(&self.dir))?;
+        }
+        fs::rename(&self.tmp, &self.dir).map_err(io(&self.dir))?;
+        if old.exists() {
+            fs::remove_dir_all(&old).map_err(io(&old))?;
+        }
+        Ok(())
     }
-    fs::rename(&tmp, dir).map_err(io(dir))?;
-    if old.exists() {
-        fs::remove_dir_all(&old).map_err(io(&old))?;
+
+    /// Whether a link target is one of this dataset's version folders (and nothing else).
+    #[cfg(unix)]
+    fn is_version(&self, target: &Path) -> bool {
+        target.components().count() == 1
+            && target
+                .to_str()
+                .is_some_and(|t| t.starts_with(&format!(".{}.v-", self.name)))
     }
+}
+
+impl Drop for PendingDataset {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.tmp);
+        }
+    }
+}
+
+/// Makes renames in a folder durable (best effort: not every platform syncs folders).
+#[cfg(unix)]
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Removes what killed runs left beside `dir`: temporary folders and links, and version
+/// folders the dataset link does not point to. If the dataset path itself is missing (a run
+/// was killed in the one non-atomic step: moving a plain folder aside, here or in an older
+/// solieu), the newest complete dataset beside it is put back first, never removed. Call it
+/// only while holding the dataset's [`lock::DatasetLock`], or it may remove the folder a
+/// running writer is filling. Returns the paths removed.
+pub fn clean_stale(dir: &Path) -> Result<Vec<PathBuf>, SinkError> {
+    let (parent, name) = parent_and_name(dir);
+    let Ok(entries) = fs::read_dir(&parent) else {
+        return Ok(Vec::new());
+    };
+    let names: Vec<String> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().map(String::from))
+        .collect();
+    if fs::symlink_metadata(dir).is_err() {
+        restore_newest(dir, &parent, &name, &names)?;
+    }
+    let Ok(entries) = fs::read_dir(&parent) else {
+        return Ok(Vec::new());
+    };
+    let current = fs::read_link(dir).ok();
+    let prefixes = ["tmp-", "link-", "old-", "v-"].map(|k| format!(".{name}.{k}"));
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(n) = file_name.to_str() else {
+            continue;
+        };
+        if !prefixes.iter().any(|p| n.starts_with(p.as_str()))
+            || current.as_deref() == Some(Path::new(n))
+        {
+            continue;
+        }
+        let path = entry.path();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        let done = if is_dir {
+            fs::remove_dir_all(&path)
+        } else {
+            fs::remove_file(&path)
+        };
+        done.map_err(io(&path))?;
+        removed.push(path);
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+/// Puts the newest complete dataset found beside a missing `dir` back in place: a version
+/// folder (`.<name>.v-*`, complete by construction), else a folder an older solieu moved
+/// aside (`.<name>.old-*`). Temporary folders may be half written and are never restored.
+fn restore_newest(
+    dir: &Path,
+    parent: &Path,
+    name: &str,
+    names: &[String],
+) -> Result<(), SinkError> {
+    // The stamp ends every name: `<pid>-<nanoseconds>`.
+    let stamp = |n: &str| -> u128 {
+        n.rsplit('-')
+            .next()
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0)
+    };
+    let newest = |prefix: &str| {
+        names
+            .iter()
+            .filter(|n| n.starts_with(prefix) && parent.join(n).is_dir())
+            .max_by_key(|n| stamp(n))
+    };
+    let Some(found) = newest(&format!(".{name}.v-")).or_else(|| newest(&format!(".{name}.old-")))
+    else {
+        return Ok(());
+    };
+    let found_path = parent.join(found);
+    #[cfg(unix)]
+    {
+        let mut target = found.clone();
+        if !found.starts_with(&format!(".{name}.v-")) {
+            target = format!(".{name}.v-restored-{}", unique_suffix());
+            fs::rename(&found_path, parent.join(&target)).map_err(io(&found_path))?;
+        }
+        let link = parent.join(format!(".{name}.link-{}", unique_suffix()));
+        std::os::unix::fs::symlink(&target, &link).map_err(io(&link))?;
+        fs::rename(&link, dir).map_err(io(dir))?;
+        sync_dir(parent);
+    }
+    #[cfg(not(unix))]
+    fs::rename(&found_path, dir).map_err(io(dir))?;
     Ok(())
 }
 
@@ -217,14 +488,98 @@ mod tests {
             !dir.join("old.csv").exists(),
             "tables of the previous run are gone"
         );
-        let leftovers: Vec<_> = fs::read_dir(&tmp)
-            .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        let mut leftovers: Vec<String> = fs::read_dir(&tmp)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
             .unwrap_or_default();
-        assert_eq!(
-            leftovers,
-            vec![std::ffi::OsString::from("ds")],
-            "no temporary folders left"
+        leftovers.sort();
+        assert_eq!(leftovers.len(), 2, "{leftovers:?}");
+        assert_eq!(leftovers[1], "ds");
+        assert!(
+            leftovers[0].starts_with(".ds.v-"),
+            "the link's one version folder, no temporary folders: {leftovers:?}"
         );
         let _ = fs::remove_dir_all(&tmp);
+    }
+
+    /// The dataset path is never missing: it is a link replaced by one rename, and a run
+    /// killed before its rename leaves only a temporary folder that `clean_stale` removes.
+    #[cfg(unix)]
+    #[test]
+    fn the_dataset_is_a_link_swapped_in_one_rename() {
+        let tmp = std::env::temp_dir().join(format!("solieu-sink-l-{}", std::process::id()));
+        let dir = tmp.join("ds");
+        let mut t = table();
+        // A plain folder from an older solieu is moved aside once.
+        let _ = fs::create_dir_all(&dir);
+        let _ = fs::write(dir.join("legacy.csv"), "x\n");
+        assert!(write_dataset(&dir, &mut [("a", &mut t)], &[Format::Csv], None).is_ok());
+        assert!(fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()));
+        assert!(dir.join("a.csv").is_file() && !dir.join("legacy.csv").exists());
+        let first_target = fs::read_link(&dir).ok();
+
+        // What a killed run leaves: a half-written temporary folder, a link, an orphan version.
+        let pending = PendingDataset::create(&dir);
+        assert!(pending.is_ok());
+        let killed_tmp = pending.as_ref().map(|p| p.path().to_path_buf()).ok();
+        std::mem::forget(pending); // as if killed: no Drop
+        let _ = fs::create_dir(tmp.join(".ds.v-999-1"));
+        let _ = std::os::unix::fs::symlink(".ds.v-999-1", tmp.join(".ds.link-999-1"));
+        let removed = clean_stale(&dir).unwrap_or_default();
+        assert_eq!(removed.len(), 3, "{removed:?}");
+        assert!(killed_tmp.is_some_and(|p| !p.exists()));
+        assert_eq!(
+            fs::read_link(&dir).ok(),
+            first_target,
+            "the dataset is kept"
+        );
+        assert!(dir.join("a.csv").is_file());
+
+        assert!(write_dataset(&dir, &mut [("b", &mut t)], &[Format::Csv], None).is_ok());
+        assert!(dir.join("b.csv").is_file() && !dir.join("a.csv").exists());
+        let versions = fs::read_dir(&tmp).map_or(0, |d| d.count());
+        assert_eq!(versions, 2, "the link and its one version folder");
+        let _ = fs::remove_dir_all(&tmp);
+    }
+
+    #[test]
+    fn a_path_that_is_a_file_is_refused() {
+        let tmp = std::env::temp_dir().join(format!("solieu-sink-f-{}", std::process::id()));
+        let _ = fs::create_dir_all(&tmp);
+        let file = tmp.join("plain");
+        let _ = fs::write(&file, "x");
+        let mut t = table();
+        let err = write_dataset(&file.join("ds"), &mut [("a", &mut t)], &[Format::Csv], None);
+        assert!(err.is_err());
+        let err = write_dataset(&file, &mut [("a", &mut t)], &[Format::Csv], None);
+        assert!(err.is_err());
+        assert_eq!(fs::read_to_string(&file).ok().as_deref(), Some("x"));
+        let _ = fs::remove_dir_all(&tmp);
+    }
+
+    /// A run killed after moving a plain folder aside (or an older solieu killed between its
+    /// two renames) left no dataset at the path: the next cleanup puts it back.
+    #[cfg(unix)]
+    #[test]
+    fn a_dataset_moved_aside_by_a_killed_run_is_put_back() {
+        let tmp = std::env::temp_dir().join(format!("solieu-sink-m-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&tmp);
+        let dir = tmp.join("ds");
+        for aside in [".ds.v-legacy-12-5", ".ds.old-12"] {
+            let _ = fs::create_dir_all(tmp.join(aside));
+            let _ = fs::write(tmp.join(aside).join("a.csv"), "x\n");
+            let _ = fs::create_dir_all(tmp.join(".ds.tmp-12-9")); // half written: never restored
+            let removed = clean_stale(&dir).unwrap_or_default();
+            assert_eq!(
+                fs::read_to_string(dir.join("a.csv")).ok().as_deref(),
+                Some("x\n"),
+                "{aside} restored"
+            );
+            assert_eq!(removed, vec![tmp.join(".ds.tmp-12-9")]);
+            let _ = fs::remove_dir_all(&tmp);
+        }
     }
 }

@@ -1,0 +1,200 @@
+//! Incremental runs. The dataset keeps, in its `.state/` folder, each input's path, format,
+//! size and sha256 (`inputs.parquet`) and that input's ingest rows keyed by input
+//! (`documents`, `mentions`, `rejects`; see `solieu_ingest::frames::to_keyed_frames`). The next
+//! run reads again only inputs that are new or changed, reuses the rows of the others, drops
+//! those of inputs that are gone, and transforms everything: the result is the full run's.
+//! The state lives inside the dataset folder, so it is swapped in with the tables it produced
+//! and can never describe another dataset.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use polars::prelude::{Column, DataFrame};
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use solieu_ingest::frames::Staged;
+use solieu_ingest::InputFile;
+use solieu_sink::{read_parquet, write_parquet};
+
+/// The state folder inside a dataset.
+pub const STATE_DIR: &str = ".state";
+/// Bumped when the cached rows change shape: an older state is then not reused.
+const STATE_VERSION: u32 = 1;
+
+/// What identifies one input's content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputKey {
+    pub format: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// Hashes every input (in parallel on the caller's pool). `None` for one that cannot be read:
+/// it is never reused, so it is read again and rejected again each run.
+pub fn hash_inputs(files: &[InputFile]) -> Vec<Option<InputKey>> {
+    files
+        .par_iter()
+        .map(|f| {
+            // Only regular files: opening a named pipe would wait for a writer forever.
+            if !std::fs::metadata(&f.path).ok()?.is_file() {
+                return None;
+            }
+            let mut file = std::fs::File::open(&f.path).ok()?;
+            let mut hasher = Sha256::new();
+            let mut buf = vec![0u8; 1 << 16];
+            let mut size = 0u64;
+            loop {
+                let n = file.read(&mut buf).ok()?;
+                if n == 0 {
+                    break;
+                }
+                size += n as u64;
+                hasher.update(&buf[..n]);
+            }
+            Some(InputKey {
+                format: format!("{:?}", f.format).to_lowercase(),
+                size,
+                sha256: format!("{:x}", hasher.finalize()),
+            })
+        })
+        .collect()
+}
+
+/// A hash of everything besides the inputs that shapes ingest rows: solieu's version, the
+/// lexicon files, the document defaults and the size limit. A state made under another one is
+/// not reused.
+pub fn config_fingerprint(lexicon_dir: &Path, extra: &[String]) -> Result<String> {
+    let mut hasher = Sha256::new();
+    hasher.update(format!(
+        "solieu {} state {STATE_VERSION}\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    for e in extra {
+        hasher.update(e.as_bytes());
+        hasher.update(b"\n");
+    }
+    let mut files: Vec<_> = std::fs::read_dir(lexicon_dir)
+        .with_context(|| format!("cannot list lexicon folder {}", lexicon_dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    for f in files {
+        let bytes = std::fs::read(&f)
+            .with_context(|| format!("cannot read lexicon file {}", f.display()))?;
+        hasher.update(
+            f.file_name()
+                .map(|n| n.as_encoded_bytes())
+                .unwrap_or_default(),
+        );
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// The last run's state.
+pub struct Previous {
+    pub inputs: HashMap<String, InputKey>,
+    pub keyed: Staged,
+}
+
+/// Reads the state of the dataset at `out`, if it was made under `fingerprint`; otherwise
+/// says why not (the reason goes into the manifest).
+pub fn load(out: &Path, fingerprint: &str) -> Result<Previous, String> {
+    let dir = out.join(STATE_DIR);
+    let stamp = std::fs::read_to_string(dir.join("fingerprint"))
+        .map_err(|_| "no state from an earlier run".to_string())?;
+    if stamp.trim() != fingerprint {
+        return Err("the lexicon, pipeline defaults or solieu version changed".into());
+    }
+    let read = |name: &str| {
+        read_parquet(&dir.join(format!("{name}.parquet")))
+            .map_err(|e| format!("the state is unreadable ({e})"))
+    };
+    let table = read("inputs")?;
+    let inputs = inputs_from(&table).map_err(|e| format!("the state is unreadable ({e})"))?;
+    Ok(Previous {
+        inputs,
+        keyed: Staged {
+            documents: read("documents")?,
+            mentions: read("mentions")?,
+            rejects: read("rejects")?,
+        },
+    })
+}
+
+fn inputs_from(df: &DataFrame) -> polars::prelude::PolarsResult<HashMap<String, InputKey>> {
+    let input = df.column("input")?.str()?;
+    let format = df.column("format")?.str()?;
+    let size = df.column("size")?.i64()?;
+    let sha = df.column("sha256")?.str()?;
+    let mut out = HashMap::new();
+    for i in 0..df.height() {
+        if let (Some(p), Some(f), Some(n), Some(h)) =
+            (input.get(i), format.get(i), size.get(i), sha.get(i))
+        {
+            let key = InputKey {
+                format: f.to_string(),
+                size: u64::try_from(n).unwrap_or(u64::MAX),
+                sha256: h.to_string(),
+            };
+            out.insert(p.to_string(), key);
+        }
+    }
+    Ok(out)
+}
+
+/// Writes the state into a dataset folder being written (`dir` is its temporary folder).
+pub fn write(
+    dir: &Path,
+    fingerprint: &str,
+    inputs: &[(String, InputKey)],
+    keyed: &mut Staged,
+) -> Result<()> {
+    let state = dir.join(STATE_DIR);
+    std::fs::create_dir_all(&state)
+        .with_context(|| format!("cannot create {}", state.display()))?;
+    let mut table = DataFrame::new(
+        inputs.len(),
+        vec![
+            Column::new(
+                "input".into(),
+                inputs.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "format".into(),
+                inputs
+                    .iter()
+                    .map(|(_, k)| k.format.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "size".into(),
+                inputs
+                    .iter()
+                    .map(|(_, k)| i64::try_from(k.size).unwrap_or(i64::MAX))
+                    .collect::<Vec<_>>(),
+            ),
+            Column::new(
+                "sha256".into(),
+                inputs
+                    .iter()
+                    .map(|(_, k)| k.sha256.as_str())
+                    .collect::<Vec<_>>(),
+            ),
+        ],
+    )?;
+    write_parquet(&mut table, &state.join("inputs.parquet"))?;
+    write_parquet(&mut keyed.documents, &state.join("documents.parquet"))?;
+    write_parquet(&mut keyed.mentions, &state.join("mentions.parquet"))?;
+    write_parquet(&mut keyed.rejects, &state.join("rejects.parquet"))?;
+    // Written last: a state folder without it is never trusted.
+    let stamp = state.join("fingerprint");
+    std::fs::write(&stamp, format!("{fingerprint}\n"))
+        .with_context(|| format!("cannot write {}", stamp.display()))?;
+    Ok(())
+}

@@ -1,0 +1,747 @@
+//! Unattended nightly runs (issue 5): bad inputs become rejects and never stop the batch, a
+//! killed run leaves the previous dataset whole, two runs never write one dataset at once,
+//! reruns do only the new work and give the full run's dataset, and errors people must fix
+//! exit 2 with one line saying what and where. Every text here is invented for these tests.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use polars::prelude::*;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn solieu(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_solieu"))
+        .current_dir(root())
+        .args(args)
+        .output()
+        .expect("the solieu binary starts")
+}
+
+fn spawn(args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_solieu"))
+        .current_dir(root())
+        .args(args)
+        .stdout(Stdio::null())
+        // Never read: a pipe could fill and stall the child.
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the solieu binary starts")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("test paths are UTF-8")
+}
+
+const GOOD: &str = "Công an huyện Đồi Mây tổng kết năm 2024\n\nNăm 2024, Công an huyện đã phát hiện 14 vụ, bắt giữ 23 đối tượng về ma túy.\n";
+
+/// A small report that differs by `i`, for corpora big enough that a run lasts a moment.
+fn report(i: usize) -> String {
+    let provinces = ["Hà Giang", "Cao Bằng", "Lào Cai", "Sơn La", "Nam Định"];
+    let prov = provinces[i % provinces.len()];
+    let year = 2016 + i % 9;
+    format!(
+        "Công an tỉnh {prov} tổng kết công tác năm {year}\n\nNăm {year}, Công an tỉnh {prov} đã phát hiện {} vụ, bắt giữ {} đối tượng về ma túy, thu giữ {},5 kg ma túy tổng hợp.\n\nTội phạm về trật tự xã hội giảm {},{}% so với cùng kỳ; khởi tố {} vụ, {} bị can.\n\nToàn tỉnh xảy ra {} vụ cháy, thiệt hại khoảng {} tỷ đồng.\n",
+        i % 97 + 3,
+        i % 131 + 5,
+        i % 17 + 1,
+        i % 9 + 1,
+        i % 10,
+        i % 53 + 2,
+        i % 71 + 4,
+        i % 29 + 1,
+        i % 8 + 1
+    )
+}
+
+fn write_corpus(dir: &Path, n: usize, salt: usize) {
+    fs::create_dir_all(dir).unwrap();
+    for i in 0..n {
+        fs::write(dir.join(format!("r{i:05}.txt")), report(i + salt)).unwrap();
+    }
+}
+
+const TABLES: [&str; 4] = ["documents", "observations", "deltas", "rejects"];
+
+fn read(path: &Path) -> DataFrame {
+    ParquetReader::new(fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
+}
+
+fn strs(df: &DataFrame, name: &str) -> Vec<String> {
+    df.column(name)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Every table of a dataset as Parquet rows and CSV bytes.
+fn snapshot(out: &Path) -> Vec<(DataFrame, Vec<u8>)> {
+    TABLES
+        .iter()
+        .map(|t| {
+            (
+                read(&out.join(format!("{t}.parquet"))),
+                fs::read(out.join(format!("{t}.csv"))).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn same(a: &[(DataFrame, Vec<u8>)], b: &[(DataFrame, Vec<u8>)]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|((da, ca), (db, cb))| da.equals_missing(db) && ca == cb)
+}
+
+fn manifest(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Bad input never stops the batch.
+
+/// Runs solieu on a folder holding `GOOD` and the given files; returns the run's output and
+/// the rejects as (file name or `name:line`, reason).
+/// Rejects as (file name or `name:line`, reason).
+type Rejects = Vec<(String, String)>;
+
+fn run_with(files: &[(&str, &[u8])], extra: &[&str]) -> (Output, Rejects, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path();
+    let input = tmp.join("in");
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("good.txt"), GOOD).unwrap();
+    for (name, bytes) in files {
+        fs::write(input.join(name), bytes).unwrap();
+    }
+    let out = tmp.join("out");
+    let mut args = vec!["run", "-i", p(&input), "-o", p(&out)];
+    args.extend_from_slice(extra);
+    let o = solieu(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rejects = read(&out.join("rejects.parquet"));
+    let rows = strs(&rejects, "source")
+        .into_iter()
+        .map(|s| s.rsplit('/').next().unwrap_or_default().to_string())
+        .zip(strs(&rejects, "reason"))
+        .collect();
+    (o, rows, dir)
+}
+
+/// Exactly one reject, for `file`, whose reason starts with `reason`; the good file is kept.
+fn rejected_once(name: &str, bytes: &[u8], reason: &str) {
+    let (_, rows, tmp) = run_with(&[(name, bytes)], &[]);
+    let out = tmp.path().join("out");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0, name, "{rows:?}");
+    assert!(rows[0].1.starts_with(reason), "{rows:?}");
+    let docs = read(&out.join("documents.parquet"));
+    assert_eq!(strs(&docs, "doc_id"), ["good"]);
+}
+
+#[test]
+fn invalid_utf8_that_no_encoding_explains_is_rejected() {
+    // Latin-1 German: not UTF-8, no BOM, and not Vietnamese read as Windows-1258.
+    rejected_once("latin1.txt", b"Gr\xfc\xdfe aus K\xf6ln", "unknown encoding");
+}
+
+#[test]
+fn a_utf8_file_cut_inside_a_character_is_rejected_as_truncated() {
+    let mut bytes = GOOD.as_bytes().to_vec();
+    bytes.extend_from_slice(&"Năm".as_bytes()[..2]); // `N` and half of `ă`: cut off there
+    rejected_once("cut.txt", &bytes, "truncated");
+}
+
+#[test]
+fn utf16_with_a_bom_and_windows_1258_are_decoded() {
+    let utf16le: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(
+            GOOD.replace("Đồi Mây", "Suối Lặng")
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes),
+        )
+        .collect();
+    let utf16be: Vec<u8> = [0xFE, 0xFF]
+        .into_iter()
+        .chain(
+            GOOD.replace("Đồi Mây", "Cầu Gỗ")
+                .encode_utf16()
+                .flat_map(u16::to_be_bytes),
+        )
+        .collect();
+    // "Năm 2023, phát hiện 9 vụ trộm cắp tài sản." in Windows-1258: ă is 0xE3, tone marks
+    // (acute 0xEC, grave 0xCC, hook 0xD2, dot below 0xF2) follow their vowels.
+    let cp1258 =
+        b"N\xE3m 2023, pha\xECt hi\xEA\xF2n 9 vu\xF2 tr\xF4\xF2m c\xE3\xECp ta\xCCi sa\xD2n.";
+    let (_, rows, tmp) = run_with(
+        &[
+            ("le.txt", &utf16le),
+            ("be.txt", &utf16be),
+            ("vn.txt", cp1258),
+        ],
+        &[],
+    );
+    let out = tmp.path().join("out");
+    assert!(rows.is_empty(), "{rows:?}");
+    let obs = read(&out.join("observations.parquet"));
+    let mentions: Vec<(String, String)> = strs(&obs, "doc_id")
+        .into_iter()
+        .zip(strs(&obs, "mention"))
+        .filter(|(d, _)| d != "good")
+        .collect();
+    assert!(
+        mentions.contains(&("vn".into(), "9 vụ".into())),
+        "{mentions:?}"
+    );
+    assert!(
+        mentions.contains(&("le".into(), "14 vụ".into())),
+        "{mentions:?}"
+    );
+    assert!(
+        mentions.contains(&("be".into(), "23 đối tượng".into())),
+        "{mentions:?}"
+    );
+}
+
+#[test]
+fn an_empty_file_is_rejected() {
+    rejected_once("empty.txt", b"", "empty");
+    rejected_once("blank.txt", b" \n\t\r\n", "empty");
+}
+
+#[test]
+fn a_binary_file_is_rejected() {
+    rejected_once("image.txt", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR", "binary");
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_rejected() {
+    let big = GOOD.repeat(20);
+    let (_, rows, _) = run_with(
+        &[("big.txt", big.as_bytes())],
+        &["--max-document-bytes", "1000"],
+    );
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(
+        rows[0].1.starts_with("too large") && rows[0].1.contains("1000 bytes"),
+        "{rows:?}"
+    );
+    // The limit is a pipeline setting too.
+    let tmp = tempfile::tempdir().unwrap();
+    let pipeline = tmp.path().join("small.toml");
+    fs::write(
+        &pipeline,
+        "[input]\npaths = [\"data/samples/txt\"]\nmax_document_bytes = 100\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", p(&pipeline), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rejects = read(&out.join("rejects.parquet"));
+    assert_eq!(rejects.height(), 6, "every sample report is over 100 bytes");
+}
+
+#[cfg(unix)]
+#[test]
+fn broken_and_unreadable_symlinks_are_rejected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("good.txt"), GOOD).unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("moved-away.txt"), input.join("broken.txt"))
+        .unwrap();
+    // A link loop cannot be opened at all: the "unreadable file" a root-run test can make.
+    std::os::unix::fs::symlink(input.join("loop-b.txt"), input.join("loop-a.txt")).unwrap();
+    std::os::unix::fs::symlink(input.join("loop-a.txt"), input.join("loop-b.txt")).unwrap();
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let rejects = read(&out.join("rejects.parquet"));
+    let reasons = strs(&rejects, "reason");
+    let sources = strs(&rejects, "source");
+    assert_eq!(rejects.height(), 3, "{rejects:?}");
+    assert!(sources[0].ends_with("broken.txt"));
+    assert!(
+        reasons[0].starts_with("broken symlink") && reasons[0].contains("moved-away.txt"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].contains("cannot be opened"), "{reasons:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_is_rejected_and_the_run_does_not_hang() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("good.txt"), GOOD).unwrap();
+    let fifo = input.join("pipe.txt");
+    if !Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        return; // no mkfifo on this machine
+    }
+    let out = tmp.path().join("out");
+    let mut child = spawn(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "the run hung or failed on a pipe"
+    );
+    let rejects = read(&out.join("rejects.parquet"));
+    assert_eq!(
+        strs(&rejects, "reason"),
+        ["not a regular file (a named pipe, socket or device)"]
+    );
+}
+
+#[test]
+fn a_malformed_jsonl_line_is_rejected_and_the_others_kept() {
+    let jsonl = format!(
+        "{}\n{{\"id\": \"j2\", \"text\": \"Năm 2022 \n{}\n{{\"id\": \"j4\", \"te",
+        serde_json::json!({"id": "j1", "text": GOOD.replace("14 vụ", "15 vụ")}),
+        serde_json::json!({"id": "j3", "text": GOOD.replace("14 vụ", "16 vụ")}),
+    );
+    let (_, rows, tmp) = run_with(&[("feed.jsonl", jsonl.as_bytes())], &[]);
+    let out = tmp.path().join("out");
+    let lines: Vec<&str> = rows.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(lines, ["feed.jsonl:2", "feed.jsonl:4"], "{rows:?}");
+    assert!(
+        rows.iter().all(|(_, r)| r.starts_with("bad JSON line")),
+        "{rows:?}"
+    );
+    let docs = read(&out.join("documents.parquet"));
+    assert_eq!(strs(&docs, "doc_id"), ["good", "j1", "j3"]);
+}
+
+#[test]
+fn a_csv_without_a_text_column_is_rejected() {
+    rejected_once(
+        "table.csv",
+        "id,noi_dung\nx1,Bắt 3 đối tượng\n".as_bytes(),
+        "CSV has no `text` column",
+    );
+}
+
+#[test]
+fn a_parquet_without_a_text_column_is_rejected() {
+    let mut df = df!("id" => ["x1"], "noi_dung" => ["Bắt 3 đối tượng"]).unwrap();
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes).finish(&mut df).unwrap();
+    rejected_once("table.parquet", &bytes, "Parquet file has no `text` column");
+}
+
+#[test]
+fn a_corrupt_parquet_file_is_rejected() {
+    let mut df = df!("id" => ["x1"], "text" => [GOOD]).unwrap();
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes).finish(&mut df).unwrap();
+    let half = bytes.len() / 2;
+    rejected_once("cut.parquet", &bytes[..half], "corrupt Parquet");
+    rejected_once(
+        "noise.parquet",
+        b"PAR1\x15\x04garbage PAR1",
+        "corrupt Parquet",
+    );
+}
+
+#[test]
+fn every_bad_input_at_once_exits_0_and_the_summary_counts_them() {
+    let (o, rows, tmp) = run_with(
+        &[
+            ("latin1.txt", b"Gr\xfc\xdfe aus K\xf6ln"),
+            ("empty.txt", b""),
+            ("binary.txt", b"a\0b"),
+            ("big.txt", GOOD.repeat(20).as_bytes()),
+            ("feed.jsonl", b"{\"id\": \"j1\", \"text\": \"x\"}\n{oops\n"),
+            ("table.csv", b"id,body\n1,x\n"),
+            ("noise.parquet", b"not parquet at all"),
+        ],
+        &["--max-document-bytes", "1000"],
+    );
+    // Seven rejects; j1's text "x" is a document without figures.
+    assert_eq!(rows.len(), 7, "{rows:?}");
+    let out = tmp.path().join("out");
+    let err = stderr(&o);
+    assert!(err.contains(", 7 rejects"), "{err}");
+    assert_eq!(manifest(&out)["rows"]["rejects"], 7);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Crash safety and the lock.
+
+/// Polls until `cond` holds or `limit` passes.
+fn wait_for(limit: Duration, cond: impl Fn() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    false
+}
+
+fn has_temp_dir(parent: &Path) -> bool {
+    fs::read_dir(parent).is_ok_and(|d| {
+        d.flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(".out.tmp-"))
+    })
+}
+
+#[test]
+fn a_run_killed_at_any_moment_leaves_the_previous_dataset_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (old_in, new_in) = (tmp.path().join("old"), tmp.path().join("new"));
+    write_corpus(&old_in, 2500, 0);
+    write_corpus(&new_in, 2500, 7);
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-i", p(&old_in), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before = snapshot(&out);
+    let reference = tmp.path().join("reference");
+    assert!(
+        solieu(&["run", "-i", p(&new_in), "-o", p(&reference), "-q"])
+            .status
+            .success()
+    );
+    let after = snapshot(&reference);
+    assert!(!same(&before, &after));
+
+    // Kill after fixed delays, and as soon as the new dataset is being written.
+    let mut killed_while_writing = 0;
+    for delay in [
+        None,
+        Some(0),
+        Some(30),
+        Some(100),
+        Some(250),
+        Some(500),
+        Some(900),
+    ] {
+        let mut child = spawn(&[
+            "run",
+            "-i",
+            p(&new_in),
+            "-o",
+            p(&out),
+            "-q",
+            "--threads",
+            "2",
+        ]);
+        match delay {
+            Some(ms) => std::thread::sleep(Duration::from_millis(ms)),
+            None => {
+                if wait_for(Duration::from_secs(20), || has_temp_dir(tmp.path())) {
+                    killed_while_writing += 1;
+                }
+            }
+        }
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let now = snapshot(&out);
+        assert!(
+            same(&now, &before) || same(&now, &after),
+            "after a kill at {delay:?} the dataset is neither the old nor the new one"
+        );
+        if same(&now, &after) {
+            // The kill came after the swap: put the old dataset back for the next round.
+            assert!(solieu(&["run", "-i", p(&old_in), "-o", p(&out), "-q"])
+                .status
+                .success());
+        }
+    }
+    assert_eq!(killed_while_writing, 1, "the run was seen writing");
+
+    // The next run takes over the stale lock, cleans up and succeeds.
+    let o = solieu(&["run", "-i", p(&new_in), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(same(&snapshot(&out), &after));
+    let mut left: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".out.") || n.starts_with("out"))
+        .collect();
+    left.sort();
+    assert_eq!(
+        left.len(),
+        2,
+        "the link and its one version, no lock: {left:?}"
+    );
+    assert!(
+        left[0].starts_with(".out.v-") && left[1] == "out",
+        "{left:?}"
+    );
+}
+
+#[test]
+fn a_second_run_on_the_same_output_stops_with_the_lock_holder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    write_corpus(&input, 3000, 0);
+    let out = tmp.path().join("out");
+    let lock = tmp.path().join("out.lock");
+    let mut first = spawn(&[
+        "run",
+        "-i",
+        p(&input),
+        "-o",
+        p(&out),
+        "-q",
+        "--threads",
+        "1",
+    ]);
+    assert!(wait_for(Duration::from_secs(20), || lock.exists()));
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains(p(&lock)), "{err}");
+    assert!(err.contains(&format!("pid {}", first.id())), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let status = first.wait().unwrap();
+    assert!(status.success(), "the first run is not disturbed");
+    assert!(!lock.exists(), "a finished run removes its lock");
+    assert_eq!(read(&out.join("documents.parquet")).height(), 3000);
+}
+
+#[test]
+fn a_lock_left_by_a_dead_run_is_taken_over_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let mut gone = Command::new("true").spawn().unwrap();
+    let pid = gone.id();
+    gone.wait().unwrap();
+    let host = fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    fs::write(
+        tmp.path().join("out.lock"),
+        format!(
+            "pid={pid}\nhost={}\nstarted=2026-01-01T00:00:00Z\n",
+            host.trim()
+        ),
+    )
+    .unwrap();
+    let o = solieu(&["run", "-o", p(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("took over lock") && err.contains(&format!("pid {pid}")),
+        "{err}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Incremental runs.
+
+#[test]
+fn a_rerun_reads_only_new_and_changed_inputs_and_equals_a_full_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    let line = |id: &str, i: usize| serde_json::json!({"id": id, "text": report(i)}).to_string();
+    // A: a text file. B: JSONL whose second record repeats A's id (a duplicate, rejected).
+    // C: a text file. D (later): CSV repeating an id of B.
+    fs::write(input.join("a.txt"), report(1)).unwrap();
+    fs::write(
+        input.join("b.jsonl"),
+        format!("{}\n{}\n", line("b1", 2), line("a", 3)),
+    )
+    .unwrap();
+    fs::write(input.join("c.txt"), report(4)).unwrap();
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(manifest(&out)["incremental"]["processed"], 3);
+
+    // B changes, C goes, D comes; A stays.
+    fs::write(
+        input.join("b.jsonl"),
+        format!("{}\n{}\nnot json\n", line("b1", 5), line("a", 3)),
+    )
+    .unwrap();
+    fs::remove_file(input.join("c.txt")).unwrap();
+    fs::write(
+        input.join("d.csv"),
+        format!("id,text\nb1,\"{}\"\nd1,\"{}\"\n", report(6), report(7)),
+    )
+    .unwrap();
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = manifest(&out);
+    assert_eq!(m["incremental"]["processed"], 2, "{m}");
+    assert_eq!(m["incremental"]["reused"], 1, "{m}");
+    assert_eq!(m["incremental"]["removed"], 1, "{m}");
+    assert!(stderr(&o).contains("2 inputs read, 1 reused, 1 removed"));
+
+    let full = tmp.path().join("full");
+    assert!(solieu(&["run", "-i", p(&input), "-o", p(&full), "-q"])
+        .status
+        .success());
+    let (inc, whole) = (snapshot(&out), snapshot(&full));
+    assert!(
+        same(&inc, &whole),
+        "the incremental run gives the full run's dataset"
+    );
+    let docs = read(&out.join("documents.parquet"));
+    assert_eq!(strs(&docs, "doc_id"), ["a", "b1", "d1"]);
+    assert_eq!(
+        read(&out.join("rejects.parquet")).height(),
+        3,
+        "two duplicates, one bad line"
+    );
+
+    // Nothing changed: nothing is read.
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success());
+    assert_eq!(manifest(&out)["incremental"]["processed"], 0);
+    assert!(same(&snapshot(&out), &whole));
+
+    // --full-refresh reads everything again, and so does a changed configuration.
+    let o = solieu(&[
+        "run",
+        "-i",
+        p(&input),
+        "-o",
+        p(&out),
+        "-q",
+        "--full-refresh",
+    ]);
+    assert!(o.status.success());
+    let m = manifest(&out);
+    assert_eq!(m["incremental"]["processed"], 3, "{m}");
+    assert_eq!(m["incremental"]["full_refresh"], "--full-refresh", "{m}");
+    assert!(same(&snapshot(&out), &whole));
+    let o = solieu(&[
+        "run",
+        "-i",
+        p(&input),
+        "-o",
+        p(&out),
+        "-q",
+        "--max-document-bytes",
+        "100000",
+    ]);
+    assert!(o.status.success());
+    let m = manifest(&out);
+    assert_eq!(m["incremental"]["reused"], 0, "{m}");
+}
+
+#[test]
+fn an_unreadable_state_means_a_full_run_not_a_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    assert!(solieu(&["run", "-o", p(&out), "-q"]).status.success());
+    fs::write(out.join(".state/mentions.parquet"), b"cut off").unwrap();
+    let o = solieu(&["run", "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = manifest(&out);
+    let why = m["incremental"]["full_refresh"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(why.starts_with("the state is unreadable"), "{m}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Errors people can act on: exit 2, one line, what and where.
+
+fn one_line_exit_2(o: &Output, needles: &[&str]) {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("solieu: "), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "`{n}` missing from: {err}");
+    }
+}
+
+#[test]
+fn a_bad_pipeline_file_names_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("nightly.toml");
+    fs::write(&bad, "[input]\npaths = [\"data/samples/txt\"\n").unwrap();
+    one_line_exit_2(&solieu(&["run", p(&bad)]), &["nightly.toml:"]);
+    let missing = tmp.path().join("absent.toml");
+    one_line_exit_2(&solieu(&["run", p(&missing)]), &["absent.toml"]);
+}
+
+#[test]
+fn a_missing_input_path_is_named() {
+    one_line_exit_2(
+        &solieu(&["run", "-i", "/no/such/corpus/*.jsonl", "-o", "/tmp/unused"]),
+        &["/no/such/corpus/*.jsonl", "does not exist"],
+    );
+}
+
+#[test]
+fn an_unwritable_output_folder_is_named_before_any_work() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("a-file");
+    fs::write(&file, "x").unwrap();
+    let under = file.join("out");
+    one_line_exit_2(
+        &solieu(&["run", "-o", p(&under)]),
+        &[p(&under), "not writable"],
+    );
+    one_line_exit_2(
+        &solieu(&["run", "-o", p(&file)]),
+        &[p(&file), "not a folder"],
+    );
+}
+
+#[test]
+fn an_unknown_unit_in_a_lexicon_is_named_by_run_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let lex = tmp.path().join("lexicon");
+    fs::create_dir_all(&lex).unwrap();
+    for entry in fs::read_dir(root().join("pipelines/lexicon"))
+        .unwrap()
+        .flatten()
+    {
+        fs::copy(entry.path(), lex.join(entry.file_name())).unwrap();
+    }
+    let units = fs::read_to_string(lex.join("units.csv")).unwrap();
+    fs::write(lex.join("units.csv"), units + "con lợn,pig,1\n").unwrap();
+    let pipeline = tmp.path().join("p.toml");
+    fs::write(
+        &pipeline,
+        format!(
+            "[input]\npaths = [\"data/samples/txt\"]\n[lexicon]\ndir = {:?}\n",
+            p(&lex)
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    one_line_exit_2(
+        &solieu(&["run", p(&pipeline), "-o", p(&out)]),
+        &["units.csv", "`pig`", "con lợn"],
+    );
+    assert!(!out.exists(), "nothing is written");
+}
