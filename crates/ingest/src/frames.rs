@@ -198,8 +198,8 @@ pub fn to_keyed_frames(per_input: &[InputResults]) -> PolarsResult<Staged> {
                 Ok(d) => {
                     doc_input.push(input.as_str());
                     doc_seq.push(seq);
-                    mention_input.extend(std::iter::repeat(input.as_str()).take(d.mentions.len()));
-                    mention_seq.extend(std::iter::repeat(seq).take(d.mentions.len()));
+                    mention_input.extend(std::iter::repeat_n(input.as_str(), d.mentions.len()));
+                    mention_seq.extend(std::iter::repeat_n(seq, d.mentions.len()));
                     docs.push(d.clone());
                     seq += 1;
                 }
