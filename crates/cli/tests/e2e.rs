@@ -90,18 +90,19 @@ fn runs_every_input_format_and_writes_all_tables() {
     }
     assert!(out.join("manifest.json").is_file());
 
+    // Rows come in input order: files by path, records in file order.
     let docs = read(&out.join("documents.parquet"));
     assert_eq!(
         strs(&docs, "doc_id"),
-        ["bac-giang", "c1", "j1", "p1"].map(|s| Some(s.to_string()))
+        ["c1", "j1", "p1", "bac-giang"].map(|s| Some(s.to_string()))
     );
     assert_eq!(
         strs(&docs, "province"),
         vec![
-            Some("Bắc Giang".into()),
             None,
             Some("Thái Nguyên".into()),
-            None
+            None,
+            Some("Bắc Giang".into()),
         ]
     );
 
@@ -115,19 +116,19 @@ fn runs_every_input_format_and_writes_all_tables() {
     assert_eq!(
         got,
         vec![
-            ("bac-giang".into(), 120.0, "case".into()),
-            ("bac-giang".into(), 245.0, "accused".into()),
             ("c1".into(), 7.0, "case".into()),
             ("c1".into(), 1.2e9, "vnd".into()),
             ("j1".into(), 36.0, "case".into()),
             ("p1".into(), 2.5, "kg".into()),
+            ("bac-giang".into(), 120.0, "case".into()),
+            ("bac-giang".into(), 245.0, "accused".into()),
         ]
     );
     // 36 vụ, giảm 4 vụ so với năm 2023: baseline 40, delta -4, -10 %.
-    assert_eq!(floats(&obs, "baseline_value")[4], Some(40.0));
-    assert_eq!(floats(&obs, "delta")[4], Some(-4.0));
-    assert_eq!(floats(&obs, "pct_change")[4], Some(-10.0));
-    assert_eq!(strs(&obs, "baseline")[4].as_deref(), Some("year:2023"));
+    assert_eq!(floats(&obs, "baseline_value")[2], Some(40.0));
+    assert_eq!(floats(&obs, "delta")[2], Some(-4.0));
+    assert_eq!(floats(&obs, "pct_change")[2], Some(-10.0));
+    assert_eq!(strs(&obs, "baseline")[2].as_deref(), Some("year:2023"));
 
     let rejects = read(&out.join("rejects.parquet"));
     let reasons = strs(&rejects, "reason");

@@ -176,6 +176,9 @@ pub const INPUT: &str = "input";
 /// and mentions: two records of one input may share a `doc_id`, so `doc_id` alone cannot tie a
 /// mention to its document before duplicates are removed.
 pub const DOC_SEQ: &str = "doc_seq";
+/// The column numbering a record among its input's records (from 0), on keyed documents and
+/// rejects: rejects come out in record order, wherever a streamed run cut its batches.
+pub const RECORD: &str = "record";
 
 /// One input file's results in record order, as [`crate::read_records`] and
 /// [`crate::ingest`] give them.
@@ -186,25 +189,54 @@ pub type InputResults = (String, Vec<Result<IngestedDocument, Reject>>);
 /// what an incremental run caches per input; [`combine`] turns any set of them into
 /// [`Staged`], the same way whether they were cached or just read.
 pub fn to_keyed_frames(per_input: &[InputResults]) -> PolarsResult<Staged> {
+    let parts: Vec<InputPart> = per_input
+        .iter()
+        .map(|(input, results)| InputPart {
+            input: input.as_str(),
+            first_record: 0,
+            first_doc: 0,
+            results,
+        })
+        .collect();
+    to_keyed_parts(&parts)
+}
+
+/// A run of consecutive records of one input, as a streamed run reads them: a large input
+/// comes in several parts, numbered on from where the previous part stopped.
+pub struct InputPart<'a> {
+    pub input: &'a str,
+    /// Record number (documents and rejects) of the first result.
+    pub first_record: u32,
+    /// Document number of the first document.
+    pub first_doc: u32,
+    pub results: &'a [Result<IngestedDocument, Reject>],
+}
+
+/// [`to_keyed_frames`] of parts of inputs.
+pub fn to_keyed_parts(parts: &[InputPart]) -> PolarsResult<Staged> {
     let mut docs = Vec::new();
     let mut rejects = Vec::new();
-    let (mut doc_input, mut doc_seq) = (Vec::new(), Vec::new());
+    let (mut doc_input, mut doc_seq, mut doc_record) = (Vec::new(), Vec::new(), Vec::new());
     let (mut mention_input, mut mention_seq) = (Vec::new(), Vec::new());
-    let mut reject_input = Vec::new();
-    for (input, results) in per_input {
-        let mut seq = 0u32;
-        for r in results {
+    let (mut reject_input, mut reject_record) = (Vec::new(), Vec::new());
+    for part in parts {
+        let input = part.input;
+        let mut seq = part.first_doc;
+        for (k, r) in part.results.iter().enumerate() {
+            let record = part.first_record + k as u32;
             match r {
                 Ok(d) => {
-                    doc_input.push(input.as_str());
+                    doc_input.push(input);
                     doc_seq.push(seq);
-                    mention_input.extend(std::iter::repeat_n(input.as_str(), d.mentions.len()));
+                    doc_record.push(record);
+                    mention_input.extend(std::iter::repeat_n(input, d.mentions.len()));
                     mention_seq.extend(std::iter::repeat_n(seq, d.mentions.len()));
                     docs.push(d.clone());
                     seq += 1;
                 }
                 Err(e) => {
-                    reject_input.push(input.as_str());
+                    reject_input.push(input);
+                    reject_record.push(record);
                     rejects.push(e.clone());
                 }
             }
@@ -213,9 +245,11 @@ pub fn to_keyed_frames(per_input: &[InputResults]) -> PolarsResult<Staged> {
     let mut staged = to_frames(&docs, &rejects)?;
     staged.documents.with_column(col(INPUT, doc_input))?;
     staged.documents.with_column(col(DOC_SEQ, doc_seq))?;
+    staged.documents.with_column(col(RECORD, doc_record))?;
     staged.mentions.with_column(col(INPUT, mention_input))?;
     staged.mentions.with_column(col(DOC_SEQ, mention_seq))?;
     staged.rejects.with_column(col(INPUT, reject_input))?;
+    staged.rejects.with_column(col(RECORD, reject_record))?;
     Ok(staged)
 }
 
@@ -248,6 +282,18 @@ pub fn append(mut a: Staged, b: &Staged) -> PolarsResult<Staged> {
 /// inputs), and of documents sharing a `doc_id` the first in that order is kept; each later one
 /// becomes a reject, never an overwrite. Rows of inputs not in `order` are dropped.
 pub fn combine(keyed: &Staged, order: &[String]) -> PolarsResult<Staged> {
+    combine_after(keyed, order, &mut HashMap::new())
+}
+
+/// [`combine`] for one batch of a streamed run: `seen` holds the `doc_id`s of earlier batches
+/// (with the source that had each first) and learns this batch's. Rejects come out in record
+/// order, a duplicate where its record stood, so the batches' rows laid end to end are
+/// [`combine`]'s rows of everything at once.
+pub fn combine_after(
+    keyed: &Staged,
+    order: &[String],
+    seen: &mut HashMap<String, String>,
+) -> PolarsResult<Staged> {
     let rank: HashMap<&str, usize> = order
         .iter()
         .enumerate()
@@ -274,18 +320,24 @@ pub fn combine(keyed: &Staged, order: &[String]) -> PolarsResult<Staged> {
     doc_rows.sort_unstable();
     let ids = keyed.documents.column("doc_id")?.str()?;
     let sources = keyed.documents.column("source")?.str()?;
-    let mut first: HashMap<&str, &str> = HashMap::new();
+    let records = keyed.documents.column(RECORD)?.u32()?;
     let mut kept_rows = Vec::new();
     let mut kept_keys = HashSet::new();
-    let (mut dup_sources, mut dup_reasons) = (Vec::new(), Vec::new());
+    // (input rank, record, source, reason) of each duplicate.
+    let mut dups: Vec<(usize, u32, String, String)> = Vec::new();
     for (i, s, row) in doc_rows {
         let id = ids.get(row).ok_or_else(|| missing("doc_id"))?;
         let source = sources.get(row).ok_or_else(|| missing("source"))?;
-        if let Some(first_source) = first.get(id) {
-            dup_sources.push(source.to_string());
-            dup_reasons.push(format!("duplicate doc_id `{id}` (first in {first_source})"));
+        if let Some(first_source) = seen.get(id) {
+            let record = records.get(row).ok_or_else(|| missing("record"))?;
+            dups.push((
+                i,
+                record,
+                source.to_string(),
+                format!("duplicate doc_id `{id}` (first in {first_source})"),
+            ));
         } else {
-            first.insert(id, source);
+            seen.insert(id.to_string(), source.to_string());
             kept_rows.push(row as IdxSize);
             kept_keys.insert((i, s));
         }
@@ -293,7 +345,7 @@ pub fn combine(keyed: &Staged, order: &[String]) -> PolarsResult<Staged> {
     let documents = keyed
         .documents
         .take(&IdxCa::from_vec("idx".into(), kept_rows))?
-        .drop_many([INPUT, DOC_SEQ]);
+        .drop_many([INPUT, DOC_SEQ, RECORD]);
 
     let mention_keys = key_of(&keyed.mentions)?;
     let obs_idx = keyed.mentions.column("obs_idx")?.i32()?;
@@ -317,25 +369,31 @@ pub fn combine(keyed: &Staged, order: &[String]) -> PolarsResult<Staged> {
         ))?
         .drop_many([INPUT, DOC_SEQ]);
 
+    // Read rejects and duplicates together, in (input, record) order.
     let reject_inputs = keyed.rejects.column(INPUT)?.str()?;
-    let mut reject_rows: Vec<(usize, usize)> = reject_inputs
-        .iter()
-        .enumerate()
-        .filter_map(|(row, i)| Some((*rank.get(i?)?, row)))
-        .collect();
-    reject_rows.sort_unstable();
-    let mut rejects = keyed
-        .rejects
-        .take(&IdxCa::from_vec(
-            "idx".into(),
-            reject_rows.iter().map(|r| r.1 as IdxSize).collect(),
-        ))?
-        .drop_many([INPUT]);
-    let dups = DataFrame::new(
-        dup_sources.len(),
-        vec![col("source", dup_sources), col("reason", dup_reasons)],
+    let reject_records = keyed.rejects.column(RECORD)?.u32()?;
+    let reject_sources = keyed.rejects.column("source")?.str()?;
+    let reject_reasons = keyed.rejects.column("reason")?.str()?;
+    let mut all: Vec<(usize, u32, String, String)> = dups;
+    for row in 0..keyed.rejects.height() {
+        let Some(&i) = reject_inputs.get(row).and_then(|i| rank.get(i)) else {
+            continue;
+        };
+        all.push((
+            i,
+            reject_records.get(row).ok_or_else(|| missing("record"))?,
+            reject_sources.get(row).unwrap_or_default().to_string(),
+            reject_reasons.get(row).unwrap_or_default().to_string(),
+        ));
+    }
+    all.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    let rejects = DataFrame::new(
+        all.len(),
+        vec![
+            col("source", all.iter().map(|r| r.2.as_str()).collect::<Vec<_>>()),
+            col("reason", all.iter().map(|r| r.3.as_str()).collect::<Vec<_>>()),
+        ],
     )?;
-    rejects.vstack_mut(&dups)?;
     Ok(Staged {
         documents,
         mentions,
@@ -418,8 +476,8 @@ mod tests {
         assert_eq!(
             reasons,
             [
-                "bad JSON line",
                 "duplicate doc_id `x` (first in a.jsonl:1)",
+                "bad JSON line",
                 "duplicate doc_id `y` (first in b.txt)"
             ]
         );

@@ -128,6 +128,99 @@ fn finish_file(w: BufWriter<File>, path: &Path) -> Result<(), SinkError> {
     file.sync_all().map_err(io(path))
 }
 
+/// One table written batch by batch, as the pipeline streams: each batch becomes a Parquet
+/// row group and CSV rows appended, so no table is ever held whole. The files are created on
+/// the first batch, which fixes the schema; [`TableStream::finish`] flushes and syncs them.
+pub struct TableStream {
+    dir: PathBuf,
+    name: String,
+    formats: Vec<Format>,
+    parquet: Option<polars::io::parquet::write::BatchedWriter<BufWriter<File>>>,
+    csv: Option<polars::io::csv::write::BatchedWriter<BufWriter<File>>>,
+    rows: usize,
+}
+
+impl TableStream {
+    /// A table `name` in `dir` (`<name>.parquet`, `<name>.csv`), not yet created.
+    pub fn new(dir: &Path, name: &str, formats: &[Format]) -> TableStream {
+        TableStream {
+            dir: dir.to_path_buf(),
+            name: name.to_string(),
+            formats: formats.to_vec(),
+            parquet: None,
+            csv: None,
+            rows: 0,
+        }
+    }
+
+    fn path(&self, ext: &str) -> PathBuf {
+        self.dir.join(format!("{}.{ext}", self.name))
+    }
+
+    /// Appends a batch (every batch has the first batch's columns).
+    pub fn write(&mut self, df: &mut DataFrame) -> Result<(), SinkError> {
+        df.align_chunks();
+        if self.parquet.is_none() && self.csv.is_none() {
+            for f in self.formats.clone() {
+                match f {
+                    Format::Parquet => {
+                        let path = self.path("parquet");
+                        let file = File::create(&path).map_err(io(&path))?;
+                        let w = ParquetWriter::new(BufWriter::new(file))
+                            .with_compression(ParquetCompression::Zstd(None))
+                            .batched(df.schema())
+                            .map_err(pl(&path))?;
+                        self.parquet = Some(w);
+                    }
+                    Format::Csv => {
+                        let path = self.path("csv");
+                        let file = File::create(&path).map_err(io(&path))?;
+                        let w = CsvWriter::new(BufWriter::new(file))
+                            .include_header(true)
+                            .batched(df.schema())
+                            .map_err(pl(&path))?;
+                        self.csv = Some(w);
+                    }
+                }
+            }
+        }
+        if let Some(w) = self.parquet.as_mut() {
+            let path = self.dir.join(format!("{}.parquet", self.name));
+            w.write_batch(df).map_err(pl(&path))?;
+        }
+        if let Some(w) = self.csv.as_mut() {
+            let path = self.dir.join(format!("{}.csv", self.name));
+            w.write_batch(df).map_err(pl(&path))?;
+        }
+        self.rows += df.height();
+        Ok(())
+    }
+
+    /// Finishes the files (footer, flush, sync); returns the rows written. A stream that saw no
+    /// batch writes nothing: write an empty batch first for empty files with a header.
+    pub fn finish(self) -> Result<usize, SinkError> {
+        let (parquet_path, csv_path) = (self.path("parquet"), self.path("csv"));
+        if let Some(w) = self.parquet {
+            let path = parquet_path;
+            w.finish().map_err(pl(&path))?;
+            drop(w);
+            // The writer owns the file: reopen to sync what it wrote.
+            File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(io(&path))?;
+        }
+        if let Some(mut w) = self.csv {
+            let path = csv_path;
+            w.finish().map_err(pl(&path))?;
+            drop(w);
+            File::open(&path)
+                .and_then(|f| f.sync_all())
+                .map_err(io(&path))?;
+        }
+        Ok(self.rows)
+    }
+}
+
 /// Reads one Parquet table (a staged stage output).
 pub fn read_parquet(path: &Path) -> Result<DataFrame, SinkError> {
     let file = File::open(path).map_err(io(path))?;

@@ -287,6 +287,9 @@ pub fn validate_lexicon(lex: &Lexicon) -> Result<(), TransformError> {
     Ok(())
 }
 
+/// The column holding each row's arrival order inside [`transform`].
+const ARRIVAL: &str = "__arrival";
+
 /// The `transform` stage: staged ingest frames in, SPEC tables out.
 pub fn transform(staged: Staged, lex: &Lexicon) -> Result<Dataset, TransformError> {
     validate_lexicon(lex)?;
@@ -356,7 +359,10 @@ pub fn transform(staged: Staged, lex: &Lexicon) -> Result<Dataset, TransformErro
         |r| AnyValue::String(&r.direction),
     )?;
 
-    let mut lf = m.lazy();
+    // Rows leave in the order they came (documents in input order, mentions in text order):
+    // joins may reorder, so the arrival order is kept as a column and restored at the end. A
+    // streamed run's batches then lay end to end as one run's rows.
+    let mut lf = m.with_row_index(ARRIVAL.into(), None)?.lazy();
     for (table, key) in [
         (unit_lookup(lex, "unit_key", "")?, "unit_key"),
         (
@@ -477,10 +483,7 @@ pub fn transform(staged: Staged, lex: &Lexicon) -> Result<Dataset, TransformErro
         ])
         .with_columns([baseline_value.alias("baseline_value")])
         .with_columns([delta.alias("delta"), pct_change.alias("pct_change")])
-        .sort(
-            ["doc_id", "obs_idx"],
-            SortMultipleOptions::default().with_maintain_order(true),
-        )
+        .sort([ARRIVAL], SortMultipleOptions::default())
         .select([
             col("doc_id"),
             col("obs_idx").cast(DataType::Int32),
@@ -516,13 +519,11 @@ pub fn transform(staged: Staged, lex: &Lexicon) -> Result<Dataset, TransformErro
     let documents = staged
         .documents
         .clone()
+        .with_row_index(ARRIVAL.into(), None)?
         .lazy()
         .left_join(counts, col("doc_id"), col("doc_id"))
         .with_columns([col("n_observations").fill_null(lit(0i32))])
-        .sort(
-            ["doc_id"],
-            SortMultipleOptions::default().with_maintain_order(true),
-        )
+        .sort([ARRIVAL], SortMultipleOptions::default())
         .select([
             col("doc_id"),
             col("source"),
@@ -537,11 +538,8 @@ pub fn transform(staged: Staged, lex: &Lexicon) -> Result<Dataset, TransformErro
         .collect()?;
 
     let deltas = deltas(&observations, &documents)?;
-    let rejects = staged
-        .rejects
-        .lazy()
-        .sort(["source", "reason"], SortMultipleOptions::default())
-        .collect()?;
+    // Rejects keep the order ingest gave them: record order within input order.
+    let rejects = staged.rejects;
     Ok(Dataset {
         documents,
         observations,
