@@ -7,6 +7,7 @@ mod gen;
 mod pipeline;
 mod stages;
 mod state;
+mod stream;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -186,6 +187,14 @@ pub struct RunArgs {
     /// `run`: read every input again, ignoring the last run's state.
     #[arg(long)]
     pub full_refresh: bool,
+    /// `run`: process only shard K of N (documents whose doc_id hashes to K), for running one
+    /// corpus on N machines; join the parts with `solieu transform --merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+    /// `transform`: join the datasets of `run --shard` (each a folder) into one dataset, the
+    /// one a single run would write, at --out.
+    #[arg(long, value_name = "DATASET", num_args = 1..)]
+    pub merge: Vec<PathBuf>,
 }
 
 fn main() -> ExitCode {

@@ -10,9 +10,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use solieu_ingest::frames::{
-    append, combine, select_inputs, to_keyed_frames, InputResults, Staged,
-};
+use solieu_ingest::frames::{append, combine, to_keyed_frames, InputResults, Staged};
 use solieu_ingest::{
     discover, ingest, read_records_with, DocDefaults, Gazetteer, InputFile, InputFormat, Lexicon,
     ReadLimits, Reject, DEFAULT_MAX_DOCUMENT_BYTES,
@@ -25,6 +23,7 @@ use solieu_transform::{transform, validate_lexicon, Dataset};
 
 use crate::pipeline::Pipeline;
 use crate::state::{self, InputKey};
+use crate::stream::{self, Cached, Shard, Stream, Totals};
 use crate::RunArgs;
 
 /// A usage or configuration problem: the run never started (exit status 2).
@@ -49,6 +48,7 @@ struct Plan {
     quiet: bool,
     limits: ReadLimits,
     full_refresh: bool,
+    shard: Option<Shard>,
 }
 
 impl Plan {
@@ -113,6 +113,12 @@ impl Plan {
             quiet: args.quiet,
             limits: ReadLimits { max_document_bytes },
             full_refresh: args.full_refresh,
+            shard: args
+                .shard
+                .as_deref()
+                .map(str::parse::<Shard>)
+                .transpose()
+                .map_err(config)?,
         })
     }
 
@@ -173,6 +179,7 @@ impl Plan {
                 format!("province={:?}", self.defaults.province),
                 format!("report_year={:?}", self.defaults.report_year),
                 format!("max_document_bytes={}", self.limits.max_document_bytes),
+                format!("shard={:?}", self.shard.map(|s| s.to_string())),
             ],
         )
     }
@@ -260,7 +267,16 @@ fn ingest_all(plan: &Plan, files: &[InputFile]) -> Result<(Staged, Staged)> {
     Ok((staged, keyed))
 }
 
-fn summary(plan: &Plan, data: &Dataset, started: Instant, to: &Path, inc: Option<&Incremental>) {
+fn totals_of(data: &Dataset) -> Totals {
+    Totals {
+        documents: data.documents.height(),
+        observations: data.observations.height(),
+        deltas: data.deltas.height(),
+        rejects: data.rejects.height(),
+    }
+}
+
+fn summary(plan: &Plan, rows: &Totals, started: Instant, to: &Path, inc: Option<&Incremental>) {
     if !plan.quiet {
         let inputs = inc
             .map(|i| {
@@ -278,9 +294,9 @@ fn summary(plan: &Plan, data: &Dataset, started: Instant, to: &Path, inc: Option
             .unwrap_or_default();
         eprintln!(
             "solieu: {} documents, {} observations, {} rejects{inputs} in {:.1} s -> {}",
-            data.documents.height(),
-            data.observations.height(),
-            data.rejects.height(),
+            rows.documents,
+            rows.observations,
+            rows.rejects,
             started.elapsed().as_secs_f64(),
             to.display()
         );
@@ -302,6 +318,7 @@ fn manifest(
         rows: rows.iter().map(|(t, n)| (t.to_string(), *n)).collect(),
         seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
         incremental: None,
+        shard: None,
     }
 }
 
@@ -352,7 +369,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         state::load(&plan.out, &fingerprint)
     };
 
-    let mut reuse = HashSet::new();
+    let mut reuse: HashSet<String> = HashSet::new();
     let mut fresh = Vec::new();
     for ((file, name), key) in files.iter().zip(&order).zip(&keys) {
         let same = previous
@@ -366,74 +383,69 @@ pub fn run(args: &RunArgs) -> Result<()> {
             fresh.push(file.clone());
         }
     }
-    let mut keyed = to_keyed_frames(&ingest_files(&plan, &pool, &fresh)?)
-        .context("cannot build ingest tables")?;
     let mut inc = Incremental {
         processed: fresh.len(),
         reused: reuse.len(),
         removed: 0,
         full_refresh: previous.as_ref().err().cloned(),
     };
-    if let Ok(prev) = &previous {
-        let current: HashSet<&String> = order.iter().collect();
-        inc.removed = prev.inputs.keys().filter(|k| !current.contains(k)).count();
-        let cached = select_inputs(&prev.keyed, &reuse).and_then(|c| append(c, &keyed));
-        match cached {
-            Ok(all) => keyed = all,
-            Err(e) => {
-                // A state that does not fit: read those inputs too rather than fail the night.
-                eprintln!(
-                    "solieu: warning: cannot reuse the last run's rows ({e}); reading every input"
-                );
-                let again: Vec<InputFile> = files
-                    .iter()
-                    .filter(|f| reuse.contains(&f.path.display().to_string()))
-                    .cloned()
-                    .collect();
-                let extra = to_keyed_frames(&ingest_files(&plan, &pool, &again)?)
-                    .context("cannot build ingest tables")?;
-                keyed = append(keyed, &extra).context("cannot build ingest tables")?;
-                inc.processed = files.len();
-                inc.reused = 0;
-                inc.full_refresh = Some(format!("the state did not fit ({e})"));
+    let cached = match previous {
+        Ok(prev) => {
+            let current: HashSet<&String> = order.iter().collect();
+            inc.removed = prev.inputs.keys().filter(|k| !current.contains(k)).count();
+            match Cached::new(prev.keyed) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    // A state that does not fit: read those inputs too rather than fail the night.
+                    eprintln!(
+                        "solieu: warning: cannot reuse the last run's rows ({e:#}); reading every input"
+                    );
+                    reuse.clear();
+                    inc.processed = files.len();
+                    inc.reused = 0;
+                    inc.full_refresh = Some(format!("the state did not fit ({e:#})"));
+                    None
+                }
             }
         }
-    }
-    let staged = combine(&keyed, &order).context("cannot build ingest tables")?;
-    let mut data = transform(staged, &plan.lexicon)?;
-    let mut m = dataset_manifest(&plan, &order, &data, started);
-    m.incremental = Some(inc);
-    summary(&plan, &data, started, &plan.out, m.incremental.as_ref());
+        Err(_) => None,
+    };
 
+    let total: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
+        .sum();
+    let bar = progress(total, plan.quiet);
+    let pending = PendingDataset::create(&plan.out)?;
+    let stream = Stream {
+        lexicon: &plan.lexicon,
+        defaults: &plan.defaults,
+        limits: &plan.limits,
+        shard: plan.shard,
+        pool: &pool,
+        formats: &plan.formats,
+        bar: &bar,
+    };
+    let totals = stream::write_dataset(&stream, &files, &reuse, cached.as_ref(), pending.path())
+        .with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
+    bar.finish_and_clear();
     let state_inputs: Vec<(String, InputKey)> = order
         .iter()
         .zip(keys)
         .filter_map(|(name, key)| Some((name.clone(), key?)))
         .collect();
-    write_with_state(
-        &plan,
-        &mut data,
-        &fingerprint,
-        &state_inputs,
-        &mut keyed,
-        &m,
-    )
-    .with_context(|| format!("cannot write dataset {}", plan.out.display()))
-}
-
-/// Writes the dataset with its state and manifest, and swaps it into place.
-fn write_with_state(
-    plan: &Plan,
-    data: &mut Dataset,
-    fingerprint: &str,
-    inputs: &[(String, InputKey)],
-    keyed: &mut Staged,
-    manifest: &Manifest,
-) -> Result<()> {
-    let pending = PendingDataset::create(&plan.out)?;
-    pending.write_tables(&mut tables(data), &plan.formats)?;
-    state::write(pending.path(), fingerprint, inputs, keyed)?;
-    pending.write_manifest(manifest)?;
+    state::write_inputs(pending.path(), &fingerprint, &state_inputs)?;
+    let rows = [
+        ("documents", totals.documents),
+        ("observations", totals.observations),
+        ("deltas", totals.deltas),
+        ("rejects", totals.rejects),
+    ];
+    let mut m = manifest(&plan, &order, &plan.formats, &rows, started);
+    m.incremental = Some(inc);
+    m.shard = plan.shard.map(|s| s.to_string());
+    summary(&plan, &totals, started, &plan.out, m.incremental.as_ref());
+    pending.write_manifest(&m)?;
     pending.commit()?;
     Ok(())
 }
@@ -491,10 +503,91 @@ pub fn ingest_stage(args: &RunArgs) -> Result<()> {
     Ok(())
 }
 
+/// `solieu transform --merge PART...`: the datasets of `run --shard K/N` joined into the one
+/// dataset a single run writes. Each part keeps its ingest rows keyed by input in its state
+/// folder, and its manifest lists every input in order; the rows of all parts are combined in
+/// that order (a `doc_id` lives in one shard only, so duplicates resolve as in one run), then
+/// transformed together, so `deltas` spans the shards.
+fn merge(plan: &Plan, parts: &[PathBuf], started: Instant) -> Result<()> {
+    let mut order: Option<Vec<String>> = None;
+    let mut keyed: Option<Staged> = None;
+    let mut shards = Vec::new();
+    for part in parts {
+        let manifest_path = part.join("manifest.json");
+        let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
+            config(format!(
+                "{}: not a dataset of `solieu run --shard` ({e})",
+                part.display()
+            ))
+        })?;
+        let m: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| config(format!("{}: {e}", manifest_path.display())))?;
+        let inputs: Vec<String> = m["inputs"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        shards.push(m["shard"].as_str().unwrap_or("none").to_string());
+        match &order {
+            Some(o) if *o != inputs => {
+                return Err(config(format!(
+                    "{}: its inputs differ from {}'s: merge shards of one corpus",
+                    part.display(),
+                    parts[0].display()
+                )))
+            }
+            Some(_) => {}
+            None => order = Some(inputs),
+        }
+        let dir = part.join(state::STATE_DIR);
+        let mut frames = read_stage(&dir, &STAGED_INGEST)?.into_iter();
+        let (Some(documents), Some(mentions), Some(rejects)) =
+            (frames.next(), frames.next(), frames.next())
+        else {
+            anyhow::bail!("{}: incomplete state", dir.display());
+        };
+        let rows = Staged {
+            documents,
+            mentions,
+            rejects,
+        };
+        keyed = Some(match keyed {
+            Some(k) => {
+                append(k, &rows).with_context(|| format!("cannot merge {}", part.display()))?
+            }
+            None => rows,
+        });
+    }
+    let (Some(order), Some(keyed)) = (order, keyed) else {
+        return Err(config("--merge needs at least one dataset"));
+    };
+    let mut sorted = shards.clone();
+    sorted.sort();
+    sorted.dedup();
+    if sorted.len() != shards.len() {
+        return Err(config(format!(
+            "--merge: a shard is given twice ({})",
+            shards.join(", ")
+        )));
+    }
+    let staged = combine(&keyed, &order).context("cannot combine the parts")?;
+    let data = transform(staged, &plan.lexicon)?;
+    let m = dataset_manifest(plan, &order, &data, started);
+    summary(plan, &totals_of(&data), started, &plan.out, None);
+    write(plan, data, &m)
+}
+
 /// `solieu transform`: staged mentions to staged SPEC tables.
 pub fn transform_stage(args: &RunArgs) -> Result<()> {
     let started = Instant::now();
     let plan = Plan::new(args)?;
+    if !args.merge.is_empty() {
+        let _lock = plan.lock()?;
+        return merge(&plan, &args.merge, started);
+    }
     let _lock = plan.lock()?;
     let mut frames = read_stage(&plan.stage_dir("ingest"), &STAGED_INGEST)?.into_iter();
     let (Some(documents), Some(mentions), Some(rejects)) =
@@ -511,7 +604,7 @@ pub fn transform_stage(args: &RunArgs) -> Result<()> {
         &plan.lexicon,
     )?;
     let dir = plan.stage_dir("transform");
-    summary(&plan, &data, started, &dir, None);
+    summary(&plan, &totals_of(&data), started, &dir, None);
     let mut tables = [
         ("documents", &mut data.documents),
         ("observations", &mut data.observations),
@@ -553,7 +646,7 @@ pub fn sink_stage(args: &RunArgs) -> Result<()> {
             })
             .unwrap_or_default();
     let m = dataset_manifest(&plan, &inputs, &data, started);
-    summary(&plan, &data, started, &plan.out, None);
+    summary(&plan, &totals_of(&data), started, &plan.out, None);
     write(&plan, data, &m)
 }
 

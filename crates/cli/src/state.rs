@@ -148,13 +148,9 @@ fn inputs_from(df: &DataFrame) -> polars::prelude::PolarsResult<HashMap<String, 
     Ok(out)
 }
 
-/// Writes the state into a dataset folder being written (`dir` is its temporary folder).
-pub fn write(
-    dir: &Path,
-    fingerprint: &str,
-    inputs: &[(String, InputKey)],
-    keyed: &mut Staged,
-) -> Result<()> {
+/// Writes the inputs table and, last, the fingerprint that makes the state trusted; the keyed
+/// tables are already in `dir`'s state folder (a streamed run writes them batch by batch).
+pub fn write_inputs(dir: &Path, fingerprint: &str, inputs: &[(String, InputKey)]) -> Result<()> {
     let state = dir.join(STATE_DIR);
     std::fs::create_dir_all(&state)
         .with_context(|| format!("cannot create {}", state.display()))?;
@@ -189,9 +185,6 @@ pub fn write(
         ],
     )?;
     write_parquet(&mut table, &state.join("inputs.parquet"))?;
-    write_parquet(&mut keyed.documents, &state.join("documents.parquet"))?;
-    write_parquet(&mut keyed.mentions, &state.join("mentions.parquet"))?;
-    write_parquet(&mut keyed.rejects, &state.join("rejects.parquet"))?;
     // Written last: a state folder without it is never trusted.
     let stamp = state.join("fingerprint");
     std::fs::write(&stamp, format!("{fingerprint}\n"))

@@ -172,7 +172,7 @@ pub fn to_frames(docs: &[IngestedDocument], rejects: &[Reject]) -> PolarsResult<
 
 /// The column naming the input file a keyed row came from.
 pub const INPUT: &str = "input";
-/// The column numbering a document among its input's documents (from 0), on keyed documents
+/// The column numbering a document by its record in its input (from 0), on keyed documents
 /// and mentions: two records of one input may share a `doc_id`, so `doc_id` alone cannot tie a
 /// mention to its document before duplicates are removed.
 pub const DOC_SEQ: &str = "doc_seq";
@@ -189,27 +189,33 @@ pub type InputResults = (String, Vec<Result<IngestedDocument, Reject>>);
 /// what an incremental run caches per input; [`combine`] turns any set of them into
 /// [`Staged`], the same way whether they were cached or just read.
 pub fn to_keyed_frames(per_input: &[InputResults]) -> PolarsResult<Staged> {
+    let numbered: Vec<Vec<(u32, Result<IngestedDocument, Reject>)>> = per_input
+        .iter()
+        .map(|(_, results)| {
+            results
+                .iter()
+                .enumerate()
+                .map(|(k, r)| (k as u32, r.clone()))
+                .collect()
+        })
+        .collect();
     let parts: Vec<InputPart> = per_input
         .iter()
-        .map(|(input, results)| InputPart {
+        .zip(&numbered)
+        .map(|((input, _), results)| InputPart {
             input: input.as_str(),
-            first_record: 0,
-            first_doc: 0,
             results,
         })
         .collect();
     to_keyed_parts(&parts)
 }
 
-/// A run of consecutive records of one input, as a streamed run reads them: a large input
-/// comes in several parts, numbered on from where the previous part stopped.
+/// Some records of one input with their record numbers, as a streamed run reads them: a large
+/// input comes in several parts, and a shard keeps only some of its records.
 pub struct InputPart<'a> {
     pub input: &'a str,
-    /// Record number (documents and rejects) of the first result.
-    pub first_record: u32,
-    /// Document number of the first document.
-    pub first_doc: u32,
-    pub results: &'a [Result<IngestedDocument, Reject>],
+    /// (record number in the input, result) in record order.
+    pub results: &'a [(u32, Result<IngestedDocument, Reject>)],
 }
 
 /// [`to_keyed_frames`] of parts of inputs.
@@ -221,9 +227,10 @@ pub fn to_keyed_parts(parts: &[InputPart]) -> PolarsResult<Staged> {
     let (mut reject_input, mut reject_record) = (Vec::new(), Vec::new());
     for part in parts {
         let input = part.input;
-        let mut seq = part.first_doc;
-        for (k, r) in part.results.iter().enumerate() {
-            let record = part.first_record + k as u32;
+        for (record, r) in part.results {
+            // A document is numbered by its record: unique in its input whichever part, batch
+            // or shard it was read in.
+            let (record, seq) = (*record, *record);
             match r {
                 Ok(d) => {
                     doc_input.push(input);
@@ -232,7 +239,6 @@ pub fn to_keyed_parts(parts: &[InputPart]) -> PolarsResult<Staged> {
                     mention_input.extend(std::iter::repeat_n(input, d.mentions.len()));
                     mention_seq.extend(std::iter::repeat_n(seq, d.mentions.len()));
                     docs.push(d.clone());
-                    seq += 1;
                 }
                 Err(e) => {
                     reject_input.push(input);
@@ -386,12 +392,18 @@ pub fn combine_after(
             reject_reasons.get(row).unwrap_or_default().to_string(),
         ));
     }
-    all.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    all.sort_by_key(|a| (a.0, a.1));
     let rejects = DataFrame::new(
         all.len(),
         vec![
-            col("source", all.iter().map(|r| r.2.as_str()).collect::<Vec<_>>()),
-            col("reason", all.iter().map(|r| r.3.as_str()).collect::<Vec<_>>()),
+            col(
+                "source",
+                all.iter().map(|r| r.2.as_str()).collect::<Vec<_>>(),
+            ),
+            col(
+                "reason",
+                all.iter().map(|r| r.3.as_str()).collect::<Vec<_>>(),
+            ),
         ],
     )?;
     Ok(Staged {

@@ -19,7 +19,7 @@ pub use document::{ingest, Date, DocDefaults, Gazetteer, IngestedDocument};
 pub use extract::{ChangeParts, Measure, Mention};
 pub use lexicon::{Lexicon, LexiconError};
 pub use source::{
-    discover, read_records, read_records_with, InputFile, InputFormat, ReadLimits, Record, Reject,
-    SourceError, DEFAULT_MAX_DOCUMENT_BYTES,
+    discover, read_records, read_records_with, visit_records, InputFile, InputFormat, ReadLimits,
+    Record, Reject, SourceError, DEFAULT_MAX_DOCUMENT_BYTES,
 };
 pub use text::fold;

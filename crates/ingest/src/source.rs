@@ -249,28 +249,68 @@ fn unreadable(path: &Path, e: &std::io::Error) -> String {
 /// record gives a reject for that record and the others are still read. Never panics on what
 /// the file holds.
 pub fn read_records_with(file: &InputFile, limits: &ReadLimits) -> Vec<Result<Record, Reject>> {
+    let mut out = Vec::new();
+    visit_records(file, limits, &mut |r| out.push(r));
+    out
+}
+
+/// [`read_records_with`], one record at a time: a JSONL or CSV corpus is read as it is
+/// parsed, so a corpus larger than memory streams through. The records and rejects are those
+/// `read_records_with` returns, in the same order.
+pub fn visit_records(
+    file: &InputFile,
+    limits: &ReadLimits,
+    visit: &mut dyn FnMut(Result<Record, Reject>),
+) {
+    let mut count = 0usize;
+    let mut emit = |r: Result<Record, Reject>| {
+        count += 1;
+        visit(match r {
+            Ok(rec) => match limits.too_large(rec.bytes.len() as u64) {
+                Some(reason) => Err(Reject {
+                    source: rec.source,
+                    reason,
+                }),
+                None => Ok(rec),
+            },
+            Err(e) => Err(e),
+        })
+    };
+    read_each(file, limits, &mut emit);
+    if count == 0 {
+        // A corpus file with no records would otherwise vanish without a trace.
+        visit(Err(Reject {
+            source: file.path.display().to_string(),
+            reason: "empty: the file holds no records".into(),
+        }));
+    }
+}
+
+fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<Record, Reject>)) {
     let source = file.path.display().to_string();
     let reject = |reason: String| {
-        vec![Err(Reject {
+        Err(Reject {
             source: source.clone(),
             reason,
-        })]
+        })
     };
     // Opening a named pipe would wait for a writer forever: look before opening.
     if let Ok(meta) = std::fs::metadata(&file.path) {
         if !meta.is_file() {
-            return reject("not a regular file (a named pipe, socket or device)".into());
+            return emit(reject(
+                "not a regular file (a named pipe, socket or device)".into(),
+            ));
         }
     }
     let opened = match File::open(&file.path) {
         Ok(f) => f,
-        Err(e) => return reject(unreadable(&file.path, &e)),
+        Err(e) => return emit(reject(unreadable(&file.path, &e))),
     };
     let records = match file.format {
         InputFormatKey::Text => {
             let size = opened.metadata().map_or(0, |m| m.len());
             if let Some(reason) = limits.too_large(size) {
-                return reject(reason);
+                return emit(reject(reason));
             }
             let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
             // `take` keeps a file that grows while it is read within the limit too.
@@ -291,7 +331,7 @@ pub fn read_records_with(file: &InputFile, limits: &ReadLimits) -> Vec<Result<Re
                     date: None,
                     province: None,
                 })],
-                Err(e) => return reject(format!("unreadable: {e}")),
+                Err(e) => return emit(reject(format!("unreadable: {e}"))),
             }
         }
         InputFormatKey::Jsonl | InputFormatKey::Csv => {
@@ -299,40 +339,27 @@ pub fn read_records_with(file: &InputFile, limits: &ReadLimits) -> Vec<Result<Re
             // A corpus saved as UTF-16 would give a reject per line; say it once instead.
             if let Ok(head) = reader.fill_buf() {
                 if crate::encoding::Utf16::from_bom(head).is_some() {
-                    return reject(
+                    return emit(reject(
                         "UTF-16 (byte-order mark): JSONL and CSV corpora must be UTF-8; save it as UTF-8"
                             .into(),
-                    );
+                    ));
                 }
             }
             if file.format == InputFormatKey::Jsonl {
-                read_jsonl(reader, &source)
+                jsonl_records(reader, &source, emit);
             } else {
-                read_csv(reader, &source)
+                csv_records(reader, &source, emit);
             }
+            return;
         }
         InputFormatKey::Parquet => match read_parquet_guarded(opened, &source) {
             Ok(records) => records,
-            Err(reason) => return reject(reason),
+            Err(reason) => return emit(reject(reason)),
         },
     };
-    if records.is_empty() {
-        // A corpus file with no records would otherwise vanish without a trace.
-        return reject("empty: the file holds no records".into());
+    for r in records {
+        emit(r);
     }
-    records
-        .into_iter()
-        .map(|r| match r {
-            Ok(rec) => match limits.too_large(rec.bytes.len() as u64) {
-                Some(reason) => Err(Reject {
-                    source: rec.source,
-                    reason,
-                }),
-                None => Ok(rec),
-            },
-            Err(e) => Err(e),
-        })
-        .collect()
 }
 
 #[cfg(feature = "polars")]
@@ -385,12 +412,18 @@ fn json_string(v: &serde_json::Value) -> Option<String> {
 
 fn read_jsonl(reader: impl BufRead, source: &str) -> Vec<Result<Record, Reject>> {
     let mut out = Vec::new();
+    jsonl_records(reader, source, &mut |r| out.push(r));
+    out
+}
+
+/// The records of a JSONL corpus, one at a time, as the reader yields lines.
+fn jsonl_records(reader: impl BufRead, source: &str, emit: &mut dyn FnMut(Result<Record, Reject>)) {
     for (i, line) in reader.split(b'\n').enumerate() {
         let at = format!("{source}:{}", i + 1);
         let line = match line {
             Ok(l) => l,
             Err(e) => {
-                out.push(Err(Reject {
+                emit(Err(Reject {
                     source: at,
                     reason: format!("unreadable: {e}"),
                 }));
@@ -408,7 +441,7 @@ fn read_jsonl(reader: impl BufRead, source: &str) -> Vec<Result<Record, Reject>>
         let value: serde_json::Value = match serde_json::from_slice(&line) {
             Ok(v) => v,
             Err(e) => {
-                out.push(Err(Reject {
+                emit(Err(Reject {
                     source: at,
                     reason: format!("bad JSON line: {e}"),
                 }));
@@ -416,11 +449,10 @@ fn read_jsonl(reader: impl BufRead, source: &str) -> Vec<Result<Record, Reject>>
             }
         };
         let field = |k: &str| value.get(k).and_then(json_string);
-        out.push(record_from_fields(at, field("id"), field("text"), |k| {
+        emit(record_from_fields(at, field("id"), field("text"), |k| {
             field(k)
         }));
     }
-    out
 }
 
 fn record_from_fields(
@@ -454,38 +486,45 @@ fn record_from_fields(
 }
 
 fn read_csv(reader: impl Read, source: &str) -> Vec<Result<Record, Reject>> {
+    let mut out = Vec::new();
+    csv_records(reader, source, &mut |r| out.push(r));
+    out
+}
+
+/// The records of a CSV corpus, one at a time.
+fn csv_records(reader: impl Read, source: &str, emit: &mut dyn FnMut(Result<Record, Reject>)) {
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
     let headers = match rdr.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
-            return vec![Err(Reject {
+            emit(Err(Reject {
                 source: source.to_string(),
                 reason: format!("bad CSV header: {e}"),
-            })]
+            }));
+            return;
         }
     };
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
     if col("text").is_none() {
-        return vec![Err(Reject {
+        emit(Err(Reject {
             source: source.to_string(),
             reason: "CSV has no `text` column".into(),
-        })];
+        }));
+        return;
     }
-    let mut out = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let at = format!("{source}:{}", i + 1);
         match rec {
             Ok(rec) => {
                 let get = |k: &str| col(k).and_then(|c| rec.get(c)).map(str::to_string);
-                out.push(record_from_fields(at, get("id"), get("text"), get));
+                emit(record_from_fields(at, get("id"), get("text"), get));
             }
-            Err(e) => out.push(Err(Reject {
+            Err(e) => emit(Err(Reject {
                 source: at,
                 reason: format!("bad CSV record: {e}"),
             })),
         }
     }
-    out
 }
 
 #[cfg(feature = "polars")]

@@ -81,6 +81,9 @@ pub struct Manifest {
     /// For an incremental run: how many inputs were read and how many reused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incremental: Option<Incremental>,
+    /// For a run of one shard (`--shard K/N`): `K/N`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
 }
 
 /// What an incremental run did with its inputs (the manifest's `incremental`).

@@ -1,0 +1,427 @@
+//! `solieu run` as a stream, so memory does not grow with the corpus. Records are read one
+//! input at a time (a JSONL or CSV corpus line by line), gathered into batches of a few
+//! thousand documents, ingested in parallel, transformed, and written as Parquet row groups and
+//! CSV rows before the next batch is read. What outlives a batch: the `doc_id`s seen (a
+//! duplicate is rejected across batches too), the points `deltas` needs, and nothing else.
+//! Rows come out in input order, so the batches laid end to end are the rows of the whole.
+//!
+//! `--shard K/N` keeps the documents whose `doc_id` hashes to K (a reject, by its source), so
+//! N machines can each run one shard and `solieu transform --merge` join their parts.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::str::FromStr;
+
+use anyhow::{bail, Context, Result};
+use indicatif::ProgressBar;
+use polars::prelude::{col, lit, DataFrame, IntoLazy};
+use rayon::prelude::*;
+use solieu_ingest::frames::{append, combine_after, to_keyed_parts, InputPart, Staged, INPUT};
+use solieu_ingest::{
+    ingest, visit_records, DocDefaults, Gazetteer, IngestedDocument, InputFile, Lexicon,
+    ReadLimits, Record, Reject,
+};
+use solieu_sink::{Format, TableStream};
+use solieu_transform::{deltas, transform};
+
+use crate::state::STATE_DIR;
+
+/// Documents per batch, and text bytes: a batch is what memory holds at once. The
+/// `SOLIEU_BATCH_DOCUMENTS` environment variable overrides the count (tests cut small batches;
+/// a machine short of memory can too).
+const BATCH_DOCS: usize = 4096;
+const BATCH_BYTES: usize = 32 << 20;
+
+fn batch_docs() -> usize {
+    std::env::var("SOLIEU_BATCH_DOCUMENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(BATCH_DOCS)
+}
+
+/// One slice of the documents, for running one corpus on N machines (`--shard K/N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard `{s}`: expected K/N with 0 <= K < N, such as 0/4");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: u64 = k.trim().parse().map_err(|_| bad())?;
+        let count: u64 = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl Shard {
+    /// Whether a document (by its `doc_id`) or a reject (by its source) is this shard's. The
+    /// hash is FNV-1a of the bytes: the same on every machine and every run.
+    pub fn holds(&self, key: &str) -> bool {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for &b in key.as_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h % self.count == self.index
+    }
+}
+
+/// The previous run's ingest rows, found by input: each input's rows are one run of rows in
+/// each table (the state is written in input order).
+pub struct Cached {
+    keyed: Staged,
+    ranges: [HashMap<String, (usize, usize)>; 3],
+}
+
+impl Cached {
+    /// Indexes the rows; rows of one input that are not together mean a state this version
+    /// did not write, which the caller treats as no state.
+    pub fn new(keyed: Staged) -> Result<Cached> {
+        let index = |df: &DataFrame| -> Result<HashMap<String, (usize, usize)>> {
+            let inputs = df.column(INPUT)?.str()?;
+            let mut ranges: HashMap<String, (usize, usize)> = HashMap::new();
+            let mut current: Option<&str> = None;
+            for (row, input) in inputs.iter().enumerate() {
+                let input = input.context("state row without input")?;
+                if current == Some(input) {
+                    if let Some(r) = ranges.get_mut(input) {
+                        r.1 += 1;
+                    }
+                    continue;
+                }
+                if ranges.contains_key(input) {
+                    bail!("the state's rows of `{input}` are not together");
+                }
+                ranges.insert(input.to_string(), (row, 1));
+                current = Some(input);
+            }
+            Ok(ranges)
+        };
+        let ranges = [
+            index(&keyed.documents)?,
+            index(&keyed.mentions)?,
+            index(&keyed.rejects)?,
+        ];
+        Ok(Cached { keyed, ranges })
+    }
+
+    fn rows_of(&self, input: &str) -> Staged {
+        let take =
+            |df: &DataFrame, ranges: &HashMap<String, (usize, usize)>| match ranges.get(input) {
+                Some(&(start, len)) => df.slice(start as i64, len),
+                None => df.clear(),
+            };
+        Staged {
+            documents: take(&self.keyed.documents, &self.ranges[0]),
+            mentions: take(&self.keyed.mentions, &self.ranges[1]),
+            rejects: take(&self.keyed.rejects, &self.ranges[2]),
+        }
+    }
+}
+
+/// What a streamed run needs besides its inputs.
+pub struct Stream<'a> {
+    pub lexicon: &'a Lexicon,
+    pub defaults: &'a DocDefaults,
+    pub limits: &'a ReadLimits,
+    pub shard: Option<Shard>,
+    pub pool: &'a rayon::ThreadPool,
+    pub formats: &'a [Format],
+    pub bar: &'a ProgressBar,
+}
+
+/// Rows written to each table.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Totals {
+    pub documents: usize,
+    pub observations: usize,
+    pub deltas: usize,
+    pub rejects: usize,
+}
+
+/// Records of one input waiting in a batch, with their record numbers.
+struct Part {
+    input: String,
+    records: Vec<(u32, Result<Record, Reject>)>,
+}
+
+struct Batch {
+    /// Most documents before the batch is flushed.
+    max_docs: usize,
+    /// Inputs in order, each once.
+    inputs: Vec<String>,
+    fresh: Vec<Part>,
+    cached: Vec<Staged>,
+    docs: usize,
+    bytes: usize,
+}
+
+impl Batch {
+    fn new(max_docs: usize) -> Batch {
+        Batch {
+            max_docs,
+            inputs: Vec::new(),
+            fresh: Vec::new(),
+            cached: Vec::new(),
+            docs: 0,
+            bytes: 0,
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.docs >= self.max_docs || self.bytes >= BATCH_BYTES
+    }
+
+    /// This batch, leaving an empty one of the same size in its place.
+    fn take(&mut self) -> Batch {
+        std::mem::replace(self, Batch::new(self.max_docs))
+    }
+
+    fn enter(&mut self, input: &str) {
+        if self.inputs.last().map(String::as_str) != Some(input) {
+            self.inputs.push(input.to_string());
+        }
+    }
+}
+
+/// The tables a streamed run writes, and what it keeps for `deltas`.
+struct Outputs {
+    documents: TableStream,
+    observations: TableStream,
+    rejects: TableStream,
+    state: [TableStream; 3],
+    seen: HashMap<String, String>,
+    point_obs: Option<DataFrame>,
+    point_docs: Option<DataFrame>,
+}
+
+/// Streams `files` into the dataset folder `dir` (a [`solieu_sink::PendingDataset`]'s), the
+/// rows of `reuse` inputs taken from `cached` instead of read. Writes the state's keyed rows
+/// too; the caller writes the inputs table and the manifest.
+pub fn write_dataset(
+    s: &Stream,
+    files: &[InputFile],
+    reuse: &HashSet<String>,
+    cached: Option<&Cached>,
+    dir: &Path,
+) -> Result<Totals> {
+    let state_dir = dir.join(STATE_DIR);
+    std::fs::create_dir_all(&state_dir)
+        .with_context(|| format!("cannot create {}", state_dir.display()))?;
+    let parquet = [Format::Parquet];
+    let mut out = Outputs {
+        documents: TableStream::new(dir, "documents", s.formats),
+        observations: TableStream::new(dir, "observations", s.formats),
+        rejects: TableStream::new(dir, "rejects", s.formats),
+        state: [
+            TableStream::new(&state_dir, "documents", &parquet),
+            TableStream::new(&state_dir, "mentions", &parquet),
+            TableStream::new(&state_dir, "rejects", &parquet),
+        ],
+        seen: HashMap::new(),
+        point_obs: None,
+        point_docs: None,
+    };
+    let gazetteer = Gazetteer::new(s.lexicon);
+    let mut batch = Batch::new(batch_docs());
+    let mut failure: Option<anyhow::Error> = None;
+    let mut flushed_any = false;
+    for file in files {
+        let name = file.path.display().to_string();
+        if reuse.contains(&name) {
+            if let Some(c) = cached {
+                let rows = c.rows_of(&name);
+                batch.docs += rows.documents.height();
+                batch.enter(&name);
+                batch.cached.push(rows);
+            }
+        } else {
+            let mut record = 0u32;
+            let mut part = Part {
+                input: name.clone(),
+                records: Vec::new(),
+            };
+            batch.enter(&name);
+            visit_records(file, s.limits, &mut |r| {
+                let n = record;
+                record += 1;
+                if failure.is_some() {
+                    return;
+                }
+                let keep = s.shard.is_none_or(|sh| match &r {
+                    Ok(rec) => sh.holds(&rec.doc_id),
+                    Err(e) => sh.holds(&e.source),
+                });
+                if !keep {
+                    return;
+                }
+                batch.bytes += r.as_ref().map_or(0, |rec| rec.bytes.len());
+                batch.docs += 1;
+                part.records.push((n, r));
+                if batch.full() {
+                    let rest = Part {
+                        input: part.input.clone(),
+                        records: Vec::new(),
+                    };
+                    batch.fresh.push(std::mem::replace(&mut part, rest));
+                    let full = batch.take();
+                    if let Err(e) = flush(s, &gazetteer, full, &mut out) {
+                        failure = Some(e);
+                    }
+                    flushed_any = true;
+                    batch.enter(&part.input);
+                }
+            });
+            batch.fresh.push(part);
+        }
+        if let Some(e) = failure.take() {
+            return Err(e);
+        }
+        if batch.full() {
+            flush(s, &gazetteer, batch.take(), &mut out)?;
+            flushed_any = true;
+        }
+        s.bar
+            .inc(std::fs::metadata(&file.path).map_or(0, |m| m.len()));
+    }
+    // The last batch, and always one: an empty run still writes its tables with their columns.
+    if !batch.inputs.is_empty() || !flushed_any {
+        flush(s, &gazetteer, batch, &mut out)?;
+    }
+
+    let mut totals = Totals::default();
+    if let (Some(obs), Some(docs)) = (&out.point_obs, &out.point_docs) {
+        let mut d = deltas(obs, docs).context("cannot compute deltas")?;
+        let mut table = TableStream::new(dir, "deltas", s.formats);
+        table.write(&mut d)?;
+        totals.deltas = table.finish()?;
+    }
+    totals.documents = out.documents.finish()?;
+    totals.observations = out.observations.finish()?;
+    totals.rejects = out.rejects.finish()?;
+    for t in out.state {
+        t.finish()?;
+    }
+    Ok(totals)
+}
+
+/// Ingests, transforms and writes one batch.
+fn flush(s: &Stream, gazetteer: &Gazetteer, batch: Batch, out: &mut Outputs) -> Result<()> {
+    let ingested: Vec<Vec<(u32, Result<IngestedDocument, Reject>)>> = s.pool.install(|| {
+        batch
+            .fresh
+            .par_iter()
+            .map(|part| {
+                part.records
+                    .par_iter()
+                    .map(|(n, r)| (*n, ingest_one(s, gazetteer, r)))
+                    .collect()
+            })
+            .collect()
+    });
+    let parts: Vec<InputPart> = batch
+        .fresh
+        .iter()
+        .zip(&ingested)
+        .map(|(p, results)| InputPart {
+            input: &p.input,
+            results,
+        })
+        .collect();
+    let mut keyed = to_keyed_parts(&parts).context("cannot build ingest tables")?;
+    for c in &batch.cached {
+        keyed = append(keyed, c).context("cannot reuse the last run's rows")?;
+    }
+    let staged = combine_after(&keyed, &batch.inputs, &mut out.seen)
+        .context("cannot build ingest tables")?;
+    out.state[0].write(&mut keyed.documents)?;
+    out.state[1].write(&mut keyed.mentions)?;
+    out.state[2].write(&mut keyed.rejects)?;
+    let mut data = transform(staged, s.lexicon)?;
+
+    // What `deltas` reads of this batch: level points and each document's province.
+    let points = data
+        .observations
+        .clone()
+        .lazy()
+        .filter(
+            col("measure")
+                .eq(lit("level"))
+                .and(col("period").is_null())
+                .and(col("year").is_not_null())
+                .and(col("topic").is_not_null())
+                .and(col("action").is_not_null()),
+        )
+        .collect()?;
+    let provinces = data.documents.select(["doc_id", "province"])?;
+    match (&mut out.point_obs, &mut out.point_docs) {
+        (Some(o), Some(d)) => {
+            o.vstack_mut(&points)?;
+            d.vstack_mut(&provinces)?;
+        }
+        _ => {
+            out.point_obs = Some(points);
+            out.point_docs = Some(provinces);
+        }
+    }
+    out.documents.write(&mut data.documents)?;
+    out.observations.write(&mut data.observations)?;
+    out.rejects.write(&mut data.rejects)?;
+    Ok(())
+}
+
+/// One record through ingest; a panic on odd text becomes that document's reject, so one
+/// document never stops the batch.
+fn ingest_one(
+    s: &Stream,
+    gazetteer: &Gazetteer,
+    r: &Result<Record, Reject>,
+) -> Result<IngestedDocument, Reject> {
+    let rec = r.as_ref().map_err(Clone::clone)?;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ingest(rec, s.lexicon, gazetteer, s.defaults)
+    }))
+    .unwrap_or_else(|_| {
+        Err(Reject {
+            source: rec.source.clone(),
+            reason: "internal error: extraction failed on this document; please report it".into(),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shard_is_read_from_k_slash_n_and_splits_ids_evenly() {
+        assert_eq!("1/4".parse::<Shard>(), Ok(Shard { index: 1, count: 4 }));
+        for bad in ["4/4", "1", "a/b", "0/0", "-1/3"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+        let shards: Vec<Shard> = (0..4).map(|k| Shard { index: k, count: 4 }).collect();
+        let mut sizes = [0usize; 4];
+        for i in 0..4000 {
+            let id = format!("doc-{i}");
+            let holders: Vec<_> = shards.iter().filter(|s| s.holds(&id)).collect();
+            assert_eq!(holders.len(), 1, "every id in exactly one shard");
+            sizes[holders[0].index as usize] += 1;
+        }
+        assert!(sizes.iter().all(|&n| (800..1200).contains(&n)), "{sizes:?}");
+    }
+}

@@ -1,0 +1,211 @@
+//! Corpus scale (issue 4): a streamed run cut into many small batches gives the rows of the
+//! in-memory stages, and N shards merged give exactly the rows of one run. The corpus is
+//! written by the test from invented sentences, with duplicates and bad records placed across
+//! batch and shard boundaries.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use polars::prelude::*;
+
+const TABLES: [&str; 4] = ["documents", "observations", "deltas", "rejects"];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn solieu(args: &[&str], batch: Option<usize>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_solieu"));
+    cmd.current_dir(root()).args(args);
+    if let Some(n) = batch {
+        cmd.env("SOLIEU_BATCH_DOCUMENTS", n.to_string());
+    }
+    let o = cmd.output().expect("the solieu binary starts");
+    assert!(
+        o.status.success(),
+        "solieu {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+const PROVINCES: [&str; 3] = ["Lai Châu", "Nghệ An", "Cà Mau"];
+
+fn report(i: usize) -> String {
+    let province = PROVINCES[i % 3];
+    let year = 2021 + (i % 3);
+    format!(
+        "Năm {year}, Công an tỉnh {province} đã khởi tố {} vụ, {} bị can về ma túy, giảm {} vụ so với năm {}.",
+        100 + i,
+        150 + 2 * i,
+        i % 7 + 1,
+        year - 1
+    )
+}
+
+/// A folder of text reports, a JSONL corpus with a duplicate id and a bad line, and a CSV.
+fn write_corpus(dir: &Path) -> PathBuf {
+    let input = dir.join("in");
+    fs::create_dir_all(input.join("txt")).unwrap();
+    for i in 0..40 {
+        fs::write(input.join(format!("txt/r{i:03}.txt")), report(i)).unwrap();
+    }
+    let mut jsonl = String::new();
+    for i in 40..160 {
+        // The same id twice, far apart: the first wins, the second is a reject.
+        let id = if i == 150 {
+            "j-45".to_string()
+        } else {
+            format!("j-{i}")
+        };
+        if i == 100 {
+            jsonl.push_str("{\"id\": \"broken\", \"text\": \n");
+        }
+        jsonl.push_str(&serde_json::json!({"id": id, "text": report(i)}).to_string());
+        jsonl.push('\n');
+    }
+    fs::write(input.join("corpus.jsonl"), jsonl).unwrap();
+    let mut csv = String::from("id,text\n");
+    for i in 160..200 {
+        csv.push_str(&format!("c-{i},\"{}\"\n", report(i)));
+    }
+    fs::write(input.join("corpus.csv"), csv).unwrap();
+    input
+}
+
+fn csv_tables(out: &Path) -> Vec<(String, String)> {
+    TABLES
+        .iter()
+        .map(|t| {
+            let path = out.join(format!("{t}.csv"));
+            let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+            (t.to_string(), text)
+        })
+        .collect()
+}
+
+fn parquet(out: &Path, table: &str) -> DataFrame {
+    let file = fs::File::open(out.join(format!("{table}.parquet"))).unwrap();
+    ParquetReader::new(file).finish().unwrap()
+}
+
+#[test]
+fn a_run_in_small_batches_gives_the_rows_of_the_in_memory_stages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = write_corpus(tmp.path());
+    let input = input.to_str().unwrap();
+    let streamed = tmp.path().join("streamed");
+    // 7 documents a batch: batches end inside the JSONL corpus, between the duplicate ids.
+    solieu(
+        &["run", "-i", input, "-o", streamed.to_str().unwrap(), "-q"],
+        Some(7),
+    );
+    let staged = tmp.path().join("staged");
+    for stage in ["ingest", "transform", "sink"] {
+        solieu(
+            &[stage, "-i", input, "-o", staged.to_str().unwrap(), "-q"],
+            None,
+        );
+    }
+    let a = csv_tables(&streamed);
+    assert_eq!(a, csv_tables(&staged));
+    let docs = parquet(&streamed, "documents");
+    assert_eq!(docs.height(), 199, "200 records, one duplicate id");
+    let rejects = parquet(&streamed, "rejects");
+    assert_eq!(
+        rejects.height(),
+        2,
+        "the duplicate and the broken line: {rejects:?}"
+    );
+    assert!(parquet(&streamed, "deltas").height() > 0);
+    // Parquet holds one row group per batch, and the same rows as the CSV.
+    let obs = parquet(&streamed, "observations");
+    assert_eq!(obs.height() + 1, a[1].1.lines().count());
+}
+
+#[test]
+fn shards_merged_give_exactly_the_rows_of_one_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = write_corpus(tmp.path());
+    let input = input.to_str().unwrap();
+    let whole = tmp.path().join("whole");
+    solieu(
+        &["run", "-i", input, "-o", whole.to_str().unwrap(), "-q"],
+        None,
+    );
+
+    let n = 3;
+    let mut parts = Vec::new();
+    for k in 0..n {
+        let part = tmp.path().join(format!("part-{k}"));
+        solieu(
+            &[
+                "run",
+                "-i",
+                input,
+                "-o",
+                part.to_str().unwrap(),
+                "--shard",
+                &format!("{k}/{n}"),
+                "-q",
+            ],
+            Some(5),
+        );
+        parts.push(part);
+    }
+    // Every document is in exactly one part.
+    let sizes: Vec<usize> = parts
+        .iter()
+        .map(|p| parquet(p, "documents").height())
+        .collect();
+    assert_eq!(sizes.iter().sum::<usize>(), 199, "{sizes:?}");
+    assert!(sizes.iter().all(|&s| s > 0), "{sizes:?}");
+
+    let merged = tmp.path().join("merged");
+    let mut args = vec!["transform", "-o", merged.to_str().unwrap(), "-q", "--merge"];
+    args.extend(parts.iter().map(|p| p.to_str().unwrap()));
+    solieu(&args, None);
+    assert_eq!(csv_tables(&merged), csv_tables(&whole));
+    for t in TABLES {
+        assert!(
+            parquet(&merged, t).equals_missing(&parquet(&whole, t)),
+            "{t}.parquet differs"
+        );
+    }
+}
+
+#[test]
+fn merging_the_same_shard_twice_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = write_corpus(tmp.path());
+    let part = tmp.path().join("part-0");
+    solieu(
+        &[
+            "run",
+            "-i",
+            input.to_str().unwrap(),
+            "-o",
+            part.to_str().unwrap(),
+            "--shard",
+            "0/2",
+            "-q",
+        ],
+        None,
+    );
+    let merged = tmp.path().join("merged");
+    let o = Command::new(env!("CARGO_BIN_EXE_solieu"))
+        .current_dir(root())
+        .args([
+            "transform",
+            "-o",
+            merged.to_str().unwrap(),
+            "--merge",
+            part.to_str().unwrap(),
+            part.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("given twice"));
+}
