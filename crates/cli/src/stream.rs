@@ -367,6 +367,21 @@ fn flush(s: &Stream, gazetteer: &Gazetteer, batch: Batch, out: &mut Outputs) -> 
                 .and(col("topic").is_not_null())
                 .and(col("action").is_not_null()),
         )
+        .select(
+            [
+                "doc_id",
+                "obs_idx",
+                "measure",
+                "period",
+                "year",
+                "topic",
+                "action",
+                "unit",
+                "value",
+                "baseline_value",
+            ]
+            .map(col),
+        )
         .collect()?;
     let provinces = data.documents.select(["doc_id", "province"])?;
     match (&mut out.point_obs, &mut out.point_docs) {
