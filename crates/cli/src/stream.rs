@@ -8,20 +8,20 @@
 //! `--shard K/N` keeps the documents whose `doc_id` hashes to K (a reject, by its source), so
 //! N machines can each run one shard and `solieu transform --merge` join their parts.
 
-use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
 use indicatif::ProgressBar;
-use polars::prelude::{col, lit, DataFrame, IntoLazy};
+use polars::prelude::{col, lit, DataFrame, IntoLazy, JoinArgs, JoinType};
 use rayon::prelude::*;
 use solieu_ingest::frames::{append, combine_after, to_keyed_parts, InputPart, Staged, INPUT};
 use solieu_ingest::{
     ingest, visit_records, DocDefaults, Gazetteer, IngestedDocument, InputFile, Lexicon,
     ReadLimits, Record, Reject,
 };
-use solieu_sink::{Format, TableStream};
+use solieu_sink::{read_parquet, Format, TableStream};
 use solieu_transform::{deltas, transform};
 
 use crate::state::STATE_DIR;
@@ -206,8 +206,12 @@ struct Outputs {
     rejects: TableStream,
     state: [TableStream; 3],
     seen: HashMap<String, String>,
-    point_obs: Option<DataFrame>,
-    point_docs: Option<DataFrame>,
+    /// The points `deltas` reads, spilled to disk by province as batches pass: a series never
+    /// crosses provinces, so each province's file is worked alone at the end.
+    points_dir: PathBuf,
+    points: BTreeMap<String, (usize, TableStream)>,
+    /// Empty frames with the points' columns, for a run with no point at all.
+    empty_points: Option<(DataFrame, DataFrame)>,
 }
 
 /// Streams `files` into the dataset folder `dir` (a [`solieu_sink::PendingDataset`]'s), the
@@ -234,9 +238,12 @@ pub fn write_dataset(
             TableStream::new(&state_dir, "rejects", &parquet),
         ],
         seen: HashMap::new(),
-        point_obs: None,
-        point_docs: None,
+        points_dir: dir.join(".points"),
+        points: BTreeMap::new(),
+        empty_points: None,
     };
+    std::fs::create_dir_all(&out.points_dir)
+        .with_context(|| format!("cannot create {}", out.points_dir.display()))?;
     let gazetteer = Gazetteer::new(s.lexicon);
     let mut batch = Batch::new(batch_docs());
     let mut failure: Option<anyhow::Error> = None;
@@ -305,12 +312,28 @@ pub fn write_dataset(
     }
 
     let mut totals = Totals::default();
-    if let (Some(obs), Some(docs)) = (&out.point_obs, &out.point_docs) {
-        let mut d = deltas(obs, docs).context("cannot compute deltas")?;
-        let mut table = TableStream::new(dir, "deltas", s.formats);
+    // Provinces in sorted order, each sorted within by `deltas`: the whole table's order.
+    let mut table = TableStream::new(dir, "deltas", s.formats);
+    let mut wrote = false;
+    for (_, (i, stream)) in std::mem::take(&mut out.points) {
+        stream.finish()?;
+        let path = out.points_dir.join(format!("{i}.parquet"));
+        let points = read_parquet(&path)?;
+        let docs = points.select(["doc_id", "province"])?;
+        let obs = points.drop("province")?;
+        let mut d = deltas(&obs, &docs).context("cannot compute deltas")?;
         table.write(&mut d)?;
-        totals.deltas = table.finish()?;
+        wrote = true;
     }
+    if !wrote {
+        if let Some((obs, docs)) = &out.empty_points {
+            let mut d = deltas(obs, docs).context("cannot compute deltas")?;
+            table.write(&mut d)?;
+        }
+    }
+    totals.deltas = table.finish()?;
+    std::fs::remove_dir_all(&out.points_dir)
+        .with_context(|| format!("cannot remove {}", out.points_dir.display()))?;
     totals.documents = out.documents.finish()?;
     totals.observations = out.observations.finish()?;
     totals.rejects = out.rejects.finish()?;
@@ -384,15 +407,42 @@ fn flush(s: &Stream, gazetteer: &Gazetteer, batch: Batch, out: &mut Outputs) -> 
         )
         .collect()?;
     let provinces = data.documents.select(["doc_id", "province"])?;
-    match (&mut out.point_obs, &mut out.point_docs) {
-        (Some(o), Some(d)) => {
-            o.vstack_mut(&points)?;
-            d.vstack_mut(&provinces)?;
-        }
-        _ => {
-            out.point_obs = Some(points);
-            out.point_docs = Some(provinces);
-        }
+    if out.empty_points.is_none() {
+        out.empty_points = Some((points.clear(), provinces.clear()));
+    }
+    let placed = points
+        .lazy()
+        .join(
+            provinces.lazy(),
+            [col("doc_id")],
+            [col("doc_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(col("province").is_not_null())
+        .collect()?;
+    let names: BTreeSet<String> = placed
+        .column("province")?
+        .str()?
+        .iter()
+        .flatten()
+        .map(String::from)
+        .collect();
+    for name in names {
+        let mut rows = placed
+            .clone()
+            .lazy()
+            .filter(col("province").eq(lit(name.as_str())))
+            .collect()?;
+        let next = out.points.len();
+        let points_dir = out.points_dir.clone();
+        out.points
+            .entry(name)
+            .or_insert_with(|| {
+                let file = TableStream::new(&points_dir, &next.to_string(), &[Format::Parquet]);
+                (next, file)
+            })
+            .1
+            .write(&mut rows)?;
     }
     out.documents.write(&mut data.documents)?;
     out.observations.write(&mut data.observations)?;
