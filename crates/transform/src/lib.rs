@@ -587,16 +587,29 @@ pub fn deltas(observations: &DataFrame, documents: &DataFrame) -> PolarsResult<D
             col("year"),
         ])
         .agg([col("value").first(), col("baseline_value").first()]);
-    let previous = points.clone().select([
-        col("province"),
-        col("topic"),
-        col("action"),
-        col("unit"),
-        (col("year") + lit(1i32)).alias("year"),
-        col("year").alias("prev_year"),
-        col("value").alias("prev_value"),
-        col("doc_id").alias("prev_doc_id"),
-    ]);
+    // One previous point per key and year, the first document's by doc_id: when many reports
+    // state one series' year, each point still meets one previous point (a join with all of
+    // them grows with the square of the reports: gigabytes on a national corpus).
+    let previous = points
+        .clone()
+        .group_by_stable([
+            col("province"),
+            col("topic"),
+            col("action"),
+            col("unit"),
+            col("year"),
+        ])
+        .agg([col("value").first(), col("doc_id").first()])
+        .select([
+            col("province"),
+            col("topic"),
+            col("action"),
+            col("unit"),
+            (col("year") + lit(1i32)).alias("year"),
+            col("year").alias("prev_year"),
+            col("value").alias("prev_value"),
+            col("doc_id").alias("prev_doc_id"),
+        ]);
     let on: Vec<Expr> = keys.iter().map(|k| col(*k)).chain([col("year")]).collect();
     let tolerance = lit(0.005) * absolute(col("prev_value")) + lit(0.5);
     points

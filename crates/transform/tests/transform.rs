@@ -115,3 +115,31 @@ fn a_word_is_read_by_its_context() {
         ["seized", "arrested"].map(|s| Some(s.to_string()))
     );
 }
+
+#[test]
+fn a_series_with_many_reports_a_year_meets_one_previous_point_each() {
+    let lex = lexicon();
+    let gaz = Gazetteer::new(&lex);
+    let docs: Vec<_> = (0..6)
+        .map(|i| {
+            let year = 2022 + i / 3;
+            let text = format!(
+                "Năm {year}, Công an tỉnh Lai Châu bắt giữ {} đối tượng về ma túy.",
+                100 + i
+            );
+            ingest(
+                &record(&format!("d{i}"), &text),
+                &lex,
+                &gaz,
+                &DocDefaults::default(),
+            )
+            .unwrap()
+        })
+        .collect();
+    let data = transform(to_frames(&docs, &[]).unwrap(), &lex).unwrap();
+    let d = &data.deltas;
+    // Six points, six rows: never 3 × 3 for the three 2023 reports against the three of 2022.
+    assert_eq!(d.height(), 6, "{d:?}");
+    let prev: Vec<_> = strs(d, "prev_doc_id").into_iter().flatten().collect();
+    assert_eq!(prev, ["d0", "d0", "d0"]);
+}
