@@ -14,14 +14,16 @@ use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
 use indicatif::ProgressBar;
-use polars::prelude::{col, lit, DataFrame, IntoLazy, JoinArgs, JoinType};
+use polars::prelude::{
+    col, lit, CsvReadOptions, DataFrame, IntoLazy, JoinArgs, JoinType, SchemaRef, SerReader,
+};
 use rayon::prelude::*;
 use solieu_ingest::frames::{append, combine_after, to_keyed_parts, InputPart, Staged, INPUT};
 use solieu_ingest::{
     ingest, visit_records, DocDefaults, Gazetteer, IngestedDocument, InputFile, Lexicon,
     ReadLimits, Record, Reject,
 };
-use solieu_sink::{read_parquet, Format, TableStream};
+use solieu_sink::{Format, TableStream};
 use solieu_transform::{deltas, transform};
 
 use crate::state::STATE_DIR;
@@ -212,6 +214,8 @@ struct Outputs {
     points: BTreeMap<String, (usize, TableStream)>,
     /// Empty frames with the points' columns, for a run with no point at all.
     empty_points: Option<(DataFrame, DataFrame)>,
+    /// The spilled points' columns and types, to read them back.
+    points_schema: Option<SchemaRef>,
 }
 
 /// Streams `files` into the dataset folder `dir` (a [`solieu_sink::PendingDataset`]'s), the
@@ -241,6 +245,7 @@ pub fn write_dataset(
         points_dir: dir.join(".points"),
         points: BTreeMap::new(),
         empty_points: None,
+        points_schema: None,
     };
     std::fs::create_dir_all(&out.points_dir)
         .with_context(|| format!("cannot create {}", out.points_dir.display()))?;
@@ -317,8 +322,13 @@ pub fn write_dataset(
     let mut wrote = false;
     for (_, (i, stream)) in std::mem::take(&mut out.points) {
         stream.finish()?;
-        let path = out.points_dir.join(format!("{i}.parquet"));
-        let points = read_parquet(&path)?;
+        let path = out.points_dir.join(format!("{i}.csv"));
+        let points = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_schema(out.points_schema.clone())
+            .try_into_reader_with_file_path(Some(path.clone()))
+            .and_then(|r| r.finish())
+            .with_context(|| format!("cannot read back {}", path.display()))?;
         let docs = points.select(["doc_id", "province"])?;
         let obs = points.drop("province")?;
         let mut d = deltas(&obs, &docs).context("cannot compute deltas")?;
@@ -420,6 +430,9 @@ fn flush(s: &Stream, gazetteer: &Gazetteer, batch: Batch, out: &mut Outputs) -> 
         )
         .filter(col("province").is_not_null())
         .collect()?;
+    if out.points_schema.is_none() {
+        out.points_schema = Some(placed.schema().clone());
+    }
     let names: BTreeSet<String> = placed
         .column("province")?
         .str()?
@@ -438,7 +451,9 @@ fn flush(s: &Stream, gazetteer: &Gazetteer, batch: Batch, out: &mut Outputs) -> 
         out.points
             .entry(name)
             .or_insert_with(|| {
-                let file = TableStream::new(&points_dir, &next.to_string(), &[Format::Parquet]);
+                // CSV: a Parquet writer keeps metadata for every row group it has written, and
+                // each province gets a small row group per batch, which grew with the corpus.
+                let file = TableStream::new(&points_dir, &next.to_string(), &[Format::Csv]);
                 (next, file)
             })
             .1
