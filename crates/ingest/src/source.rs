@@ -449,9 +449,9 @@ fn jsonl_records(reader: impl BufRead, source: &str, emit: &mut dyn FnMut(Result
             }
         };
         let field = |k: &str| value.get(k).and_then(json_string);
-        emit(record_from_fields(at, field("id"), field("text"), |k| {
-            field(k)
-        }));
+        // `doc_id`, the name of the column solieu writes, is read as the id too.
+        let id = field("id").or_else(|| field("doc_id"));
+        emit(record_from_fields(at, id, field("text"), |k| field(k)));
     }
 }
 
@@ -517,7 +517,8 @@ fn csv_records(reader: impl Read, source: &str, emit: &mut dyn FnMut(Result<Reco
         match rec {
             Ok(rec) => {
                 let get = |k: &str| col(k).and_then(|c| rec.get(c)).map(str::to_string);
-                emit(record_from_fields(at, get("id"), get("text"), get));
+                let id = get("id").or_else(|| get("doc_id"));
+                emit(record_from_fields(at, id, get("text"), get));
             }
             Err(e) => emit(Err(Reject {
                 source: at,
@@ -538,7 +539,9 @@ fn read_parquet(file: File, source: &str) -> Result<Vec<Result<Record, Reject>>,
         Some(s.iter().map(|v| v.map(str::to_string)).collect())
     };
     let texts = column("text").ok_or("Parquet file has no `text` column")?;
-    let ids = column("id").unwrap_or_else(|| vec![None; texts.len()]);
+    let ids = column("id")
+        .or_else(|| column("doc_id"))
+        .unwrap_or_else(|| vec![None; texts.len()]);
     let meta: Vec<(&str, Option<Vec<Option<String>>>)> = ["url", "title", "date", "province"]
         .into_iter()
         .map(|k| (k, column(k)))
@@ -583,6 +586,14 @@ mod tests {
             rows[3].as_ref().err().map(|r| r.reason.as_str()),
             Some("missing text field")
         );
+    }
+
+    #[test]
+    fn doc_id_is_read_as_the_id_too() {
+        let jsonl = read_jsonl(&b"{\"doc_id\": \"a\", \"text\": \"x\"}\n"[..], "c.jsonl");
+        assert_eq!(jsonl[0].as_ref().map(|r| r.doc_id.as_str()), Ok("a"));
+        let csv = read_csv(&b"doc_id,text\nb,y\n"[..], "c.csv");
+        assert_eq!(csv[0].as_ref().map(|r| r.doc_id.as_str()), Ok("b"));
     }
 
     #[test]
