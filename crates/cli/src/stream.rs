@@ -329,7 +329,13 @@ pub fn write_dataset(
             .try_into_reader_with_file_path(Some(path.clone()))
             .and_then(|r| r.finish())
             .with_context(|| format!("cannot read back {}", path.display()))?;
-        let docs = points.select(["doc_id", "province"])?;
+        // One row per document: `deltas` joins points to documents by doc_id.
+        let docs = points
+            .clone()
+            .lazy()
+            .group_by_stable([col("doc_id")])
+            .agg([col("province").first()])
+            .collect()?;
         let obs = points.drop("province")?;
         let mut d = deltas(&obs, &docs).context("cannot compute deltas")?;
         table.write(&mut d)?;
