@@ -9,6 +9,7 @@
 //! N machines can each run one shard and `solieu transform --merge` join their parts.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::hash::Hasher;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -19,6 +20,7 @@ use polars::prelude::{
 };
 use rayon::prelude::*;
 use solieu_ingest::frames::{append, combine_after, to_keyed_parts, InputPart, Staged, INPUT};
+use solieu_ingest::lexicon::WordHasher;
 use solieu_ingest::{
     ingest, visit_records, DocDefaults, Gazetteer, IngestedDocument, InputFile, Lexicon,
     ReadLimits, Record, Reject,
@@ -72,14 +74,11 @@ impl std::fmt::Display for Shard {
 
 impl Shard {
     /// Whether a document (by its `doc_id`) or a reject (by its source) is this shard's. The
-    /// hash is FNV-1a of the bytes: the same on every machine and every run.
+    /// hash is the lexicon's FNV-1a of the bytes: the same on every machine and every run.
     pub fn holds(&self, key: &str) -> bool {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for &b in key.as_bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        h % self.count == self.index
+        let mut h = WordHasher::default();
+        h.write(key.as_bytes());
+        h.finish() % self.count == self.index
     }
 }
 
