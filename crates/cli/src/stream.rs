@@ -26,7 +26,7 @@ use solieu_ingest::{
     ReadLimits, Record, Reject,
 };
 use solieu_sink::{Format, TableStream};
-use solieu_transform::{deltas, transform};
+use solieu_transform::{deltas, series_points, transform};
 
 use crate::state::STATE_DIR;
 
@@ -393,34 +393,7 @@ fn flush(s: &Stream, gazetteer: &Gazetteer, batch: Batch, out: &mut Outputs) -> 
     let mut data = transform(staged, s.lexicon)?;
 
     // What `deltas` reads of this batch: level points and each document's province.
-    let points = data
-        .observations
-        .clone()
-        .lazy()
-        .filter(
-            col("measure")
-                .eq(lit("level"))
-                .and(col("period").is_null())
-                .and(col("year").is_not_null())
-                .and(col("topic").is_not_null())
-                .and(col("action").is_not_null()),
-        )
-        .select(
-            [
-                "doc_id",
-                "obs_idx",
-                "measure",
-                "period",
-                "year",
-                "topic",
-                "action",
-                "unit",
-                "value",
-                "baseline_value",
-            ]
-            .map(col),
-        )
-        .collect()?;
+    let points = series_points(data.observations.clone().lazy()).collect()?;
     let provinces = data.documents.select(["doc_id", "province"])?;
     if out.empty_points.is_none() {
         out.empty_points = Some((points.clear(), provinces.clear()));

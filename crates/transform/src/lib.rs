@@ -548,13 +548,10 @@ pub fn transform(staged: Staged, lex: &Lexicon) -> Result<Dataset, TransformErro
     })
 }
 
-/// Series across documents (SPEC `deltas`): one point per document and key, each joined to the
-/// previous year's points of the same province, topic, action and unit.
-pub fn deltas(observations: &DataFrame, documents: &DataFrame) -> PolarsResult<DataFrame> {
-    let keys = ["province", "topic", "action", "unit"];
-    let points = observations
-        .clone()
-        .lazy()
+/// The observation rows `deltas` reads (SPEC `deltas`: whole-year levels with a topic and an
+/// action), with only the columns it needs. A streamed run keeps these of each batch.
+pub fn series_points(observations: LazyFrame) -> LazyFrame {
+    observations
         .filter(
             col("measure")
                 .eq(lit("level"))
@@ -563,6 +560,28 @@ pub fn deltas(observations: &DataFrame, documents: &DataFrame) -> PolarsResult<D
                 .and(col("topic").is_not_null())
                 .and(col("action").is_not_null()),
         )
+        .select(
+            [
+                "doc_id",
+                "obs_idx",
+                "measure",
+                "period",
+                "year",
+                "topic",
+                "action",
+                "unit",
+                "value",
+                "baseline_value",
+            ]
+            .map(col),
+        )
+}
+
+/// Series across documents (SPEC `deltas`): one point per document and key, each joined to the
+/// previous year's points of the same province, topic, action and unit.
+pub fn deltas(observations: &DataFrame, documents: &DataFrame) -> PolarsResult<DataFrame> {
+    let keys = ["province", "topic", "action", "unit"];
+    let points = series_points(observations.clone().lazy())
         .join(
             documents
                 .clone()
