@@ -139,12 +139,10 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
         // Only a last word that is the start of a longer unit word can have been cut short.
         last.cut_off = last.tokens.last().is_some_and(|t| {
             t.kind == TokenKind::Word
-                && lex.unit_rows.iter().any(|u| {
-                    u.form.split_whitespace().any(|w| {
-                        let w = crate::text::fold(w);
-                        w.len() > t.folded.len() && w.starts_with(&t.folded)
-                    })
-                })
+                && lex
+                    .units
+                    .words()
+                    .any(|w| w.len() > t.folded.len() && w.starts_with(&t.folded))
         });
     }
     let doc_topic = document_topic(&paras, lex);

@@ -262,6 +262,14 @@ impl<T: Clone> PhraseTable<T> {
     pub fn contains_at(&self, tokens: &[Token], at: usize) -> bool {
         self.match_at(tokens, at).is_some()
     }
+
+    /// Every word of every form, folded.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.by_first
+            .values()
+            .flatten()
+            .flat_map(|(form, _)| form.iter().map(String::as_str))
+    }
 }
 
 /// One piece of a pattern.
