@@ -2,36 +2,12 @@
 //! 2025 merged names for reports after 1 July 2025), report year, event date and title.
 //! Reports are written for the project.
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
-use solieu_ingest::{ingest, Date, DocDefaults, Gazetteer, IngestedDocument, Lexicon, Record};
-
-fn lexicon() -> Lexicon {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/lexicon");
-    Lexicon::load(&dir).expect("the project's lexicon loads")
-}
-
-fn record(text: &str) -> Record {
-    Record {
-        doc_id: "t".into(),
-        source: "t.txt".into(),
-        bytes: text.as_bytes().to_vec(),
-        url: None,
-        title: None,
-        date: None,
-        province: None,
-    }
-}
-
-fn ingest_with(record: &Record, defaults: &DocDefaults) -> IngestedDocument {
-    let lex = lexicon();
-    ingest(record, &lex, &Gazetteer::new(&lex), defaults).expect("ingests")
-}
-
-fn doc(text: &str) -> IngestedDocument {
-    ingest_with(&record(text), &DocDefaults::default())
-}
+use common::{doc, ingest_with, lexicon, record};
+use solieu_ingest::{Date, DocDefaults};
 
 #[test]
 fn the_lexicon_knows_all_63_provinces_and_the_34_after_the_2025_merger() {

@@ -1,33 +1,9 @@
 //! Exact mentions from sentences written in the reports' style (not copied from any report).
 
-use std::path::PathBuf;
+mod common;
 
-use solieu_ingest::{ingest, DocDefaults, Gazetteer, IngestedDocument, Lexicon, Measure, Record};
-
-fn lexicon() -> Lexicon {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/lexicon");
-    Lexicon::load(&dir).expect("the project's lexicon loads")
-}
-
-fn doc(text: &str) -> IngestedDocument {
-    let lex = lexicon();
-    let record = Record {
-        doc_id: "t".into(),
-        source: "t.txt".into(),
-        bytes: text.as_bytes().to_vec(),
-        url: None,
-        title: None,
-        date: None,
-        province: None,
-    };
-    ingest(
-        &record,
-        &lex,
-        &Gazetteer::new(&lex),
-        &DocDefaults::default(),
-    )
-    .expect("ingests")
-}
+use common::doc;
+use solieu_ingest::Measure;
 
 /// (number, unit words, action words, topic words, year) of each mention.
 type Row = (String, String, Option<String>, Option<String>, Option<i32>);

@@ -3,30 +3,9 @@
 //! one real figure, so an extractor that finds nothing cannot pass. Sentences are written for the
 //! project, in the reports' style.
 
-use std::path::PathBuf;
+mod common;
 
-use solieu_ingest::{ingest, DocDefaults, Gazetteer, IngestedDocument, Lexicon, Record};
-
-fn doc(text: &str) -> IngestedDocument {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/lexicon");
-    let lex = Lexicon::load(&dir).expect("the project's lexicon loads");
-    let record = Record {
-        doc_id: "t".into(),
-        source: "t.txt".into(),
-        bytes: text.as_bytes().to_vec(),
-        url: None,
-        title: None,
-        date: None,
-        province: None,
-    };
-    ingest(
-        &record,
-        &lex,
-        &Gazetteer::new(&lex),
-        &DocDefaults::default(),
-    )
-    .expect("ingests")
-}
+use common::doc;
 
 /// The mentions found, as written.
 fn found(text: &str) -> Vec<String> {

@@ -2,38 +2,14 @@
 //! rows of the clean one. Each test fails if the normalisation it names goes. The report is
 //! written for the project, in the style of a provincial police bulletin.
 
-use std::path::PathBuf;
+mod common;
 
+use common::{doc, doc_bytes};
 use solieu_ingest::text::normalize;
-use solieu_ingest::{fold, ingest, DocDefaults, Gazetteer, IngestedDocument, Lexicon, Record};
+use solieu_ingest::{fold, IngestedDocument};
 use unicode_normalization::UnicodeNormalization;
 
 const CLEAN: &str = "Công an tỉnh Hòa Bình tổng kết công tác năm 2023\n\nNăm 2023, Công an tỉnh Hòa Bình đã bắt giữ 152 vụ, 231 đối tượng phạm tội về ma túy, thu giữ 2,5 kg ma túy tổng hợp.\nLực lượng chức năng khởi tố 48 vụ trộm cắp tài sản, giảm 7 vụ so với năm 2022.";
-
-fn doc(text: &str) -> IngestedDocument {
-    doc_bytes(text.as_bytes())
-}
-
-fn doc_bytes(bytes: &[u8]) -> IngestedDocument {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/lexicon");
-    let lex = Lexicon::load(&dir).expect("the project's lexicon loads");
-    let record = Record {
-        doc_id: "t".into(),
-        source: "t.txt".into(),
-        bytes: bytes.to_vec(),
-        url: None,
-        title: None,
-        date: None,
-        province: None,
-    };
-    ingest(
-        &record,
-        &lex,
-        &Gazetteer::new(&lex),
-        &DocDefaults::default(),
-    )
-    .expect("ingests")
-}
 
 /// What each row says, compared through the lexicon's folding (case and tone placement).
 type Row = (
