@@ -12,8 +12,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use solieu_ingest::frames::{append, combine, to_keyed_frames, InputResults, Staged};
 use solieu_ingest::{
-    discover, ingest, read_records_with, DocDefaults, Gazetteer, InputFile, InputFormat, Lexicon,
-    ReadLimits, Reject, DEFAULT_MAX_DOCUMENT_BYTES,
+    discover, read_records_with, DocDefaults, Gazetteer, InputFile, InputFormat, Lexicon,
+    ReadLimits, DEFAULT_MAX_DOCUMENT_BYTES,
 };
 use solieu_sink::lock::{describe, DatasetLock, LockError};
 use solieu_sink::{
@@ -23,7 +23,7 @@ use solieu_transform::{transform, validate_lexicon, Dataset};
 
 use crate::pipeline::Pipeline;
 use crate::state::{self, InputKey};
-use crate::stream::{self, Cached, Shard, Stream, Totals};
+use crate::stream::{self, ingest_guarded, Cached, Shard, Stream, Totals};
 use crate::RunArgs;
 
 /// A usage or configuration problem: the run never started (exit status 2).
@@ -231,15 +231,7 @@ fn ingest_files(
                     .into_iter()
                     .map(|rec| {
                         rec.and_then(|r| {
-                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                ingest(&r, &plan.lexicon, &gazetteer, &plan.defaults)
-                            }))
-                            .unwrap_or_else(|_| {
-                                Err(Reject {
-                                    source: r.source.clone(),
-                                    reason: "internal error: extraction failed on this document; please report it".into(),
-                                })
-                            })
+                            ingest_guarded(&r, &plan.lexicon, &gazetteer, &plan.defaults)
                         })
                     })
                     .collect();

@@ -367,7 +367,13 @@ fn flush(s: &Stream, gazetteer: &Gazetteer, batch: Batch, out: &mut Outputs) -> 
             .map(|part| {
                 part.records
                     .par_iter()
-                    .map(|(n, r)| (*n, ingest_one(s, gazetteer, r)))
+                    .map(|(n, r)| {
+                        let result = r
+                            .as_ref()
+                            .map_err(Clone::clone)
+                            .and_then(|rec| ingest_guarded(rec, s.lexicon, gazetteer, s.defaults));
+                        (*n, result)
+                    })
                     .collect()
             })
             .collect()
@@ -445,14 +451,14 @@ fn flush(s: &Stream, gazetteer: &Gazetteer, batch: Batch, out: &mut Outputs) -> 
 
 /// One record through ingest; a panic on odd text becomes that document's reject, so one
 /// document never stops the batch.
-fn ingest_one(
-    s: &Stream,
+pub fn ingest_guarded(
+    rec: &Record,
+    lexicon: &Lexicon,
     gazetteer: &Gazetteer,
-    r: &Result<Record, Reject>,
+    defaults: &DocDefaults,
 ) -> Result<IngestedDocument, Reject> {
-    let rec = r.as_ref().map_err(Clone::clone)?;
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        ingest(rec, s.lexicon, gazetteer, s.defaults)
+        ingest(rec, lexicon, gazetteer, defaults)
     }))
     .unwrap_or_else(|_| {
         Err(Reject {
