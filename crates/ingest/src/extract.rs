@@ -3,7 +3,7 @@
 //! to canonical values beyond what the structure needs; `transform` does that by joining the
 //! lexicon.
 
-use crate::lexicon::{Lexicon, PeriodKind, Position, Side};
+use crate::lexicon::{looks_roman, Lexicon, PeriodKind, Position, Side};
 use crate::text::{tokenize, Token, TokenKind};
 
 /// Whether a row states a level (a count or amount) or only a change.
@@ -171,8 +171,7 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
 fn is_heading(para: &Paragraph) -> bool {
     let t = &para.tokens;
     let numbered = t.len() > 2
-        && (t[0].kind == TokenKind::Number
-            || (t[0].folded.len() <= 4 && t[0].folded.chars().all(|c| "ivxl".contains(c))))
+        && (t[0].kind == TokenKind::Number || looks_roman(&t[0].folded))
         && punct_is(para, 1, &[".", ")"]);
     let colon_ended = punct_is(para, t.len().saturating_sub(1), &[":"]);
     t.len() <= 30 && para.sentences.len() <= 2 && (numbered || colon_ended)

@@ -357,6 +357,11 @@ impl<T> Pattern<T> {
     }
 }
 
+/// A short roman numeral in lower case (`ii`, `iv`, `xii`): a quarter, or a heading's number.
+pub fn looks_roman(folded: &str) -> bool {
+    !folded.is_empty() && folded.len() <= 4 && folded.chars().all(|c| "ivxl".contains(c))
+}
+
 /// A token that reads as a calendar year.
 pub fn year_of(tok: &Token) -> Option<i32> {
     if tok.kind != TokenKind::Number || tok.folded.len() != 4 {
@@ -406,8 +411,7 @@ impl<T> PatternSet<T> {
         let tok = tokens.get(at)?;
         let literal = self.by_first_literal.get(&tok.folded).map(Vec::as_slice);
         // Every slot matches numbers only, except a roman numeral (`quý II`).
-        let slot_may_match = tok.kind == TokenKind::Number
-            || (tok.folded.len() <= 4 && tok.folded.chars().all(|c| matches!(c, 'i' | 'v')));
+        let slot_may_match = tok.kind == TokenKind::Number || looks_roman(&tok.folded);
         let slots: &[usize] = if slot_may_match {
             &self.slot_first
         } else {
