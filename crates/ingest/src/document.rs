@@ -171,25 +171,7 @@ fn article_lines(text: &str, lex: &Lexicon) -> Vec<(usize, usize)> {
     for line in text.split('\n') {
         let end = start + line.len();
         let words = line.split_whitespace().count();
-        let key: String = tokenize(line, 0)
-            .into_iter()
-            .filter(|t| t.kind == TokenKind::Word)
-            .map(|t| t.folded)
-            .collect::<Vec<_>>()
-            .join(" ");
-        let label = line.split(':').next().map(|l| {
-            tokenize(l, 0)
-                .into_iter()
-                .map(|t| t.folded)
-                .collect::<Vec<_>>()
-                .join(" ")
-        });
-        let effect = lex.boilerplate.get(&key).or_else(|| {
-            label
-                .and_then(|l| lex.boilerplate.get(&l))
-                .filter(|_| line.contains(':'))
-        });
-        match effect {
+        match lex.boilerplate.effect(line) {
             Some(Effect::Cut) if seen_body => break,
             Some(Effect::Cut) => in_header_block = true,
             Some(Effect::Drop) => {}

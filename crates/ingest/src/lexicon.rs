@@ -457,7 +457,7 @@ pub struct Lexicon {
     pub not_statistic: PhraseTable<Side>,
     pub baselines: PatternSet<String>,
     pub periods: PatternSet<PeriodKind>,
-    pub boilerplate: HashMap<String, Effect>,
+    pub boilerplate: Boilerplate,
     pub place_prefixes: PhraseTable<()>,
     pub date_markers: PhraseTable<()>,
     pub passives: PhraseTable<()>,
@@ -465,6 +465,64 @@ pub struct Lexicon {
     pub list_joiners: PhraseTable<()>,
     /// Words that may stand between a number and its unit (`tăng 1.231 số vụ`).
     pub unit_fillers: PhraseTable<()>,
+}
+
+/// Page lines (`Tin cùng chuyên mục`, `Tác giả: ...`) and what each does to the article.
+#[derive(Debug, Clone, Default)]
+pub struct Boilerplate {
+    effects: HashMap<String, Effect>,
+    /// The most tokens a form has: a line or label with more words cannot be one, so the
+    /// article's body lines are never tokenised for this check.
+    max_tokens: usize,
+}
+
+impl Boilerplate {
+    fn new(rows: Vec<BoilerplateRow>) -> Boilerplate {
+        let mut max_tokens = 0;
+        let effects = rows
+            .into_iter()
+            .map(|r| {
+                let tokens = form_tokens(&r.form);
+                max_tokens = max_tokens.max(tokens.len());
+                (tokens.join(" "), r.effect)
+            })
+            .collect();
+        Boilerplate {
+            effects,
+            max_tokens,
+        }
+    }
+
+    /// What `line` does to the article: its words are a form, or the label before its colon is.
+    pub fn effect(&self, line: &str) -> Option<Effect> {
+        // Every whitespace-separated word holding a letter gives at least one word token, and
+        // every word gives at least one token, so these counts bound the keys.
+        let words_with_letters = line
+            .split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphabetic))
+            .count();
+        if words_with_letters <= self.max_tokens {
+            let key = crate::text::tokenize(line, 0)
+                .into_iter()
+                .filter(|t| t.kind == crate::text::TokenKind::Word)
+                .map(|t| t.folded)
+                .collect::<Vec<_>>()
+                .join(" ");
+            if let Some(effect) = self.effects.get(&key) {
+                return Some(*effect);
+            }
+        }
+        let (label, _) = line.split_once(':')?;
+        if label.split_whitespace().count() > self.max_tokens {
+            return None;
+        }
+        let key = crate::text::tokenize(label, 0)
+            .into_iter()
+            .map(|t| t.folded)
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.effects.get(&key).copied()
+    }
 }
 
 fn read_rows<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<Vec<T>, LexiconError> {
@@ -554,10 +612,7 @@ impl Lexicon {
                 (r.pattern, r.baseline)
             })?,
             periods: patterns(dir, "periods.csv", |r: PeriodRow| (r.pattern, r.kind))?,
-            boilerplate: boilerplate
-                .into_iter()
-                .map(|r| (form_tokens(&r.form).join(" "), r.effect))
-                .collect(),
+            boilerplate: Boilerplate::new(boilerplate),
             place_prefixes: forms(dir, "place_prefixes.csv")?,
             date_markers: forms(dir, "date_markers.csv")?,
             passives: forms(dir, "passives.csv")?,
@@ -575,5 +630,43 @@ impl Lexicon {
             topic_rows,
             province_rows,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn boilerplate() -> Boilerplate {
+        let row = |form: &str, effect| BoilerplateRow {
+            form: form.into(),
+            effect,
+        };
+        Boilerplate::new(vec![
+            row("tin liên quan", Effect::Cut),
+            row("chia sẻ", Effect::Drop),
+        ])
+    }
+
+    #[test]
+    fn a_page_line_is_known_by_its_words_or_its_label() {
+        let b = boilerplate();
+        assert_eq!(b.effect("TIN LIÊN QUAN"), Some(Effect::Cut));
+        // Numbers and marks around the words do not hide the line (`Tin liên quan (12)`).
+        assert_eq!(b.effect("Tin liên quan (12) »"), Some(Effect::Cut));
+        assert_eq!(
+            b.effect("Chia sẻ: Facebook, Zalo, Twitter và nhiều mạng khác"),
+            Some(Effect::Drop)
+        );
+    }
+
+    #[test]
+    fn a_sentence_holding_the_words_is_not_a_page_line() {
+        let b = boilerplate();
+        assert_eq!(b.effect("Các vụ án tin liên quan đã được khởi tố."), None);
+        assert_eq!(
+            b.effect("Ông chia sẻ thêm về kết quả: 12 vụ bị phát hiện"),
+            None
+        );
     }
 }

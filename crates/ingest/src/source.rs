@@ -92,7 +92,7 @@ pub enum SourceError {
     Missing(String),
     #[error("input `{pattern}` is not a valid glob: {message}")]
     BadGlob { pattern: String, message: String },
-    #[error("input `{0}`: cannot tell its format from the extension; pass --format")]
+    #[error("input `{0}`: cannot tell its format from the extension; pass --input-format or set input.format")]
     UnknownFormat(String),
     #[error("input folder `{path}` cannot be listed: {source}")]
     List {
