@@ -381,21 +381,22 @@ pub fn run(args: &RunArgs) -> Result<()> {
         removed: 0,
         full_refresh: previous.as_ref().err().cloned(),
     };
-    let cached = match previous {
+    let mut cached = match previous {
         Ok(prev) => {
             let current: HashSet<&String> = order.iter().collect();
             inc.removed = prev.inputs.keys().filter(|k| !current.contains(k)).count();
-            match Cached::new(prev.keyed) {
+            match Cached::open(&plan.out.join(state::STATE_DIR)) {
                 Ok(c) => Some(c),
                 Err(e) => {
-                    // A state that does not fit: read those inputs too rather than fail the night.
+                    // A state that cannot be read back: read those inputs too rather than fail
+                    // the night. (`{e}`: a Parquet error already ends with its cause.)
                     eprintln!(
-                        "solieu: warning: cannot reuse the last run's rows ({e:#}); reading every input"
+                        "solieu: warning: cannot reuse the last run's rows ({e}); reading every input"
                     );
                     reuse.clear();
                     inc.processed = files.len();
                     inc.reused = 0;
-                    inc.full_refresh = Some(format!("the state did not fit ({e:#})"));
+                    inc.full_refresh = Some(format!("the state is unreadable ({e})"));
                     None
                 }
             }
@@ -418,7 +419,7 @@ pub fn run(args: &RunArgs) -> Result<()> {
         formats: &plan.formats,
         bar: &bar,
     };
-    let totals = stream::write_dataset(&stream, &files, &reuse, cached.as_ref(), pending.path())
+    let totals = stream::write_dataset(&stream, &files, &reuse, cached.as_mut(), pending.path())
         .with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
     bar.finish_and_clear();
     let state_inputs: Vec<(String, InputKey)> = order

@@ -14,7 +14,6 @@ use anyhow::{Context, Result};
 use polars::prelude::{Column, DataFrame};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use solieu_ingest::frames::Staged;
 use solieu_ingest::InputFile;
 use solieu_sink::{read_parquet, write_parquet};
 
@@ -96,10 +95,10 @@ pub fn config_fingerprint(lexicon_dir: &Path, extra: &[String]) -> Result<String
     Ok(format!("{:x}", hasher.finalize()))
 }
 
-/// The last run's state.
+/// The last run's state: what each input was. Its keyed rows stay on disk, read back in
+/// chunks by [`crate::stream::Cached`].
 pub struct Previous {
     pub inputs: HashMap<String, InputKey>,
-    pub keyed: Staged,
 }
 
 /// Reads the state of the dataset at `out`, if it was made under `fingerprint`; otherwise
@@ -117,14 +116,7 @@ pub fn load(out: &Path, fingerprint: &str) -> Result<Previous, String> {
     };
     let table = read("inputs")?;
     let inputs = inputs_from(&table).map_err(|e| format!("the state is unreadable ({e})"))?;
-    Ok(Previous {
-        inputs,
-        keyed: Staged {
-            documents: read("documents")?,
-            mentions: read("mentions")?,
-            rejects: read("rejects")?,
-        },
-    })
+    Ok(Previous { inputs })
 }
 
 fn inputs_from(df: &DataFrame) -> polars::prelude::PolarsResult<HashMap<String, InputKey>> {

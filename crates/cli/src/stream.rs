@@ -19,13 +19,16 @@ use polars::prelude::{
     col, lit, CsvReadOptions, DataFrame, IntoLazy, JoinArgs, JoinType, SchemaRef, SerReader,
 };
 use rayon::prelude::*;
-use solieu_ingest::frames::{append, combine_after, to_keyed_parts, InputPart, Staged, INPUT};
+use solieu_ingest::frames::{
+    append, combine_after, in_input_order, to_keyed_parts, InputPart, SeenIds, Staged, DOC_SEQ,
+    INPUT, RECORD,
+};
 use solieu_ingest::lexicon::WordHasher;
 use solieu_ingest::{
     ingest, visit_records, DocDefaults, Gazetteer, IngestedDocument, InputFile, Lexicon,
     ReadLimits, Record, Reject,
 };
-use solieu_sink::{Format, TableStream};
+use solieu_sink::{Format, ParquetRows, TableStream};
 use solieu_transform::{deltas, series_points, transform};
 
 use crate::state::STATE_DIR;
@@ -82,24 +85,39 @@ impl Shard {
     }
 }
 
-/// The previous run's ingest rows, found by input: each input's rows are one run of rows in
-/// each table (the state is written in input order).
-pub struct Cached {
-    keyed: Staged,
-    ranges: [HashMap<String, (usize, usize)>; 3],
+/// Rows of the last run's state read at once: a run of small reused inputs is served from one
+/// read, and a slice of mentions stays a few megabytes.
+const STATE_SLICE_ROWS: usize = 16_384;
+
+/// One table of the last run's state, kept on disk: where each input's rows are, and the last
+/// slice read (reads mostly go forward, input after input).
+struct StateTable {
+    rows: ParquetRows,
+    /// Input → (first row, rows).
+    ranges: HashMap<String, (usize, usize)>,
+    slice: DataFrame,
+    slice_start: usize,
+    /// The column numbering each row's record: a large input is cut into chunks by it.
+    record: &'static str,
 }
 
-impl Cached {
-    /// Indexes the rows; rows of one input that are not together mean a state this version
-    /// did not write, which the caller treats as no state.
-    pub fn new(keyed: Staged) -> Result<Cached> {
-        let index = |df: &DataFrame| -> Result<HashMap<String, (usize, usize)>> {
-            let inputs = df.column(INPUT)?.str()?;
-            let mut ranges: HashMap<String, (usize, usize)> = HashMap::new();
-            let mut current: Option<&str> = None;
-            for (row, input) in inputs.iter().enumerate() {
+impl StateTable {
+    /// Indexes the table by reading its input column a slice at a time; rows of one input that
+    /// are not together mean a state this version did not write, which the caller treats as no
+    /// state.
+    fn open(path: &Path, record: &'static str) -> Result<StateTable> {
+        let rows = ParquetRows::open(path)?;
+        let mut ranges: HashMap<String, (usize, usize)> = HashMap::new();
+        let mut current: Option<String> = None;
+        let mut start = 0;
+        while start < rows.len() {
+            let part = rows.read(start, STATE_SLICE_ROWS, Some(&[INPUT]))?;
+            if part.height() == 0 {
+                break;
+            }
+            for (k, input) in part.column(INPUT)?.str()?.iter().enumerate() {
                 let input = input.context("state row without input")?;
-                if current == Some(input) {
+                if current.as_deref() == Some(input) {
                     if let Some(r) = ranges.get_mut(input) {
                         r.1 += 1;
                     }
@@ -108,29 +126,121 @@ impl Cached {
                 if ranges.contains_key(input) {
                     bail!("the state's rows of `{input}` are not together");
                 }
-                ranges.insert(input.to_string(), (row, 1));
-                current = Some(input);
+                ranges.insert(input.to_string(), (start + k, 1));
+                current = Some(input.to_string());
             }
-            Ok(ranges)
-        };
-        let ranges = [
-            index(&keyed.documents)?,
-            index(&keyed.mentions)?,
-            index(&keyed.rejects)?,
-        ];
-        Ok(Cached { keyed, ranges })
+            start += part.height();
+        }
+        // No rows yet, but the columns: an input without rows in this table gets an empty frame.
+        let slice = rows.read(0, 0, None)?;
+        Ok(StateTable {
+            rows,
+            ranges,
+            slice,
+            slice_start: 0,
+            record,
+        })
     }
 
-    fn rows_of(&self, input: &str) -> Staged {
-        let take =
-            |df: &DataFrame, ranges: &HashMap<String, (usize, usize)>| match ranges.get(input) {
-                Some(&(start, len)) => df.slice(start as i64, len),
-                None => df.clear(),
+    fn range_of(&self, input: &str) -> (usize, usize) {
+        self.ranges.get(input).copied().unwrap_or((0, 0))
+    }
+
+    /// Rows `start..start + len`, from the slice held when it has them.
+    fn rows(&mut self, start: usize, len: usize) -> Result<DataFrame> {
+        let held = self.slice_start..self.slice_start + self.slice.height();
+        if start >= held.start && start + len <= held.end {
+            return Ok(self.slice.slice((start - held.start) as i64, len));
+        }
+        if len >= STATE_SLICE_ROWS {
+            return Ok(self.rows.read(start, len, None)?);
+        }
+        self.slice = self.rows.read(start, STATE_SLICE_ROWS, None)?;
+        self.slice_start = start;
+        Ok(self.slice.slice(0, len))
+    }
+
+    /// Rows from `start` (before `end`) while their record is at most `last`; all of them when
+    /// `last` is `None`. An input's rows are in record order.
+    fn rows_through(&mut self, start: usize, end: usize, last: Option<u32>) -> Result<DataFrame> {
+        let Some(last) = last else {
+            return self.rows(start, end - start);
+        };
+        let mut taken = self.rows(start, 0)?;
+        let mut pos = start;
+        while pos < end {
+            let want = (end - pos).min(STATE_SLICE_ROWS);
+            let part = self.rows(pos, want)?;
+            let n = part
+                .column(self.record)?
+                .u32()?
+                .iter()
+                .take_while(|r| r.is_some_and(|r| r <= last))
+                .count();
+            taken.vstack_mut(&part.slice(0, n))?;
+            pos += n;
+            if n < want {
+                break;
+            }
+        }
+        Ok(taken)
+    }
+}
+
+/// The previous run's ingest rows, found by input and read back in chunks: an incremental run
+/// over a large corpus reuses millions of rows and holds only the batch it is writing.
+pub struct Cached {
+    tables: [StateTable; 3],
+}
+
+impl Cached {
+    /// Opens the keyed tables of the state folder `dir`.
+    pub fn open(dir: &Path) -> Result<Cached> {
+        let table =
+            |name: &str, record| StateTable::open(&dir.join(format!("{name}.parquet")), record);
+        Ok(Cached {
+            tables: [
+                table("documents", RECORD)?,
+                table("mentions", DOC_SEQ)?,
+                table("rejects", RECORD)?,
+            ],
+        })
+    }
+
+    /// The rows of `input`, at most `max_docs` documents at a time with their mentions and the
+    /// rejects among their records, in record order.
+    fn for_each_chunk(
+        &mut self,
+        input: &str,
+        max_docs: usize,
+        mut chunk: impl FnMut(Staged) -> Result<()>,
+    ) -> Result<()> {
+        let [docs, mentions, rejects] = &mut self.tables;
+        let (ds, dn) = docs.range_of(input);
+        let (ms, mn) = mentions.range_of(input);
+        let (rs, rn) = rejects.range_of(input);
+        let (mut d, mut m, mut r) = (0, ms, rs);
+        loop {
+            let take = (dn - d).min(max_docs.max(1));
+            let documents = docs.rows(ds + d, take)?;
+            d += take;
+            let last = if d < dn {
+                documents.column(RECORD)?.u32()?.last()
+            } else {
+                None
             };
-        Staged {
-            documents: take(&self.keyed.documents, &self.ranges[0]),
-            mentions: take(&self.keyed.mentions, &self.ranges[1]),
-            rejects: take(&self.keyed.rejects, &self.ranges[2]),
+            let mentions = mentions.rows_through(m, ms + mn, last)?;
+            m += mentions.height();
+            let rejects = rejects.rows_through(r, rs + rn, last)?;
+            r += rejects.height();
+            chunk(Staged {
+                documents,
+                mentions,
+                rejects,
+            })?;
+            if d >= dn {
+                return Ok(());
+            }
         }
     }
 }
@@ -206,7 +316,7 @@ struct Outputs {
     observations: TableStream,
     rejects: TableStream,
     state: [TableStream; 3],
-    seen: HashMap<String, String>,
+    seen: SeenIds,
     /// The points `deltas` reads, spilled to disk by province as batches pass: a series never
     /// crosses provinces, so each province's file is worked alone at the end.
     points_dir: PathBuf,
@@ -224,7 +334,7 @@ pub fn write_dataset(
     s: &Stream,
     files: &[InputFile],
     reuse: &HashSet<String>,
-    cached: Option<&Cached>,
+    mut cached: Option<&mut Cached>,
     dir: &Path,
 ) -> Result<Totals> {
     let state_dir = dir.join(STATE_DIR);
@@ -240,7 +350,7 @@ pub fn write_dataset(
             TableStream::new(&state_dir, "mentions", &parquet),
             TableStream::new(&state_dir, "rejects", &parquet),
         ],
-        seen: HashMap::new(),
+        seen: SeenIds::default(),
         points_dir: dir.join(".points"),
         points: BTreeMap::new(),
         empty_points: None,
@@ -255,11 +365,17 @@ pub fn write_dataset(
     for file in files {
         let name = file.path.display().to_string();
         if reuse.contains(&name) {
-            if let Some(c) = cached {
-                let rows = c.rows_of(&name);
-                batch.docs += rows.documents.height();
-                batch.enter(&name);
-                batch.cached.push(rows);
+            if let Some(c) = cached.as_deref_mut() {
+                c.for_each_chunk(&name, batch.max_docs, |rows| {
+                    batch.docs += rows.documents.height() + rows.rejects.height();
+                    batch.enter(&name);
+                    batch.cached.push(rows);
+                    if batch.full() {
+                        flush(s, &gazetteer, batch.take(), &mut out)?;
+                        flushed_any = true;
+                    }
+                    Ok(())
+                })?;
             }
         } else {
             let mut record = 0u32;
@@ -388,8 +504,12 @@ fn flush(s: &Stream, gazetteer: &Gazetteer, batch: Batch, out: &mut Outputs) -> 
         })
         .collect();
     let mut keyed = to_keyed_parts(&parts).context("cannot build ingest tables")?;
-    for c in &batch.cached {
-        keyed = append(keyed, c).context("cannot reuse the last run's rows")?;
+    if !batch.cached.is_empty() {
+        for c in &batch.cached {
+            keyed = append(keyed, c).context("cannot reuse the last run's rows")?;
+        }
+        // The state keeps each input's rows together, in input order, for the next run to find.
+        keyed = in_input_order(keyed, &batch.inputs).context("cannot reuse the last run's rows")?;
     }
     let staged = combine_after(&keyed, &batch.inputs, &mut out.seen)
         .context("cannot build ingest tables")?;

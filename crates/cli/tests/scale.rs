@@ -209,3 +209,53 @@ fn merging_the_same_shard_twice_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("given twice"));
 }
+
+fn incremental(out: &Path) -> serde_json::Value {
+    let text = fs::read_to_string(out.join("manifest.json")).unwrap();
+    let m: serde_json::Value = serde_json::from_str(&text).unwrap();
+    m["incremental"].clone()
+}
+
+#[test]
+fn an_incremental_run_in_small_batches_reads_the_state_back_in_chunks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = write_corpus(tmp.path());
+    let out = tmp.path().join("out");
+    let run = |batch: usize, extra: &[&str]| {
+        let mut args = vec!["run", "-i", input.to_str().unwrap()];
+        args.extend_from_slice(&["-o", out.to_str().unwrap(), "-q"]);
+        args.extend_from_slice(extra);
+        solieu(&args, Some(batch));
+    };
+    run(7, &[]);
+    // One report changed and one added: the 121-record JSONL corpus is reused, read back 7
+    // documents at a time, and its last chunk shares a batch with the changed report after it.
+    fs::write(input.join("txt/r000.txt"), report(210)).unwrap();
+    fs::write(input.join("txt/r500.txt"), report(211)).unwrap();
+    run(7, &[]);
+    let inc = incremental(&out);
+    assert_eq!(inc["processed"], 2, "{inc}");
+    assert_eq!(inc["reused"], 41, "{inc}");
+    let incremental_rows = csv_tables(&out);
+
+    let full = tmp.path().join("full");
+    solieu(
+        &[
+            "run",
+            "-i",
+            input.to_str().unwrap(),
+            "-o",
+            full.to_str().unwrap(),
+            "-q",
+        ],
+        Some(7),
+    );
+    assert_eq!(incremental_rows, csv_tables(&full));
+
+    // The state that run wrote, half read and half reused, is whole again: nothing is read.
+    run(5, &[]);
+    let inc = incremental(&out);
+    assert_eq!(inc["processed"], 0, "{inc}");
+    assert!(inc["full_refresh"].is_null(), "{inc}");
+    assert_eq!(csv_tables(&out), incremental_rows);
+}

@@ -284,22 +284,134 @@ pub fn append(mut a: Staged, b: &Staged) -> PolarsResult<Staged> {
     Ok(a)
 }
 
+/// Keyed rows sorted by input (in `order`) and record, each input's rows together: the order a
+/// streamed run writes its state in, whichever of its rows were read and which reused.
+pub fn in_input_order(keyed: Staged, order: &[String]) -> PolarsResult<Staged> {
+    let rank: HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.as_str(), i))
+        .collect();
+    let sort = |df: DataFrame, record: &str| -> PolarsResult<DataFrame> {
+        let inputs = df.column(INPUT)?.str()?;
+        let records = df.column(record)?.u32()?;
+        let mut rows: Vec<(usize, Option<u32>, IdxSize)> = inputs
+            .iter()
+            .zip(records.iter())
+            .enumerate()
+            .map(|(row, (i, r))| {
+                let i = i.and_then(|i| rank.get(i)).copied().unwrap_or(usize::MAX);
+                (i, r, row as IdxSize)
+            })
+            .collect();
+        rows.sort_unstable();
+        df.take(&IdxCa::from_vec(
+            "idx".into(),
+            rows.into_iter().map(|r| r.2).collect(),
+        ))
+    };
+    Ok(Staged {
+        documents: sort(keyed.documents, RECORD)?,
+        mentions: sort(keyed.mentions, DOC_SEQ)?,
+        rejects: sort(keyed.rejects, RECORD)?,
+    })
+}
+
 /// Keyed rows to the staged tables `transform` reads: rows in input order (`order` lists the
 /// inputs), and of documents sharing a `doc_id` the first in that order is kept; each later one
 /// becomes a reject, never an overwrite. Rows of inputs not in `order` are dropped.
 pub fn combine(keyed: &Staged, order: &[String]) -> PolarsResult<Staged> {
-    combine_after(keyed, order, &mut HashMap::new())
+    combine_after(keyed, order, &mut SeenIds::default())
+}
+
+/// The `doc_id`s a run has kept, each with where it was first: a 128-bit hash of the id and
+/// the first source as an input number and line, about 40 bytes a document instead of the id
+/// and source strings (150 and more), since a streamed run keeps them for the whole corpus.
+/// Two ids share a hash with odds near 2^-128 · n², nil for any corpus.
+#[derive(Debug, Default)]
+pub struct SeenIds {
+    first: HashMap<u128, FirstSource>,
+    inputs: Vec<String>,
+    input_index: HashMap<String, u32>,
+    /// Sources that are not `input` or `input:line` (none from solieu's own readers).
+    other: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum FirstSource {
+    Input(u32),
+    Line(u32, u32),
+    Other(u32),
+}
+
+impl SeenIds {
+    /// Ids kept so far.
+    pub fn len(&self) -> usize {
+        self.first.len()
+    }
+
+    /// Whether no id has been kept.
+    pub fn is_empty(&self) -> bool {
+        self.first.is_empty()
+    }
+
+    fn key(id: &str) -> u128 {
+        use std::hash::{Hash, Hasher};
+        // Two SipHash passes, the second salted, make the 128 bits.
+        let mut a = std::hash::DefaultHasher::new();
+        id.hash(&mut a);
+        let mut b = std::hash::DefaultHasher::new();
+        0x5eed_u16.hash(&mut b);
+        id.hash(&mut b);
+        (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    }
+
+    /// Where `id` was first, if it was seen; otherwise records it as first in `source`, read
+    /// from `input`.
+    fn first_or_insert(&mut self, id: &str, input: &str, source: &str) -> Option<String> {
+        let key = Self::key(id);
+        if let Some(place) = self.first.get(&key) {
+            return Some(match *place {
+                FirstSource::Input(i) => self.inputs[i as usize].clone(),
+                FirstSource::Line(i, line) => format!("{}:{line}", self.inputs[i as usize]),
+                FirstSource::Other(k) => self.other[k as usize].clone(),
+            });
+        }
+        let i = match self.input_index.get(input) {
+            Some(&i) => i,
+            None => {
+                let i = self.inputs.len() as u32;
+                self.inputs.push(input.to_string());
+                self.input_index.insert(input.to_string(), i);
+                i
+            }
+        };
+        let line = source
+            .strip_prefix(input)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .and_then(|n| {
+                n.parse::<u32>()
+                    .ok()
+                    .filter(|l| format!("{input}:{l}") == source)
+            });
+        let place = if source == input {
+            FirstSource::Input(i)
+        } else if let Some(line) = line {
+            FirstSource::Line(i, line)
+        } else {
+            self.other.push(source.to_string());
+            FirstSource::Other(self.other.len() as u32 - 1)
+        };
+        self.first.insert(key, place);
+        None
+    }
 }
 
 /// [`combine`] for one batch of a streamed run: `seen` holds the `doc_id`s of earlier batches
 /// (with the source that had each first) and learns this batch's. Rejects come out in record
 /// order, a duplicate where its record stood, so the batches' rows laid end to end are
 /// [`combine`]'s rows of everything at once.
-pub fn combine_after(
-    keyed: &Staged,
-    order: &[String],
-    seen: &mut HashMap<String, String>,
-) -> PolarsResult<Staged> {
+pub fn combine_after(keyed: &Staged, order: &[String], seen: &mut SeenIds) -> PolarsResult<Staged> {
     let rank: HashMap<&str, usize> = order
         .iter()
         .enumerate()
@@ -326,6 +438,7 @@ pub fn combine_after(
     doc_rows.sort_unstable();
     let ids = keyed.documents.column("doc_id")?.str()?;
     let sources = keyed.documents.column("source")?.str()?;
+    let inputs = keyed.documents.column(INPUT)?.str()?;
     let records = keyed.documents.column(RECORD)?.u32()?;
     let mut kept_rows = Vec::new();
     let mut kept_keys = HashSet::new();
@@ -334,7 +447,8 @@ pub fn combine_after(
     for (i, s, row) in doc_rows {
         let id = ids.get(row).ok_or_else(|| missing("doc_id"))?;
         let source = sources.get(row).ok_or_else(|| missing("source"))?;
-        if let Some(first_source) = seen.get(id) {
+        let input = inputs.get(row).ok_or_else(|| missing("input"))?;
+        if let Some(first_source) = seen.first_or_insert(id, input, source) {
             let record = records.get(row).ok_or_else(|| missing("record"))?;
             dups.push((
                 i,
@@ -343,7 +457,6 @@ pub fn combine_after(
                 format!("duplicate doc_id `{id}` (first in {first_source})"),
             ));
         } else {
-            seen.insert(id.to_string(), source.to_string());
             kept_rows.push(row as IdxSize);
             kept_keys.insert((i, s));
         }
@@ -500,5 +613,42 @@ mod tests {
         // An input no longer listed is dropped with all its rows.
         let staged = combine(&keyed, &order[..2]).unwrap();
         assert_eq!(staged.rejects.height(), 1);
+    }
+
+    fn reasons(staged: &Staged) -> Vec<String> {
+        let reasons = staged.rejects.column("reason").unwrap().str().unwrap();
+        reasons.iter().flatten().map(String::from).collect()
+    }
+
+    #[test]
+    fn a_later_batch_names_where_an_id_was_first_in_an_earlier_one() {
+        let mut seen = SeenIds::default();
+        let first: InputResults = (
+            "in/x.csv".into(),
+            vec![
+                Ok(doc("a", "in/x.csv:7")),
+                Ok(doc("b", "mirror of in/x.csv")),
+            ],
+        );
+        let keyed = to_keyed_frames(&[first]).unwrap();
+        let staged = combine_after(&keyed, &["in/x.csv".to_string()], &mut seen).unwrap();
+        assert_eq!(staged.documents.height(), 2);
+        assert_eq!(seen.len(), 2);
+
+        let later: InputResults = (
+            "in/y.txt".into(),
+            vec![Ok(doc("b", "in/y.txt")), Ok(doc("a", "in/y.txt"))],
+        );
+        let keyed = to_keyed_frames(&[later]).unwrap();
+        let staged = combine_after(&keyed, &["in/y.txt".to_string()], &mut seen).unwrap();
+        assert_eq!(staged.documents.height(), 0);
+        assert_eq!(
+            reasons(&staged),
+            [
+                "duplicate doc_id `b` (first in mirror of in/x.csv)",
+                "duplicate doc_id `a` (first in in/x.csv:7)",
+            ]
+        );
+        assert_eq!(seen.len(), 2);
     }
 }

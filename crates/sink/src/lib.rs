@@ -230,6 +230,58 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, SinkError> {
     ParquetReader::new(file).finish().map_err(pl(path))
 }
 
+/// A Parquet file read a slice of rows at a time, as a streamed run rereads a table too large
+/// to hold: only the row groups a slice overlaps are decoded, and the footer is parsed once.
+/// Modelled on a database cursor over a heap file: random access by row number, cheap when
+/// reads go forward.
+pub struct ParquetRows {
+    path: PathBuf,
+    metadata: polars::io::parquet::metadata::FileMetadataRef,
+    rows: usize,
+}
+
+impl ParquetRows {
+    /// Opens `path` and reads its footer.
+    pub fn open(path: &Path) -> Result<ParquetRows, SinkError> {
+        let file = File::open(path).map_err(io(path))?;
+        let mut reader = ParquetReader::new(file);
+        let metadata = reader.get_metadata().map_err(pl(path))?.clone();
+        let rows = metadata.num_rows;
+        Ok(ParquetRows {
+            path: path.to_path_buf(),
+            metadata,
+            rows,
+        })
+    }
+
+    /// Rows in the file.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether the file has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Rows `start..start + len` (fewer at the end of the file), all columns or only `columns`.
+    pub fn read(
+        &self,
+        start: usize,
+        len: usize,
+        columns: Option<&[&str]>,
+    ) -> Result<DataFrame, SinkError> {
+        let file = File::open(&self.path).map_err(io(&self.path))?;
+        let mut reader = ParquetReader::new(file);
+        reader.set_metadata(self.metadata.clone());
+        reader
+            .with_slice(Some((start, len)))
+            .with_columns(columns.map(|c| c.iter().map(|s| s.to_string()).collect()))
+            .finish()
+            .map_err(pl(&self.path))
+    }
+}
+
 /// Writes named tables into `dir` atomically (see [`PendingDataset`]). The manifest, when
 /// given, is written last as `manifest.json`.
 pub fn write_dataset(
