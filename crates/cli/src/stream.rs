@@ -341,7 +341,7 @@ pub fn write_dataset(
     std::fs::create_dir_all(&state_dir)
         .with_context(|| format!("cannot create {}", state_dir.display()))?;
     let parquet = [Format::Parquet];
-    let mut out = Outputs {
+    let out = Outputs {
         documents: TableStream::new(dir, "documents", s.formats),
         observations: TableStream::new(dir, "observations", s.formats),
         rejects: TableStream::new(dir, "rejects", s.formats),
@@ -359,77 +359,100 @@ pub fn write_dataset(
     std::fs::create_dir_all(&out.points_dir)
         .with_context(|| format!("cannot create {}", out.points_dir.display()))?;
     let gazetteer = Gazetteer::new(s.lexicon);
-    let mut batch = Batch::new(batch_docs());
-    let mut failure: Option<anyhow::Error> = None;
-    let mut flushed_any = false;
-    for file in files {
-        let name = file.path.display().to_string();
-        if reuse.contains(&name) {
-            if let Some(c) = cached.as_deref_mut() {
-                c.for_each_chunk(&name, batch.max_docs, |rows| {
-                    batch.docs += rows.documents.height() + rows.rejects.height();
-                    batch.enter(&name);
-                    batch.cached.push(rows);
-                    if batch.full() {
-                        flush(s, &gazetteer, batch.take(), &mut out)?;
-                        flushed_any = true;
-                    }
-                    Ok(())
-                })?;
+    // Batches are ingested on the pool while the batch before is transformed and written on a
+    // writer thread: that part is serial, and would otherwise leave the pool idle. One batch
+    // waits between them at most, and the channel keeps their order.
+    let mut out = std::thread::scope(|scope| -> Result<Outputs> {
+        let (to_writer, batches) = std::sync::mpsc::sync_channel::<Ingested>(1);
+        let writer = scope.spawn(move || -> Result<Outputs> {
+            let mut out = out;
+            for b in batches {
+                write_batch(s, b, &mut out)?;
             }
-        } else {
-            let mut record = 0u32;
-            let mut part = Part {
-                input: name.clone(),
-                records: Vec::new(),
-            };
-            batch.enter(&name);
-            visit_records(file, s.limits, &mut |r| {
-                let n = record;
-                record += 1;
-                if failure.is_some() {
-                    return;
-                }
-                let keep = s.shard.is_none_or(|sh| match &r {
-                    Ok(rec) => sh.holds(&rec.doc_id),
-                    Err(e) => sh.holds(&e.source),
-                });
-                if !keep {
-                    return;
-                }
-                batch.bytes += r.as_ref().map_or(0, |rec| rec.bytes.len());
-                batch.docs += 1;
-                part.records.push((n, r));
-                if batch.full() {
-                    let rest = Part {
-                        input: part.input.clone(),
+            Ok(out)
+        });
+        let read = (|| -> Result<()> {
+            let mut batch = Batch::new(batch_docs());
+            let mut failure: Option<anyhow::Error> = None;
+            let mut flushed_any = false;
+            for file in files {
+                let name = file.path.display().to_string();
+                if reuse.contains(&name) {
+                    if let Some(c) = cached.as_deref_mut() {
+                        c.for_each_chunk(&name, batch.max_docs, |rows| {
+                            batch.docs += rows.documents.height() + rows.rejects.height();
+                            batch.enter(&name);
+                            batch.cached.push(rows);
+                            if batch.full() {
+                                flush(s, &gazetteer, batch.take(), &to_writer)?;
+                                flushed_any = true;
+                            }
+                            Ok(())
+                        })?;
+                    }
+                } else {
+                    let mut record = 0u32;
+                    let mut part = Part {
+                        input: name.clone(),
                         records: Vec::new(),
                     };
-                    batch.fresh.push(std::mem::replace(&mut part, rest));
-                    let full = batch.take();
-                    if let Err(e) = flush(s, &gazetteer, full, &mut out) {
-                        failure = Some(e);
-                    }
-                    flushed_any = true;
-                    batch.enter(&part.input);
+                    batch.enter(&name);
+                    visit_records(file, s.limits, &mut |r| {
+                        let n = record;
+                        record += 1;
+                        if failure.is_some() {
+                            return;
+                        }
+                        let keep = s.shard.is_none_or(|sh| match &r {
+                            Ok(rec) => sh.holds(&rec.doc_id),
+                            Err(e) => sh.holds(&e.source),
+                        });
+                        if !keep {
+                            return;
+                        }
+                        batch.bytes += r.as_ref().map_or(0, |rec| rec.bytes.len());
+                        batch.docs += 1;
+                        part.records.push((n, r));
+                        if batch.full() {
+                            let rest = Part {
+                                input: part.input.clone(),
+                                records: Vec::new(),
+                            };
+                            batch.fresh.push(std::mem::replace(&mut part, rest));
+                            let full = batch.take();
+                            if let Err(e) = flush(s, &gazetteer, full, &to_writer) {
+                                failure = Some(e);
+                            }
+                            flushed_any = true;
+                            batch.enter(&part.input);
+                        }
+                    });
+                    batch.fresh.push(part);
                 }
-            });
-            batch.fresh.push(part);
-        }
-        if let Some(e) = failure.take() {
-            return Err(e);
-        }
-        if batch.full() {
-            flush(s, &gazetteer, batch.take(), &mut out)?;
-            flushed_any = true;
-        }
-        s.bar
-            .inc(std::fs::metadata(&file.path).map_or(0, |m| m.len()));
-    }
-    // The last batch, and always one: an empty run still writes its tables with their columns.
-    if !batch.inputs.is_empty() || !flushed_any {
-        flush(s, &gazetteer, batch, &mut out)?;
-    }
+                if let Some(e) = failure.take() {
+                    return Err(e);
+                }
+                if batch.full() {
+                    flush(s, &gazetteer, batch.take(), &to_writer)?;
+                    flushed_any = true;
+                }
+                s.bar
+                    .inc(std::fs::metadata(&file.path).map_or(0, |m| m.len()));
+            }
+            // The last batch, and always one: an empty run still writes its tables with their columns.
+            if !batch.inputs.is_empty() || !flushed_any {
+                flush(s, &gazetteer, batch, &to_writer)?;
+            }
+            Ok(())
+        })();
+        drop(to_writer);
+        // The writer's error first: it is why a send failed.
+        let out = writer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))??;
+        read?;
+        Ok(out)
+    })?;
 
     let mut totals = Totals::default();
     // Provinces in sorted order, each sorted within by `deltas`: the whole table's order.
@@ -475,7 +498,21 @@ pub fn write_dataset(
 }
 
 /// Ingests, transforms and writes one batch.
-fn flush(s: &Stream, gazetteer: &Gazetteer, batch: Batch, out: &mut Outputs) -> Result<()> {
+/// One batch ingested, on its way to the writer.
+struct Ingested {
+    inputs: Vec<String>,
+    /// Each part's input and its records' results.
+    fresh: Vec<(String, Vec<(u32, Result<IngestedDocument, Reject>)>)>,
+    cached: Vec<Staged>,
+}
+
+/// Ingests one batch on the pool and hands it to the writer.
+fn flush(
+    s: &Stream,
+    gazetteer: &Gazetteer,
+    batch: Batch,
+    to_writer: &std::sync::mpsc::SyncSender<Ingested>,
+) -> Result<()> {
     let ingested: Vec<Vec<(u32, Result<IngestedDocument, Reject>)>> = s.pool.install(|| {
         batch
             .fresh
@@ -494,14 +531,23 @@ fn flush(s: &Stream, gazetteer: &Gazetteer, batch: Batch, out: &mut Outputs) -> 
             })
             .collect()
     });
+    let fresh = batch.fresh.into_iter().map(|p| p.input).zip(ingested);
+    let ingested = Ingested {
+        inputs: batch.inputs,
+        fresh: fresh.collect(),
+        cached: batch.cached,
+    };
+    to_writer
+        .send(ingested)
+        .map_err(|_| anyhow::anyhow!("the writer stopped"))
+}
+
+/// Transforms and writes one ingested batch.
+fn write_batch(s: &Stream, batch: Ingested, out: &mut Outputs) -> Result<()> {
     let parts: Vec<InputPart> = batch
         .fresh
         .iter()
-        .zip(&ingested)
-        .map(|(p, results)| InputPart {
-            input: &p.input,
-            results,
-        })
+        .map(|(input, results)| InputPart { input, results })
         .collect();
     let mut keyed = to_keyed_parts(&parts).context("cannot build ingest tables")?;
     if !batch.cached.is_empty() {
