@@ -360,10 +360,10 @@ pub fn write_dataset(
         .with_context(|| format!("cannot create {}", out.points_dir.display()))?;
     let gazetteer = Gazetteer::new(s.lexicon);
     // Batches are ingested on the pool while the batch before is transformed and written on a
-    // writer thread: that part is serial, and would otherwise leave the pool idle. One batch
-    // waits between them at most, and the channel keeps their order.
+    // writer thread: that part is serial, and would otherwise leave the pool idle. The channel
+    // holds no batch (a hand-over), so two batches are alive at most, in order.
     let mut out = std::thread::scope(|scope| -> Result<Outputs> {
-        let (to_writer, batches) = std::sync::mpsc::sync_channel::<Ingested>(1);
+        let (to_writer, batches) = std::sync::mpsc::sync_channel::<Ingested>(0);
         let writer = scope.spawn(move || -> Result<Outputs> {
             let mut out = out;
             for b in batches {
