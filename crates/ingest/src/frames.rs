@@ -28,6 +28,14 @@ where
 
 /// Builds the staged frames. Rows keep input order; `obs_idx` counts from 0 per document.
 pub fn to_frames(docs: &[IngestedDocument], rejects: &[Reject]) -> PolarsResult<Staged> {
+    let docs: Vec<&IngestedDocument> = docs.iter().collect();
+    let rejects: Vec<&Reject> = rejects.iter().collect();
+    frames_of(&docs, &rejects)
+}
+
+/// [`to_frames`] of borrowed rows: a streamed run builds a batch's frames without copying
+/// its documents.
+fn frames_of(docs: &[&IngestedDocument], rejects: &[&Reject]) -> PolarsResult<Staged> {
     let event_days: Vec<Option<i32>> = docs
         .iter()
         .map(|d| d.event_date.map(|e| e.days_since_epoch()))
@@ -73,7 +81,7 @@ pub fn to_frames(docs: &[IngestedDocument], rejects: &[Reject]) -> PolarsResult<
 
     let rows: Vec<(&IngestedDocument, usize, &crate::extract::Mention)> = docs
         .iter()
-        .flat_map(|d| d.mentions.iter().enumerate().map(move |(i, m)| (d, i, m)))
+        .flat_map(|d| d.mentions.iter().enumerate().map(move |(i, m)| (*d, i, m)))
         .collect();
     let s = |f: fn(&crate::extract::Mention) -> &str| -> Vec<&str> {
         rows.iter().map(|(_, _, m)| f(m)).collect()
@@ -238,17 +246,17 @@ pub fn to_keyed_parts(parts: &[InputPart]) -> PolarsResult<Staged> {
                     doc_record.push(record);
                     mention_input.extend(std::iter::repeat_n(input, d.mentions.len()));
                     mention_seq.extend(std::iter::repeat_n(seq, d.mentions.len()));
-                    docs.push(d.clone());
+                    docs.push(d);
                 }
                 Err(e) => {
                     reject_input.push(input);
                     reject_record.push(record);
-                    rejects.push(e.clone());
+                    rejects.push(e);
                 }
             }
         }
     }
-    let mut staged = to_frames(&docs, &rejects)?;
+    let mut staged = frames_of(&docs, &rejects)?;
     staged.documents.with_column(col(INPUT, doc_input))?;
     staged.documents.with_column(col(DOC_SEQ, doc_seq))?;
     staged.documents.with_column(col(RECORD, doc_record))?;
