@@ -101,7 +101,12 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DecodeProblem> {
 pub fn normalize(raw: &str) -> String {
     let raw = raw.strip_prefix('\u{feff}').unwrap_or(raw);
     let unhtml = strip_html(raw);
-    let nfc: String = unhtml.nfc().collect();
+    // Most text arrives composed already: the quick check is a table lookup per character,
+    // composing is a buffer and a sort per character.
+    let nfc: Cow<str> = match unicode_normalization::is_nfc_quick(unhtml.chars()) {
+        unicode_normalization::IsNormalized::Yes => Cow::Borrowed(&unhtml),
+        _ => Cow::Owned(unhtml.nfc().collect()),
+    };
     let mut out = String::with_capacity(nfc.len());
     let mut blank_run = 0usize;
     for line in nfc.split('\n') {
