@@ -498,11 +498,14 @@ pub fn write_dataset(
 }
 
 /// Ingests, transforms and writes one batch.
+/// Records' results in record order, each with its record number.
+type Results = Vec<(u32, Result<IngestedDocument, Reject>)>;
+
 /// One batch ingested, on its way to the writer.
 struct Ingested {
     inputs: Vec<String>,
     /// Each part's input and its records' results.
-    fresh: Vec<(String, Vec<(u32, Result<IngestedDocument, Reject>)>)>,
+    fresh: Vec<(String, Results)>,
     cached: Vec<Staged>,
 }
 
@@ -513,7 +516,7 @@ fn flush(
     batch: Batch,
     to_writer: &std::sync::mpsc::SyncSender<Ingested>,
 ) -> Result<()> {
-    let ingested: Vec<Vec<(u32, Result<IngestedDocument, Reject>)>> = s.pool.install(|| {
+    let ingested: Vec<Results> = s.pool.install(|| {
         batch
             .fresh
             .par_iter()
