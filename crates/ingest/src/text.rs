@@ -261,19 +261,48 @@ pub fn fold(word: &str) -> String {
     }
     let mut out = String::with_capacity(word.len());
     for c in word.chars() {
-        out.extend(c.to_lowercase());
+        match vietnamese_lower(c) {
+            Some(l) => out.push(l),
+            None => out.extend(c.to_lowercase()),
+        }
     }
     move_tones(out)
+}
+
+/// `char::to_lowercase` for the letters Vietnamese is written in, by arithmetic instead of the
+/// Unicode table search (tokenising folds every word); `None` for any other character.
+fn vietnamese_lower(c: char) -> Option<char> {
+    let n = c as u32;
+    let lower = match n {
+        0x41..=0x5a => n + 0x20,
+        0x00..=0x7f => n,
+        // À..Þ (but ×) and their lower case à..ÿ (with ß and ÷, which stay).
+        0xc0..=0xd6 | 0xd8..=0xde => n + 0x20,
+        0xdf..=0xff => n,
+        // Latin Extended-A pairs (Ă ă, Đ đ, Ĩ ĩ, Ũ ũ) and the Vietnamese block (Ạ ạ ... Ỹ ỹ):
+        // upper case at even code points.
+        0x100..=0x12f | 0x132..=0x137 | 0x14a..=0x177 | 0x1ea0..=0x1ef9 => n | 1,
+        0x1a0 | 0x1af => n + 1,
+        0x1a1 | 0x1b0 => n,
+        _ => return None,
+    };
+    char::from_u32(lower)
 }
 
 /// Rewrites new-style tone placement to traditional in one pass over the text (see
 /// [`TONE_MOVES`]); every move keeps the byte length.
 fn move_tones(text: String) -> String {
-    let needs = text
+    let maybe = text
         .as_bytes()
         .windows(2)
         .any(|w| (w[0] == b'o' || w[0] == b'u') && w[1] >= 0xC3);
-    if !needs {
+    // `uố`, `oạ` in `cuộc`, `hoạt` pass the byte test but need no move: most words with o or u.
+    if !maybe
+        || !text
+            .chars()
+            .zip(text.chars().skip(1))
+            .any(|(c, next)| tone_move(c, next).is_some())
+    {
         return text;
     }
     let mut out = String::with_capacity(text.len());
@@ -281,10 +310,7 @@ fn move_tones(text: String) -> String {
     while let Some(c) = chars.next() {
         if c == 'o' || c == 'u' {
             if let Some(&next) = chars.peek() {
-                if let Some(&(_, traditional)) = TONE_MOVES
-                    .iter()
-                    .find(|(modern, _)| modern.starts_with(c) && modern.ends_with(next))
-                {
+                if let Some(traditional) = tone_move(c, next) {
                     out.push_str(traditional);
                     chars.next();
                     continue;
@@ -296,11 +322,26 @@ fn move_tones(text: String) -> String {
     out
 }
 
+/// The traditional spelling of `c` followed by `next`, when that pair is a new-style one.
+fn tone_move(c: char, next: char) -> Option<&'static str> {
+    if c != 'o' && c != 'u' {
+        return None;
+    }
+    TONE_MOVES
+        .iter()
+        .find(|(modern, _)| modern.starts_with(c) && modern.ends_with(next))
+        .map(|&(_, traditional)| traditional)
+}
+
 /// [`fold`] for a whole text, keeping every byte offset: a letter whose lower case would change
 /// its UTF-8 length stays as it is. Matches found in the result are spans of `text`.
 pub fn fold_keeping_offsets(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
+        if let Some(l) = vietnamese_lower(c) {
+            out.push(l);
+            continue;
+        }
         let mut lower = c.to_lowercase();
         match (lower.next(), lower.next()) {
             (Some(l), None) if l.len_utf8() == c.len_utf8() => out.push(l),
@@ -421,6 +462,20 @@ pub fn form_tokens(form: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vietnamese_lower_case_is_the_unicode_lower_case() {
+        let ranges = [0..0x250, 0x1e00..0x1f00];
+        let mut checked = 0;
+        for c in ranges.into_iter().flatten().filter_map(char::from_u32) {
+            if let Some(l) = vietnamese_lower(c) {
+                assert_eq!(c.to_lowercase().collect::<String>(), l.to_string(), "{c:?}");
+                assert_eq!(c.len_utf8(), l.len_utf8(), "{c:?}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 385, "the fast ranges changed");
+    }
 
     #[test]
     fn decode_rejects_what_is_not_text() {
