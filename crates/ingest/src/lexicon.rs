@@ -209,19 +209,54 @@ impl Hasher for WordHasher {
 /// A map keyed by folded words.
 pub type WordMap<V> = HashMap<String, V, BuildHasherDefault<WordHasher>>;
 
+/// A folded word's FNV-1a hash, computed once per token ([`crate::text::Token::key`]) so the
+/// lexicon tables, looked up many times per token, never hash a word again.
+pub fn word_key(folded: &str) -> u64 {
+    let mut h = WordHasher::default();
+    h.write(folded.as_bytes());
+    h.finish()
+}
+
+/// Passes a [`word_key`] through as its own hash.
+#[derive(Default)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed; fold any other input in rather than drop it.
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map keyed by [`word_key`]s; a hit is confirmed by comparing the words themselves.
+type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+
 /// Forms as token sequences, found by longest match at a token position.
 #[derive(Debug, Clone)]
 pub struct PhraseTable<T> {
-    by_first: WordMap<Vec<(Vec<String>, T)>>,
+    by_first: KeyMap<Vec<(Vec<String>, T)>>,
 }
 
 impl<T: Clone> PhraseTable<T> {
     fn new(entries: impl IntoIterator<Item = (String, T)>) -> Self {
-        let mut by_first: WordMap<Vec<(Vec<String>, T)>> = WordMap::default();
+        let mut by_first: KeyMap<Vec<(Vec<String>, T)>> = KeyMap::default();
         for (form, value) in entries {
             let toks = form_tokens(&form);
-            if let Some(first) = toks.first().cloned() {
-                by_first.entry(first).or_default().push((toks, value));
+            if let Some(first) = toks.first() {
+                by_first
+                    .entry(word_key(first))
+                    .or_default()
+                    .push((toks, value));
             }
         }
         for list in by_first.values_mut() {
@@ -233,7 +268,9 @@ impl<T: Clone> PhraseTable<T> {
     /// The longest form starting at `tokens[at]`: its length in tokens and its value.
     pub fn match_at(&self, tokens: &[Token], at: usize) -> Option<(usize, &T)> {
         let first = tokens.get(at)?;
-        let list = self.by_first.get(&first.folded)?;
+        // The whole form is compared below, its first word too: two words sharing a key
+        // never match each other.
+        let list = self.by_first.get(&first.key)?;
         list.iter().find_map(|(form, value)| {
             let end = at + form.len();
             let fits = end <= tokens.len()
@@ -384,17 +421,17 @@ fn small_number(tok: &Token) -> Option<u32> {
 #[derive(Debug, Clone)]
 pub struct PatternSet<T> {
     pub patterns: Vec<Pattern<T>>,
-    by_first_literal: WordMap<Vec<usize>>,
+    by_first_literal: KeyMap<Vec<usize>>,
     slot_first: Vec<usize>,
 }
 
 impl<T> PatternSet<T> {
     fn new(patterns: Vec<Pattern<T>>) -> Self {
-        let mut by_first_literal: WordMap<Vec<usize>> = WordMap::default();
+        let mut by_first_literal: KeyMap<Vec<usize>> = KeyMap::default();
         let mut slot_first = Vec::new();
         for (i, p) in patterns.iter().enumerate() {
             match p.slots.first() {
-                Some(Slot::Literal(w)) => by_first_literal.entry(w.clone()).or_default().push(i),
+                Some(Slot::Literal(w)) => by_first_literal.entry(word_key(w)).or_default().push(i),
                 _ => slot_first.push(i),
             }
         }
@@ -409,7 +446,8 @@ impl<T> PatternSet<T> {
     /// the one listed last).
     pub fn longest_at(&self, tokens: &[Token], at: usize) -> Option<(PatternMatch, &T)> {
         let tok = tokens.get(at)?;
-        let literal = self.by_first_literal.get(&tok.folded).map(Vec::as_slice);
+        // Each pattern compares its literals to the tokens, the first too.
+        let literal = self.by_first_literal.get(&tok.key).map(Vec::as_slice);
         // Every slot matches numbers only, except a roman numeral (`quý II`).
         let slot_may_match = tok.kind == TokenKind::Number || looks_roman(&tok.folded);
         let slots: &[usize] = if slot_may_match {

@@ -398,6 +398,8 @@ pub struct Token {
     pub start: usize,
     pub end: usize,
     pub folded: String,
+    /// [`crate::lexicon::word_key`] of `folded`.
+    pub key: u64,
 }
 
 /// Splits text into numbers (`1.213`, `17,3`: a separator is part of a number only between
@@ -439,11 +441,13 @@ pub fn tokenize(text: &str, base: usize) -> Vec<Token> {
         } else {
             (TokenKind::Punct, i + c.len_utf8())
         };
+        let folded = fold(&text[i..end]);
         tokens.push(Token {
             kind,
             start: base + i,
             end: base + end,
-            folded: fold(&text[i..end]),
+            key: crate::lexicon::word_key(&folded),
+            folded,
         });
     }
     tokens
