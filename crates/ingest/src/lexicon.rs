@@ -538,6 +538,7 @@ impl Boilerplate {
         let words_with_letters = line
             .split_whitespace()
             .filter(|w| w.chars().any(char::is_alphabetic))
+            .take(self.max_tokens + 1)
             .count();
         if words_with_letters <= self.max_tokens {
             let key = crate::text::tokenize(line, 0)
@@ -551,7 +552,7 @@ impl Boilerplate {
             }
         }
         let (label, _) = line.split_once(':')?;
-        if label.split_whitespace().count() > self.max_tokens {
+        if label.split_whitespace().nth(self.max_tokens).is_some() {
             return None;
         }
         let key = crate::text::tokenize(label, 0)
