@@ -110,21 +110,7 @@ pub fn normalize(raw: &str) -> String {
     let mut out = String::with_capacity(nfc.len());
     let mut blank_run = 0usize;
     for line in nfc.split('\n') {
-        let mut cleaned = String::with_capacity(line.len());
-        let mut pending_space = false;
-        for c in line.chars() {
-            match c {
-                '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}' => {}
-                c if c.is_whitespace() || c.is_control() => pending_space = true,
-                c => {
-                    if pending_space && !cleaned.is_empty() {
-                        cleaned.push(' ');
-                    }
-                    pending_space = false;
-                    cleaned.push(c);
-                }
-            }
-        }
+        let cleaned = clean_line(line);
         if cleaned.is_empty() {
             blank_run += 1;
             continue;
@@ -139,6 +125,45 @@ pub fn normalize(raw: &str) -> String {
         out.push_str(&cleaned);
     }
     out
+}
+
+/// Characters a line loses: zero-width spaces and joiners, the BOM, soft hyphens.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}' | '\u{feff}' | '\u{ad}'
+    )
+}
+
+/// One line with invisible characters gone and every run of other spaces or control
+/// characters as one ASCII space, none at either end. Most lines are clean already and are
+/// returned as they are.
+fn clean_line(line: &str) -> Cow<'_, str> {
+    let clean = !line.starts_with(' ')
+        && !line.ends_with(' ')
+        && !line.contains("  ")
+        && line
+            .chars()
+            .all(|c| c == ' ' || !(c.is_whitespace() || c.is_control() || is_invisible(c)));
+    if clean {
+        return Cow::Borrowed(line);
+    }
+    let mut cleaned = String::with_capacity(line.len());
+    let mut pending_space = false;
+    for c in line.chars() {
+        match c {
+            c if is_invisible(c) => {}
+            c if c.is_whitespace() || c.is_control() => pending_space = true,
+            c => {
+                if pending_space && !cleaned.is_empty() {
+                    cleaned.push(' ');
+                }
+                pending_space = false;
+                cleaned.push(c);
+            }
+        }
+    }
+    Cow::Owned(cleaned)
 }
 
 /// Removes tags left by scraping and decodes the common entities; block tags become line breaks
@@ -260,13 +285,31 @@ pub fn fold(word: &str) -> String {
         return word.to_ascii_lowercase();
     }
     let mut out = String::with_capacity(word.len());
+    // Whether a new-style pair (`oà`) was written, found on the way rather than by a second
+    // scan: most words have none.
+    let mut pair = false;
+    let mut prev = ' ';
     for c in word.chars() {
         match vietnamese_lower(c) {
-            Some(l) => out.push(l),
-            None => out.extend(c.to_lowercase()),
+            Some(l) => {
+                pair |= tone_move(prev, l).is_some();
+                prev = l;
+                out.push(l);
+            }
+            None => {
+                for l in c.to_lowercase() {
+                    pair |= tone_move(prev, l).is_some();
+                    prev = l;
+                    out.push(l);
+                }
+            }
         }
     }
-    move_tones(out)
+    if pair {
+        move_tones(out)
+    } else {
+        out
+    }
 }
 
 /// `char::to_lowercase` for the letters Vietnamese is written in, by arithmetic instead of the
