@@ -285,31 +285,13 @@ pub fn fold(word: &str) -> String {
         return word.to_ascii_lowercase();
     }
     let mut out = String::with_capacity(word.len());
-    // Whether a new-style pair (`oà`) was written, found on the way rather than by a second
-    // scan: most words have none.
-    let mut pair = false;
-    let mut prev = ' ';
     for c in word.chars() {
         match vietnamese_lower(c) {
-            Some(l) => {
-                pair |= tone_move(prev, l).is_some();
-                prev = l;
-                out.push(l);
-            }
-            None => {
-                for l in c.to_lowercase() {
-                    pair |= tone_move(prev, l).is_some();
-                    prev = l;
-                    out.push(l);
-                }
-            }
+            Some(l) => out.push(l),
+            None => out.extend(c.to_lowercase()),
         }
     }
-    if pair {
-        move_tones(out)
-    } else {
-        out
-    }
+    move_tones(out)
 }
 
 /// `char::to_lowercase` for the letters Vietnamese is written in, by arithmetic instead of the
