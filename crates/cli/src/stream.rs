@@ -340,15 +340,14 @@ pub fn write_dataset(
     let state_dir = dir.join(STATE_DIR);
     std::fs::create_dir_all(&state_dir)
         .with_context(|| format!("cannot create {}", state_dir.display()))?;
-    let parquet = [Format::Parquet];
     let out = Outputs {
         documents: TableStream::new(dir, "documents", s.formats),
         observations: TableStream::new(dir, "observations", s.formats),
         rejects: TableStream::new(dir, "rejects", s.formats),
         state: [
-            TableStream::new(&state_dir, "documents", &parquet),
-            TableStream::new(&state_dir, "mentions", &parquet),
-            TableStream::new(&state_dir, "rejects", &parquet),
+            TableStream::scratch(&state_dir, "documents"),
+            TableStream::scratch(&state_dir, "mentions"),
+            TableStream::scratch(&state_dir, "rejects"),
         ],
         seen: SeenIds::default(),
         points_dir: dir.join(".points"),

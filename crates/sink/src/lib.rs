@@ -1,5 +1,5 @@
-//! `solieu-sink`: writing tables. Every table goes out as Parquet (zstd) and/or CSV (UTF-8,
-//! header row, RFC 4180 quoting) into a temporary folder beside the dataset, which replaces the
+//! `solieu-sink`: writing tables. Every table goes out as Parquet (zstd; LZ4 for the state
+//! only solieu reads back) and/or CSV (UTF-8, header row, RFC 4180 quoting) into a temporary folder beside the dataset, which replaces the
 //! dataset only once every file is complete and on disk: a reader never sees half a dataset,
 //! and a killed run leaves the previous one in place ([`PendingDataset`]). [`lock`] keeps two
 //! runs from writing one dataset at once.
@@ -8,6 +8,7 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use polars::io::parquet::write::StatisticsOptions;
 use polars::prelude::{
     CsvWriter, DataFrame, ParquetCompression, ParquetReader, ParquetWriter, PolarsError, SerReader,
     SerWriter,
@@ -141,6 +142,8 @@ pub struct TableStream {
     parquet: Option<polars::io::parquet::write::BatchedWriter<BufWriter<File>>>,
     csv: Option<polars::io::csv::write::BatchedWriter<BufWriter<File>>>,
     rows: usize,
+    /// Read back only by solieu (a run's state): cheaper to write than a table for analysts.
+    scratch: bool,
 }
 
 impl TableStream {
@@ -153,6 +156,18 @@ impl TableStream {
             parquet: None,
             csv: None,
             rows: 0,
+            scratch: false,
+        }
+    }
+
+    /// A Parquet table only solieu reads back, by row slices (the incremental state): LZ4
+    /// instead of zstd and no column statistics, since no reader filters it by value. Its
+    /// rows are written for every document of every run, on the writer thread that bounds a
+    /// run's speed, so they should cost little.
+    pub fn scratch(dir: &Path, name: &str) -> TableStream {
+        TableStream {
+            scratch: true,
+            ..TableStream::new(dir, name, &[Format::Parquet])
         }
     }
 
@@ -169,10 +184,14 @@ impl TableStream {
                     Format::Parquet => {
                         let path = self.path("parquet");
                         let file = File::create(&path).map_err(io(&path))?;
-                        let w = ParquetWriter::new(BufWriter::new(file))
-                            .with_compression(ParquetCompression::Zstd(None))
-                            .batched(df.schema())
-                            .map_err(pl(&path))?;
+                        let w = ParquetWriter::new(BufWriter::new(file));
+                        let w = if self.scratch {
+                            w.with_compression(ParquetCompression::Lz4Raw)
+                                .with_statistics(StatisticsOptions::empty())
+                        } else {
+                            w.with_compression(ParquetCompression::Zstd(None))
+                        };
+                        let w = w.batched(df.schema()).map_err(pl(&path))?;
                         self.parquet = Some(w);
                     }
                     Format::Csv => {
@@ -583,6 +602,47 @@ fn restore_newest(
 mod tests {
     use super::*;
     use polars::prelude::{df, DataType};
+
+    #[test]
+    fn a_scratch_table_is_read_back_by_row_slices_across_its_row_groups() {
+        let dir = std::env::temp_dir().join(format!("solieu-sink-s-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+        let batch = |from: i64| {
+            let ids: Vec<String> = (from..from + 3).map(|i| format!("d{i}")).collect();
+            df!("doc_id" => ids, "record" => (from..from + 3).collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
+        let mut t = TableStream::scratch(&dir, "mentions");
+        for from in [0, 3, 6] {
+            t.write(&mut batch(from)).unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert_eq!(t.finish().unwrap_or_else(|e| panic!("{e}")), 9);
+        let rows =
+            ParquetRows::open(&dir.join("mentions.parquet")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rows.len(), 9);
+        // Rows 2..6 cross from the first batch written into the second.
+        let slice = rows.read(2, 4, None).unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<_> = slice
+            .column("doc_id")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .map(String::from)
+            .collect();
+        assert_eq!(ids, ["d2", "d3", "d4", "d5"]);
+        let one = rows
+            .read(8, 5, Some(&["record"]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(one.get_column_names(), ["record"]);
+        assert_eq!(
+            one.height(),
+            1,
+            "a slice past the end stops at the last row"
+        );
+        let _ = fs::remove_dir_all(&dir);
+    }
 
     fn table() -> DataFrame {
         let mut df = df!(
