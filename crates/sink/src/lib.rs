@@ -1,8 +1,8 @@
 //! `solieu-sink`: writing tables. Every table goes out as Parquet (zstd; LZ4 for the state
-//! only solieu reads back) and/or CSV (UTF-8, header row, RFC 4180 quoting) into a temporary folder beside the dataset, which replaces the
-//! dataset only once every file is complete and on disk: a reader never sees half a dataset,
-//! and a killed run leaves the previous one in place ([`PendingDataset`]). [`lock`] keeps two
-//! runs from writing one dataset at once.
+//! only solieu reads back) and/or CSV (UTF-8, header row, RFC 4180 quoting) into a temporary
+//! folder beside the dataset, which replaces the dataset only once every file is complete and
+//! on disk: a reader never sees half a dataset, and a killed run leaves the previous one in
+//! place ([`PendingDataset`]). [`lock`] keeps two runs from writing one dataset at once.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
