@@ -59,6 +59,18 @@ corpus_path() { # size format
   esac
 }
 
+# One results row: its label for the format column, from the variables the loop has set.
+row() {
+  python3 - "$size" "$1" "$t" "$mb" "$text_mb" "$docs" "$secs" "$rss" "$cat_s" "$rg_s" <<'EOF' | tee -a "$results"
+import sys
+size, fmt, t, mb, text_mb, docs, secs, rss, cat_s, rg_s = sys.argv[1:]
+text_mb, docs, secs, rss = float(text_mb), int(docs), max(float(secs), 1e-3), int(rss)
+cat_s, rg_s = max(float(cat_s), 1e-4), max(float(rg_s), 1e-4)
+print(f"| {size} | {fmt} | {t} | {mb} | {docs} | {secs:.1f} | {text_mb / secs:.1f} | {docs / secs:.0f} "
+      f"| {rss / 1024:.0f} | {secs / cat_s:.0f} | {secs / rg_s:.0f} |")
+EOF
+}
+
 results="$BENCH_DIR/results.md"
 header="| corpus | format | threads | file MB | documents | seconds | text MB/s | docs/s | peak RSS MB | × cat | × rg |"
 echo "$header" | tee "$results"
@@ -90,25 +102,11 @@ else:
       # --full-refresh: a dataset left by an earlier bench would make this an incremental run.
       read -r secs rss < <(measure "$bin" run -i "$path" --input-format "$format" -o "$out" --threads "$t" --quiet --full-refresh)
       docs=$(python3 -c "import json; print(json.load(open('$out/manifest.json'))['rows']['documents'])")
-      python3 - "$size" "$format" "$t" "$mb" "$text_mb" "$docs" "$secs" "$rss" "$cat_s" "$rg_s" <<'EOF' | tee -a "$results"
-import sys
-size, fmt, t, mb, text_mb, docs, secs, rss, cat_s, rg_s = sys.argv[1:]
-text_mb, docs, secs, rss = float(text_mb), int(docs), max(float(secs), 1e-3), int(rss)
-cat_s, rg_s = max(float(cat_s), 1e-4), max(float(rg_s), 1e-4)
-print(f"| {size} | {fmt} | {t} | {mb} | {docs} | {secs:.1f} | {text_mb / secs:.1f} | {docs / secs:.0f} "
-      f"| {rss / 1024:.0f} | {secs / cat_s:.0f} | {secs / rg_s:.0f} |")
-EOF
+      row "$format"
     done
     # The nightly case: the same corpus again, nothing changed, the last run's state reused.
     read -r secs rss < <(measure "$bin" run -i "$path" --input-format "$format" -o "$out" --threads "$t" --quiet)
-    python3 - "$size" "$format" "$t" "$mb" "$text_mb" "$docs" "$secs" "$rss" "$cat_s" "$rg_s" <<'EOF' | tee -a "$results"
-import sys
-size, fmt, t, mb, text_mb, docs, secs, rss, cat_s, rg_s = sys.argv[1:]
-text_mb, docs, secs, rss = float(text_mb), int(docs), max(float(secs), 1e-3), int(rss)
-cat_s, rg_s = max(float(cat_s), 1e-4), max(float(rg_s), 1e-4)
-print(f"| {size} | {fmt}, unchanged rerun | {t} | {mb} | {docs} | {secs:.1f} | {text_mb / secs:.1f} "
-      f"| {docs / secs:.0f} | {rss / 1024:.0f} | {secs / cat_s:.0f} | {secs / rg_s:.0f} |")
-EOF
+    row "$format, unchanged rerun"
   done
 done
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), $(date -u +%F)" | tee -a "$results"
