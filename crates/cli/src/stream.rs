@@ -1,29 +1,29 @@
 //! `solieu run` as a stream, so memory does not grow with the corpus. Records are read one
 //! input at a time (a JSONL or CSV corpus line by line), gathered into batches of a few
-//! thousand documents, ingested in parallel, transformed, and written as Parquet row groups and
-//! CSV rows before the next batch is read. What outlives a batch: the `doc_id`s seen (a
+//! thousand documents, ingested in parallel, then transformed and written as Parquet row groups
+//! and CSV rows on a writer thread while the next batch is read and ingested. What outlives a batch: the `doc_id`s seen (a
 //! duplicate is rejected across batches too), the points `deltas` needs, and nothing else.
 //! Rows come out in input order, so the batches laid end to end are the rows of the whole.
 //!
 //! `--shard K/N` keeps the documents whose `doc_id` hashes to K (a reject, by its source), so
 //! N machines can each run one shard and `solieu transform --merge` join their parts.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::hash::Hasher;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
 use indicatif::ProgressBar;
 use polars::prelude::{
-    col, lit, CsvReadOptions, DataFrame, IntoLazy, JoinArgs, JoinType, SchemaRef, SerReader,
+    col, CsvReadOptions, DataFrame, IdxCa, IdxSize, IntoLazy, JoinArgs, JoinType, SchemaRef,
+    SerReader,
 };
 use rayon::prelude::*;
 use solieu_ingest::frames::{
     append, combine_after, in_input_order, to_keyed_parts, InputPart, SeenIds, Staged, DOC_SEQ,
     INPUT, RECORD,
 };
-use solieu_ingest::lexicon::WordHasher;
+use solieu_ingest::lexicon::word_key;
 use solieu_ingest::{
     ingest, visit_records, DocDefaults, Gazetteer, IngestedDocument, InputFile, Lexicon,
     ReadLimits, Record, Reject,
@@ -79,9 +79,7 @@ impl Shard {
     /// Whether a document (by its `doc_id`) or a reject (by its source) is this shard's. The
     /// hash is the lexicon's FNV-1a of the bytes: the same on every machine and every run.
     pub fn holds(&self, key: &str) -> bool {
-        let mut h = WordHasher::default();
-        h.write(key.as_bytes());
-        h.finish() % self.count == self.index
+        word_key(key) % self.count == self.index
     }
 }
 
@@ -496,7 +494,6 @@ pub fn write_dataset(
     Ok(totals)
 }
 
-/// Ingests, transforms and writes one batch.
 /// Records' results in record order, each with its record number.
 type Results = Vec<(u32, Result<IngestedDocument, Reject>)>;
 
@@ -585,27 +582,23 @@ fn write_batch(s: &Stream, batch: Ingested, out: &mut Outputs) -> Result<()> {
     if out.points_schema.is_none() {
         out.points_schema = Some(placed.schema().clone());
     }
-    let names: BTreeSet<String> = placed
-        .column("province")?
-        .str()?
-        .iter()
-        .flatten()
-        .map(String::from)
-        .collect();
-    for name in names {
-        let mut rows = placed
-            .clone()
-            .lazy()
-            .filter(col("province").eq(lit(name.as_str())))
-            .collect()?;
+    // Each province's rows, in order, from one pass over the column.
+    let mut by_province: BTreeMap<&str, Vec<IdxSize>> = BTreeMap::new();
+    for (row, name) in placed.column("province")?.str()?.iter().enumerate() {
+        if let Some(name) = name {
+            by_province.entry(name).or_default().push(row as IdxSize);
+        }
+    }
+    for (name, rows) in by_province {
+        let mut rows = placed.take(&IdxCa::from_vec("idx".into(), rows))?;
         let next = out.points.len();
-        let points_dir = out.points_dir.clone();
+        let points_dir = &out.points_dir;
         out.points
-            .entry(name)
+            .entry(name.to_string())
             .or_insert_with(|| {
                 // CSV: a Parquet writer keeps metadata for every row group it has written, and
                 // each province gets a small row group per batch, which grew with the corpus.
-                let file = TableStream::new(&points_dir, &next.to_string(), &[Format::Csv]);
+                let file = TableStream::new(points_dir, &next.to_string(), &[Format::Csv]);
                 (next, file)
             })
             .1
