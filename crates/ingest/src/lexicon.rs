@@ -228,9 +228,9 @@ impl Hasher for KeyHasher {
 
     fn write(&mut self, bytes: &[u8]) {
         // Only u64 keys are hashed; fold any other input in rather than drop it.
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        let mut h = WordHasher(self.0);
+        h.write(bytes);
+        self.0 = h.finish();
     }
 
     fn write_u64(&mut self, n: u64) {
@@ -541,13 +541,7 @@ impl Boilerplate {
             .take(self.max_tokens + 1)
             .count();
         if words_with_letters <= self.max_tokens {
-            let key = crate::text::tokenize(line, 0)
-                .into_iter()
-                .filter(|t| t.kind == crate::text::TokenKind::Word)
-                .map(|t| t.folded)
-                .collect::<Vec<_>>()
-                .join(" ");
-            if let Some(effect) = self.effects.get(&key) {
+            if let Some(effect) = self.effects.get(&folded_key(line, true)) {
                 return Some(*effect);
             }
         }
@@ -555,13 +549,18 @@ impl Boilerplate {
         if label.split_whitespace().nth(self.max_tokens).is_some() {
             return None;
         }
-        let key = crate::text::tokenize(label, 0)
-            .into_iter()
-            .map(|t| t.folded)
-            .collect::<Vec<_>>()
-            .join(" ");
-        self.effects.get(&key).copied()
+        self.effects.get(&folded_key(label, false)).copied()
     }
+}
+
+/// The folded tokens of `text` joined by spaces, its words only or every token.
+fn folded_key(text: &str, words_only: bool) -> String {
+    crate::text::tokenize(text, 0)
+        .into_iter()
+        .filter(|t| !words_only || t.kind == crate::text::TokenKind::Word)
+        .map(|t| t.folded)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn read_rows<T: DeserializeOwned>(dir: &Path, name: &str) -> Result<Vec<T>, LexiconError> {
