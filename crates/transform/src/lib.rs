@@ -581,6 +581,8 @@ pub fn series_points(observations: LazyFrame) -> LazyFrame {
 /// previous year's points of the same province, topic, action and unit.
 pub fn deltas(observations: &DataFrame, documents: &DataFrame) -> PolarsResult<DataFrame> {
     let keys = ["province", "topic", "action", "unit"];
+    // A series point: its key and year.
+    let on: Vec<Expr> = keys.iter().map(|k| col(*k)).chain([col("year")]).collect();
     let points = series_points(observations.clone().lazy())
         .join(
             documents
@@ -611,25 +613,19 @@ pub fn deltas(observations: &DataFrame, documents: &DataFrame) -> PolarsResult<D
     // them grows with the square of the reports: gigabytes on a national corpus).
     let previous = points
         .clone()
-        .group_by_stable([
-            col("province"),
-            col("topic"),
-            col("action"),
-            col("unit"),
-            col("year"),
-        ])
+        .group_by_stable(on.clone())
         .agg([col("value").first(), col("doc_id").first()])
-        .select([
-            col("province"),
-            col("topic"),
-            col("action"),
-            col("unit"),
-            (col("year") + lit(1i32)).alias("year"),
-            col("year").alias("prev_year"),
-            col("value").alias("prev_value"),
-            col("doc_id").alias("prev_doc_id"),
-        ]);
-    let on: Vec<Expr> = keys.iter().map(|k| col(*k)).chain([col("year")]).collect();
+        .select(
+            keys.iter()
+                .map(|k| col(*k))
+                .chain([
+                    (col("year") + lit(1i32)).alias("year"),
+                    col("year").alias("prev_year"),
+                    col("value").alias("prev_value"),
+                    col("doc_id").alias("prev_doc_id"),
+                ])
+                .collect::<Vec<_>>(),
+        );
     let tolerance = lit(0.005) * absolute(col("prev_value")) + lit(0.5);
     points
         .join(previous, on.clone(), on, JoinArgs::new(JoinType::Left))
