@@ -574,38 +574,11 @@ mod tests {
         let keyed = to_keyed_frames(&[c, b, a]).unwrap();
         let order = ["a.jsonl".to_string(), "b.txt".into(), "c.jsonl".into()];
         let staged = combine(&keyed, &order).unwrap();
-        let ids: Vec<_> = staged
-            .documents
-            .column("doc_id")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .map(String::from)
-            .collect();
-        let sources: Vec<_> = staged
-            .documents
-            .column("source")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .map(String::from)
-            .collect();
+        let ids = strings(&staged.documents, "doc_id");
+        let sources = strings(&staged.documents, "source");
         assert_eq!(ids, ["x", "y"]);
         assert_eq!(sources, ["a.jsonl:1", "b.txt"]);
-        let reasons: Vec<_> = staged
-            .rejects
-            .column("reason")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .map(String::from)
-            .collect();
+        let reasons = strings(&staged.rejects, "reason");
         assert_eq!(
             reasons,
             [
@@ -623,9 +596,10 @@ mod tests {
         assert_eq!(staged.rejects.height(), 1);
     }
 
-    fn reasons(staged: &Staged) -> Vec<String> {
-        let reasons = staged.rejects.column("reason").unwrap().str().unwrap();
-        reasons.iter().flatten().map(String::from).collect()
+    /// A string column's values.
+    fn strings(df: &DataFrame, column: &str) -> Vec<String> {
+        let values = df.column(column).unwrap().str().unwrap();
+        values.iter().flatten().map(String::from).collect()
     }
 
     #[test]
@@ -651,7 +625,7 @@ mod tests {
         let staged = combine_after(&keyed, &["in/y.txt".to_string()], &mut seen).unwrap();
         assert_eq!(staged.documents.height(), 0);
         assert_eq!(
-            reasons(&staged),
+            strings(&staged.rejects, "reason"),
             [
                 "duplicate doc_id `b` (first in mirror of in/x.csv)",
                 "duplicate doc_id `a` (first in in/x.csv:7)",
