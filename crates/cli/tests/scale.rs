@@ -30,6 +30,14 @@ fn solieu(args: &[&str], batch: Option<usize>) -> Output {
     o
 }
 
+/// `solieu run -i input -o out -q` with `extra` arguments, in batches of `batch` documents.
+fn run_into(input: &Path, out: &Path, extra: &[&str], batch: Option<usize>) {
+    let (input, out) = (input.to_str().unwrap(), out.to_str().unwrap());
+    let mut args = vec!["run", "-i", input, "-o", out, "-q"];
+    args.extend_from_slice(extra);
+    solieu(&args, batch);
+}
+
 const PROVINCES: [&str; 3] = ["Lai Châu", "Nghệ An", "Cà Mau"];
 
 fn report(i: usize) -> String {
@@ -94,15 +102,12 @@ fn parquet(out: &Path, table: &str) -> DataFrame {
 fn a_run_in_small_batches_gives_the_rows_of_the_in_memory_stages() {
     let tmp = tempfile::tempdir().unwrap();
     let input = write_corpus(tmp.path());
-    let input = input.to_str().unwrap();
     let streamed = tmp.path().join("streamed");
     // 7 documents a batch: batches end inside the JSONL corpus, between the duplicate ids.
-    solieu(
-        &["run", "-i", input, "-o", streamed.to_str().unwrap(), "-q"],
-        Some(7),
-    );
+    run_into(&input, &streamed, &[], Some(7));
     let staged = tmp.path().join("staged");
     for stage in ["ingest", "transform", "sink"] {
+        let input = input.to_str().unwrap();
         solieu(
             &[stage, "-i", input, "-o", staged.to_str().unwrap(), "-q"],
             None,
@@ -128,30 +133,14 @@ fn a_run_in_small_batches_gives_the_rows_of_the_in_memory_stages() {
 fn shards_merged_give_exactly_the_rows_of_one_run() {
     let tmp = tempfile::tempdir().unwrap();
     let input = write_corpus(tmp.path());
-    let input = input.to_str().unwrap();
     let whole = tmp.path().join("whole");
-    solieu(
-        &["run", "-i", input, "-o", whole.to_str().unwrap(), "-q"],
-        None,
-    );
+    run_into(&input, &whole, &[], None);
 
     let n = 3;
     let mut parts = Vec::new();
     for k in 0..n {
         let part = tmp.path().join(format!("part-{k}"));
-        solieu(
-            &[
-                "run",
-                "-i",
-                input,
-                "-o",
-                part.to_str().unwrap(),
-                "--shard",
-                &format!("{k}/{n}"),
-                "-q",
-            ],
-            Some(5),
-        );
+        run_into(&input, &part, &["--shard", &format!("{k}/{n}")], Some(5));
         parts.push(part);
     }
     // Every document is in exactly one part.
@@ -180,19 +169,7 @@ fn merging_the_same_shard_twice_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let input = write_corpus(tmp.path());
     let part = tmp.path().join("part-0");
-    solieu(
-        &[
-            "run",
-            "-i",
-            input.to_str().unwrap(),
-            "-o",
-            part.to_str().unwrap(),
-            "--shard",
-            "0/2",
-            "-q",
-        ],
-        None,
-    );
+    run_into(&input, &part, &["--shard", "0/2"], None);
     let merged = tmp.path().join("merged");
     let o = Command::new(env!("CARGO_BIN_EXE_solieu"))
         .current_dir(root())
@@ -221,39 +198,24 @@ fn an_incremental_run_in_small_batches_reads_the_state_back_in_chunks() {
     let tmp = tempfile::tempdir().unwrap();
     let input = write_corpus(tmp.path());
     let out = tmp.path().join("out");
-    let run = |batch: usize, extra: &[&str]| {
-        let mut args = vec!["run", "-i", input.to_str().unwrap()];
-        args.extend_from_slice(&["-o", out.to_str().unwrap(), "-q"]);
-        args.extend_from_slice(extra);
-        solieu(&args, Some(batch));
-    };
-    run(7, &[]);
+    let run = |batch: usize| run_into(&input, &out, &[], Some(batch));
+    run(7);
     // One report changed and one added: the 121-record JSONL corpus is reused, read back 7
     // documents at a time, and its last chunk shares a batch with the changed report after it.
     fs::write(input.join("txt/r000.txt"), report(210)).unwrap();
     fs::write(input.join("txt/r500.txt"), report(211)).unwrap();
-    run(7, &[]);
+    run(7);
     let inc = incremental(&out);
     assert_eq!(inc["processed"], 2, "{inc}");
     assert_eq!(inc["reused"], 41, "{inc}");
     let incremental_rows = csv_tables(&out);
 
     let full = tmp.path().join("full");
-    solieu(
-        &[
-            "run",
-            "-i",
-            input.to_str().unwrap(),
-            "-o",
-            full.to_str().unwrap(),
-            "-q",
-        ],
-        Some(7),
-    );
+    run_into(&input, &full, &[], Some(7));
     assert_eq!(incremental_rows, csv_tables(&full));
 
     // The state that run wrote, half read and half reused, is whole again: nothing is read.
-    run(5, &[]);
+    run(5);
     let inc = incremental(&out);
     assert_eq!(inc["processed"], 0, "{inc}");
     assert!(inc["full_refresh"].is_null(), "{inc}");
