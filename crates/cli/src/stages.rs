@@ -577,11 +577,10 @@ fn merge(plan: &Plan, parts: &[PathBuf], started: Instant) -> Result<()> {
 pub fn transform_stage(args: &RunArgs) -> Result<()> {
     let started = Instant::now();
     let plan = Plan::new(args)?;
+    let _lock = plan.lock()?;
     if !args.merge.is_empty() {
-        let _lock = plan.lock()?;
         return merge(&plan, &args.merge, started);
     }
-    let _lock = plan.lock()?;
     let mut frames = read_stage(&plan.stage_dir("ingest"), &STAGED_INGEST)?.into_iter();
     let (Some(documents), Some(mentions), Some(rejects)) =
         (frames.next(), frames.next(), frames.next())
