@@ -256,7 +256,6 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, SinkError> {
 pub struct ParquetRows {
     path: PathBuf,
     metadata: polars::io::parquet::metadata::FileMetadataRef,
-    rows: usize,
 }
 
 impl ParquetRows {
@@ -265,22 +264,20 @@ impl ParquetRows {
         let file = File::open(path).map_err(io(path))?;
         let mut reader = ParquetReader::new(file);
         let metadata = reader.get_metadata().map_err(pl(path))?.clone();
-        let rows = metadata.num_rows;
         Ok(ParquetRows {
             path: path.to_path_buf(),
             metadata,
-            rows,
         })
     }
 
     /// Rows in the file.
     pub fn len(&self) -> usize {
-        self.rows
+        self.metadata.num_rows
     }
 
     /// Whether the file has no rows.
     pub fn is_empty(&self) -> bool {
-        self.rows == 0
+        self.len() == 0
     }
 
     /// Rows `start..start + len` (fewer at the end of the file), all columns or only `columns`.
