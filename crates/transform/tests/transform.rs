@@ -1,28 +1,12 @@
 //! The transform stage on documents ingested from sentences written for the test.
 
-use std::path::PathBuf;
-
 use polars::prelude::*;
 use solieu_ingest::frames::to_frames;
-use solieu_ingest::{ingest, DocDefaults, Gazetteer, Lexicon, Record};
+use solieu_ingest::{ingest, DocDefaults, Gazetteer};
 use solieu_transform::transform;
 
-fn lexicon() -> Lexicon {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/lexicon");
-    Lexicon::load(&dir).expect("the project's lexicon loads")
-}
-
-fn record(id: &str, text: &str) -> Record {
-    Record {
-        doc_id: id.into(),
-        source: format!("{id}.txt"),
-        bytes: text.as_bytes().to_vec(),
-        url: None,
-        title: None,
-        date: None,
-        province: None,
-    }
-}
+mod common;
+use common::{lexicon, record};
 
 fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
     df.column(name).unwrap().f64().unwrap().iter().collect()
@@ -117,7 +101,7 @@ fn a_word_is_read_by_its_context() {
 }
 
 #[test]
-fn a_series_with_many_reports_a_year_meets_one_previous_point_each() {
+fn many_reports_of_one_year_give_one_point_each_year() {
     let lex = lexicon();
     let gaz = Gazetteer::new(&lex);
     let docs: Vec<_> = (0..6)
@@ -138,8 +122,17 @@ fn a_series_with_many_reports_a_year_meets_one_previous_point_each() {
         .collect();
     let data = transform(to_frames(&docs, &[]).unwrap(), &lex).unwrap();
     let d = &data.deltas;
-    // Six points, six rows: never 3 × 3 for the three 2023 reports against the three of 2022.
-    assert_eq!(d.height(), 6, "{d:?}");
-    let prev: Vec<_> = strs(d, "prev_doc_id").into_iter().flatten().collect();
-    assert_eq!(prev, ["d0", "d0", "d0"]);
+    // Two points, not six rows (nor 3 × 3 joined): without dates, the last doc_id is the latest.
+    assert_eq!(d.height(), 2, "{d:?}");
+    assert_eq!(floats(d, "value"), [Some(102.0), Some(105.0)]);
+    assert_eq!(strs(d, "doc_id"), [Some("d2".into()), Some("d5".into())]);
+    assert_eq!(strs(d, "prev_doc_id"), [None, Some("d2".into())]);
+    let n_values: Vec<_> = d
+        .column("n_values")
+        .unwrap()
+        .i32()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(n_values, [Some(3), Some(3)]);
 }
