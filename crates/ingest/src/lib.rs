@@ -15,7 +15,7 @@ pub mod lexicon;
 pub mod source;
 pub mod text;
 
-pub use document::{ingest, Date, DocDefaults, Gazetteer, IngestedDocument};
+pub use document::{ingest, ingest_keeping_text, Date, DocDefaults, Gazetteer, IngestedDocument};
 pub use extract::{ChangeParts, Measure, Mention};
 pub use lexicon::{Lexicon, LexiconError};
 pub use source::{

@@ -14,12 +14,27 @@ use polars::prelude::{
     PlSmallStr, PolarsError, Schema, SchemaExt, SerReader, SerWriter,
 };
 use polars_parquet::write::{schema_to_metadata_key, KeyValue};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub mod lock;
 
+/// The dataset's tables (SPEC), named once: in the order they are written and listed.
+pub mod tables {
+    pub const DOCUMENTS: &str = "documents";
+    pub const OBSERVATIONS: &str = "observations";
+    pub const DELTAS: &str = "deltas";
+    pub const REJECTS: &str = "rejects";
+    pub const ALL: [&str; 4] = [DOCUMENTS, OBSERVATIONS, DELTAS, REJECTS];
+    /// The ingest stage's tables, staged and kept in an incremental run's state.
+    pub const MENTIONS: &str = "mentions";
+    pub const STAGED_INGEST: [&str; 3] = [DOCUMENTS, MENTIONS, REJECTS];
+}
+
+/// The file beside the tables that says what produced them ([`Manifest`]).
+pub const MANIFEST: &str = "manifest.json";
+
 /// Output formats of a dataset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Parquet,
@@ -70,8 +85,9 @@ fn pl(path: &Path) -> impl FnOnce(PolarsError) -> SinkError + '_ {
     }
 }
 
-/// What a dataset folder holds besides its tables: enough to know what produced it.
-#[derive(Debug, Clone, Serialize)]
+/// What a dataset folder holds besides its tables: enough to know what produced it. Read
+/// back by the stages that continue a dataset (`sink`, `transform --merge`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     pub pipeline: String,
     pub solieu_version: String,
@@ -89,7 +105,7 @@ pub struct Manifest {
 }
 
 /// What an incremental run did with its inputs (the manifest's `incremental`).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Incremental {
     /// Inputs read and ingested by this run: new, changed or unreadable ones.
     pub processed: usize,
@@ -454,7 +470,7 @@ impl PendingDataset {
 
     /// Writes `manifest.json`.
     pub fn write_manifest(&self, m: &Manifest) -> Result<(), SinkError> {
-        let path = self.tmp.join("manifest.json");
+        let path = self.tmp.join(MANIFEST);
         let json = serde_json::to_string_pretty(m)
             .map_err(|e| std::io::Error::other(e.to_string()))
             .map_err(io(&path))?;

@@ -10,12 +10,13 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Context, Result};
 use polars::prelude::{Column, DataFrame};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use solieu_ingest::InputFile;
 use solieu_sink::{read_parquet, write_parquet};
+
+use crate::error::{Context, Result};
 
 /// The state folder inside a dataset.
 pub const STATE_DIR: &str = ".state";
