@@ -78,6 +78,10 @@ pub struct IngestedDocument {
     pub report_year: Option<i32>,
     pub province: Option<String>,
     pub n_chars: i64,
+    /// The record's `url` (corpus inputs; none for a `.txt` file).
+    pub url: Option<String>,
+    /// When the report was published: the record's `date` (SPEC `documents.published`).
+    pub published: Option<Date>,
     pub mentions: Vec<Mention>,
 }
 
@@ -389,6 +393,8 @@ pub fn ingest_keeping_text(
         report_year,
         province,
         n_chars: text.chars().count() as i64,
+        url: record.url.clone(),
+        published: meta_date,
         mentions,
     };
     Ok((doc, text))

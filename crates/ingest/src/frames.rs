@@ -4,11 +4,11 @@
 use std::collections::{HashMap, HashSet};
 
 use polars::prelude::{
-    BooleanChunked, Column, DataFrame, DataType, IdxCa, IdxSize, IntoColumn, NamedFrom,
+    BooleanChunked, Column, DataFrame, DataType, IdxCa, IdxSize, IntoColumn, NamedFrom, PlSmallStr,
     PolarsError, PolarsResult, Series,
 };
 
-use crate::document::IngestedDocument;
+use crate::document::{Date, IngestedDocument};
 use crate::source::Reject;
 
 /// What the `ingest` stage hands on: documents, their mentions with raw parts, and rejects.
@@ -36,10 +36,15 @@ pub fn to_frames(docs: &[IngestedDocument], rejects: &[Reject]) -> PolarsResult<
 /// [`to_frames`] of borrowed rows: a streamed run builds a batch's frames without copying
 /// its documents.
 fn frames_of(docs: &[&IngestedDocument], rejects: &[&Reject]) -> PolarsResult<Staged> {
-    let event_days: Vec<Option<i32>> = docs
-        .iter()
-        .map(|d| d.event_date.map(|e| e.days_since_epoch()))
-        .collect();
+    let days = |date: fn(&IngestedDocument) -> Option<Date>| -> PolarsResult<Column> {
+        let days: Vec<Option<i32>> = docs
+            .iter()
+            .map(|d| date(d).map(|e| e.days_since_epoch()))
+            .collect();
+        Ok(Series::new(PlSmallStr::EMPTY, days)
+            .cast(&DataType::Date)?
+            .into_column())
+    };
     let documents = DataFrame::new(
         docs.len(),
         vec![
@@ -59,9 +64,12 @@ fn frames_of(docs: &[&IngestedDocument], rejects: &[&Reject]) -> PolarsResult<St
                 "title",
                 docs.iter().map(|d| d.title.as_deref()).collect::<Vec<_>>(),
             ),
-            Series::new("event_date".into(), event_days)
-                .cast(&DataType::Date)?
-                .into_column(),
+            col(
+                "url",
+                docs.iter().map(|d| d.url.as_deref()).collect::<Vec<_>>(),
+            ),
+            days(|d| d.published)?.with_name("published".into()),
+            days(|d| d.event_date)?.with_name("event_date".into()),
             col(
                 "report_year",
                 docs.iter().map(|d| d.report_year).collect::<Vec<_>>(),
@@ -549,6 +557,8 @@ mod tests {
             report_year: Some(2024),
             province: None,
             n_chars: 1,
+            url: None,
+            published: None,
             mentions: Vec::new(),
         }
     }

@@ -17,7 +17,7 @@ const SERIES: [&str; 4] = ["province", "topic", "action", "unit"];
 
 /// The `documents` columns that tell which of two reports is the later, most significant
 /// first; a report without one counts as the older. `doc_id` breaks the last tie.
-const RECENCY: [&str; 1] = ["event_date"];
+const RECENCY: [&str; 2] = ["published", "event_date"];
 
 /// The observation rows `deltas` reads (SPEC `deltas`): whole-year levels, not `less_than`,
 /// with a topic, an action and a unit, and the columns it needs of them. Applying it twice

@@ -24,6 +24,8 @@ pub(crate) fn documents(staged: &DataFrame, observations: &DataFrame) -> PolarsR
             col("source"),
             col("sha256"),
             col("title"),
+            col("url"),
+            col("published").cast(DataType::Date),
             col("event_date").cast(DataType::Date),
             col("report_year").cast(DataType::Int32),
             col("province"),

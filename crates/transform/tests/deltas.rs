@@ -412,3 +412,26 @@ fn a_less_than_figure_is_not_a_point() {
     )]);
     assert!(drug_suspects(&d).is_empty(), "{d:?}");
 }
+
+#[test]
+fn the_publication_date_decides_before_the_event_date() {
+    // `b` was published later, though the event it reports came first.
+    let lex = lexicon();
+    let gaz = Gazetteer::new(&lex);
+    let docs: Vec<_> = [
+        ("a", "2024-01-10", (2024, 1, 8), 150),
+        ("b", "2024-02-20", (2024, 1, 5), 152),
+    ]
+    .iter()
+    .map(|(id, published, (y, m, d), value)| {
+        let text = format!("Năm 2023, Công an tỉnh Lai Châu bắt giữ {value} đối tượng về ma túy.");
+        let mut r = record(id, &text);
+        r.date = Some(published.to_string());
+        let mut doc = ingest(&r, &lex, &gaz, &DocDefaults::default()).expect("ingests");
+        doc.event_date = Date::new(*y, *m, *d);
+        doc
+    })
+    .collect();
+    let data = transform(to_frames(&docs, &[]).expect("frames"), &lex).expect("transforms");
+    assert_eq!(values(&drug_suspects(&data.deltas)), [(2023, 152.0, "b")]);
+}
