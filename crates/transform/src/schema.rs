@@ -392,9 +392,9 @@ pub fn data_dictionary() -> String {
     let mut out = String::new();
     out.push_str(&format!(
         "# solieu data dictionary (schema version {SCHEMA_VERSION})\n\n\
-         Generated from `crates/transform/src/schema.rs`; a test fails when this file and the \
-         code differ.\nRegenerate it with `SOLIEU_WRITE_DATA_MD=1 cargo test --release -p \
-         solieu-transform --test schema`.\n\n\
+         `solieu schema` prints it. Generated from `crates/transform/src/schema.rs`; a test \
+         fails when this file and the code differ.\nRegenerate it with `SOLIEU_WRITE_DATA_MD=1 \
+         cargo test --release -p solieu-transform --test schema`.\n\n\
          A run writes one folder with these tables, each as Parquet and CSV (UTF-8, header row, \
          `,` separator, RFC 4180 quoting). Every Parquet file carries `solieu.schema_version`, \
          `solieu.table` and one `solieu.column.<name>` description per column in its key-value \
