@@ -145,6 +145,15 @@ def check_csv(path, table, rows, readers):
         assert df.height == rows
 
 
+def check_deltas_key(dataset):
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(f"{dataset}/deltas.parquet",
+                      columns=["province", "topic", "action", "unit", "year"])
+    keys = list(zip(*(t.column(c).to_pylist() for c in t.column_names)))
+    assert len(set(keys)) == len(keys), f"{len(keys) - len(set(keys))} repeated points"
+
+
 def readme_examples():
     """The README's tagged examples: (name, language, code)."""
     with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
@@ -236,6 +245,7 @@ def main():
         if os.path.exists(f"{dataset}/{table}.csv"):
             checks.run(f"CSV {table} reads back", check_csv, f"{dataset}/{table}.csv", table, n,
                        readers)
+    checks.run("deltas has one row per series point", check_deltas_key, dataset)
     if args.examples:
         checks.run("README examples give right answers", check_examples, dataset)
         checks.run("examples/analysis.py charts a series", check_analysis, dataset)
