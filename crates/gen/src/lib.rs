@@ -7,7 +7,9 @@
 //! one stream per document, so document `i` never depends on how many are asked for.
 
 pub mod compose;
+pub mod corpus;
 pub mod frames;
+pub mod furniture;
 pub mod rng;
 
 use std::path::PathBuf;

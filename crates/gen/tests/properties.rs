@@ -21,7 +21,8 @@ fn setup(seed: u64) -> (Generator, Lexicon) {
     let frames = std::env::var_os("SOLIEU_GEN_FRAMES")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("pipelines/gen/frames.toml"));
-    let t = Templates::load(&frames, &lex).expect("frames load");
+    let furniture = root().join("pipelines/gen/furniture.toml");
+    let t = Templates::load(&frames, &furniture, &lex).expect("frames load");
     (Generator::new(t, seed), lex)
 }
 
