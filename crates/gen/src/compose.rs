@@ -2,7 +2,7 @@
 //! framed sentences under a period, distractor sentences and page furniture; and, as each
 //! figure is written, its gold row.
 
-use solieu_ingest::text::form_tokens;
+use solieu_ingest::form_tokens;
 
 use crate::frames::{Number, Piece, Slot, Templates, VerbPlace};
 use crate::furniture::ROMAN;

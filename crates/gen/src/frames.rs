@@ -5,9 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
-use solieu_ingest::lexicon::Position;
-use solieu_ingest::text::form_tokens;
-use solieu_ingest::Lexicon;
+use solieu_ingest::{form_tokens, Lexicon, Position};
 
 use crate::furniture::Furniture;
 use crate::GenError;

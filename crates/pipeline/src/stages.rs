@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use polars::prelude::DataFrame;
-use solieu_ingest::frames::{append, combine, Staged};
-use solieu_ingest::InputFile;
+use solieu_ingest::{InputFile, Staged};
 use solieu_sink::tables::{ALL, DELTAS, DOCUMENTS, MENTIONS, OBSERVATIONS, REJECTS, STAGED_INGEST};
 use solieu_sink::{
     read_parquet, write_dataset, Format, Incremental, Manifest, PendingDataset, MANIFEST,
@@ -17,6 +16,7 @@ use solieu_transform::{transform, Dataset};
 
 use crate::error::{config, Context, Error, Result};
 use crate::ingest::Ingestor;
+use crate::keyed::{append, combine};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::state::{self, InputKey};

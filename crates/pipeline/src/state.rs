@@ -1,6 +1,6 @@
 //! Incremental runs. The dataset keeps, in its `.state/` folder, each input's path, format,
 //! size and sha256 (`inputs.parquet`) and that input's ingest rows keyed by input
-//! (`documents`, `mentions`, `rejects`; see `solieu_ingest::frames::to_keyed_frames`). The next
+//! (`documents`, `mentions`, `rejects`; see `crate::keyed`). The next
 //! run reads again only inputs that are new or changed, reuses the rows of the others, drops
 //! those of inputs that are gone, and transforms everything: the result is the full run's.
 //! The state lives inside the dataset folder, so it is swapped in with the tables it produced

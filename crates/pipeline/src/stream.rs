@@ -17,18 +17,19 @@ use polars::prelude::{
     SerReader,
 };
 use rayon::prelude::*;
-use solieu_ingest::frames::{
-    append, combine_after, in_input_order, to_keyed_parts, InputPart, SeenIds, Staged, DOC_SEQ,
-    INPUT, RECORD,
+use solieu_ingest::{
+    visit_records, word_key, IngestedDocument, InputFile, ReadLimits, Record, Reject, Staged,
 };
-use solieu_ingest::lexicon::word_key;
-use solieu_ingest::{visit_records, IngestedDocument, InputFile, ReadLimits, Record, Reject};
 use solieu_sink::tables::{DELTAS, DOCUMENTS, MENTIONS, OBSERVATIONS, REJECTS};
 use solieu_sink::{Format, ParquetRows, TableStream};
 use solieu_transform::{deltas, series_points, transform, Dataset};
 
 use crate::error::{Context, Error, Result};
 use crate::ingest::Ingestor;
+use crate::keyed::{
+    append, combine_after, in_input_order, to_keyed_parts, InputPart, SeenIds, DOC_SEQ, INPUT,
+    RECORD,
+};
 use crate::progress::Progress;
 use crate::state::STATE_DIR;
 
