@@ -4,10 +4,10 @@
 
 use solieu_ingest::form_tokens;
 
+use crate::format::{fmt_hundredths, fmt_int, ROMAN};
 use crate::frames::{Number, Piece, Slot, Templates, VerbPlace};
-use crate::furniture::ROMAN;
+use crate::gold::{GoldDoc, Obs};
 use crate::rng::Rng;
-use crate::{GoldDoc, Obs};
 
 /// One generated document: the text, the metadata a corpus record carries, and its gold.
 #[derive(Debug, Clone)]
@@ -79,39 +79,6 @@ fn recase(text: &str, case: Case) -> String {
         (Case::Upper, Some(c)) => c.to_uppercase().chain(chars).collect(),
         (Case::Lower, Some(c)) => c.to_lowercase().chain(chars).collect(),
         _ => text.to_string(),
-    }
-}
-
-/// `1.213`, `382.000`; small counts sometimes with a leading zero (`07`).
-pub(crate) fn fmt_int(n: u64, rng: &mut Rng) -> String {
-    if n < 10 && rng.chance(0.15) {
-        return format!("0{n}");
-    }
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `hundredths` / 100 as vi-VN (`1.213,5`, `17,3`, `8`), shortest form.
-fn fmt_hundredths(hundredths: u64, rng: &mut Rng) -> String {
-    let int = hundredths / 100;
-    let frac = hundredths % 100;
-    let mut s = fmt_int(int, rng);
-    if s.starts_with('0') && s.len() > 1 {
-        s = int.to_string();
-    }
-    if frac == 0 {
-        s
-    } else if frac.is_multiple_of(10) {
-        format!("{s},{}", frac / 10)
-    } else {
-        format!("{s},{frac:02}")
     }
 }
 
@@ -921,18 +888,6 @@ fn change_obs(value: f64, unit: &str, dir: &str, mention: &str, start: usize, en
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_are_written_the_vietnamese_way() {
-        let mut r = Rng::new(3);
-        assert_eq!(fmt_int(1213, &mut r), "1.213");
-        assert_eq!(fmt_int(382_000, &mut r), "382.000");
-        assert_eq!(fmt_int(45, &mut r), "45");
-        assert_eq!(fmt_hundredths(1730, &mut r), "17,3");
-        assert_eq!(fmt_hundredths(895, &mut r), "8,95");
-        assert_eq!(fmt_hundredths(121_350, &mut r), "1.213,5");
-        assert_eq!(fmt_hundredths(800, &mut r), "8");
-    }
 
     #[test]
     fn casing_touches_the_first_letter_only() {

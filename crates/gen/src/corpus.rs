@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::{Column, DataFrame, ParquetWriter, PolarsError};
 use rayon::prelude::*;
 
-use crate::{GenDoc, Generator};
+use crate::compose::{GenDoc, Generator};
 
 /// Documents made in parallel per step; written in order.
 const CHUNK: u64 = 1024;

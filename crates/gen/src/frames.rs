@@ -7,8 +7,8 @@ use std::path::Path;
 use serde::Deserialize;
 use solieu_ingest::{form_tokens, Lexicon, Position};
 
-use crate::furniture::Furniture;
-use crate::GenError;
+use crate::error::GenError;
+use crate::furniture::{braced, Braced, Furniture};
 
 /// One piece of a frame: text written as is, or a slot.
 #[derive(Debug, Clone, PartialEq)]
@@ -241,33 +241,6 @@ pub struct Templates {
     pub provinces: Vec<String>,
     /// What is written around the frames.
     pub furniture: Furniture,
-}
-
-/// A stretch of a template text: as written, or the inside of `{...}`.
-pub(crate) enum Braced<'a> {
-    Text(&'a str),
-    Inside(&'a str),
-}
-
-/// Splits a template text at its `{...}`; an unclosed brace is an error.
-pub(crate) fn braced(text: &str) -> Result<Vec<Braced<'_>>, String> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        if open > 0 {
-            out.push(Braced::Text(&rest[..open]));
-        }
-        let after = &rest[open + 1..];
-        let close = after
-            .find('}')
-            .ok_or_else(|| format!("unclosed slot in `{text}`"))?;
-        out.push(Braced::Inside(&after[..close]));
-        rest = &after[close + 1..];
-    }
-    if !rest.is_empty() {
-        out.push(Braced::Text(rest));
-    }
-    Ok(out)
 }
 
 /// Splits a frame text into text and `{kind:args}` slots.

@@ -5,12 +5,36 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::frames::{braced, Braced};
+use crate::error::GenError;
+use crate::format::{fmt_int, ROMAN};
 use crate::rng::Rng;
-use crate::GenError;
 
-/// Quarters as reports write them.
-pub const ROMAN: [&str; 4] = ["I", "II", "III", "IV"];
+/// A stretch of a template text: as written, or the inside of `{...}`.
+pub(crate) enum Braced<'a> {
+    Text(&'a str),
+    Inside(&'a str),
+}
+
+/// Splits a template text at its `{...}`; an unclosed brace is an error.
+pub(crate) fn braced(text: &str) -> Result<Vec<Braced<'_>>, String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        if open > 0 {
+            out.push(Braced::Text(&rest[..open]));
+        }
+        let after = &rest[open + 1..];
+        let close = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed `{{` in `{text}`"))?;
+        out.push(Braced::Inside(&after[..close]));
+        rest = &after[close + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(Braced::Text(rest));
+    }
+    Ok(out)
+}
 
 /// One part of a template.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,7 +101,7 @@ impl Template {
                 Part::Draw { lo, hi, grouped } => {
                     let n = rng.range(*lo, *hi);
                     if *grouped {
-                        out.push_str(&crate::compose::fmt_int(n, rng));
+                        out.push_str(&fmt_int(n, rng));
                     } else {
                         out.push_str(&n.to_string());
                     }
