@@ -47,12 +47,42 @@ fn same_f64(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
-fn same_opt(a: Option<f64>, b: Option<f64>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => same_f64(a, b),
-        (None, None) => true,
-        _ => false,
-    }
+/// Every attribute of a row, in the order differences are reported.
+const FIELDS: [&str; 16] = [
+    "value",
+    "unit",
+    "measure",
+    "denominator",
+    "qualifier",
+    "topic",
+    "action",
+    "year",
+    "period",
+    "change_direction",
+    "change_value",
+    "change_unit",
+    "baseline",
+    "mention",
+    "span_start",
+    "span_end",
+];
+
+/// The attributes of two rows that differ (numbers within a rounding), as `name: gold … got …`.
+fn diff_fields(g: &Obs, o: &Obs) -> Vec<String> {
+    let (Ok(gv), Ok(ov)) = (serde_json::to_value(g), serde_json::to_value(o)) else {
+        return vec!["a row cannot be compared".into()];
+    };
+    FIELDS
+        .iter()
+        .filter_map(|name| {
+            let (a, b) = (&gv[name], &ov[name]);
+            let same = match (a.as_f64(), b.as_f64()) {
+                (Some(x), Some(y)) => same_f64(x, y),
+                _ => a == b,
+            };
+            (!same).then(|| format!("{name}: gold {a} got {b}"))
+        })
+        .collect()
 }
 
 /// The differences between gold rows and the rows a pipeline wrote for one document, in text
@@ -62,97 +92,7 @@ pub fn diff_rows(gold: &[Obs], got: &[Obs]) -> Vec<String> {
     for i in 0..gold.len().max(got.len()) {
         match (gold.get(i), got.get(i)) {
             (Some(g), Some(o)) => {
-                let mut bad = Vec::new();
-                let mut check = |name: &str, ok: bool, g: String, o: String| {
-                    if !ok {
-                        bad.push(format!("{name}: gold {g} got {o}"));
-                    }
-                };
-                check(
-                    "value",
-                    same_f64(g.value, o.value),
-                    g.value.to_string(),
-                    o.value.to_string(),
-                );
-                check("unit", g.unit == o.unit, g.unit.clone(), o.unit.clone());
-                check(
-                    "measure",
-                    g.measure == o.measure,
-                    g.measure.clone(),
-                    o.measure.clone(),
-                );
-                check(
-                    "denominator",
-                    same_opt(g.denominator, o.denominator),
-                    format!("{:?}", g.denominator),
-                    format!("{:?}", o.denominator),
-                );
-                check(
-                    "qualifier",
-                    g.qualifier == o.qualifier,
-                    g.qualifier.clone(),
-                    o.qualifier.clone(),
-                );
-                check(
-                    "topic",
-                    g.topic == o.topic,
-                    format!("{:?}", g.topic),
-                    format!("{:?}", o.topic),
-                );
-                check(
-                    "action",
-                    g.action == o.action,
-                    format!("{:?}", g.action),
-                    format!("{:?}", o.action),
-                );
-                check(
-                    "year",
-                    g.year == o.year,
-                    format!("{:?}", g.year),
-                    format!("{:?}", o.year),
-                );
-                check(
-                    "period",
-                    g.period == o.period,
-                    format!("{:?}", g.period),
-                    format!("{:?}", o.period),
-                );
-                check(
-                    "change_direction",
-                    g.change_direction == o.change_direction,
-                    format!("{:?}", g.change_direction),
-                    format!("{:?}", o.change_direction),
-                );
-                check(
-                    "change_value",
-                    same_opt(g.change_value, o.change_value),
-                    format!("{:?}", g.change_value),
-                    format!("{:?}", o.change_value),
-                );
-                check(
-                    "change_unit",
-                    g.change_unit == o.change_unit,
-                    format!("{:?}", g.change_unit),
-                    format!("{:?}", o.change_unit),
-                );
-                check(
-                    "baseline",
-                    g.baseline == o.baseline,
-                    format!("{:?}", g.baseline),
-                    format!("{:?}", o.baseline),
-                );
-                check(
-                    "mention",
-                    g.mention == o.mention,
-                    g.mention.clone(),
-                    o.mention.clone(),
-                );
-                check(
-                    "span",
-                    (g.span_start, g.span_end) == (o.span_start, o.span_end),
-                    format!("{}..{}", g.span_start, g.span_end),
-                    format!("{}..{}", o.span_start, o.span_end),
-                );
+                let bad = diff_fields(g, o);
                 if !bad.is_empty() {
                     out.push(format!("row {i} «{}»: {}", g.mention, bad.join("; ")));
                 }
@@ -163,4 +103,39 @@ pub fn diff_rows(gold: &[Obs], got: &[Obs]) -> Vec<String> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(value: f64, topic: Option<&str>) -> Obs {
+        Obs {
+            value,
+            unit: "case".into(),
+            measure: "level".into(),
+            denominator: None,
+            qualifier: "exact".into(),
+            topic: topic.map(String::from),
+            action: Some("arrested".into()),
+            year: Some(2023),
+            period: None,
+            change_direction: None,
+            change_value: None,
+            change_unit: None,
+            baseline: None,
+            mention: "12 vụ".into(),
+            span_start: 4,
+            span_end: 11,
+        }
+    }
+
+    #[test]
+    fn rows_differ_only_by_attributes_beyond_rounding() {
+        let gold = [row(0.3, Some("drug_crime"))];
+        assert!(diff_rows(&gold, &[row(0.1 + 0.2, Some("drug_crime"))]).is_empty());
+        let diff = diff_rows(&gold, &[row(0.3, None)]);
+        assert_eq!(diff, ["row 0 «12 vụ»: topic: gold \"drug_crime\" got null"]);
+        assert_eq!(diff_rows(&gold, &[]), ["row 0 «12 vụ»: missed"]);
+    }
 }
