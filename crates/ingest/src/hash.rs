@@ -29,7 +29,7 @@ impl Hasher for WordHasher {
     }
 }
 
-/// A folded word's FNV-1a hash, computed once per token ([`crate::text::Token::key`]) so the
+/// A folded word's FNV-1a hash, computed once per token (a token's `key`) so the
 /// lexicon tables, looked up many times per token, never hash a word again.
 pub fn word_key(folded: &str) -> u64 {
     let mut h = WordHasher::default();
