@@ -6,8 +6,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use polars::prelude::{DataFrame, DataType};
-use solieu_ingest::frames::to_frames;
-use solieu_ingest::{discover, read_records, InputFormat};
+use solieu_ingest::{discover, read_records, to_frames, InputFormat};
 use solieu_transform::transform;
 
 use crate::error::{config, Context, Result};

@@ -23,6 +23,7 @@ mod error;
 mod explain;
 mod file;
 mod ingest;
+mod keyed;
 mod plan;
 mod progress;
 mod stages;

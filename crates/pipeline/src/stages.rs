@@ -7,16 +7,16 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use polars::prelude::DataFrame;
-use solieu_ingest::frames::{append, combine, Staged};
-use solieu_ingest::InputFile;
+use solieu_ingest::{InputFile, Staged};
 use solieu_sink::tables::{ALL, DELTAS, DOCUMENTS, MENTIONS, OBSERVATIONS, REJECTS, STAGED_INGEST};
 use solieu_sink::{
     read_parquet, write_dataset, Format, Incremental, Manifest, PendingDataset, MANIFEST,
 };
-use solieu_transform::{transform, Dataset};
+use solieu_transform::Dataset;
 
 use crate::error::{config, Context, Error, Result};
 use crate::ingest::Ingestor;
+use crate::keyed::{append, combine};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::state::{self, InputKey};
@@ -319,7 +319,7 @@ pub fn ingest_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
 /// a single run writes. Each part keeps its ingest rows keyed by input in its state folder,
 /// and its manifest lists every input in order; the rows of all parts are combined in that
 /// order (a `doc_id` lives in one shard only, so duplicates resolve as in one run), then
-/// transformed together, so `deltas` spans the shards.
+/// transformed and written together, so `deltas` spans the shards.
 pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<Summary> {
     let started = Instant::now();
     let _lock = plan.lock(progress)?;
@@ -371,8 +371,18 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
         )));
     }
     let staged = combine(&keyed, &order).context("cannot combine the parts")?;
-    let data = transform(staged, &plan.lexicon)?;
-    write(plan, &order, data, started)
+    let pending = PendingDataset::create(&plan.out)?;
+    let totals = stream::write_staged(&plan.lexicon, staged, &plan.formats, pending.path())
+        .with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
+    let rows = totals_rows(&totals);
+    pending.write_manifest(&manifest(plan, &order, &plan.formats, &rows, started))?;
+    pending.commit()?;
+    Ok(Summary {
+        rows,
+        incremental: None,
+        dest: plan.out.clone(),
+        started,
+    })
 }
 
 /// The `transform` stage: staged mentions to staged SPEC tables in `<out>.stage/transform`.
@@ -383,10 +393,11 @@ pub fn transform_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> 
         &plan.stage_dir("ingest"),
         "staged ingest output is incomplete",
     )?;
-    let mut data = transform(staged, &plan.lexicon)?;
     let dir = plan.stage_dir("transform");
-    let rows = dataset_rows(&data);
-    write_dataset(&dir, &mut tables(&mut data), &[Format::Parquet], None)?;
+    let pending = PendingDataset::create(&dir)?;
+    let totals = stream::write_staged(&plan.lexicon, staged, &[Format::Parquet], pending.path())?;
+    pending.commit()?;
+    let rows = totals_rows(&totals);
     Ok(Summary {
         rows,
         incremental: None,

@@ -14,18 +14,20 @@ use std::str::FromStr;
 
 use polars::prelude::{CsvReadOptions, DataFrame, IdxCa, IdxSize, SchemaRef, SerReader};
 use rayon::prelude::*;
-use solieu_ingest::frames::{
-    append, combine_after, in_input_order, to_keyed_parts, InputPart, SeenIds, Staged, DOC_SEQ,
-    INPUT, RECORD,
+use solieu_ingest::{
+    visit_records, word_key, IngestedDocument, InputFile, Lexicon, ReadLimits, Record, Reject,
+    Staged,
 };
-use solieu_ingest::lexicon::word_key;
-use solieu_ingest::{visit_records, IngestedDocument, InputFile, ReadLimits, Record, Reject};
 use solieu_sink::tables::{DELTAS, DOCUMENTS, MENTIONS, OBSERVATIONS, REJECTS};
 use solieu_sink::{Format, ParquetRows, TableStream};
 use solieu_transform::{deltas_of_points, Transformer};
 
 use crate::error::{Context, Error, Result};
 use crate::ingest::Ingestor;
+use crate::keyed::{
+    append, combine_after, in_input_order, to_keyed_parts, InputPart, SeenIds, DOC_SEQ, INPUT,
+    RECORD,
+};
 use crate::progress::Progress;
 use crate::state::STATE_DIR;
 
@@ -312,10 +314,14 @@ impl Batch {
 
 /// The tables a streamed run writes, and what it keeps for `deltas`.
 struct Outputs {
+    /// The dataset folder.
+    dir: PathBuf,
+    formats: Vec<Format>,
     documents: TableStream,
     observations: TableStream,
     rejects: TableStream,
-    state: [TableStream; 3],
+    /// The keyed ingest rows, for a run that keeps its state.
+    state: Option<[TableStream; 3]>,
     seen: SeenIds,
     /// The points `deltas` reads, spilled to disk by province as batches pass: a series never
     /// crosses provinces, so each province's file is worked alone at the end.
@@ -337,32 +343,13 @@ pub fn stream_dataset(
     cached: Option<&mut Cached>,
     dir: &Path,
 ) -> Result<Totals> {
-    let state_dir = dir.join(STATE_DIR);
-    std::fs::create_dir_all(&state_dir)
-        .with_context(|| format!("cannot create {}", state_dir.display()))?;
-    let out = Outputs {
-        documents: TableStream::new(dir, DOCUMENTS, s.formats),
-        observations: TableStream::new(dir, OBSERVATIONS, s.formats),
-        rejects: TableStream::new(dir, REJECTS, s.formats),
-        state: [
-            TableStream::scratch(&state_dir, DOCUMENTS),
-            TableStream::scratch(&state_dir, MENTIONS),
-            TableStream::scratch(&state_dir, REJECTS),
-        ],
-        seen: SeenIds::default(),
-        points_dir: dir.join(".points"),
-        points: BTreeMap::new(),
-        empty_points: None,
-        points_schema: None,
-    };
-    std::fs::create_dir_all(&out.points_dir)
-        .with_context(|| format!("cannot create {}", out.points_dir.display()))?;
+    let out = Outputs::new(dir, s.formats, true)?;
     // The lexicon is checked once per run, not per batch.
     let transformer = &Transformer::new(s.ingestor.lexicon)?;
     // Batches are ingested on the pool while the batch before is transformed and written on a
     // writer thread: that part is serial, and would otherwise leave the pool idle. The channel
     // holds no batch (a hand-over), so two batches are alive at most, in order.
-    let mut out = std::thread::scope(|scope| -> Result<Outputs> {
+    let out = std::thread::scope(|scope| -> Result<Outputs> {
         let (to_writer, batches) = std::sync::mpsc::sync_channel::<Ingested>(0);
         let writer = scope.spawn(move || -> Result<Outputs> {
             let mut out = out;
@@ -385,17 +372,70 @@ pub fn stream_dataset(
         Ok(out)
     })?;
 
-    let mut totals = Totals {
-        deltas: write_deltas(s, &mut out, dir)?,
-        ..Totals::default()
-    };
-    totals.documents = out.documents.finish()?;
-    totals.observations = out.observations.finish()?;
-    totals.rejects = out.rejects.finish()?;
-    for t in out.state {
-        t.finish()?;
+    out.finish()
+}
+
+impl Outputs {
+    /// The tables of a dataset folder `dir`, and the state's keyed tables when `keep_state`.
+    fn new(dir: &Path, formats: &[Format], keep_state: bool) -> Result<Outputs> {
+        let state = if keep_state {
+            let state_dir = dir.join(STATE_DIR);
+            std::fs::create_dir_all(&state_dir)
+                .with_context(|| format!("cannot create {}", state_dir.display()))?;
+            Some([
+                TableStream::scratch(&state_dir, DOCUMENTS),
+                TableStream::scratch(&state_dir, MENTIONS),
+                TableStream::scratch(&state_dir, REJECTS),
+            ])
+        } else {
+            None
+        };
+        let points_dir = dir.join(".points");
+        std::fs::create_dir_all(&points_dir)
+            .with_context(|| format!("cannot create {}", points_dir.display()))?;
+        Ok(Outputs {
+            dir: dir.to_path_buf(),
+            formats: formats.to_vec(),
+            documents: TableStream::new(dir, DOCUMENTS, formats),
+            observations: TableStream::new(dir, OBSERVATIONS, formats),
+            rejects: TableStream::new(dir, REJECTS, formats),
+            state,
+            seen: SeenIds::default(),
+            points_dir,
+            points: BTreeMap::new(),
+            empty_points: None,
+            points_schema: None,
+        })
     }
-    Ok(totals)
+
+    /// Works `deltas` out of the spilled points and closes every table.
+    fn finish(mut self) -> Result<Totals> {
+        let mut totals = Totals {
+            deltas: write_deltas(&mut self)?,
+            ..Totals::default()
+        };
+        totals.documents = self.documents.finish()?;
+        totals.observations = self.observations.finish()?;
+        totals.rejects = self.rejects.finish()?;
+        for t in self.state.into_iter().flatten() {
+            t.finish()?;
+        }
+        Ok(totals)
+    }
+}
+
+/// Writes staged tables, whole, into the dataset folder `dir` the way a streamed run writes a
+/// batch: the `transform --merge` of shards and the `transform` stage, so `deltas` has one
+/// path whichever command made the dataset.
+pub fn write_staged(
+    lexicon: &Lexicon,
+    staged: Staged,
+    formats: &[Format],
+    dir: &Path,
+) -> Result<Totals> {
+    let mut out = Outputs::new(dir, formats, false)?;
+    write_transformed(&Transformer::new(lexicon)?, staged, &mut out)?;
+    out.finish()
 }
 
 /// Reads `files` a batch at a time (the rows of `reuse` inputs from `cached` instead), ingests
@@ -550,9 +590,16 @@ fn write_batch(transformer: &Transformer, batch: Ingested, out: &mut Outputs) ->
     let mut keyed = batch.keyed()?;
     let staged = combine_after(&keyed, &batch.inputs, &mut out.seen)
         .context("cannot build ingest tables")?;
-    out.state[0].write(&mut keyed.documents)?;
-    out.state[1].write(&mut keyed.mentions)?;
-    out.state[2].write(&mut keyed.rejects)?;
+    if let Some(state) = &mut out.state {
+        state[0].write(&mut keyed.documents)?;
+        state[1].write(&mut keyed.mentions)?;
+        state[2].write(&mut keyed.rejects)?;
+    }
+    write_transformed(transformer, staged, out)
+}
+
+/// Transforms staged rows and writes them, spilling what `deltas` needs.
+fn write_transformed(transformer: &Transformer, staged: Staged, out: &mut Outputs) -> Result<()> {
     let mut data = transformer.batch(staged)?;
     spill_points(&data.points, out)?;
     out.documents.write(&mut data.documents)?;
@@ -596,9 +643,9 @@ fn spill_points(placed: &DataFrame, out: &mut Outputs) -> Result<()> {
 }
 
 /// Works the spilled points one province at a time into the `deltas` table; returns its rows.
-fn write_deltas(s: &Stream, out: &mut Outputs, dir: &Path) -> Result<usize> {
+fn write_deltas(out: &mut Outputs) -> Result<usize> {
     // Provinces in sorted order, each sorted within by `deltas`: the whole table's order.
-    let mut table = TableStream::new(dir, DELTAS, s.formats);
+    let mut table = TableStream::new(&out.dir, DELTAS, &out.formats);
     let mut wrote = false;
     for (_, (i, stream)) in std::mem::take(&mut out.points) {
         stream.finish()?;

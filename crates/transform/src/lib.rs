@@ -19,8 +19,7 @@ pub mod schema;
 use std::collections::HashMap;
 
 use polars::prelude::*;
-use solieu_ingest::frames::Staged;
-use solieu_ingest::Lexicon;
+use solieu_ingest::{Lexicon, Staged};
 
 pub use deltas::{deltas, deltas_of_points, document_points, series_points};
 pub use number::parse_number;

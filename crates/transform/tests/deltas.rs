@@ -3,7 +3,7 @@
 //! and whether the reports agree. Each test is named after its case.
 
 use polars::prelude::*;
-use solieu_ingest::frames::to_frames;
+use solieu_ingest::to_frames;
 use solieu_ingest::{ingest, Date, DocDefaults, Gazetteer};
 use solieu_transform::transform;
 

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use solieu_ingest::frames::to_frames;
+use solieu_ingest::to_frames;
 use solieu_ingest::Reject;
 use solieu_transform::schema::{self, data_dictionary, vocabulary, TABLES};
 use solieu_transform::transform;

@@ -1,8 +1,7 @@
 //! The transform stage on documents ingested from sentences written for the test.
 
 use polars::prelude::*;
-use solieu_ingest::frames::to_frames;
-use solieu_ingest::{ingest, DocDefaults, Gazetteer};
+use solieu_ingest::{ingest, to_frames, DocDefaults, Gazetteer};
 use solieu_transform::transform;
 
 mod common;
