@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
-use solieu_pipeline::{explain, Error, ExplainRequest};
+use solieu_pipeline::{config, explain, ExplainRequest};
 
 pub const ABOUT: &str = "Show what solieu reads in one document, for an audit.
 
@@ -70,7 +70,7 @@ pub fn main(args: &ExplainArgs) -> Result<()> {
         "never" => false,
         "auto" => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
         other => {
-            return Err(Error::Config(format!(
+            return Err(config(format!(
                 "unknown --color `{other}` (expected auto, always or never)"
             ))
             .into())

@@ -9,7 +9,7 @@ use clap::Args;
 use solieu_gen::corpus::{parse_size, write_corpus, CorpusFormat, Limit};
 use solieu_gen::{Generator, Templates};
 use solieu_ingest::Lexicon;
-use solieu_pipeline::Error;
+use solieu_pipeline::config;
 
 pub const ABOUT: &str =
     "Generate a synthetic corpus of Vietnamese public-security reports with known answers.
@@ -70,14 +70,10 @@ pub struct GenArgs {
     pub quiet: bool,
 }
 
-fn config<E: std::fmt::Display>(e: E) -> anyhow::Error {
-    Error::Config(e.to_string()).into()
-}
-
 pub fn main(args: &GenArgs) -> Result<()> {
     let started = Instant::now();
     let limit = match (&args.size, args.docs) {
-        (Some(_), Some(_)) => return Err(config("give --docs or --size, not both")),
+        (Some(_), Some(_)) => return Err(config("give --docs or --size, not both").into()),
         (Some(s), None) => Limit::Bytes(parse_size(s).map_err(config)?),
         (None, n) => Limit::Docs(n.unwrap_or(100)),
     };

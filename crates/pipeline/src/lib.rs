@@ -30,7 +30,7 @@ mod stages;
 mod state;
 mod stream;
 
-pub use error::{Error, Result};
+pub use error::{config, Error, Result};
 pub use explain::{explain, ExplainRequest, Explained};
 pub use file::{Pipeline, PipelineError};
 pub use ingest::Ingestor;
