@@ -21,8 +21,7 @@ const RECENCY: [&str; 2] = ["published", "event_date"];
 
 /// The observation rows `deltas` reads (SPEC `deltas`): whole-year levels, not `less_than`,
 /// with a topic, an action and a unit, and the columns it needs of them. Applying it twice
-/// keeps the same rows, so a streamed run may keep these of each batch and pass them back
-/// to [`deltas`] as observations.
+/// keeps the same rows, so its output may be passed back to [`deltas`] as observations.
 pub fn series_points(observations: LazyFrame) -> LazyFrame {
     observations
         .filter(
