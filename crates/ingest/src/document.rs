@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use crate::extract::{extract, Mention};
 use crate::lexicon::{Effect, Lexicon};
 use crate::source::{Record, Reject};
-use crate::text::{decode, fold, normalize, tokenize, TokenKind};
+use crate::text::{decode, fold, normalize, tokenize, FoldedText, TokenKind};
 
 /// A calendar date (`event_date`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -121,17 +121,18 @@ impl Gazetteer {
     fn find(&self, text: &str, lex: &Lexicon) -> Option<usize> {
         let matcher = self.matcher.as_ref()?;
         let mut score: Vec<(usize, usize, usize)> = Vec::new(); // (pattern name idx, score, first)
-                                                                // Case and tone placement aside (`CÔNG AN TỈNH KHÁNH HOÀ`); offsets stay those of `text`.
-        let folded = crate::text::fold_keeping_offsets(text);
-        for m in matcher.find_iter(&folded) {
-            let before = text[..m.start()].chars().next_back();
-            let after = text[m.end()..].chars().next();
+                                                                // Case and tone placement aside (`CÔNG AN TỈNH KHÁNH HOÀ`).
+        let folded = FoldedText::new(text);
+        for m in matcher.find_iter(&folded.folded) {
+            let (start, end) = folded.source_span(m.start(), m.end());
+            let before = text[..start].chars().next_back();
+            let after = text[end..].chars().next();
             if before.is_some_and(char::is_alphanumeric) || after.is_some_and(char::is_alphanumeric)
             {
                 continue;
             }
-            let window_start = floor_char_boundary(text, m.start().saturating_sub(40));
-            let toks = tokenize(&text[window_start..m.start()], window_start);
+            let window_start = floor_char_boundary(text, start.saturating_sub(40));
+            let toks = tokenize(&text[window_start..start], window_start);
             let prefixed = lex
                 .place_prefixes
                 .match_ending_at(&toks, toks.len())
@@ -141,7 +142,7 @@ impl Gazetteer {
             let weight = if prefixed { 3 } else { 1 };
             match score.iter_mut().find(|s| s.0 == idx) {
                 Some(s) => s.1 += weight,
-                None => score.push((idx, weight, m.start())),
+                None => score.push((idx, weight, start)),
             }
         }
         score
