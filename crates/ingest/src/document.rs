@@ -74,6 +74,9 @@ pub struct IngestedDocument {
     pub source: String,
     pub sha256: String,
     pub title: Option<String>,
+    /// The date of the dateline the text opens with (` date 2019-12` → 2019-12-01,
+    /// `Thứ Sáu, 20/01/2023, 10:39 [GMT+7]` → 2023-01-20).
+    pub published_in_text: Option<Date>,
     pub event_date: Option<Date>,
     pub report_year: Option<i32>,
     pub province: Option<String>,
@@ -190,6 +193,71 @@ fn article_lines(text: &str, lex: &Lexicon) -> Vec<(usize, usize)> {
     lines
 }
 
+/// A dateline the text opens with (` date 2019-12`, `date 2025-08-19`, `Thứ Sáu, 20/01/2023,
+/// 10:39 [GMT+7]`): its date (the first of the month when no day is given) and the byte
+/// offset where it ends. It is page furniture, not the article's first words.
+fn opening_dateline(text: &str, lines: &[(usize, usize)], lex: &Lexicon) -> Option<(Date, usize)> {
+    let &(s, e) = lines.first()?;
+    let toks = tokenize(&text[s..e], s);
+    let mut i = lex
+        .dateline_words
+        .match_at(&toks, 0)
+        .map_or(0, |(len, _)| len);
+    if toks.get(i).is_some_and(|t| t.folded == ",") {
+        i += 1;
+    }
+    let glued = |k: usize| {
+        k > 0
+            && toks
+                .get(k)
+                .is_some_and(|t| t.folded == "-" && toks[k - 1].end == t.start)
+            && toks
+                .get(k + 1)
+                .is_some_and(|n| n.start == toks[k].end && n.kind == TokenKind::Number)
+    };
+    let number = |k: usize| toks.get(k).and_then(|t| t.folded.parse::<u32>().ok());
+    let (date, mut end) = if let Some(year) = toks.get(i).and_then(crate::lexicon::year_of) {
+        // `2019-12`, `2025-08-19`
+        if !glued(i + 1) {
+            return None;
+        }
+        let month = number(i + 2)?;
+        if glued(i + 3) {
+            (Date::new(year, month, number(i + 4)?)?, i + 5)
+        } else {
+            (Date::new(year, month, 1)?, i + 3)
+        }
+    } else {
+        let (day, month, year) = date_at(&toks, i)?;
+        (Date::new(year?, month, day)?, i + 5)
+    };
+    // `, 10:39 [GMT+7]` after a full date.
+    let time_at = |k: usize| {
+        number(k).is_some()
+            && toks.get(k + 1).is_some_and(|t| t.folded == ":")
+            && number(k + 2).is_some()
+    };
+    let comma = usize::from(toks.get(end).is_some_and(|t| t.folded == ","));
+    if time_at(end + comma) {
+        end += comma + 3;
+    }
+    if toks
+        .get(end)
+        .is_some_and(|t| t.folded == "[" || t.folded == "(")
+    {
+        if let Some(close) =
+            (end..toks.len().min(end + 8)).find(|&k| toks[k].folded == "]" || toks[k].folded == ")")
+        {
+            end = close + 1;
+        }
+    }
+    // A date that runs on into a sentence (`20/01/2023, Công an tỉnh ...`) opens the article.
+    if i == 0 && end < toks.len() && date_at(&toks, 0).is_some() {
+        return None;
+    }
+    Some((date, toks[end - 1].end))
+}
+
 /// The page's own date (a dateline such as `date 2020-10`, `10/02/2023 - 19:44:00`) in the
 /// first lines, as (year, month, day if given).
 fn find_dateline(text: &str, lines: &[(usize, usize)]) -> Option<(i32, u32, Option<u32>)> {
@@ -297,7 +365,17 @@ pub fn ingest(
         reason: p.to_string(),
     })?;
     let text = normalize(&raw);
-    let lines = article_lines(&text, lex);
+    let mut lines = article_lines(&text, lex);
+    let published_in_text = opening_dateline(&text, &lines, lex).map(|(date, end)| {
+        // The article starts after its dateline; a line that is only a dateline goes.
+        let rest = text[end..lines[0].1].trim_start();
+        if rest.is_empty() {
+            lines.remove(0);
+        } else {
+            lines[0].0 = lines[0].1 - rest.len();
+        }
+        date
+    });
     if lines.is_empty() {
         return Err(Reject {
             source: record.source.clone(),
@@ -308,13 +386,25 @@ pub fn ingest(
     let mut mentions = extraction.mentions;
 
     let meta_date = record.date.as_deref().and_then(Date::parse_iso);
-    let dateline = find_dateline(&text, &lines);
-    // The year most figures state; else the year the text names most; else the page's date;
-    // else the first full date in the text; else the pipeline's default.
+    let published = meta_date.or(published_in_text);
+    let dateline = published
+        .map(|d| (d.year, d.month, Some(d.day)))
+        .or_else(|| find_dateline(&text, &lines));
+    // The year most figures state (comparisons are baselines, never the figures' year); else
+    // the year the text names most; else the publication's year (a review published in
+    // January or February that speaks of `năm qua` is about the year before); else the year
+    // after the one compared with; else the first full date; else the pipeline's default.
+    let published_year = dateline.map(|(year, month, _)| {
+        if extraction.says_past_year && month <= 2 {
+            year - 1
+        } else {
+            year
+        }
+    });
     let report_year = mode(mentions.iter().filter_map(|m| m.year))
         .or_else(|| mode(extraction.stated_years.iter().copied()))
-        .or(dateline.map(|d| d.0))
-        .or(meta_date.map(|d| d.year))
+        .or(published_year)
+        .or_else(|| extraction.comparison_years.iter().max().map(|y| y + 1))
         .or_else(|| first_full_date_year(&text, &lines))
         .or(defaults.report_year);
     for m in &mut mentions {
@@ -330,15 +420,17 @@ pub fn ingest(
         dateline.map(|d| d.0),
         meta_date.map(|d| d.year).or(report_year),
     );
-    let merged = event_date
-        .or(meta_date)
-        .map_or(report_year.is_some_and(|y| y >= 2026), |d| {
-            d >= Date {
-                year: 2025,
-                month: 7,
-                day: 1,
-            }
-        });
+    let (y, m, d) = lex.merger_effective;
+    let merger = Date {
+        year: y,
+        month: m,
+        day: d,
+    };
+    // As of the report's date; with only its year, merged when the whole year is after.
+    let merged = published.or(event_date).map_or(
+        report_year.is_some_and(|y| Date::new(y, 1, 1).is_some_and(|start| start >= merger)),
+        |d| d >= merger,
+    );
     let body_end = lines.last().map_or(0, |l| l.1);
     let province = gazetteer
         .find(&text[..body_end], lex)
@@ -375,6 +467,7 @@ pub fn ingest(
         source: record.source.clone(),
         sha256: hex_sha256(&record.bytes),
         title,
+        published_in_text,
         event_date,
         report_year,
         province,

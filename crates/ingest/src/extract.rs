@@ -93,6 +93,8 @@ struct PeriodMention {
 struct BaselineMention {
     first: usize,
     baseline: String,
+    /// The year compared with, when the phrase names one.
+    year: Option<i32>,
 }
 
 /// A paragraph being read: its tokens and what each stretch of them has been found to be.
@@ -126,6 +128,11 @@ pub struct Extraction {
     pub mentions: Vec<Mention>,
     /// Years stated as whole years in the body, in text order (for the document's year).
     pub stated_years: Vec<i32>,
+    /// Years the text compares with (`so với cùng kỳ năm 2019`), in text order: the report is
+    /// about a later one.
+    pub comparison_years: Vec<i32>,
+    /// The text speaks of `năm qua`, the year just past.
+    pub says_past_year: bool,
 }
 
 /// Finds every mention in the given paragraphs (byte ranges of `text`).
@@ -150,10 +157,14 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
     let mut section: Option<String> = None;
     for para in &paras {
         for p in &para.periods {
-            if p.kind == PeriodKind::WholeYear {
-                out.stated_years.extend(p.years.iter().copied());
+            match p.kind {
+                PeriodKind::WholeYear => out.stated_years.extend(p.years.iter().copied()),
+                PeriodKind::PastYear => out.says_past_year = true,
+                _ => {}
             }
         }
+        out.comparison_years
+            .extend(para.baselines.iter().filter_map(|b| b.year));
         if is_heading(para) {
             section = heading_topic(para, lex);
         }
@@ -198,11 +209,15 @@ struct DocContext<'a> {
 
 /// The first period the document states, when it spans more than one calendar year.
 fn document_span(paras: &[Paragraph]) -> Option<String> {
-    let (para, p) = paras
-        .iter()
-        .find_map(|para| para.periods.first().map(|p| (para, p)))?;
+    let (para, p) = paras.iter().find_map(|para| {
+        para.periods
+            .iter()
+            .find(|p| p.kind != PeriodKind::NotAPeriod)
+            .map(|p| (para, p))
+    })?;
     let spans = match p.kind {
         PeriodKind::SpansYears => true,
+        PeriodKind::NotAPeriod => false,
         PeriodKind::Range => matches!(p.years.as_slice(), [a, b] if a != b),
         _ => false,
     };
@@ -254,13 +269,38 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
     let mut i = 0;
     while i < n {
         if let Some((m, baseline)) = lex.baselines.longest_at(&para.tokens, i) {
-            let baseline = match m.years.first() {
+            // A period right after the baseline is the period compared with (`so với cùng kỳ 6
+            // tháng đầu năm 2023`), never the figures' own.
+            let compared = lex.periods.longest_at(&para.tokens, i + m.len);
+            let len = m.len + compared.as_ref().map_or(0, |(p, _)| p.len);
+            let year = m
+                .years
+                .first()
+                .or_else(|| compared.as_ref().and_then(|(p, _)| p.years.first()))
+                .copied();
+            let baseline = match year {
                 Some(y) => baseline.replace("{year}", &y.to_string()),
                 None => baseline.clone(),
             };
-            para.baselines.push(BaselineMention { first: i, baseline });
-            para.consumed[i..i + m.len].fill(true);
-            i += m.len;
+            para.baselines.push(BaselineMention {
+                first: i,
+                baseline,
+                year,
+            });
+            para.consumed[i..i + len].fill(true);
+            i += len;
+            continue;
+        }
+        if let Some(found) = compared_period(&para.tokens, i, lex) {
+            let (opener, len, baseline) = found;
+            para.baselines.push(BaselineMention {
+                first: i + opener,
+                year: baseline.1,
+                baseline: baseline.0,
+            });
+            // The opener may be a figure's unit (`gấp 5 lần năm 2018`): only the period is read.
+            para.consumed[i + opener..i + opener + len].fill(true);
+            i += opener + len;
             continue;
         }
         if let Some((m, kind)) = lex.periods.longest_at(&para.tokens, i) {
@@ -300,6 +340,30 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
         }
     }
     para
+}
+
+/// A period right after a comparison word (`so với 6 tháng đầu năm 2023`, `gấp 5 lần năm
+/// 2018`): the opener's length, the period's length, and the baseline with its year. A whole
+/// year named is that year; a period without its year (`tháng 4`, `năm qua`) is the one just
+/// before; a part of a named year is the same period of that year.
+fn compared_period(
+    tokens: &[Token],
+    i: usize,
+    lex: &Lexicon,
+) -> Option<(usize, usize, (String, Option<i32>))> {
+    let (opener, _) = lex.comparison_openers.match_at(tokens, i)?;
+    let (p, kind) = lex.periods.longest_at(tokens, i + opener)?;
+    let year = p.years.first().copied();
+    let baseline = match (kind, year) {
+        (PeriodKind::WholeYear, Some(y)) => format!("year:{y}"),
+        // `so với tháng 4` in a report on May: the period just before.
+        (PeriodKind::WholeYear | PeriodKind::PastYear | PeriodKind::PartOfYear, None) => {
+            "previous_period".to_string()
+        }
+        (PeriodKind::PartOfYear | PeriodKind::Range, _) => "same_period".to_string(),
+        _ => return None,
+    };
+    Some((opener, p.len, (baseline, year)))
 }
 
 /// The innermost open bracket of each token (see [`Paragraph::aside`]); an unclosed `(` runs
@@ -1111,7 +1175,7 @@ fn find_period(para: &Paragraph, f: &Figure) -> (Option<i32>, Option<String>, bo
     let own = || {
         para.periods
             .iter()
-            .filter(|p| !para.in_other_aside(p.first, f.first))
+            .filter(|p| p.kind != PeriodKind::NotAPeriod && !para.in_other_aside(p.first, f.first))
     };
     let chosen = own()
         .filter(in_sentence)
@@ -1128,7 +1192,10 @@ fn find_period(para: &Paragraph, f: &Figure) -> (Option<i32>, Option<String>, bo
             .iter()
             .filter(|q| q.first < p.first)
             .rev()
-            .find_map(|q| (q.kind != PeriodKind::SpansYears).then(|| q.years.first().copied())?)
+            .find_map(|q| {
+                let has_year = !matches!(q.kind, PeriodKind::SpansYears | PeriodKind::NotAPeriod);
+                has_year.then(|| q.years.first().copied())?
+            })
     };
     match p.kind {
         PeriodKind::WholeYear => (p.years.first().copied(), None, false),
@@ -1138,6 +1205,8 @@ fn find_period(para: &Paragraph, f: &Figure) -> (Option<i32>, Option<String>, bo
             false,
         ),
         PeriodKind::SpansYears => (None, Some(text), true),
+        // The document's year, which the publication date names.
+        PeriodKind::PastYear | PeriodKind::NotAPeriod => (None, None, false),
         PeriodKind::Range => match p.years.as_slice() {
             [a, b] if a != b => (None, Some(text), true),
             [a, ..] => (Some(*a), Some(text), false),

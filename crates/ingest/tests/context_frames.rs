@@ -1,0 +1,139 @@
+//! The context a figure inherits from how reports are written: the report's own year against
+//! the years it compares with, the dateline, periods and baselines, changes apart from their
+//! levels, topic and action by frame. Every sentence is written for the project.
+
+mod common;
+
+use common::{doc, ingest_with, record};
+use solieu_ingest::{Date, DocDefaults, Measure};
+
+fn years(text: &str) -> Vec<Option<i32>> {
+    doc(text).mentions.iter().map(|m| m.year).collect()
+}
+
+#[test]
+fn a_year_compared_with_is_never_the_report_year() {
+    let d = doc("6 tháng đầu năm 2024, toàn tỉnh xảy ra 120 vụ tai nạn giao thông, làm chết 40 người. So với cùng kỳ 6 tháng đầu năm 2023, tai nạn giao thông giảm 12 vụ.");
+    assert_eq!(d.report_year, Some(2024));
+    assert!(d.mentions.iter().all(|m| m.year == Some(2024)), "{d:?}");
+    let d = doc("Năm 2021, lực lượng chức năng bắt 40 đối tượng, thu giữ 300 kg ma túy, gấp 4 lần năm 2020.");
+    assert_eq!(d.report_year, Some(2021));
+    let times = d
+        .mentions
+        .iter()
+        .find(|m| m.unit_raw == "lần")
+        .expect("4 lần");
+    assert_eq!(times.measure, Measure::Change);
+    assert_eq!(
+        times.change.as_ref().and_then(|c| c.baseline.as_deref()),
+        Some("year:2020")
+    );
+    // `so cùng kỳ năm 2021` is one comparison, not a period of 2021.
+    let d = doc("Trong 7 ngày nghỉ Tết, xảy ra 12 vụ cháy, giảm so cùng kỳ năm 2021.\nKhám phá 30 vụ, bắt 45 đối tượng.");
+    assert!(d.mentions.iter().all(|m| m.year != Some(2021)), "{d:?}");
+}
+
+#[test]
+fn the_dateline_names_the_year_when_the_text_names_none() {
+    let d = doc(" date 2023-06 Từ đầu năm đến nay, Công an huyện bắt giữ 50 đối tượng.");
+    assert_eq!(d.published_in_text, Date::new(2023, 6, 1));
+    assert_eq!(d.report_year, Some(2023));
+    assert_eq!(
+        years(" date 2023-06 Từ đầu năm đến nay, Công an huyện bắt giữ 50 đối tượng."),
+        vec![Some(2023)]
+    );
+    // A review published in January that speaks of the year just past is about that year.
+    let d = doc(" date 2023-01 Trong năm qua, Công an tỉnh khởi tố 75 vụ, 120 bị can.");
+    assert_eq!(d.report_year, Some(2022));
+    let d = doc(" date 2023-12 Trong năm qua, Công an tỉnh khởi tố 75 vụ, 120 bị can.");
+    assert_eq!(d.report_year, Some(2023));
+    // The dateline is no figure and no period: `date 2024-01 Năm 2023` is about 2023.
+    let d = doc(" date 2024-01 Năm 2023, Công an tỉnh khởi tố 75 vụ. Năm 2024, tỉnh sẽ tiếp tục.");
+    assert_eq!(d.report_year, Some(2023));
+    assert_eq!(d.mentions[0].year, Some(2023));
+}
+
+#[test]
+fn a_page_header_dateline_is_the_publication_date_not_the_title() {
+    let d = doc("Thứ Sáu, 20/01/2023, 10:39 [GMT+7]\nCông an huyện tổng kết công tác năm 2022\nNăm 2022, Công an huyện đã bắt giữ 35 đối tượng, khởi tố 20 vụ án về ma túy trên địa bàn.");
+    assert_eq!(d.published_in_text, Date::new(2023, 1, 20));
+    assert_eq!(
+        d.title.as_deref(),
+        Some("Công an huyện tổng kết công tác năm 2022")
+    );
+    let d = doc(" date 2025-08-19 Ngày 18-8, Công an tỉnh tặng 12 giấy khen.");
+    assert_eq!(d.published_in_text, Date::new(2025, 8, 19));
+    // A date that opens a sentence is the article's, not a dateline.
+    let d = doc("20/01/2023, Công an huyện bắt giữ 35 đối tượng.");
+    assert_eq!(d.published_in_text, None);
+}
+
+#[test]
+fn a_cumulative_date_names_its_year() {
+    let d = doc("Tính đến ngày 20-10-2021, lực lượng chức năng đã bắt giữ 86 vụ, 120 đối tượng.");
+    assert_eq!(d.report_year, Some(2021));
+    assert_eq!(
+        years("Trong tháng 11-2025, Ban Chỉ đạo đã phát hiện 42 vụ buôn lậu."),
+        vec![Some(2025)]
+    );
+}
+
+#[test]
+fn without_a_date_a_comparison_year_implies_the_year_after_it() {
+    let d = doc("Từ đầu năm đến nay, xảy ra 30 vụ cháy, giảm 5 vụ so với cùng kỳ năm 2019.");
+    assert_eq!(d.report_year, Some(2020));
+    // With a dateline, the dateline decides.
+    let d = doc(
+        " date 2021-05 Từ đầu năm đến nay, xảy ra 30 vụ cháy, giảm 5 vụ so với cùng kỳ năm 2019.",
+    );
+    assert_eq!(d.report_year, Some(2021));
+}
+
+#[test]
+fn a_period_spanning_years_leaves_the_year_empty() {
+    assert_eq!(
+        years("Từ 15/10/2016 đến 14/10/2021, toàn tỉnh xảy ra 520 vụ tai nạn giao thông."),
+        vec![None]
+    );
+    assert_eq!(
+        years("Trong những năm qua, Công an tỉnh tổ chức 900 đợt tuyên truyền."),
+        vec![None]
+    );
+    // An anniversary is no period: the awards fall in the report's year.
+    let d = doc(" date 2025-08-19 Lễ kỷ niệm 80 năm Ngày truyền thống. Dịp này, 12 tập thể được tặng bằng khen.");
+    assert_eq!(d.mentions.len(), 1);
+    assert_eq!(d.mentions[0].year, Some(2025));
+}
+
+#[test]
+fn a_period_after_a_comparison_word_is_its_baseline() {
+    let baselines = |text: &str| -> Vec<Option<String>> {
+        doc(text)
+            .mentions
+            .iter()
+            .map(|m| m.change.as_ref().and_then(|c| c.baseline.clone()))
+            .collect()
+    };
+    assert_eq!(
+        baselines("Trong tháng 5/2022, xảy ra 17 vụ ma túy. So với tháng 4, số vụ tăng 10 vụ."),
+        vec![Some("previous_period".to_string())]
+    );
+    assert_eq!(
+        baselines("6 tháng đầu năm 2024 xảy ra 17 vụ cháy, giảm 3 vụ so với 6 tháng đầu năm 2023."),
+        vec![Some("same_period".to_string())]
+    );
+}
+
+#[test]
+fn a_number_before_a_campaign_word_stays_a_figure() {
+    let d = doc("Năm 2022, Công an tỉnh triển khai 4 đợt cao điểm tấn công tội phạm.");
+    assert_eq!(d.mentions.len(), 1);
+    let d = ingest_with(
+        &record("Trong đợt cao điểm, Công an tỉnh bắt 12 đối tượng."),
+        &DocDefaults {
+            province: None,
+            report_year: Some(2024),
+        },
+    );
+    assert_eq!(d.mentions[0].year, Some(2024));
+}
