@@ -155,6 +155,9 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
     let doc_topic = document_topic(&paras, lex);
     let doc_span = document_span(&paras);
     let mut section: Option<String> = None;
+    let mut keys: Vec<MentionKey> = Vec::new();
+    // The mentions of the last paragraph with figures that is no caption.
+    let mut levels_before = 0..0;
     for para in &paras {
         for p in &para.periods {
             match p.kind {
@@ -172,9 +175,75 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
             topic: section.as_deref().or(doc_topic.as_deref()),
             span: doc_span.as_deref(),
         };
-        extract_paragraph(para, lex, &context, &mut out.mentions);
+        let first = out.mentions.len();
+        let first_key = keys.len();
+        extract_paragraph(para, lex, &context, &mut out.mentions, &mut keys);
+        attach_across_paragraphs(&mut out.mentions, &mut keys, levels_before.clone(), first);
+        debug_assert_eq!(first_key, first);
+        if out.mentions.len() > first && !is_caption(para, lex) {
+            levels_before = first..out.mentions.len();
+        }
     }
     out
+}
+
+/// What a row compares or is compared by, kept beside each mention while a document is read.
+struct MentionKey {
+    unit: String,
+    action: Option<String>,
+    topic: Option<String>,
+    /// A level row with no change of its own yet.
+    free_level: bool,
+    /// A change whose paragraph states no level before it: the quantity (unit, action) it
+    /// compares, looked for in the paragraph before.
+    compares: Option<(String, Option<String>)>,
+}
+
+/// A photo caption (`... Ảnh: CTV`): a short paragraph with a caption label before a colon.
+fn is_caption(para: &Paragraph, lex: &Lexicon) -> bool {
+    para.tokens.len() <= 60
+        && (0..para.tokens.len()).any(|i| {
+            lex.caption_markers
+                .match_at(&para.tokens, i)
+                .is_some_and(|(len, _)| punct_is(para, i + len, &[":"]))
+        })
+}
+
+/// A comparison opening a paragraph (`So với cùng kỳ, tai nạn giao thông tăng 1.800 vụ, giảm
+/// 700 người chết`) attaches to the levels of the paragraph before it (a caption between
+/// aside): same unit, same action and topic when it names them, the latest such level first.
+fn attach_across_paragraphs(
+    mentions: &mut Vec<Mention>,
+    keys: &mut Vec<MentionKey>,
+    before: std::ops::Range<usize>,
+    first: usize,
+) {
+    let mut gone = Vec::new();
+    for o in first..mentions.len() {
+        let Some((unit, action)) = keys[o].compares.clone() else {
+            continue;
+        };
+        let fits = |k: &MentionKey| {
+            k.free_level
+                && k.unit == unit
+                && action
+                    .as_ref()
+                    .is_none_or(|a| k.action.as_ref().is_none_or(|b| a == b))
+                && keys[o]
+                    .topic
+                    .as_ref()
+                    .is_none_or(|a| k.topic.as_ref().is_none_or(|b| a == b))
+        };
+        if let Some(l) = before.clone().rev().find(|&l| fits(&keys[l])) {
+            mentions[l].change = mentions[o].change.take();
+            keys[l].free_level = false;
+            gone.push(o);
+        }
+    }
+    for &o in gone.iter().rev() {
+        mentions.remove(o);
+        keys.remove(o);
+    }
 }
 
 /// A numbered or colon-ended short line (`2. Số vụ phạm tội về trật tự quản lý kinh tế:`,
@@ -661,7 +730,12 @@ fn inherit_changes(para: &Paragraph, lex: &Lexicon, figures: &mut [Figure]) {
             continue;
         }
         let start = this.qualifier.map_or(this.first, |q| q.0);
-        let gap = prev.last + 1..start;
+        // `giảm 11% số vụ, 10% số người chết`: the quantity a percent names is no gap.
+        let after_quantity = lex
+            .quantities
+            .match_at(&para.tokens, prev.last + 1)
+            .map_or(prev.last + 1, |(len, _)| prev.last + 1 + len);
+        let gap = after_quantity..start;
         let is_percent = lex.unit_rows[this.unit_idx].unit == "percent";
         let joined = gap
             .clone()
@@ -725,7 +799,13 @@ fn stretch_text(para: &Paragraph, (first, len): (usize, usize)) -> String {
     span_text(para, first, first + len - 1)
 }
 
-fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mut Vec<Mention>) {
+fn extract_paragraph(
+    para: &Paragraph,
+    lex: &Lexicon,
+    doc: &DocContext,
+    out: &mut Vec<Mention>,
+    keys: &mut Vec<MentionKey>,
+) {
     let figures = find_figures(para, lex);
     if figures.is_empty() {
         return;
@@ -824,6 +904,40 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mu
         }
     }
 
+    let action_of = |k: usize| {
+        resolved[k]
+            .action
+            .and_then(|(s, _)| lex.actions.match_at(t, s))
+            .map(|(_, &idx)| lex.action_rows[idx].action.clone())
+    };
+    // A change before any level of its paragraph, in a sentence that opens with its baseline
+    // and states no period of its own (`So với cùng kỳ, tai nạn giao thông tăng 1.800 vụ`),
+    // compares the paragraph before.
+    let opening_changes = figures
+        .iter()
+        .take_while(|f| f.change_word.is_some())
+        .count();
+    let comparison_frame = |k: usize| {
+        let sentence = &para.sentences[figures[k].sentence];
+        let opens = para.baselines.iter().any(|b| b.first == sentence.first);
+        let own_period = para
+            .periods
+            .iter()
+            .any(|p| p.first >= sentence.first && p.first < sentence.end);
+        opens && !own_period
+    };
+    let compares = |k: usize| -> Option<(String, Option<String>)> {
+        if k >= opening_changes || attached_to[k].is_some() || !comparison_frame(k) {
+            return None;
+        }
+        let unit = &lex.unit_rows[figures[k].unit_idx].unit;
+        if unit == "percent" || unit == "times" {
+            let row = &lex.quantity_rows[quantity_named(para, lex, &figures, k)?];
+            return Some((row.unit.clone(), row.action.clone()));
+        }
+        Some((unit.clone(), action_of(k)))
+    };
+
     for (k, f) in figures.iter().enumerate() {
         if attached_to[k].is_some() {
             continue;
@@ -847,6 +961,15 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mu
             let c = attached_to.iter().position(|a| *a == Some(k));
             (Measure::Level, c.map(change_of))
         };
+        keys.push(MentionKey {
+            unit: lex.unit_rows[f.unit_idx].unit.clone(),
+            action: action_of(k),
+            topic: r
+                .topic
+                .map(|ti| lex.topic_rows[para.topics[ti].2].topic.clone()),
+            free_level: measure == Measure::Level && change.is_none(),
+            compares: compares(k),
+        });
         out.push(Mention {
             span_start: t[f.first].start,
             span_end: t[f.last].end,
@@ -1233,6 +1356,28 @@ fn find_baseline(para: &Paragraph, f: &Figure) -> Option<String> {
         .map(|b| b.baseline.clone())
 }
 
+/// The quantity a change names (`số vụ`, `số người chết`; see `quantities.csv`): right after
+/// the change figure, else the nearest before its change word in its clause with no other
+/// figure between.
+fn quantity_named(para: &Paragraph, lex: &Lexicon, figures: &[Figure], c: usize) -> Option<usize> {
+    let t = &para.tokens;
+    let cf = &figures[c];
+    if let Some((_, &q)) = lex.quantities.match_at(t, cf.last + 1) {
+        return Some(q);
+    }
+    let (cw, _) = cf.change_word?;
+    let sentence = &para.sentences[cf.sentence];
+    let floor = figures[..c]
+        .iter()
+        .rev()
+        .find(|g| g.sentence == cf.sentence)
+        .map_or(sentence.first, |g| g.last + 1);
+    (floor..cw)
+        .rev()
+        .take_while(|&i| !punct_is(para, i, &[";", ":"]))
+        .find_map(|i| lex.quantities.match_at(t, i).map(|(_, &q)| q))
+}
+
 /// The level row a change figure belongs to, if any (SPEC: one statement, one row). In its own
 /// sentence: the nearest level of the same unit, preferring one of the same action. From a
 /// comparison sentence that states no level of its own (`So với cùng kỳ, giảm 9 vụ`): the
@@ -1255,11 +1400,63 @@ fn level_for_change(
             .and_then(|(s, _)| lex.actions.match_at(t, s))
             .map(|(_, &idx)| lex.action_rows[idx].action.as_str())
     };
+    let topic_of = |k: usize| {
+        resolved[k]
+            .topic
+            .map(|ti| lex.topic_rows[para.topics[ti].2].topic.as_str())
+    };
+    // A change that names its field compares a level of that field.
+    // In its own sentence a level without a field of its own may be the one compared; in the
+    // sentence before, the level must name the change's field.
+    let same_topic = |k: usize| {
+        topic_of(c).is_none_or(|a| {
+            topic_of(k) == Some(a) || (topic_of(k).is_none() && figures[k].sentence == cf.sentence)
+        })
+    };
+    let sentence_has_level =
+        (0..c).any(|k| figures[k].sentence == cf.sentence && figures[k].change_word.is_none());
+    let prev_sentence = (0..c)
+        .rev()
+        .map(|k| figures[k].sentence)
+        .find(|&s| s < cf.sentence);
     if unit == "percent" || unit == "times" {
-        // `x vụ, tăng 20,4%`: attaches only right after its level, with nothing else between.
-        let k = c.checked_sub(1)?;
         let (cw, _) = cf.change_word?;
-        let between_ok = (figures[k].last + 1..cw).all(|i| punct_is(para, i, &[",", "("]));
+        // A percent that names its quantity (`số vụ tăng 18%`, `tăng 20% số vụ`) compares the
+        // latest level of it: in its sentence, else in the sentence before when its own states
+        // no level.
+        if let Some(q) = quantity_named(para, lex, figures, c) {
+            let row = &lex.quantity_rows[q];
+            let fits = |k: usize| {
+                is_level(k)
+                    && same_topic(k)
+                    && lex.unit_rows[figures[k].unit_idx].unit == row.unit
+                    && row
+                        .action
+                        .as_deref()
+                        .is_none_or(|a| action_of(k).is_none_or(|b| a == b))
+            };
+            let here = (0..c)
+                .rev()
+                .find(|&k| figures[k].sentence == cf.sentence && fits(k));
+            if here.is_some() || sentence_has_level {
+                return here;
+            }
+            return (0..c)
+                .rev()
+                .find(|&k| Some(figures[k].sentence) == prev_sentence && fits(k));
+        }
+        // `x vụ TNGT (tăng 2% so với năm 2022)`, `x vụ phạm tội về trật tự xã hội, giảm 20%`:
+        // right after its level, nothing but its field, a word or two and commas between.
+        let k = c.checked_sub(1)?;
+        let gap = figures[k].last + 1..cw;
+        let plain_word =
+            |i: usize| t[i].kind == TokenKind::Word && !para.in_topic[i] && para.verbs[i].is_none();
+        let between_ok = cw > figures[k].last
+            && gap.len() <= 8
+            && gap.clone().filter(|&i| plain_word(i)).count() <= 2
+            && gap
+                .clone()
+                .all(|i| punct_is(para, i, &[",", "("]) || para.in_topic[i] || plain_word(i));
         return (is_level(k) && figures[k].sentence == cf.sentence && between_ok).then_some(k);
     }
     let same_unit = |k: usize| lex.unit_rows[figures[k].unit_idx].unit == *unit;
@@ -1286,15 +1483,10 @@ fn level_for_change(
     if !here.is_empty() {
         return pick(&here);
     }
-    let sentence_has_level =
-        (0..c).any(|k| figures[k].sentence == cf.sentence && figures[k].change_word.is_none());
     if sentence_has_level || cf.sentence == 0 {
         return None;
     }
-    let prev_sentence = (0..c)
-        .rev()
-        .map(|k| figures[k].sentence)
-        .find(|&s| s < cf.sentence)?;
+    let prev_sentence = prev_sentence?;
     // In text order, so the n-th change of a comparison sentence meets the n-th level.
     let before: Vec<usize> = (0..c)
         .filter(|&k| figures[k].sentence == prev_sentence && same_unit(k) && is_level(k))

@@ -17,7 +17,8 @@
 //! | `boilerplate.csv` | form, effect | page lines: `cut` ends the article, `drop` skips the line |
 //! | `provinces.csv` | form, province, merged_into | place names, case-sensitive |
 //! | `province_merger.csv` | effective | the date the merged names apply from |
-//! | `place_prefixes.csv`, `date_markers.csv`, `passives.csv`, `abbreviations.csv`, `list_joiners.csv`, `comparison_openers.csv`, `dateline_words.csv` | form | small word classes the rules use |
+//! | `quantities.csv` | form, unit, action | what a change compares (`số người chết` → person, killed) |
+//! | `place_prefixes.csv`, `date_markers.csv`, `passives.csv`, `abbreviations.csv`, `list_joiners.csv`, `comparison_openers.csv`, `dateline_words.csv`, `caption_markers.csv` | form | small word classes the rules use |
 //!
 //! Patterns take slots: `{n}` any number, `{year}` a year 1900–2100, `{month}` 1–12,
 //! `{roman}` I–IV.
@@ -113,6 +114,15 @@ pub struct ActionRow {
     pub form: String,
     pub action: String,
     pub position: Position,
+}
+
+/// A quantity a change names (`số vụ tăng 18%`, `giảm 12% số người chết`): the level it
+/// compares has this unit and, when given, this action.
+#[derive(Debug, Clone, Deserialize)]
+pub struct QuantityRow {
+    pub form: String,
+    pub unit: String,
+    pub action: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -513,6 +523,11 @@ pub struct Lexicon {
     /// Words after which a period is the baseline of a comparison, not the figures' own
     /// (`so với 6 tháng đầu năm 2023`, `gấp 5 lần năm 2018`).
     pub comparison_openers: PhraseTable<()>,
+    pub quantity_rows: Vec<QuantityRow>,
+    pub quantities: PhraseTable<usize>,
+    /// The label a photo caption ends with (`Ảnh: CTV`): such a paragraph is no level a
+    /// change in the next paragraph compares with.
+    pub caption_markers: PhraseTable<()>,
     /// Words a dateline opens with (`date 2019-12`, `Thứ Sáu, 20/01/2023`).
     pub dateline_words: PhraseTable<()>,
     /// The day the 2025 province mergers took effect (`province_merger.csv`): reports dated
@@ -673,6 +688,7 @@ impl Lexicon {
         let action_reading_rows: Vec<ActionReadingRow> = read_rows(dir, "action_readings.csv")?;
         let topic_rows: Vec<TopicRow> = read_rows(dir, "topics.csv")?;
         let province_rows: Vec<ProvinceRow> = read_rows(dir, "provinces.csv")?;
+        let quantity_rows: Vec<QuantityRow> = read_rows(dir, "quantities.csv")?;
         let not_statistic: Vec<NotStatisticRow> = read_rows(dir, "not_statistic.csv")?;
         let boilerplate: Vec<BoilerplateRow> = read_rows(dir, "boilerplate.csv")?;
         let indexed = |forms: Vec<&String>| {
@@ -704,6 +720,9 @@ impl Lexicon {
             list_joiners: forms(dir, "list_joiners.csv")?,
             unit_fillers: forms(dir, "unit_fillers.csv")?,
             comparison_openers: forms(dir, "comparison_openers.csv")?,
+            quantities: indexed(quantity_rows.iter().map(|r| &r.form).collect()),
+            quantity_rows,
+            caption_markers: forms(dir, "caption_markers.csv")?,
             dateline_words: forms(dir, "dateline_words.csv")?,
             merger_effective: merger_effective(dir)?,
             unit_rows,

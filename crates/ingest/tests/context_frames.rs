@@ -16,7 +16,7 @@ fn a_year_compared_with_is_never_the_report_year() {
     let d = doc("6 tháng đầu năm 2024, toàn tỉnh xảy ra 120 vụ tai nạn giao thông, làm chết 40 người. So với cùng kỳ 6 tháng đầu năm 2023, tai nạn giao thông giảm 12 vụ.");
     assert_eq!(d.report_year, Some(2024));
     assert!(d.mentions.iter().all(|m| m.year == Some(2024)), "{d:?}");
-    let d = doc("Năm 2021, lực lượng chức năng bắt 40 đối tượng, thu giữ 300 kg ma túy, gấp 4 lần năm 2020.");
+    let d = doc("Năm 2021, lực lượng chức năng bắt 40 đối tượng, thu giữ 300 kg ma túy. Lượng ma túy thu giữ gấp 4 lần năm 2020.");
     assert_eq!(d.report_year, Some(2021));
     let times = d
         .mentions
@@ -136,4 +136,138 @@ fn a_number_before_a_campaign_word_stays_a_figure() {
         },
     );
     assert_eq!(d.mentions[0].year, Some(2024));
+}
+
+/// (number, measure, change direction word, change number, baseline) of each row.
+type ChangeRow = (
+    String,
+    Measure,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn changes(text: &str) -> Vec<ChangeRow> {
+    doc(text)
+        .mentions
+        .into_iter()
+        .map(|m| {
+            let c = m.change.as_ref();
+            (
+                m.number_raw.clone(),
+                m.measure,
+                c.map(|c| c.direction_raw.clone()),
+                c.map(|c| c.number_raw.clone()),
+                c.and_then(|c| c.baseline.clone()),
+            )
+        })
+        .collect()
+}
+
+fn level(n: &str, change: Option<(&str, &str, &str)>) -> ChangeRow {
+    (
+        n.into(),
+        Measure::Level,
+        change.map(|c| c.0.into()),
+        change.map(|c| c.1.into()),
+        change.map(|c| c.2.into()),
+    )
+}
+
+#[test]
+fn a_comparison_after_a_caption_attaches_to_the_levels_before_it() {
+    let text = "Trong quý I/2024, toàn tỉnh xảy ra 210 vụ tai nạn giao thông, làm chết 85 người, bị thương 140 người.\n\nLực lượng chức năng khám nghiệm hiện trường vụ tai nạn làm 1 người chết. Ảnh: Minh Châu\n\nSo với cùng kỳ năm 2023, tai nạn giao thông giảm 15 vụ, tăng 6 người chết và giảm 9 người bị thương.";
+    assert_eq!(
+        changes(text),
+        vec![
+            level("210", Some(("giảm", "15", "same_period"))),
+            level("85", Some(("tăng", "6", "same_period"))),
+            level("140", Some(("giảm", "9", "same_period"))),
+            level("1", None),
+        ]
+    );
+}
+
+#[test]
+fn a_percent_right_after_its_level_is_its_change() {
+    assert_eq!(
+        changes("Năm 2023, toàn tỉnh xảy ra 310 vụ TNGT (tăng 3% so với năm 2022), làm chết 120 người (giảm 8% so với năm 2022)."),
+        vec![
+            level("310", Some(("tăng", "3", "year:2022"))),
+            level("120", Some(("giảm", "8", "year:2022"))),
+        ]
+    );
+    assert_eq!(
+        changes("Năm 2023, Công an tỉnh khởi tố 1.250 vụ án hình sự, tăng 12,5% so với năm 2022."),
+        vec![level("1.250", Some(("tăng", "12,5", "year:2022")))]
+    );
+    assert_eq!(
+        changes("Năm 2023, xảy ra 95 vụ phạm tội về trật tự xã hội, giảm 20% so với cùng kỳ."),
+        vec![level("95", Some(("giảm", "20", "same_period")))]
+    );
+}
+
+#[test]
+fn a_percent_naming_its_quantity_finds_that_level() {
+    assert_eq!(
+        changes("Xảy ra 400 vụ, làm chết 120 người, bị thương 300 người; so với cùng kỳ số vụ tăng 5%, số người chết giảm 3% và số người bị thương tăng 7%."),
+        vec![
+            level("400", Some(("tăng", "5", "same_period"))),
+            level("120", Some(("giảm", "3", "same_period"))),
+            level("300", Some(("tăng", "7", "same_period"))),
+        ]
+    );
+    // From the sentence after the levels, when its own states none.
+    assert_eq!(
+        changes("Trong 5 tháng, cả nước xảy ra 3.200 vụ tai nạn giao thông, làm chết 1.900 người. So với cùng kỳ năm 2022, số vụ tai nạn giao thông giảm 11,2%."),
+        vec![
+            level("3.200", Some(("giảm", "11,2", "same_period"))),
+            level("1.900", None),
+        ]
+    );
+    // A field named that the level is not about: the percent stays a row of its own.
+    let rows = changes("Năm 2022, bắt giữ 300 vụ về ma túy. Qua đó, giảm 9% số vụ phạm tội về trật tự xã hội so với cùng kỳ.");
+    assert_eq!(rows[0], level("300", None));
+    assert_eq!(rows[1].1, Measure::Change);
+}
+
+#[test]
+fn percents_listed_with_their_quantities_share_the_change_word() {
+    let rows = changes("Tai nạn giao thông giảm hơn 11% số vụ, hơn 10% số người chết và hơn 21% số người bị thương.");
+    assert_eq!(rows.len(), 3);
+    assert!(
+        rows.iter()
+            .all(|r| r.1 == Measure::Change && r.2.as_deref() == Some("giảm")),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn baselines_as_reports_write_them() {
+    for (text, baseline) in [
+        (
+            "Số vụ phạm pháp hình sự giảm 36,5% so với thời gian liền kề.",
+            "previous_period",
+        ),
+        (
+            "Phạm pháp hình sự được kéo giảm 7,8% so với cùng kì.",
+            "same_period",
+        ),
+        (
+            "So với giai đoạn từ 2011 - 2015, tai nạn giao thông giảm 14%.",
+            "previous_period",
+        ),
+        ("Số vụ cháy giảm 12% so với tháng trước.", "previous_period"),
+        ("Số vụ trộm cắp giảm 8% so với kỳ trước.", "previous_period"),
+        (
+            "Số vụ trộm cắp giảm 8% so với năm trước.",
+            "previous_period",
+        ),
+        (
+            "Số vụ trộm cắp giảm 8% so với cùng kỳ năm 2022.",
+            "same_period",
+        ),
+    ] {
+        assert_eq!(changes(text)[0].4.as_deref(), Some(baseline), "{text}");
+    }
 }
