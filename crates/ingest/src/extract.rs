@@ -300,11 +300,19 @@ fn document_topic(paras: &[Paragraph], lex: &Lexicon) -> Option<String> {
     // counts only when the document names no specific one.
     let mut counts: Vec<(&str, bool, usize, String)> = Vec::new();
     for para in paras {
-        for &(s, l, idx) in &para.topics {
+        for (ti, &(s, l, idx)) in para.topics.iter().enumerate() {
             let row = &lex.topic_rows[idx];
             // A unit word (`8 khẩu súng`) says what one figure counts, not what the text is about.
             let after_number = s > 0 && para.tokens[s - 1].kind == TokenKind::Number;
             if after_number {
+                continue;
+            }
+            // Fields named one right after another (`lừa đảo chiếm đoạt tài sản trên không gian
+            // mạng`) name one offence: only the most specific of them counts, the first of
+            // equals (an offence beats its channel).
+            let best = topic_group(para, ti)
+                .max_by_key(|&g| (lex.topic_rows[para.topics[g].2].rank, std::cmp::Reverse(g)));
+            if row.rank >= 1 && best != Some(ti) {
                 continue;
             }
             match counts.iter_mut().find(|c| c.0 == row.topic) {
@@ -315,6 +323,24 @@ fn document_topic(paras: &[Paragraph], lex: &Lexicon) -> Option<String> {
     }
     let best = counts.iter().map(|c| (c.1, c.2)).max()?;
     counts.into_iter().find(|c| (c.1, c.2) == best).map(|c| c.3)
+}
+
+/// The run of topic phrases around `paragraph.topics[ti]` that follow each other with at most
+/// two tokens between (`... trên không gian mạng`), as indices into `para.topics`.
+fn topic_group(para: &Paragraph, ti: usize) -> std::ops::Range<usize> {
+    let close = |a: usize, b: usize| {
+        let (s, l, _) = para.topics[a];
+        para.topics[b].0 <= s + l + 2
+    };
+    let mut first = ti;
+    while first > 0 && close(first - 1, first) {
+        first -= 1;
+    }
+    let mut end = ti + 1;
+    while end < para.topics.len() && close(end - 1, end) {
+        end += 1;
+    }
+    first..end
 }
 
 fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) -> Paragraph<'a> {
@@ -894,6 +920,18 @@ fn extract_paragraph(
             resolved[k].action = resolved[e].action;
         }
     }
+    // A percent of a quantity that is itself an outcome (`giảm 16% số người chết`) takes that
+    // outcome's verb.
+    for k in 0..figures.len() {
+        if attached_to[k].is_some() || figures[k].change_word.is_none() {
+            continue;
+        }
+        if let Some((_, (qs, ql))) = quantity_phrase(para, lex, &figures, k) {
+            if let Some(i) = (qs..qs + ql).find(|&i| para.verbs[i].is_some()) {
+                resolved[k].action = para.verbs[i].map(|(len, _)| (i, len));
+            }
+        }
+    }
     // A percent bracketed after a change with no verb of its own (`So với cùng kỳ, giảm 3.009
     // vụ (-24,25%)`) takes the verb of the level that change compares.
     for k in 0..figures.len() {
@@ -1360,10 +1398,20 @@ fn find_baseline(para: &Paragraph, f: &Figure) -> Option<String> {
 /// the change figure, else the nearest before its change word in its clause with no other
 /// figure between.
 fn quantity_named(para: &Paragraph, lex: &Lexicon, figures: &[Figure], c: usize) -> Option<usize> {
+    quantity_phrase(para, lex, figures, c).map(|(q, _)| q)
+}
+
+/// [`quantity_named`] with where its phrase stands: (row, (first token, length)).
+fn quantity_phrase(
+    para: &Paragraph,
+    lex: &Lexicon,
+    figures: &[Figure],
+    c: usize,
+) -> Option<(usize, (usize, usize))> {
     let t = &para.tokens;
     let cf = &figures[c];
-    if let Some((_, &q)) = lex.quantities.match_at(t, cf.last + 1) {
-        return Some(q);
+    if let Some((len, &q)) = lex.quantities.match_at(t, cf.last + 1) {
+        return Some((q, (cf.last + 1, len)));
     }
     let (cw, _) = cf.change_word?;
     let sentence = &para.sentences[cf.sentence];
@@ -1375,7 +1423,7 @@ fn quantity_named(para: &Paragraph, lex: &Lexicon, figures: &[Figure], c: usize)
     (floor..cw)
         .rev()
         .take_while(|&i| !punct_is(para, i, &[";", ":"]))
-        .find_map(|i| lex.quantities.match_at(t, i).map(|(_, &q)| q))
+        .find_map(|i| lex.quantities.match_at(t, i).map(|(len, &q)| (q, (i, len))))
 }
 
 /// The level row a change figure belongs to, if any (SPEC: one statement, one row). In its own

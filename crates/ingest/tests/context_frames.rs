@@ -271,3 +271,82 @@ fn baselines_as_reports_write_them() {
         assert_eq!(changes(text)[0].4.as_deref(), Some(baseline), "{text}");
     }
 }
+
+fn action_topic(text: &str) -> Vec<(String, Option<String>, Option<String>)> {
+    doc(text)
+        .mentions
+        .into_iter()
+        .map(|m| (m.number_raw, m.action_raw, m.topic_raw))
+        .collect()
+}
+
+fn at(
+    n: &str,
+    action: Option<&str>,
+    topic: Option<&str>,
+) -> (String, Option<String>, Option<String>) {
+    (n.into(), action.map(Into::into), topic.map(Into::into))
+}
+
+#[test]
+fn prosecution_beats_the_investigation_it_names() {
+    assert_eq!(
+        action_topic("Năm 2023, Công an tỉnh khởi tố điều tra 45 vụ, 80 bị can về ma túy."),
+        vec![
+            at("45", Some("khởi tố điều tra"), Some("ma túy")),
+            at("80", Some("khởi tố điều tra"), Some("ma túy")),
+        ]
+    );
+}
+
+#[test]
+fn a_percent_of_deaths_or_injuries_takes_that_outcome() {
+    let rows = action_topic("So với cùng kỳ, tai nạn giao thông giảm 12% số vụ, giảm 9% số người chết và giảm 15% số người bị thương.");
+    assert_eq!(rows[1].1.as_deref(), Some("chết"));
+    assert_eq!(rows[2].1.as_deref(), Some("bị thương"));
+}
+
+#[test]
+fn an_offence_beats_its_channel_as_the_documents_topic() {
+    // The figures name no field; the document is about fraud committed online, which it names
+    // with its channel, and then names the channel's technology twice more.
+    let d = doc("Công an tỉnh triệt phá đường dây lừa đảo chiếm đoạt tài sản trên không gian mạng.\n\nCác đối tượng dùng mạng viễn thông, phương tiện điện tử để lừa đảo người dân.\n\nLực lượng chức năng bắt giữ 14 đối tượng, thu giữ 20 điện thoại.");
+    assert!(
+        d.mentions
+            .iter()
+            .all(|m| m.topic_raw.as_deref() == Some("lừa đảo chiếm đoạt tài sản")),
+        "{:?}",
+        d.mentions
+    );
+}
+
+#[test]
+fn criminal_cases_are_crime_in_general_criminal_offenders_social_order() {
+    assert_eq!(
+        action_topic("Tỷ lệ điều tra, khám phá án hình sự đạt 88%.")[0]
+            .2
+            .as_deref(),
+        Some("án hình sự")
+    );
+    assert_eq!(
+        action_topic("Năm 2022, tội phạm hình sự giảm 6%.")[0]
+            .2
+            .as_deref(),
+        Some("tội phạm hình sự")
+    );
+}
+
+#[test]
+fn verbs_read_by_what_they_count_are_in_the_lexicon() {
+    // `có 41 vụ phạm pháp hình sự` occurred; `bắt giữ 12,4 kg` seized (transform reads them).
+    let lex = common::lexicon();
+    let reads = |form: &str, unit: &str| {
+        lex.action_reading_rows
+            .iter()
+            .find(|r| r.form == form && r.unit == unit)
+            .map(|r| r.action.clone())
+    };
+    assert_eq!(reads("có", "case").as_deref(), Some("occurred"));
+    assert_eq!(reads("bắt giữ", "kg").as_deref(), Some("seized"));
+    assert_eq!(reads("bắt giữ", "pill").as_deref(), Some("seized"));
+}
