@@ -84,11 +84,16 @@ pub struct IngestedDocument {
     pub mentions: Vec<Mention>,
 }
 
-/// Matches province names in text; built once per lexicon.
+/// Matches province names in text and reads them in metadata; built once per lexicon.
 pub struct Gazetteer {
     matcher: Option<AhoCorasick>,
     /// For each pattern: (province, merged_into).
     names: Vec<(String, String)>,
+    /// Every name a province goes by, as (kind, folded tokens, the same without tone or vowel
+    /// marks, row in `names`), kinds in the order a metadata name is tried: 0 the province's
+    /// own name, 1 another spelling or an abbreviation (`TP.HCM`), 2 its merged name.
+    spellings: Vec<(u8, String, String, usize)>,
+    place_prefixes: crate::lexicon::PhraseTable<()>,
 }
 
 impl Gazetteer {
@@ -99,24 +104,69 @@ impl Gazetteer {
             .match_kind(MatchKind::LeftmostLongest)
             .build(rows.iter().map(|r| fold(&r.form)))
             .ok();
+        let mut spellings = Vec::new();
+        for (i, r) in rows.iter().enumerate() {
+            for (kind, name) in [(0, &r.province), (1, &r.form), (2, &r.merged_into)] {
+                let key = name_key(name);
+                spellings.push((kind, bare(&key), key, i));
+            }
+        }
+        spellings.sort_by_key(|s| s.0);
         Gazetteer {
             matcher,
             names: rows
                 .iter()
                 .map(|r| (r.province.clone(), r.merged_into.clone()))
                 .collect(),
+            spellings,
+            place_prefixes: lex.place_prefixes.clone(),
         }
     }
 
-    /// The canonical name for a name given in metadata or the pipeline file.
+    /// The canonical name for a name given in metadata or the pipeline file, read through the
+    /// same table as the text: a province's own name first (`Hồ Chí Minh` before the merger
+    /// is Hồ Chí Minh, not the province merged into it), then its spellings and abbreviations
+    /// (`TP.HCM`, `Thanh Hoá`), then its merged name; `tỉnh`/`thành phố` aside, and without
+    /// marks (`Ha Noi`) when that names one province only. Unknown names pass as written.
     pub fn canonical(&self, name: &str, merged: bool) -> String {
-        let key = fold(name.trim());
-        let pick = |(p, m): &(String, String)| if merged { m.clone() } else { p.clone() };
-        self.names
-            .iter()
-            .find(|(p, m)| fold(p) == key || fold(m) == key)
-            .map(pick)
-            .unwrap_or_else(|| name.trim().to_string())
+        let pick = |i: usize| {
+            let (p, m) = &self.names[i];
+            if merged {
+                m.clone()
+            } else {
+                p.clone()
+            }
+        };
+        let full = name_key(name);
+        let toks = crate::text::tokenize(&full, 0);
+        let unprefixed = self
+            .place_prefixes
+            .match_at(&toks, 0)
+            .filter(|(len, _)| *len < toks.len())
+            .map(|(len, _)| {
+                toks[len..]
+                    .iter()
+                    .map(|t| t.folded.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+        for key in std::iter::once(full).chain(unprefixed) {
+            if let Some(s) = self.spellings.iter().find(|s| s.2 == key) {
+                return pick(s.3);
+            }
+            let b = bare(&key);
+            let mut found = self
+                .spellings
+                .iter()
+                .filter(|s| s.1 == b)
+                .map(|s| pick(s.3));
+            if let Some(first) = found.next() {
+                if found.all(|other| other == first) {
+                    return first;
+                }
+            }
+        }
+        name.trim().to_string()
     }
 
     /// The province the text is about: the name it states most often, a name after a place
@@ -153,6 +203,21 @@ impl Gazetteer {
             .max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)))
             .map(|s| s.0)
     }
+}
+
+/// A name's folded tokens joined by single spaces: `TP. HCM`, `TP.HCM` and `tp.hcm` agree.
+fn name_key(name: &str) -> String {
+    crate::text::form_tokens(name.trim()).join(" ")
+}
+
+/// A folded name without tone and vowel marks (`hà nội` → `ha noi`), as names are written
+/// where Vietnamese letters are not at hand.
+fn bare(key: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    key.nfd()
+        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
+        .map(|c| if c == 'đ' { 'd' } else { c })
+        .collect()
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {

@@ -112,3 +112,61 @@ fn a_name_after_a_spelling_that_folds_shorter_is_found_without_panic() {
     let d = doc("Ở xã Quỳnh Đôi, Công an tỉnh Nghệ An bắt giữ 12 đối tượng.");
     assert_eq!(d.province.as_deref(), Some("Nghệ An"));
 }
+
+#[test]
+fn metadata_provinces_in_every_spelling_before_and_after_the_merger() {
+    let before = "2024-05-10";
+    let after = "2025-08-20";
+    for (name, date, province) in [
+        ("Hồ Chí Minh", before, "Hồ Chí Minh"),
+        ("Hồ Chí Minh", after, "Hồ Chí Minh"),
+        ("TP.HCM", before, "Hồ Chí Minh"),
+        ("Thành phố Hồ Chí Minh", before, "Hồ Chí Minh"),
+        ("Lào Cai", before, "Lào Cai"),
+        ("Yên Bái", before, "Yên Bái"),
+        ("Yên Bái", after, "Lào Cai"),
+        ("Bắc Ninh", before, "Bắc Ninh"),
+        ("Bắc Giang", before, "Bắc Giang"),
+        ("Bắc Giang", after, "Bắc Ninh"),
+        ("Ha Noi", before, "Hà Nội"),
+        ("tỉnh Thanh Hoá", before, "Thanh Hóa"),
+        ("TP. Hà Nội", before, "Hà Nội"),
+        ("Bà Rịa-Vũng Tàu", before, "Bà Rịa - Vũng Tàu"),
+        ("Bà Rịa-Vũng Tàu", after, "Hồ Chí Minh"),
+        ("BRVT", before, "Bà Rịa - Vũng Tàu"),
+        ("Dak Nong", before, "Đắk Nông"),
+        ("Dak Nong", after, "Lâm Đồng"),
+        ("Đắc Nông", before, "Đắk Nông"),
+        ("Kontum", after, "Quảng Ngãi"),
+        ("Quang Nam", before, "Quảng Nam"),
+        ("Hải Dương", after, "Hải Phòng"),
+        ("Kiên Giang", before, "Kiên Giang"),
+        ("Kiên Giang", after, "An Giang"),
+        ("  An Giang  ", before, "An Giang"),
+        ("Thừa Thiên - Huế", before, "Thừa Thiên Huế"),
+        ("Tỉnh Hà Nam", before, "Hà Nam"),
+        ("Atlantis", before, "Atlantis"),
+    ] {
+        let mut r = record("Lực lượng chức năng bắt giữ 12 đối tượng.");
+        r.province = Some(name.into());
+        r.date = Some(date.into());
+        assert_eq!(
+            ingest_with(&r, &DocDefaults::default()).province.as_deref(),
+            Some(province),
+            "{name} on {date}"
+        );
+    }
+}
+
+#[test]
+fn the_pipeline_default_province_is_read_like_metadata() {
+    let defaults = DocDefaults {
+        province: Some("Ha Noi".into()),
+        report_year: Some(2023),
+    };
+    let d = ingest_with(
+        &record("Lực lượng chức năng bắt giữ 12 đối tượng."),
+        &defaults,
+    );
+    assert_eq!(d.province.as_deref(), Some("Hà Nội"));
+}
