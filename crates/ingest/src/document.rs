@@ -261,8 +261,23 @@ fn article_lines(text: &str, lex: &Lexicon) -> Vec<(usize, usize)> {
 /// A dateline the text opens with (` date 2019-12`, `date 2025-08-19`, `Thứ Sáu, 20/01/2023,
 /// 10:39 [GMT+7]`): its date (the first of the month when no day is given) and the byte
 /// offset where it ends. It is page furniture, not the article's first words.
-fn opening_dateline(text: &str, lines: &[(usize, usize)], lex: &Lexicon) -> Option<(Date, usize)> {
-    let &(s, e) = lines.first()?;
+fn opening_dateline(
+    text: &str,
+    lines: &[(usize, usize)],
+    lex: &Lexicon,
+) -> Option<(Date, usize, usize)> {
+    if let Some(found) = lines.first().and_then(|&l| dateline_at(text, l, lex)) {
+        return Some((found.0, found.1, 0));
+    }
+    // Under the headline, a line that is only a dateline (`THỨ BA, 14/09/2021 15:46:00`).
+    let &(s, e) = lines.get(1)?;
+    dateline_at(text, (s, e), lex)
+        .filter(|&(_, end)| text[end..e].trim().is_empty())
+        .map(|(date, end)| (date, end, 1))
+}
+
+/// A dateline at the start of the line `(s, e)`: its date and where it ends.
+fn dateline_at(text: &str, (s, e): (usize, usize), lex: &Lexicon) -> Option<(Date, usize)> {
     let toks = tokenize(&text[s..e], s);
     let mut i = lex
         .dateline_words
@@ -305,6 +320,10 @@ fn opening_dateline(text: &str, lines: &[(usize, usize)], lex: &Lexicon) -> Opti
     let comma = usize::from(toks.get(end).is_some_and(|t| t.folded == ","));
     if time_at(end + comma) {
         end += comma + 3;
+        // `15:46:00`
+        if toks.get(end).is_some_and(|t| t.folded == ":") && number(end + 1).is_some() {
+            end += 2;
+        }
     }
     if toks
         .get(end)
@@ -325,7 +344,11 @@ fn opening_dateline(text: &str, lines: &[(usize, usize)], lex: &Lexicon) -> Opti
 
 /// The page's own date (a dateline such as `date 2020-10`, `10/02/2023 - 19:44:00`) in the
 /// first lines, as (year, month, day if given).
-fn find_dateline(text: &str, lines: &[(usize, usize)]) -> Option<(i32, u32, Option<u32>)> {
+fn find_dateline(
+    text: &str,
+    lines: &[(usize, usize)],
+    lex: &Lexicon,
+) -> Option<(i32, u32, Option<u32>)> {
     for &(s, e) in lines.iter().take(3) {
         let toks = tokenize(&text[s..e], s);
         for i in 0..toks.len() {
@@ -348,31 +371,48 @@ fn find_dateline(text: &str, lines: &[(usize, usize)]) -> Option<(i32, u32, Opti
                 }
             }
             if let Some((day, month, Some(year))) = date_at(&toks, i) {
-                return Some((year, month, Some(day)));
+                if !cites_document(&toks, i, lex) {
+                    return Some((year, month, Some(day)));
+                }
             }
         }
     }
     None
 }
 
-/// The event date: a date marker with a day and month (`Sáng 18/1`, `Chiều nay 10/2`), its
-/// year from the text (`18/1/2023`), else the page's dateline, else `fallback_year`.
+/// The event date: a date marker with a day and month (`Sáng 18/1`, `Chiều nay 10/2`, `Ngày
+/// 8.12`), never the date of a cited decree or plan. Its year: the one written with it
+/// (`18/1/2023`); else the publication's (a day in a later month than the publication is of the
+/// year before); else the first full date's; else the report's year, or the year after it for
+/// a review of a whole year held in January or February.
 fn find_event_date(
     text: &str,
     lines: &[(usize, usize)],
     lex: &Lexicon,
-    mut dateline_year: Option<i32>,
-    fallback_year: Option<i32>,
+    published: Option<(i32, u32)>,
+    report_year: Option<i32>,
+    annual_review: bool,
 ) -> Option<Date> {
     let mut marked: Option<(u32, u32, Option<i32>)> = None;
+    let mut first_full_year = None;
     for &(s, e) in lines.iter().take(6) {
         let toks = tokenize(&text[s..e], s);
         for i in 0..toks.len() {
             let Some((day, month, year)) = date_at(&toks, i) else {
                 continue;
             };
-            if dateline_year.is_none() {
-                dateline_year = year;
+            // A cited document's date, or an end of a period (`từ ngày 15/12/2021 đến ngày
+            // 14/12/2022`), is no event.
+            let in_period = (i.saturating_sub(3)..=i).any(|j| {
+                lex.periods
+                    .longest_at(&toks, j)
+                    .is_some_and(|(m, _)| j + m.len > i)
+            });
+            if cites_document(&toks, i, lex) || in_period {
+                continue;
+            }
+            if first_full_year.is_none() {
+                first_full_year = year;
             }
             let marker = lex.date_markers.match_ending_at(&toks, i).is_some();
             if marker && marked.is_none() {
@@ -384,7 +424,31 @@ fn find_event_date(
         }
     }
     let (day, month, year) = marked?;
-    Date::new(year.or(dateline_year).or(fallback_year)?, month, day)
+    let year = match (year, published) {
+        (Some(y), _) => y,
+        (None, Some((y, m))) if month > m => y - 1,
+        (None, Some((y, _))) => y,
+        (None, None) => first_full_year.or_else(|| {
+            report_year.map(|y| {
+                if annual_review && month <= 2 {
+                    y + 1
+                } else {
+                    y
+                }
+            })
+        })?,
+    };
+    Date::new(year, month, day)
+}
+
+/// Whether the date at token `i` is a cited document's (`Nghị định 94/2016/NĐ-CP ngày
+/// 01/7/2016`, `Kế hoạch số 86/KH-UBND ngày 4/4/2016`): a document name shortly before it in
+/// its sentence.
+fn cites_document(toks: &[crate::text::Token], i: usize, lex: &Lexicon) -> bool {
+    (i.saturating_sub(12)..i)
+        .rev()
+        .take_while(|&j| !matches!(toks[j].folded.as_str(), "." | ";"))
+        .any(|j| lex.document_words.match_at(toks, j).is_some())
 }
 
 /// `d/m`, `d-m`, `d/m/yyyy` at token `i`.
@@ -398,6 +462,18 @@ fn date_at(toks: &[crate::text::Token], i: usize) -> Option<(u32, u32, Option<i3
             .is_some_and(|t| (t.folded == "/" || t.folded == "-") && toks[k - 1].end == t.start)
             && toks.get(k + 1).is_some_and(|n| n.start == toks[k].end)
     };
+    // `8.12` reads as one number token: a day and a month, as many papers write them.
+    if let Some((d, m)) = toks.get(i).and_then(|t| {
+        (t.kind == TokenKind::Number)
+            .then(|| t.folded.split_once('.'))
+            .flatten()
+    }) {
+        let (Ok(day), Ok(month)) = (d.parse::<u32>(), m.parse::<u32>()) else {
+            return None;
+        };
+        let ok = m.len() <= 2 && (1..=31).contains(&day) && (1..=12).contains(&month);
+        return ok.then_some((day, month, None));
+    }
     let day = num(i)?;
     if !sep(i + 1) {
         return None;
@@ -418,6 +494,36 @@ fn first_full_date_year(text: &str, lines: &[(usize, usize)]) -> Option<i32> {
     })
 }
 
+/// The headline: the first line when it reads as one (5 to 30 words, no closing full stop),
+/// else the second under a shorter first (a site's name, a menu line such as `Chỉ đạo, Điều
+/// hành`), without
+/// the date and time some pages print after it (`... 29/07/2025 10:53`), which is returned as
+/// the publication date.
+fn headline(text: &str, lines: &[(usize, usize)], lex: &Lexicon) -> Option<(String, Option<Date>)> {
+    if lines.len() < 2 {
+        return None;
+    }
+    // The second line only under a first that is too short to be one (a site's name).
+    let short = |&(s, e): &(usize, usize)| text[s..e].split_whitespace().count() < 5;
+    let candidates = if short(&lines[0]) { 2 } else { 1 };
+    lines.iter().take(candidates).find_map(|&(s, e)| {
+        let line = &text[s..e];
+        let toks = tokenize(line, s);
+        // A trailing `dd/mm/yyyy hh:mm`.
+        let tail = toks.len().checked_sub(8).and_then(|i| {
+            let (day, month, year) = date_at(&toks, i)?;
+            let time = toks[i + 6].folded == ":" && toks[i + 5].kind == TokenKind::Number;
+            time.then(|| (toks[i].start, year.and_then(|y| Date::new(y, month, day))))
+        });
+        let (end, date) = tail.map_or((e, None), |(at, date)| (at, date));
+        let title = text[s..end].trim();
+        let words = title.split_whitespace().count();
+        let furniture = lex.boilerplate.effect(title).is_some();
+        ((5..=30).contains(&words) && !title.ends_with('.') && !furniture)
+            .then(|| (title.to_string(), date))
+    })
+}
+
 /// Turns one record into an ingested document, or says why it cannot be one.
 pub fn ingest(
     record: &Record,
@@ -431,13 +537,13 @@ pub fn ingest(
     })?;
     let text = normalize(&raw);
     let mut lines = article_lines(&text, lex);
-    let published_in_text = opening_dateline(&text, &lines, lex).map(|(date, end)| {
+    let published_in_text = opening_dateline(&text, &lines, lex).map(|(date, end, line)| {
         // The article starts after its dateline; a line that is only a dateline goes.
-        let rest = text[end..lines[0].1].trim_start();
+        let rest = text[end..lines[line].1].trim_start();
         if rest.is_empty() {
-            lines.remove(0);
+            lines.remove(line);
         } else {
-            lines[0].0 = lines[0].1 - rest.len();
+            lines[line].0 = lines[line].1 - rest.len();
         }
         date
     });
@@ -447,6 +553,9 @@ pub fn ingest(
             reason: "empty: no article text after removing page furniture".into(),
         });
     }
+    let headline = headline(&text, &lines, lex);
+    let published_in_text = published_in_text.or(headline.as_ref().and_then(|h| h.1));
+    let title = record.title.clone().or(headline.map(|h| h.0));
     let extraction = extract(&text, &lines, lex);
     let mut mentions = extraction.mentions;
 
@@ -454,7 +563,7 @@ pub fn ingest(
     let published = meta_date.or(published_in_text);
     let dateline = published
         .map(|d| (d.year, d.month, Some(d.day)))
-        .or_else(|| find_dateline(&text, &lines));
+        .or_else(|| find_dateline(&text, &lines, lex));
     // The year most figures state (comparisons are baselines, never the figures' year); else
     // the year the text names most; else the publication's year (a review published in
     // January or February that speaks of `năm qua` is about the year before); else the year
@@ -478,12 +587,14 @@ pub fn ingest(
         }
     }
 
+    let annual_review = report_year.is_some_and(|y| extraction.stated_years.contains(&y));
     let event_date = find_event_date(
         &text,
         &lines,
         lex,
-        dateline.map(|d| d.0),
-        meta_date.map(|d| d.year).or(report_year),
+        dateline.map(|d| (d.0, d.1)),
+        report_year,
+        annual_review,
     );
     let (y, m, d) = lex.merger_effective;
     let merger = Date {
@@ -519,13 +630,6 @@ pub fn ingest(
                 .as_deref()
                 .map(|p| gazetteer.canonical(p, merged))
         });
-
-    let title = record.title.clone().or_else(|| {
-        let (s, e) = lines[0];
-        let first = &text[s..e];
-        let words = first.split_whitespace().count();
-        (lines.len() > 1 && words <= 30 && !first.ends_with('.')).then(|| first.to_string())
-    });
 
     Ok(IngestedDocument {
         doc_id: record.doc_id.clone(),

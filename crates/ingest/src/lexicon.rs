@@ -18,7 +18,7 @@
 //! | `provinces.csv` | form, province, merged_into | place names, case-sensitive |
 //! | `province_merger.csv` | effective | the date the merged names apply from |
 //! | `quantities.csv` | form, unit, action | what a change compares (`số người chết` → person, killed) |
-//! | `place_prefixes.csv`, `date_markers.csv`, `passives.csv`, `abbreviations.csv`, `list_joiners.csv`, `comparison_openers.csv`, `dateline_words.csv`, `caption_markers.csv` | form | small word classes the rules use |
+//! | `place_prefixes.csv`, `date_markers.csv`, `passives.csv`, `abbreviations.csv`, `list_joiners.csv`, `comparison_openers.csv`, `dateline_words.csv`, `caption_markers.csv`, `document_words.csv` | form | small word classes the rules use |
 //!
 //! Patterns take slots: `{n}` any number, `{year}` a year 1900–2100, `{month}` 1–12,
 //! `{roman}` I–IV.
@@ -528,6 +528,8 @@ pub struct Lexicon {
     /// The label a photo caption ends with (`Ảnh: CTV`): such a paragraph is no level a
     /// change in the next paragraph compares with.
     pub caption_markers: PhraseTable<()>,
+    /// Names of documents (`Nghị định`, `Kế hoạch`): a date right after one is the document's.
+    pub document_words: PhraseTable<()>,
     /// Words a dateline opens with (`date 2019-12`, `Thứ Sáu, 20/01/2023`).
     pub dateline_words: PhraseTable<()>,
     /// The day the 2025 province mergers took effect (`province_merger.csv`): reports dated
@@ -724,6 +726,7 @@ impl Lexicon {
             quantity_rows,
             caption_markers: forms(dir, "caption_markers.csv")?,
             dateline_words: forms(dir, "dateline_words.csv")?,
+            document_words: forms(dir, "document_words.csv")?,
             merger_effective: merger_effective(dir)?,
             unit_rows,
             multiplier_rows,

@@ -94,8 +94,8 @@ fn province_falls_back_to_metadata_then_to_the_pipeline_default() {
 fn report_year_event_date_and_title() {
     let d = doc("Công an tỉnh tổng kết công tác năm 2023\n\nSáng 18/1, Công an tỉnh tổ chức hội nghị tổng kết. Năm 2023, lực lượng chức năng bắt giữ 120 đối tượng, khởi tố 80 vụ.");
     assert_eq!(d.report_year, Some(2023));
-    // `Sáng 18/1` is resolved against the report's year.
-    assert_eq!(d.event_date, Date::new(2023, 1, 18));
+    // `Sáng 18/1`, the review of the whole year 2023, is held in the January after it.
+    assert_eq!(d.event_date, Date::new(2024, 1, 18));
     assert_eq!(
         d.title.as_deref(),
         Some("Công an tỉnh tổng kết công tác năm 2023")
@@ -169,4 +169,44 @@ fn the_pipeline_default_province_is_read_like_metadata() {
         &defaults,
     );
     assert_eq!(d.province.as_deref(), Some("Hà Nội"));
+}
+
+#[test]
+fn event_date_is_never_a_cited_documents_date_or_a_periods_end() {
+    let d = doc("Thực hiện Nghị định số 94/2016/NĐ-CP ngày 01/7/2016 của Chính phủ, Bộ Công an công bố số liệu năm 2022 (từ ngày 15/12/2021 đến ngày 14/12/2022). Năm 2022, lực lượng chức năng bắt 50 đối tượng.");
+    assert_eq!(d.event_date, None);
+    assert_eq!(d.report_year, Some(2022));
+}
+
+#[test]
+fn event_date_written_with_a_dot_and_resolved_against_the_publication() {
+    let d = doc(
+        " date 2022-12 Ngày 8.12, tại kỳ họp HĐND tỉnh, Công an tỉnh báo cáo đã khởi tố 47 vụ án.",
+    );
+    assert_eq!(d.event_date, Date::new(2022, 12, 8));
+    // A day in a later month than the publication is of the year before.
+    let d = doc(" date 2023-01 Ngày 28.12, Công an tỉnh tổ chức hội nghị, khởi tố 47 vụ án.");
+    assert_eq!(d.event_date, Date::new(2022, 12, 28));
+}
+
+#[test]
+fn a_sites_name_or_page_furniture_is_no_title() {
+    let d = doc("Dân Việt\nSơn La: Bắt giữ hơn 100 đối tượng phạm tội về ma túy trong 6 tháng\nTrong 6 tháng đầu năm 2023, Công an tỉnh bắt giữ 100 đối tượng phạm tội về ma túy trên địa bàn.");
+    assert_eq!(
+        d.title.as_deref(),
+        Some("Sơn La: Bắt giữ hơn 100 đối tượng phạm tội về ma túy trong 6 tháng")
+    );
+    let d = doc("image banner\nCông an huyện tổng kết công tác phòng chống ma túy\nNăm 2023, Công an huyện bắt giữ 35 đối tượng phạm tội về ma túy trên địa bàn huyện.");
+    assert_eq!(
+        d.title.as_deref(),
+        Some("Công an huyện tổng kết công tác phòng chống ma túy")
+    );
+    // A date and time printed after the headline is the publication date, not the title's.
+    let d = doc("Công an tỉnh khám phá 80 vụ tội phạm về trật tự xã hội 29/07/2025 10:53\nTừ đầu năm đến nay, Công an tỉnh đã điều tra khám phá 80 vụ tội phạm về trật tự xã hội.");
+    assert_eq!(
+        d.title.as_deref(),
+        Some("Công an tỉnh khám phá 80 vụ tội phạm về trật tự xã hội")
+    );
+    assert_eq!(d.published_in_text, Date::new(2025, 7, 29));
+    assert_eq!(d.report_year, Some(2025));
 }
