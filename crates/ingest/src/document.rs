@@ -494,7 +494,7 @@ fn first_full_date_year(text: &str, lines: &[(usize, usize)]) -> Option<i32> {
     })
 }
 
-/// The headline: the first line when it reads as one (5 to 30 words, no closing full stop),
+/// The headline: the first line when it reads as one (5 to 40 words, no closing full stop),
 /// else the second under a shorter first (a site's name, a menu line such as `Chỉ đạo, Điều
 /// hành`), without
 /// the date and time some pages print after it (`... 29/07/2025 10:53`), which is returned as
@@ -519,7 +519,7 @@ fn headline(text: &str, lines: &[(usize, usize)], lex: &Lexicon) -> Option<(Stri
         let title = text[s..end].trim();
         let words = title.split_whitespace().count();
         let furniture = lex.boilerplate.effect(title).is_some();
-        ((5..=30).contains(&words) && !title.ends_with('.') && !furniture)
+        ((5..=40).contains(&words) && !title.ends_with('.') && !furniture)
             .then(|| (title.to_string(), date))
     })
 }

@@ -1149,8 +1149,14 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
         if weak_verb {
             if weak.is_none() {
                 weak = Some((s, l));
-                let later =
-                    (list_end + 1..sentence.end).find_map(|j| is_verb(j, &all).map(|len| (j, len)));
+                // `có 9 tập thể ... được nhận Giấy khen`: the verb after a passive; a verb of
+                // a phrase that only describes the things had (`có 127 mô hình ... tham gia
+                // bảo đảm an ninh trật tự`) is not theirs.
+                let passive =
+                    (list_end + 1..sentence.end).find(|&j| lex.passives.contains_at(t, j));
+                let later = passive.and_then(|p| {
+                    (p + 1..sentence.end).find_map(|j| is_verb(j, &all).map(|len| (j, len)))
+                });
                 if later.is_some() {
                     return later;
                 }
@@ -1500,7 +1506,7 @@ fn level_for_change(
         let plain_word =
             |i: usize| t[i].kind == TokenKind::Word && !para.in_topic[i] && para.verbs[i].is_none();
         let between_ok = cw > figures[k].last
-            && gap.len() <= 8
+            && gap.clone().filter(|&i| !para.in_topic[i]).count() <= 4
             && gap.clone().filter(|&i| plain_word(i)).count() <= 2
             && gap
                 .clone()
@@ -1539,5 +1545,7 @@ fn level_for_change(
     let before: Vec<usize> = (0..c)
         .filter(|&k| figures[k].sentence == prev_sentence && same_unit(k) && is_level(k))
         .collect();
-    pick(&before)
+    // A ratio's level is a part (`điều tra 341/360 vụ`): the change speaks of its whole, which
+    // has no level row of its own, so the change stays a row.
+    pick(&before).filter(|&k| figures[k].denominator.is_none())
 }

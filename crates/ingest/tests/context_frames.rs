@@ -350,3 +350,34 @@ fn verbs_read_by_what_they_count_are_in_the_lexicon() {
     assert_eq!(reads("bắt giữ", "kg").as_deref(), Some("seized"));
     assert_eq!(reads("bắt giữ", "pill").as_deref(), Some("seized"));
 }
+
+#[test]
+fn what_a_place_has_keeps_its_verb_unless_a_passive_gives_another() {
+    // `tham gia` only describes the models had: they are maintained.
+    let rows = action_topic("Hiện nay, toàn huyện có 85 mô hình và 1.200 tổ chức quần chúng tham gia bảo vệ an ninh trật tự tại cơ sở.");
+    assert_eq!(rows[0].1.as_deref(), Some("có"));
+    // After a passive, the verb is theirs.
+    let rows = action_topic("Tại hội nghị, có 12 tập thể, 30 cá nhân có thành tích xuất sắc được nhận Giấy khen của Giám đốc Công an tỉnh.");
+    assert_eq!(rows[0].1.as_deref(), Some("nhận Giấy khen"));
+}
+
+#[test]
+fn offences_named_as_the_penal_code_names_them() {
+    let rows = action_topic("Năm 2023, khởi tố 120 vụ, 118 bị can về tội vi phạm quy định về điều khiển phương tiện giao thông đường bộ.");
+    assert_eq!(
+        rows[0].2.as_deref(),
+        Some("vi phạm quy định về điều khiển phương tiện giao thông đường bộ")
+    );
+    let rows = action_topic(
+        "Cơ quan điều tra đã khởi tố 3 vụ, 17 bị can về tội nhận hối lộ trong hoạt động đăng kiểm.",
+    );
+    assert_eq!(rows[0].2.as_deref(), Some("nhận hối lộ"));
+}
+
+#[test]
+fn a_change_of_the_whole_is_not_a_ratios_part() {
+    let rows = changes("Năm 2020, cơ quan chức năng điều tra 341/360 vụ phạm tội về trật tự xã hội, khám phá 35 vụ rất nghiêm trọng. So với cùng kỳ năm 2019, số vụ án giảm 171 vụ.");
+    assert_eq!(rows[0], level("341", None));
+    assert_eq!(rows[1], level("35", None));
+    assert_eq!(rows[2].1, Measure::Change);
+}
