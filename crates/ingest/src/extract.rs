@@ -816,6 +816,48 @@ fn qualifier_and_change(para: &Paragraph, lex: &Lexicon, i: usize) -> (Stretch, 
     }
 }
 
+/// The most characters of a sentence a row carries (SPEC `sentence`).
+const EVIDENCE_CHARS: usize = 400;
+
+/// The sentence `(start, end)` as a row's evidence: whole when it is short, else cut to
+/// [`EVIDENCE_CHARS`] characters around the mention `(m0, m1)`, `…` marking each cut. Only
+/// the characters kept are walked, so a paragraph-long sentence with thousands of figures
+/// costs no more per figure than a short one.
+fn evidence(text: &str, (start, end): (usize, usize), (m0, m1): (usize, usize)) -> String {
+    let sentence = &text[start..end];
+    if sentence.chars().take(EVIDENCE_CHARS + 1).count() <= EVIDENCE_CHARS {
+        return sentence.to_string();
+    }
+    let mention = text[m0..m1].chars().count();
+    let room = EVIDENCE_CHARS.saturating_sub(mention + 2);
+    let before = text[start..m0].chars().rev().take(room).count();
+    let after = text[m1..end].chars().take(room).count();
+    // Half the room each side; a side with less to show leaves the rest to the other.
+    let right = after.min(room - before.min(room / 2));
+    let left = before.min(room - right);
+    let from = match left {
+        0 => m0,
+        n => text[start..m0]
+            .char_indices()
+            .rev()
+            .nth(n - 1)
+            .map_or(start, |(i, _)| start + i),
+    };
+    let to = text[m1..end]
+        .char_indices()
+        .nth(right)
+        .map_or(end, |(i, _)| m1 + i);
+    let mut out = String::with_capacity(to - from + 6);
+    if from > start {
+        out.push('…');
+    }
+    out.push_str(&text[from..to]);
+    if to < end {
+        out.push('…');
+    }
+    out
+}
+
 fn span_text(para: &Paragraph, first: usize, last: usize) -> String {
     para.text[para.tokens[first].start..para.tokens[last].end].to_string()
 }
@@ -1012,7 +1054,11 @@ fn extract_paragraph(
             span_start: t[f.first].start,
             span_end: t[f.last].end,
             mention: span_text(para, f.first, f.last),
-            sentence: span_text(para, sentence.first, sentence.end - 1),
+            sentence: evidence(
+                para.text,
+                (t[sentence.first].start, t[sentence.end - 1].end),
+                (t[f.first].start, t[f.last].end),
+            ),
             measure,
             number_raw: stretch_text(para, (f.first, f.number_len)),
             denominator_raw: f.denominator.map(|d| t[d].folded.clone()),

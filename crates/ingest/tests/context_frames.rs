@@ -381,3 +381,64 @@ fn a_change_of_the_whole_is_not_a_ratios_part() {
     assert_eq!(rows[1], level("35", None));
     assert_eq!(rows[2].1, Measure::Change);
 }
+
+#[test]
+fn more_baselines_and_periods_as_reports_write_them() {
+    for (text, baseline) in [
+        (
+            "Số vụ trộm cắp giảm 8% so với cùng thời điểm năm trước.",
+            "same_period",
+        ),
+        (
+            "Số vụ trộm cắp giảm 8% so với kỳ liền kề.",
+            "previous_period",
+        ),
+        (
+            "Số vụ cháy giảm 3 vụ so với Tết Nguyên đán 2023.",
+            "same_period",
+        ),
+    ] {
+        assert_eq!(changes(text)[0].4.as_deref(), Some(baseline), "{text}");
+    }
+    // A span of days inside one year keeps that year; the days of a holiday are no figure.
+    assert_eq!(
+        years("Từ ngày 1/1 đến ngày 15/6/2024, Công an tỉnh bắt giữ 80 đối tượng."),
+        vec![Some(2024)]
+    );
+    let d = doc("Trong 7 ngày nghỉ Tết Nguyên đán, toàn tỉnh xảy ra 5 vụ tai nạn giao thông.");
+    assert_eq!(d.mentions.len(), 1);
+}
+
+#[test]
+fn a_long_sentence_is_cut_to_400_characters_around_the_mention() {
+    let filler =
+        "các lực lượng chức năng tiếp tục tuần tra kiểm soát trên các tuyến đường trọng điểm, ";
+    let text = format!(
+        "Năm 2023, {}Công an tỉnh bắt giữ 45 đối tượng, {}đảm bảo an ninh trật tự.",
+        filler.repeat(8),
+        filler.repeat(8)
+    );
+    let d = doc(&text);
+    let m = &d.mentions[0];
+    assert!(
+        m.sentence.chars().count() <= 400,
+        "{}",
+        m.sentence.chars().count()
+    );
+    assert!(
+        m.sentence.contains("bắt giữ 45 đối tượng"),
+        "{}",
+        m.sentence
+    );
+    assert!(
+        m.sentence.starts_with('…') && m.sentence.ends_with('…'),
+        "{}",
+        m.sentence
+    );
+    // A short sentence is kept whole.
+    let d = doc("Năm 2023, Công an tỉnh bắt giữ 45 đối tượng.");
+    assert_eq!(
+        d.mentions[0].sentence,
+        "Năm 2023, Công an tỉnh bắt giữ 45 đối tượng."
+    );
+}
