@@ -442,3 +442,10 @@ fn a_long_sentence_is_cut_to_400_characters_around_the_mention() {
         "Năm 2023, Công an tỉnh bắt giữ 45 đối tượng."
     );
 }
+
+#[test]
+fn the_days_of_a_named_holiday_keep_its_year() {
+    let d = doc("Trong 3 ngày nghỉ Tết Dương lịch 2024 (30/12/2023-1/1/2024), cả nước xảy ra 70 vụ tai nạn giao thông.");
+    assert_eq!(d.report_year, Some(2024));
+    assert_eq!(d.mentions[0].year, Some(2024));
+}
