@@ -325,12 +325,13 @@ fn document_topic(paras: &[Paragraph], lex: &Lexicon) -> Option<String> {
     counts.into_iter().find(|c| (c.1, c.2) == best).map(|c| c.3)
 }
 
-/// The run of topic phrases around `paragraph.topics[ti]` that follow each other with at most
-/// two tokens between (`... trên không gian mạng`), as indices into `para.topics`.
+/// The run of topic phrases around `paragraph.topics[ti]` that follow each other in one clause
+/// with at most two tokens between (`... trên không gian mạng`), as indices into `para.topics`.
 fn topic_group(para: &Paragraph, ti: usize) -> std::ops::Range<usize> {
     let close = |a: usize, b: usize| {
         let (s, l, _) = para.topics[a];
-        para.topics[b].0 <= s + l + 2
+        let next = para.topics[b].0;
+        next <= s + l + 2 && !(s + l..next).any(|i| punct_is(para, i, &[".", ";", ":", "(", ")"]))
     };
     let mut first = ti;
     while first > 0 && close(first - 1, first) {
@@ -1374,7 +1375,26 @@ fn find_topic(
                 (0..para.topics.len()).find(|&ti| para.topics[ti].0 == f.unit.0 && rank(ti) >= 1)
             }),
     };
-    match chosen {
+    // Clauses of one sentence listing figures share the field that closes the last list
+    // (`khởi tố 247 vụ, 238 bị can; truy tố 240 vụ; xét xử 264 vụ, 267 bị cáo về tội ...`).
+    let closing = || {
+        (0..para.topics.len()).find(|&ti| {
+            let s = para.topics[ti].0;
+            s >= stop
+                && s < sentence.end
+                && rank(ti) >= 1
+                && figures[k + 1..]
+                    .iter()
+                    .any(|g| g.sentence == f.sentence && g.last < s && s <= g.last + 3)
+        })
+    };
+    let most_specific = |ti: usize| {
+        topic_group(para, ti)
+            .filter(|&g| para.topics[g].0 >= para.topics[ti].0)
+            .max_by_key(|&g| (rank(g), std::cmp::Reverse(g)))
+            .unwrap_or(ti)
+    };
+    match chosen.or_else(|| closing().map(most_specific)) {
         Some(ti) => TopicFound::Topic(ti),
         None => TopicFound::Nothing,
     }

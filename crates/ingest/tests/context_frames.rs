@@ -449,3 +449,16 @@ fn the_days_of_a_named_holiday_keep_its_year() {
     assert_eq!(d.report_year, Some(2024));
     assert_eq!(d.mentions[0].year, Some(2024));
 }
+
+#[test]
+fn clauses_listing_figures_share_the_field_that_closes_the_sentence() {
+    let rows = action_topic("Năm 2023, Công an tỉnh khởi tố 120 vụ, 118 bị can; truy tố 110 vụ, 110 bị can và đưa ra xét xử 100 vụ, 102 bị cáo về tội vi phạm quy định về điều khiển phương tiện giao thông đường bộ.");
+    assert_eq!(rows.len(), 6);
+    for r in &rows {
+        assert_eq!(
+            r.2.as_deref(),
+            Some("vi phạm quy định về điều khiển phương tiện giao thông đường bộ"),
+            "{r:?}"
+        );
+    }
+}
