@@ -158,6 +158,9 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
     let mut keys: Vec<MentionKey> = Vec::new();
     // The mentions of the last paragraph with figures that is no caption.
     let mut levels_before = 0..0;
+    // The mentions of the headline lines that open the document (at most two).
+    let mut headline_count = Some(2);
+    let mut headline_end = 0;
     for para in &paras {
         for p in &para.periods {
             match p.kind {
@@ -183,8 +186,60 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
         if out.mentions.len() > first && !is_caption(para, lex) {
             levels_before = first..out.mentions.len();
         }
+        if headline_count == Some(0) {
+            headline_count = None;
+        }
+        if let Some(n) = headline_count.as_mut() {
+            if is_headline(para) {
+                headline_end = out.mentions.len();
+                *n -= 1;
+            } else {
+                headline_count = None;
+            }
+        }
     }
+    baselines_from_the_body(&mut out.mentions, headline_end, lex);
     out
+}
+
+/// A headline: the first lines when each is one sentence with no closing full stop.
+fn is_headline(para: &Paragraph) -> bool {
+    para.sentences.len() == 1
+        && para.tokens.len() <= 50
+        && !punct_is(para, para.tokens.len().saturating_sub(1), &["."])
+}
+
+/// A headline's change says no baseline (`Số vụ tai nạn giao thông giảm 15,7%`): the body
+/// states the comparison it sums up, so it takes the baseline of the body's first change of
+/// the same direction and kind (percent or count).
+fn baselines_from_the_body(mentions: &mut [Mention], headline_end: usize, lex: &Lexicon) {
+    let direction = |c: &ChangeParts| {
+        let raw = crate::text::fold(&c.direction_raw);
+        lex.change_rows
+            .iter()
+            .find(|r| crate::text::fold(&r.form) == raw)
+            .map(|r| r.direction.clone())
+    };
+    let percent = |c: &ChangeParts| {
+        let raw = crate::text::fold(&c.unit_raw);
+        lex.unit_rows
+            .iter()
+            .any(|r| r.unit == "percent" && crate::text::fold(&r.form) == raw)
+    };
+    for h in 0..headline_end.min(mentions.len()) {
+        let Some(c) = mentions[h].change.as_ref().filter(|c| c.baseline.is_none()) else {
+            continue;
+        };
+        let (dir, pct) = (direction(c), percent(c));
+        let found = mentions[headline_end..].iter().find_map(|m| {
+            let b = m.change.as_ref()?;
+            (b.baseline.is_some() && direction(b) == dir && percent(b) == pct)
+                .then(|| b.baseline.clone())?
+        });
+        if let (Some(baseline), Some(c)) = (found, mentions[h].change.as_mut()) {
+            c.baseline = Some(baseline);
+        }
+    }
 }
 
 /// What a row compares or is compared by, kept beside each mention while a document is read.

@@ -462,3 +462,13 @@ fn clauses_listing_figures_share_the_field_that_closes_the_sentence() {
         );
     }
 }
+
+#[test]
+fn a_headlines_change_takes_the_baseline_the_body_states() {
+    let rows = changes("Số vụ cháy giảm 12,5%\nTheo Công an tỉnh, 6 tháng đầu năm 2024 xảy ra 35 vụ cháy. So với cùng kỳ năm 2023, số vụ cháy giảm 12,5%.");
+    assert_eq!(rows[0].1, Measure::Change);
+    assert_eq!(rows[0].4.as_deref(), Some("same_period"));
+    // A body sentence keeps its own silence.
+    let rows = changes("Theo Công an tỉnh, năm 2024 xảy ra 35 vụ cháy. Tội phạm ma túy giảm 8%. Số vụ cháy giảm 12,5% so với năm 2023.");
+    assert_eq!(rows[1].4, None);
+}
