@@ -1198,8 +1198,15 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
         list_end = g.last;
         next += 1;
     }
-    if list_end + 1 < sentence.end && lex.passives.contains_at(t, list_end + 1) {
-        for i in list_end + 2..sentence.end {
+    // The passive may follow the words that say what the figures are (`19 đối tượng đá gà bị
+    // bắt quả tang`): up to three words, no verb or mark between.
+    let passive = (list_end + 1..sentence.end.min(list_end + 5))
+        .take_while(|&i| {
+            t[i].kind == TokenKind::Word && (para.verbs[i].is_none() || para.in_topic[i])
+        })
+        .find(|&i| lex.passives.contains_at(t, i));
+    if let Some(p) = passive {
+        for i in p + 1..sentence.end {
             if punct_is(para, i, &[";", "."]) {
                 break;
             }

@@ -472,3 +472,9 @@ fn a_headlines_change_takes_the_baseline_the_body_states() {
     let rows = changes("Theo Công an tỉnh, năm 2024 xảy ra 35 vụ cháy. Tội phạm ma túy giảm 8%. Số vụ cháy giảm 12,5% so với năm 2023.");
     assert_eq!(rows[1].4, None);
 }
+
+#[test]
+fn a_passive_after_what_the_figures_are_gives_their_verb() {
+    let rows = action_topic("Ngày 22-6, 19 đối tượng đá gà bị bắt quả tang tại khu đất trống.");
+    assert_eq!(rows[0].1.as_deref(), Some("bắt quả tang"));
+}
