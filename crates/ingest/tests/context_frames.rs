@@ -478,3 +478,9 @@ fn a_passive_after_what_the_figures_are_gives_their_verb() {
     let rows = action_topic("Ngày 22-6, 19 đối tượng đá gà bị bắt quả tang tại khu đất trống.");
     assert_eq!(rows[0].1.as_deref(), Some("bắt quả tang"));
 }
+
+#[test]
+fn handing_out_leaflets_is_providing_them() {
+    let rows = action_topic("Năm 2023, Công an huyện cấp phát hơn 5.000 tài liệu tuyên truyền.");
+    assert_eq!(rows[0].1.as_deref(), Some("cấp phát"));
+}
