@@ -972,7 +972,12 @@ fn extract_paragraph(
             TopicFound::Nothing => last_topic,
         };
         // A field named by the unit itself (`633 băng, nhóm`) is that figure's alone.
-        let named_by_unit = topic.is_some_and(|ti| (f.first..=f.last).contains(&para.topics[ti].0));
+        // (A phrase that runs on past the unit, `2.341 tổ chức quần chúng`, is said of the
+        // clause like any field after the figure.)
+        let named_by_unit = topic.is_some_and(|ti| {
+            let (s, l, _) = para.topics[ti];
+            (f.first..=f.last).contains(&s) && s + l <= f.last + 1
+        });
         if topic.is_some() && !named_by_unit {
             last_topic = topic;
         }
@@ -1399,6 +1404,14 @@ fn find_topic(
             .max_by_key(|&&ti| rank(ti))
             .copied();
         return TopicFound::Topic(best.unwrap_or(chosen));
+    }
+    // A field phrase that begins with the unit and runs on past it (`98.466 vụ án hình sự`)
+    // names the figure's field when nothing after it names a narrower one.
+    if let Some(ti) = (0..para.topics.len()).find(|&ti| {
+        let (s, l, _) = para.topics[ti];
+        s >= f.unit.0 && s <= f.last && s + l > f.last + 1 && rank(ti) >= 1
+    }) {
+        return TopicFound::Topic(ti);
     }
     let start_of_figure = f.qualifier.map_or(f.first, |q| q.0);
     let before_from = |from: usize| {

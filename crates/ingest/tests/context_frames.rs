@@ -484,3 +484,19 @@ fn handing_out_leaflets_is_providing_them() {
     let rows = action_topic("Năm 2023, Công an huyện cấp phát hơn 5.000 tài liệu tuyên truyền.");
     assert_eq!(rows[0].1.as_deref(), Some("cấp phát"));
 }
+
+#[test]
+fn a_field_phrase_running_on_from_the_unit_names_the_figure() {
+    // `vụ án hình sự` begins with the unit: the figure is about criminal cases in general, not
+    // the fields named before it in the clause.
+    let rows = action_topic("Trong bối cảnh án kinh tế, tham nhũng diễn biến phức tạp, toàn ngành đã khởi tố mới 9.400 vụ án hình sự, tăng 12% so với năm 2022.");
+    assert_eq!(rows[0].2.as_deref(), Some("vụ án hình sự"));
+    // A narrower field after it still wins.
+    let rows = action_topic(
+        "Năm 2024, Công an tỉnh khởi tố 3 vụ án hình sự liên quan đến lừa đảo chiếm đoạt tài sản.",
+    );
+    assert_eq!(rows[0].2.as_deref(), Some("lừa đảo chiếm đoạt tài sản"));
+    // Drugs by their street names.
+    let rows = action_topic("Khám xét nơi ở, lực lượng chức năng thu giữ 71 viên hồng phiến.");
+    assert_eq!(rows[0].2.as_deref(), Some("hồng phiến"));
+}
