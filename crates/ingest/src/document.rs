@@ -83,7 +83,8 @@ pub struct IngestedDocument {
     pub n_chars: i64,
     /// The record's `url` (corpus inputs; none for a `.txt` file).
     pub url: Option<String>,
-    /// When the report was published: the record's `date` (SPEC `documents.published`).
+    /// When the report was published (SPEC `documents.published`): the record's `date`, else
+    /// the dateline the text opens with ([`IngestedDocument::published_in_text`]).
     pub published: Option<Date>,
     pub mentions: Vec<Mention>,
 }
@@ -657,7 +658,7 @@ pub fn ingest_keeping_text(
         province,
         n_chars: text.chars().count() as i64,
         url: record.url.clone(),
-        published: meta_date,
+        published,
         mentions,
     };
     Ok((doc, text))

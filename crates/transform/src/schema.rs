@@ -128,7 +128,7 @@ const DOCUMENTS: &[Column] = &[
     col("sha256", Str, "SHA-256 of the raw bytes of the document text"),
     opt("title", Str, "the headline, when one can be told apart from the text"),
     opt("url", Str, "the record's `url` (JSONL, CSV or Parquet corpora); null for a `.txt` file: the link back to the article"),
-    opt("published", Date, "the publication date: the record's `date`"),
+    opt("published", Date, "the publication date: the record's `date`, else a dateline the text opens with (` date 2019-12` → 2019-12-01, `Thứ Sáu, 20/01/2023` → 2023-01-20)"),
     opt("event_date", Date, "the date of the reported event or conference, when the text states it (never the date of a cited decree or plan)"),
     opt("report_year", Int32, "the year the document's figures are mainly about: the year of its own period phrase, else of its publication date"),
     opt("province", Str, "canonical province name (official name without `tỉnh`/`thành phố`), from the text, the record's metadata or the pipeline's default"),

@@ -435,3 +435,17 @@ fn the_publication_date_decides_before_the_event_date() {
     let data = transform(to_frames(&docs, &[]).expect("frames"), &lex).expect("transforms");
     assert_eq!(values(&drug_suspects(&data.deltas)), [(2023, 152.0, "b")]);
 }
+
+#[test]
+fn a_percent_change_beside_its_level_is_checked_against_each_previous_report() {
+    // Through extraction: `324 vụ ..., giảm 2,7% so với năm 2022` implies 332,99.
+    let y2023 = "Năm 2023, trên địa bàn tỉnh Lai Châu xảy ra 324 vụ phạm pháp hình sự, giảm 2,7% so với năm 2022.";
+    for (reported, consistent) in [(333, true), (350, false)] {
+        let y2022 =
+            format!("Năm 2022, trên địa bàn tỉnh Lai Châu xảy ra {reported} vụ phạm pháp hình sự.");
+        let d = deltas(&[("y2022", None, &y2022), ("y2023", None, y2023)]);
+        let s = series(&d, "social_order_crime", "occurred", "case");
+        assert_eq!(s[1].stated_prev_value, Some(332.99), "{s:?}");
+        assert_eq!(s[1].consistent, Some(consistent), "{reported}");
+    }
+}

@@ -137,22 +137,27 @@ fn many_reports_of_one_year_give_one_point_each_year() {
 }
 
 #[test]
-fn documents_link_back_to_the_record_and_its_publication_date() {
+fn documents_link_back_to_the_record_and_give_its_publication_date() {
     let lex = lexicon();
     let gaz = Gazetteer::new(&lex);
     let text = "Năm 2023, Công an tỉnh Lai Châu bắt giữ 150 đối tượng về ma túy.";
     let mut from_corpus = record("c1", text);
     from_corpus.url = Some("https://example.org/bai-viet/c1".into());
     from_corpus.date = Some("2024-01-15".into());
-    let docs: Vec<_> = [from_corpus, record("plain", text)]
-        .iter()
-        .map(|r| ingest(r, &lex, &gaz, &DocDefaults::default()).unwrap())
-        .collect();
+    let dated = format!("Thứ Sáu, 20/01/2023, 10:39 [GMT+7]\n{text}");
+    let docs: Vec<_> = [
+        from_corpus,
+        record("plain", text),
+        record("dateline", &dated),
+    ]
+    .iter()
+    .map(|r| ingest(r, &lex, &gaz, &DocDefaults::default()).unwrap())
+    .collect();
     let data = transform(to_frames(&docs, &[]).unwrap(), &lex).unwrap();
     let d = &data.documents;
     assert_eq!(
         strs(d, "url"),
-        [Some("https://example.org/bai-viet/c1".into()), None]
+        [Some("https://example.org/bai-viet/c1".into()), None, None]
     );
     let published = d
         .column("published")
@@ -160,5 +165,6 @@ fn documents_link_back_to_the_record_and_its_publication_date() {
         .cast(&DataType::String)
         .unwrap();
     let published: Vec<_> = published.str().unwrap().iter().collect();
-    assert_eq!(published, [Some("2024-01-15"), None]);
+    // The record's date, else the dateline the text opens with.
+    assert_eq!(published, [Some("2024-01-15"), None, Some("2023-01-20")]);
 }
