@@ -12,10 +12,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use polars::prelude::{
-    col, CsvReadOptions, DataFrame, IdxCa, IdxSize, IntoLazy, JoinArgs, JoinType, SchemaRef,
-    SerReader,
-};
+use polars::prelude::{CsvReadOptions, DataFrame, IdxCa, IdxSize, SchemaRef, SerReader};
 use rayon::prelude::*;
 use solieu_ingest::{
     visit_records, word_key, IngestedDocument, InputFile, Lexicon, ReadLimits, Record, Reject,
@@ -23,7 +20,7 @@ use solieu_ingest::{
 };
 use solieu_sink::tables::{DELTAS, DOCUMENTS, MENTIONS, OBSERVATIONS, REJECTS};
 use solieu_sink::{Format, ParquetRows, TableStream};
-use solieu_transform::{deltas, series_points, transform, Dataset};
+use solieu_transform::{deltas_of_points, Transformer};
 
 use crate::error::{Context, Error, Result};
 use crate::ingest::Ingestor;
@@ -330,8 +327,8 @@ struct Outputs {
     /// crosses provinces, so each province's file is worked alone at the end.
     points_dir: PathBuf,
     points: BTreeMap<String, (usize, TableStream)>,
-    /// Empty frames with the points' columns, for a run with no point at all.
-    empty_points: Option<(DataFrame, DataFrame)>,
+    /// An empty frame with the points' columns, for a run with no point at all.
+    empty_points: Option<DataFrame>,
     /// The spilled points' columns and types, to read them back.
     points_schema: Option<SchemaRef>,
 }
@@ -347,6 +344,8 @@ pub fn stream_dataset(
     dir: &Path,
 ) -> Result<Totals> {
     let out = Outputs::new(dir, s.formats, true)?;
+    // The lexicon is checked once per run, not per batch.
+    let transformer = &Transformer::new(s.ingestor.lexicon)?;
     // Batches are ingested on the pool while the batch before is transformed and written on a
     // writer thread: that part is serial, and would otherwise leave the pool idle. The channel
     // holds no batch (a hand-over), so two batches are alive at most, in order.
@@ -355,7 +354,7 @@ pub fn stream_dataset(
         let writer = scope.spawn(move || -> Result<Outputs> {
             let mut out = out;
             for b in batches {
-                write_batch(s, b, &mut out)?;
+                write_batch(transformer, b, &mut out)?;
             }
             Ok(out)
         });
@@ -435,7 +434,7 @@ pub fn write_staged(
     dir: &Path,
 ) -> Result<Totals> {
     let mut out = Outputs::new(dir, formats, false)?;
-    write_transformed(lexicon, staged, &mut out)?;
+    write_transformed(&Transformer::new(lexicon)?, staged, &mut out)?;
     out.finish()
 }
 
@@ -587,7 +586,7 @@ fn flush(s: &Stream, batch: Batch, deliver: &mut dyn FnMut(Ingested) -> Result<(
 }
 
 /// Transforms and writes one ingested batch.
-fn write_batch(s: &Stream, batch: Ingested, out: &mut Outputs) -> Result<()> {
+fn write_batch(transformer: &Transformer, batch: Ingested, out: &mut Outputs) -> Result<()> {
     let mut keyed = batch.keyed()?;
     let staged = combine_after(&keyed, &batch.inputs, &mut out.seen)
         .context("cannot build ingest tables")?;
@@ -596,37 +595,25 @@ fn write_batch(s: &Stream, batch: Ingested, out: &mut Outputs) -> Result<()> {
         state[1].write(&mut keyed.mentions)?;
         state[2].write(&mut keyed.rejects)?;
     }
-    write_transformed(s.ingestor.lexicon, staged, out)
+    write_transformed(transformer, staged, out)
 }
 
 /// Transforms staged rows and writes them, spilling what `deltas` needs.
-fn write_transformed(lexicon: &Lexicon, staged: Staged, out: &mut Outputs) -> Result<()> {
-    let mut data = transform(staged, lexicon)?;
-    spill_points(&data, out)?;
+fn write_transformed(transformer: &Transformer, staged: Staged, out: &mut Outputs) -> Result<()> {
+    let mut data = transformer.batch(staged)?;
+    spill_points(&data.points, out)?;
     out.documents.write(&mut data.documents)?;
     out.observations.write(&mut data.observations)?;
     out.rejects.write(&mut data.rejects)?;
     Ok(())
 }
 
-/// Spills what `deltas` reads of a batch, its level points with each document's province, to
-/// one file per province.
-fn spill_points(data: &Dataset, out: &mut Outputs) -> Result<()> {
-    let points = series_points(data.observations.clone().lazy()).collect()?;
-    let provinces = data.documents.select(["doc_id", "province"])?;
+/// Spills what `deltas` reads of a batch, each document's points with its province and dates
+/// ([`solieu_transform::document_points`]), to one file per province.
+fn spill_points(placed: &DataFrame, out: &mut Outputs) -> Result<()> {
     if out.empty_points.is_none() {
-        out.empty_points = Some((points.clear(), provinces.clear()));
+        out.empty_points = Some(placed.clear());
     }
-    let placed = points
-        .lazy()
-        .join(
-            provinces.lazy(),
-            [col("doc_id")],
-            [col("doc_id")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .filter(col("province").is_not_null())
-        .collect()?;
     if out.points_schema.is_none() {
         out.points_schema = Some(placed.schema().clone());
     }
@@ -669,21 +656,13 @@ fn write_deltas(out: &mut Outputs) -> Result<usize> {
             .try_into_reader_with_file_path(Some(path.clone()))
             .and_then(|r| r.finish())
             .with_context(|| format!("cannot read back {}", path.display()))?;
-        // One row per document: `deltas` joins points to documents by doc_id.
-        let docs = points
-            .clone()
-            .lazy()
-            .group_by_stable([col("doc_id")])
-            .agg([col("province").first()])
-            .collect()?;
-        let obs = points.drop("province")?;
-        let mut d = deltas(&obs, &docs).context("cannot compute deltas")?;
+        let mut d = deltas_of_points(&points).context("cannot compute deltas")?;
         table.write(&mut d)?;
         wrote = true;
     }
     if !wrote {
-        if let Some((obs, docs)) = &out.empty_points {
-            let mut d = deltas(obs, docs).context("cannot compute deltas")?;
+        if let Some(points) = &out.empty_points {
+            let mut d = deltas_of_points(points).context("cannot compute deltas")?;
             table.write(&mut d)?;
         }
     }
