@@ -105,15 +105,19 @@ impl Bar {
             .incremental
             .as_ref()
             .map(|i| {
+                let mut notes = String::new();
+                if let Some(w) = &i.full_refresh {
+                    notes.push_str(&format!("; full run: {w}"));
+                }
+                if i.trusted > 0 {
+                    notes.push_str(&format!("; {} trusted by size and time", i.trusted));
+                }
+                if i.unchanged {
+                    notes.push_str("; nothing changed, tables left as they were");
+                }
                 format!(
-                    " ({} inputs read, {} reused, {} removed{})",
-                    i.processed,
-                    i.reused,
-                    i.removed,
-                    i.full_refresh
-                        .as_deref()
-                        .map(|w| format!("; full run: {w}"))
-                        .unwrap_or_default()
+                    " ({} inputs read, {} reused, {} removed{notes})",
+                    i.processed, i.reused, i.removed
                 )
             })
             .unwrap_or_default();
