@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -76,6 +77,8 @@ pub fn overrides(
 pub struct Bar {
     bar: ProgressBar,
     quiet: bool,
+    /// Rejects so far, for the message the next documents count draws.
+    rejects: AtomicUsize,
 }
 
 impl Bar {
@@ -89,7 +92,11 @@ impl Bar {
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
-        Bar { bar, quiet }
+        Bar {
+            bar,
+            quiet,
+            rejects: AtomicUsize::new(0),
+        }
     }
 
     /// Prints the summary line of a stage unless quiet: `solieu: 12 documents, ...`.
@@ -146,7 +153,19 @@ impl Progress for Bar {
     }
 
     fn documents(&self, documents: usize) {
-        self.bar.set_message(format!("{documents} documents"));
+        let secs = self.bar.elapsed().as_secs_f64();
+        let rate = if secs > 0.0 {
+            format!(", {:.0} documents/s", documents as f64 / secs)
+        } else {
+            String::new()
+        };
+        let rejects = self.rejects.load(Ordering::Relaxed);
+        self.bar
+            .set_message(format!("{documents} documents{rate}, {rejects} rejects"));
+    }
+
+    fn rejects(&self, rejects: usize) {
+        self.rejects.store(rejects, Ordering::Relaxed);
     }
 
     fn finish(&self) {

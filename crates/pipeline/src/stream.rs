@@ -452,6 +452,9 @@ pub fn read_batches(
     let mut batch = Batch::new(batch_docs());
     let mut failure: Option<Error> = None;
     let mut flushed_any = false;
+    let mut rejects = 0;
+    // Bytes of the current input already told to the progress.
+    let mut told = 0u64;
     for file in files {
         let name = file.path.display().to_string();
         if reuse.contains(&name) {
@@ -461,13 +464,14 @@ pub fn read_batches(
                     batch.enter(&name);
                     batch.cached.push(rows);
                     if batch.full() {
-                        flush(s, batch.take(), deliver)?;
+                        flush(s, batch.take(), &mut rejects, deliver)?;
                         flushed_any = true;
                     }
                     Ok(())
                 })?;
             }
         } else {
+            let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
             let mut record = 0u32;
             let mut part = Part {
                 input: name.clone(),
@@ -479,6 +483,14 @@ pub fn read_batches(
                 record += 1;
                 if failure.is_some() {
                     return;
+                }
+                // A single large corpus moves the bar as it is read, not only at its end.
+                if let Ok(rec) = &r {
+                    let at = (told + record_bytes(rec)).min(size.saturating_sub(1));
+                    if at > told {
+                        s.progress.advance(at - told);
+                        told = at;
+                    }
                 }
                 let keep = s.shard.is_none_or(|sh| match &r {
                     Ok(rec) => sh.holds(&rec.doc_id),
@@ -497,7 +509,7 @@ pub fn read_batches(
                     };
                     batch.fresh.push(std::mem::replace(&mut part, rest));
                     let full = batch.take();
-                    if let Err(e) = flush(s, full, deliver) {
+                    if let Err(e) = flush(s, full, &mut rejects, deliver) {
                         failure = Some(e);
                     }
                     flushed_any = true;
@@ -510,17 +522,33 @@ pub fn read_batches(
             return Err(e);
         }
         if batch.full() {
-            flush(s, batch.take(), deliver)?;
+            flush(s, batch.take(), &mut rejects, deliver)?;
             flushed_any = true;
         }
-        s.progress
-            .advance(std::fs::metadata(&file.path).map_or(0, |m| m.len()));
+        let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+        s.progress.advance(size.saturating_sub(told));
+        told = 0;
     }
     // The last batch, and always one: an empty run still writes its tables with their columns.
     if !batch.inputs.is_empty() || !flushed_any {
-        flush(s, batch, deliver)?;
+        flush(s, batch, &mut rejects, deliver)?;
     }
     Ok(())
+}
+
+/// About the bytes a record took in its file: its fields, and a little for the JSON keys or
+/// CSV separators around them.
+fn record_bytes(r: &Record) -> u64 {
+    let fields = [&r.url, &r.title, &r.date, &r.province];
+    let len = r.bytes.len()
+        + r.doc_id.len()
+        + fields
+            .iter()
+            .filter_map(|f| f.as_ref())
+            .map(|f| f.len() + 12)
+            .sum::<usize>()
+        + 20;
+    len as u64
 }
 
 /// Records' results in record order, each with its record number.
@@ -557,8 +585,14 @@ impl Ingested {
     }
 }
 
-/// Ingests one batch on the pool and hands it on.
-fn flush(s: &Stream, batch: Batch, deliver: &mut dyn FnMut(Ingested) -> Result<()>) -> Result<()> {
+/// Ingests one batch on the pool and hands it on; `rejects` counts the run's rejects so far
+/// (duplicate ids aside, found later by the writer) for the progress.
+fn flush(
+    s: &Stream,
+    batch: Batch,
+    rejects: &mut usize,
+    deliver: &mut dyn FnMut(Ingested) -> Result<()>,
+) -> Result<()> {
     let ingested: Vec<Results> = s.pool.install(|| {
         batch
             .fresh
@@ -577,6 +611,17 @@ fn flush(s: &Stream, batch: Batch, deliver: &mut dyn FnMut(Ingested) -> Result<(
             })
             .collect()
     });
+    *rejects += ingested
+        .iter()
+        .flatten()
+        .filter(|(_, r)| r.is_err())
+        .count()
+        + batch
+            .cached
+            .iter()
+            .map(|c| c.rejects.height())
+            .sum::<usize>();
+    s.progress.rejects(*rejects);
     s.progress.documents(batch.docs_before + batch.docs);
     let fresh = batch.fresh.into_iter().map(|p| p.input).zip(ingested);
     deliver(Ingested {
