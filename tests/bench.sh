@@ -131,7 +131,7 @@ corpus, program, threads, nbytes, docs, secs, rss, base = sys.argv[1:]
 secs, mb, base = max(float(secs), 1e-4), int(nbytes) / 1e6, float(base)
 ratio = (f"{secs / base:.1f}" if secs >= base else f"{secs / base:.2f}") if base > 0 else ""
 rss = f"{int(rss) / 1024:.0f}" if rss != "-" else ""
-print(f"| {corpus} | {program} | {threads} | {mb:.1f} | {docs} | {secs:.3g} | {mb / secs:.4g} | {ratio} | {rss} |")
+print(f"| {corpus} | {program} | {threads} | {mb:.1f} | {docs} | {secs:.3g} | {mb / secs:.{1 if mb / secs < 100 else 0}f} | {ratio} | {rss} |")
 EOF
 }
 
