@@ -2,8 +2,9 @@
 //! and the documents and rejects so far.
 
 use std::fs;
-use std::path::PathBuf;
 use std::sync::Mutex;
+
+mod common;
 
 use solieu_pipeline::{run, Overrides, Plan, Progress};
 
@@ -47,16 +48,7 @@ fn a_single_jsonl_corpus_moves_the_progress_as_it_is_read() {
     fs::write(&corpus, &lines).unwrap();
     let size = lines.len() as u64;
 
-    let lexicon = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/lexicon");
-    let file = tmp.path().join("test.toml");
-    fs::write(
-        &file,
-        format!(
-            "[input]\npaths = [\"unused\"]\n[lexicon]\ndir = {:?}\n",
-            lexicon.display().to_string()
-        ),
-    )
-    .unwrap();
+    let file = common::pipeline_file(tmp.path());
     let o = Overrides {
         inputs: vec![corpus.display().to_string()],
         out: Some(tmp.path().join("out")),

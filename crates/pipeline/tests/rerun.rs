@@ -6,11 +6,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use solieu_pipeline::{run, tables, Overrides, Plan, Silent};
+mod common;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use solieu_pipeline::{run, tables, Overrides, Plan, Silent};
 
 fn report(i: usize) -> String {
     let provinces = ["Lai Châu", "Nghệ An", "Cà Mau"];
@@ -31,15 +29,7 @@ fn age(path: &Path, ago: Duration) {
 }
 
 fn plan(dir: &Path, input: &Path, format: &str, out: &Path, formats: &str) -> Plan {
-    let file = dir.join("test.toml");
-    fs::write(
-        &file,
-        format!(
-            "[input]\npaths = [\"unused\"]\n[lexicon]\ndir = {:?}\n",
-            root().join("pipelines/lexicon").display().to_string()
-        ),
-    )
-    .unwrap();
+    let file = common::pipeline_file(dir);
     let o = Overrides {
         inputs: vec![input.display().to_string()],
         input_format: Some(format.into()),
