@@ -410,13 +410,14 @@ pub fn ingest_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
 /// `transform --merge PART...`: the datasets of `run --shard K/N` joined into the one dataset
 /// a single run writes. Each part keeps its ingest rows keyed by input in its state folder,
 /// and its manifest lists every input in order; the rows of all parts are combined in that
-/// order (a `doc_id` lives in one shard only, so duplicates resolve as in one run), then
-/// transformed and written together, so `deltas` spans the shards.
+/// order (a `doc_id` lives in one shard only, so duplicates resolve as in one run) and
+/// streamed through transform and write in batches, as a run's are, so memory stays bounded
+/// and `deltas` spans the shards.
 pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<Summary> {
     let started = Instant::now();
     let _lock = plan.lock(progress)?;
     let mut order: Option<Vec<String>> = None;
-    let mut keyed: Option<Staged> = None;
+    let mut cached = Vec::new();
     let mut shards = Vec::new();
     for part in parts {
         let manifest_path = part.join(MANIFEST);
@@ -442,15 +443,19 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
             None => order = Some(inputs),
         }
         let dir = part.join(state::STATE_DIR);
-        let rows = read_staged(&dir, &format!("{}: incomplete state", dir.display()))?;
-        keyed = Some(match keyed {
-            Some(k) => {
-                append(k, &rows).with_context(|| format!("cannot merge {}", part.display()))?
-            }
-            None => rows,
-        });
+        if let Some(t) = STAGED_INGEST
+            .iter()
+            .find(|t| !dir.join(format!("{t}.parquet")).is_file())
+        {
+            return Err(config(format!(
+                "{}: incomplete state ({t}.parquet is missing)",
+                dir.display()
+            )));
+        }
+        cached
+            .push(Cached::open(&dir).with_context(|| format!("cannot merge {}", part.display()))?);
     }
-    let (Some(order), Some(keyed)) = (order, keyed) else {
+    let Some(order) = order else {
         return Err(config("--merge needs at least one dataset"));
     };
     let mut sorted = shards.clone();
@@ -462,10 +467,15 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
             shards.join(", ")
         )));
     }
-    let staged = combine(&keyed, &order).context("cannot combine the parts")?;
     let pending = PendingDataset::create(&plan.out)?;
-    let totals = stream::write_staged(&plan.lexicon, staged, &plan.formats, pending.path())
-        .with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
+    let totals = stream::merge_parts(
+        &plan.lexicon,
+        &mut cached,
+        &order,
+        &plan.formats,
+        pending.path(),
+    )
+    .with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
     let rows = totals_rows(&totals);
     pending.write_manifest(&manifest(plan, &order, &plan.formats, &rows, started))?;
     pending.commit()?;

@@ -246,6 +246,105 @@ impl Cached {
     }
 }
 
+/// Where one input's rows are in each table of a [`Cached`] (documents, mentions, rejects):
+/// the next row to take and the end of the input's range.
+pub struct Cursor {
+    next: [usize; 3],
+    end: [usize; 3],
+}
+
+impl Cursor {
+    fn done(&self) -> bool {
+        self.next.iter().zip(&self.end).all(|(n, e)| n >= e)
+    }
+}
+
+impl Cached {
+    /// A cursor at the first of `input`'s rows.
+    fn cursor(&self, input: &str) -> Cursor {
+        let ranges = [0, 1, 2].map(|i| self.tables[i].range_of(input));
+        Cursor {
+            next: ranges.map(|(start, _)| start),
+            end: ranges.map(|(start, len)| start + len),
+        }
+    }
+
+    /// The cursor's rows whose record is at most `last` (with the mentions of those
+    /// documents), the cursor moved past them.
+    fn take_through(&mut self, c: &mut Cursor, last: u32) -> Result<Staged> {
+        let [documents, mentions, rejects] = [0, 1, 2].map(|i| {
+            let rows = self.tables[i].rows_through(c.next[i], c.end[i], Some(last));
+            if let Ok(r) = &rows {
+                c.next[i] += r.height();
+            }
+            rows
+        });
+        Ok(Staged {
+            documents: documents?,
+            mentions: mentions?,
+            rejects: rejects?,
+        })
+    }
+}
+
+/// `transform --merge`: the state rows of the shard datasets `parts` (each part's keyed rows,
+/// as [`Cached`]) combined in input order and written into the dataset folder `dir` as a
+/// streamed run writes its batches. Each input's rows are taken from every part a window of
+/// records at a time, so memory holds about a batch of documents whatever the number and size
+/// of the parts.
+pub fn merge_parts(
+    lexicon: &Lexicon,
+    parts: &mut [Cached],
+    order: &[String],
+    formats: &[Format],
+    dir: &Path,
+) -> Result<Totals> {
+    let mut out = Outputs::new(dir, formats, false)?;
+    let window = u32::try_from(batch_docs()).unwrap_or(u32::MAX);
+    let empty = || Ingested {
+        inputs: Vec::new(),
+        fresh: Vec::new(),
+        cached: Vec::new(),
+    };
+    let mut batch = empty();
+    let mut docs = 0;
+    let write = |batch: Ingested, out: &mut Outputs| -> Result<()> {
+        let keyed = batch.keyed()?;
+        let staged = combine_after(&keyed, &batch.inputs, &mut out.seen)
+            .context("cannot combine the parts")?;
+        write_transformed(lexicon, staged, out)
+    };
+    for input in order {
+        let mut cursors: Vec<Cursor> = parts.iter().map(|p| p.cursor(input)).collect();
+        let mut last = window.saturating_sub(1);
+        let mut taken_all = false;
+        while cursors.iter().any(|c| !c.done()) {
+            if taken_all {
+                return Err(Error::Failed(format!(
+                    "the parts' rows of `{input}` are not in record order"
+                )));
+            }
+            for (part, c) in parts.iter_mut().zip(&mut cursors) {
+                let rows = part.take_through(c, last)?;
+                docs += rows.documents.height() + rows.rejects.height();
+                batch.cached.push(rows);
+            }
+            if batch.inputs.last() != Some(input) {
+                batch.inputs.push(input.clone());
+            }
+            taken_all = last == u32::MAX;
+            last = last.saturating_add(window);
+            if docs >= window as usize {
+                write(std::mem::replace(&mut batch, empty()), &mut out)?;
+                docs = 0;
+            }
+        }
+    }
+    // The last batch, and always one: a merge of empty parts still writes its tables.
+    write(batch, &mut out)?;
+    out.finish()
+}
+
 /// What a streamed run needs besides its inputs.
 pub struct Stream<'a> {
     pub ingestor: &'a Ingestor<'a>,
