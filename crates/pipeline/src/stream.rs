@@ -248,7 +248,7 @@ impl Cached {
 
 /// Where one input's rows are in each table of a [`Cached`] (documents, mentions, rejects):
 /// the next row to take and the end of the input's range.
-pub struct Cursor {
+struct Cursor {
     next: [usize; 3],
     end: [usize; 3],
 }
