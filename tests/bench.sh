@@ -28,6 +28,9 @@ BENCH_DIR=${BENCH_DIR:-data/out/bench}
 DEV_CORPUS=${DEV_CORPUS:-../shared/corpus/dev}
 SEED=${SEED:-7}
 mkdir -p "$BENCH_DIR"
+# A document whose ingest panics becomes a reject; with backtraces on, each such panic is
+# also symbolised, which the real-like corpus (a few hundred of them) would pay in time.
+unset RUST_BACKTRACE RUST_LIB_BACKTRACE
 
 if ! command -v rg >/dev/null; then
   echo "ripgrep is missing: installing it (apt-get, else cargo install)" >&2
