@@ -116,6 +116,19 @@ pub struct Incremental {
     /// Why every input was read, when the last run's state could not be used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub full_refresh: Option<String>,
+    /// Inputs whose size and modification time matched the last run: not even hashed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub trusted: usize,
+    /// Nothing changed since the run that wrote the tables: they were left as they were.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unchanged: bool,
+    /// When that was found (`YYYY-MM-DDTHH:MM:SSZ`), for an unchanged run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Writes one table as Parquet (zstd), flushed to disk before it returns. The file's stem names
