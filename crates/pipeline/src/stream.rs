@@ -297,6 +297,8 @@ pub fn merge_parts(
     dir: &Path,
 ) -> Result<Totals> {
     let mut out = Outputs::new(dir, formats, false)?;
+    // The lexicon is checked once for the whole merge, not once per window.
+    let transformer = &Transformer::new(lexicon)?;
     let window = u32::try_from(batch_docs()).unwrap_or(u32::MAX);
     let empty = || Ingested {
         inputs: Vec::new(),
@@ -309,7 +311,7 @@ pub fn merge_parts(
         let keyed = batch.keyed()?;
         let staged = combine_after(&keyed, &batch.inputs, &mut out.seen)
             .context("cannot combine the parts")?;
-        write_transformed(lexicon, staged, out)
+        write_transformed(transformer, staged, out)
     };
     for input in order {
         let mut cursors: Vec<Cursor> = parts.iter().map(|p| p.cursor(input)).collect();
