@@ -486,13 +486,7 @@ fn a_run_killed_at_any_moment_leaves_the_previous_dataset_whole() {
     let o = solieu(&["run", "-i", p(&new_in), "-o", p(&out), "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(same(&snapshot(&out), &after));
-    let mut left: Vec<String> = fs::read_dir(tmp.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".out.") || n.starts_with("out"))
-        .collect();
-    left.sort();
+    let left = beside_out(tmp.path());
     assert_eq!(
         left.len(),
         2,
@@ -745,4 +739,152 @@ fn an_unknown_unit_in_a_lexicon_is_named_by_run_too() {
         &["units.csv", "`pig`", "con lợn"],
     );
     assert!(!out.exists(), "nothing is written");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. No run destroys data, however it is called (issue 14).
+
+/// The entries of `dir` whose names start with `out` or `.out.`, sorted.
+fn beside_out(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".out.") || n.starts_with("out"))
+        .collect();
+    names.sort();
+    names
+}
+
+fn small_corpus(dir: &Path) -> PathBuf {
+    let input = dir.join("in");
+    write_corpus(&input, 3, 0);
+    input
+}
+
+#[test]
+fn a_plain_folder_at_out_is_refused_and_left_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = small_corpus(tmp.path());
+    let out = tmp.path().join("out");
+    fs::create_dir_all(out.join("sub")).unwrap();
+    fs::write(out.join("notes.txt"), "ghi chép của tôi").unwrap();
+    fs::write(out.join("sub/data.csv"), "a,b\n1,2\n").unwrap();
+    one_line_exit_2(
+        &solieu(&["run", "-i", p(&input), "-o", p(&out)]),
+        &[p(&out), "not a dataset solieu wrote"],
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "ghi chép của tôi"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("sub/data.csv")).unwrap(),
+        "a,b\n1,2\n"
+    );
+    assert_eq!(beside_out(tmp.path()), ["out"], "no lock, no version left");
+
+    // The input folder given as the output by mistake survives too.
+    one_line_exit_2(
+        &solieu(&["run", "-i", p(&input), "-o", p(&input)]),
+        &[p(&input)],
+    );
+    assert_eq!(fs::read_dir(&input).unwrap().count(), 3);
+
+    // A dataset an older solieu wrote as a plain folder is still taken: its manifest says so.
+    let old = tmp.path().join("old");
+    fs::create_dir_all(&old).unwrap();
+    fs::write(
+        old.join("manifest.json"),
+        r#"{"pipeline": "default", "solieu_version": "0.1.0", "rows": {"documents": 1}}"#,
+    )
+    .unwrap();
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&old), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read(&old.join("documents.parquet")).height(), 3);
+    assert_eq!(manifest(&old)["dataset_format"], 1);
+}
+
+#[test]
+fn out_with_a_trailing_slash_or_dots_is_the_same_dataset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = small_corpus(tmp.path());
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let before = snapshot(&out);
+    let spellings = [
+        format!("{}/", p(&out)),
+        format!("{}/.", p(&out)),
+        format!("{}/in/../out//", p(tmp.path())),
+    ];
+    for spelled in &spellings {
+        let o = solieu(&["run", "-i", p(&input), "-o", spelled, "-q"]);
+        assert!(o.status.success(), "{spelled}: {}", stderr(&o));
+        assert!(same(&snapshot(&out), &before), "{spelled}");
+        assert_eq!(
+            manifest(&out)["incremental"]["reused"],
+            3,
+            "{spelled}: the same state"
+        );
+        let left = beside_out(tmp.path());
+        assert!(
+            left.len() == 2 && left[0].starts_with(".out.v-") && left[1] == "out",
+            "{spelled}: the link and its one version, nothing inside: {left:?}"
+        );
+        assert!(fs::symlink_metadata(&out).unwrap().file_type().is_symlink());
+        assert!(!out.join(".lock").exists() && !out.join("..lock").exists());
+    }
+
+    // `out/` takes the lock `out` takes: a live holder of out.lock stops it.
+    let host = fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let lock = tmp.path().join("out.lock");
+    fs::write(
+        &lock,
+        format!("pid={}\nhost={}\n", std::process::id(), host.trim()),
+    )
+    .unwrap();
+    let o = solieu(&["run", "-i", p(&input), "-o", &spellings[0], "-q"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains(p(&lock)), "{}", stderr(&o));
+    fs::remove_file(&lock).unwrap();
+    assert!(same(&snapshot(&out), &before), "the live dataset is kept");
+}
+
+#[test]
+fn deleting_the_output_link_starts_afresh_not_from_a_hidden_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = small_corpus(tmp.path());
+    let out = tmp.path().join("out");
+    assert!(solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"])
+        .status
+        .success());
+    // What `rm -rf out` does to the link: the link goes, the version it named stays.
+    fs::remove_file(&out).unwrap();
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = manifest(&out);
+    assert_eq!(m["incremental"]["reused"], 0, "{m}");
+    assert_eq!(m["incremental"]["processed"], 3, "{m}");
+    assert_eq!(beside_out(tmp.path()).len(), 2, "the old version is gone");
+}
+
+#[test]
+fn a_lock_file_that_is_not_utf8_does_not_block_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let lock = tmp.path().join("out.lock");
+    fs::write(&lock, b"\xff\xfe\x00p\x00i\x00d\x00\xc3\x28").unwrap();
+    // Old enough that no run can still be filling it in.
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(&lock)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    let o = solieu(&["run", "-o", p(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("took over lock"), "{}", stderr(&o));
+    assert!(!lock.exists());
 }

@@ -6,7 +6,7 @@
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use polars::io::parquet::write::StatisticsOptions;
 use polars::prelude::{
@@ -53,6 +53,8 @@ pub enum SinkError {
         #[source]
         source: PolarsError,
     },
+    #[error("output `{}` {why}", .path.display())]
+    NotADataset { path: PathBuf, why: String },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SinkError + '_ {
@@ -314,6 +316,86 @@ pub fn write_dataset(
     pending.commit()
 }
 
+/// The key of `manifest.json` that marks a folder as a dataset solieu wrote, and the version
+/// of the dataset layout it holds.
+pub const DATASET_FORMAT_KEY: &str = "dataset_format";
+pub const DATASET_FORMAT: u32 = 1;
+
+/// A dataset path as its lock and its link are derived from it. `out/`, `out/.` and `out`
+/// are one dataset: the lock `out.lock` and the link `out` must not land inside it, where two
+/// runs would not exclude each other and the link could not be read. A path ending in `..`
+/// (or `.` alone) names its folder only once resolved.
+pub fn dataset_path(dir: &Path) -> std::io::Result<PathBuf> {
+    let clean: PathBuf = dir.components().collect();
+    if let Some(Component::Normal(_)) = clean.components().next_back() {
+        return Ok(clean);
+    }
+    let real = fs::canonicalize(&clean)?;
+    if real.file_name().is_none() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("`{}` names no folder a dataset can take", dir.display()),
+        ));
+    }
+    Ok(real)
+}
+
+/// Whether `dir` holds a `manifest.json` solieu wrote: one with [`DATASET_FORMAT_KEY`], or,
+/// written before that key existed, with `solieu_version` and `rows`.
+pub fn is_dataset(dir: &Path) -> bool {
+    let Ok(text) = fs::read_to_string(dir.join("manifest.json")) else {
+        return false;
+    };
+    let Ok(serde_json::Value::Object(m)) = serde_json::from_str(&text) else {
+        return false;
+    };
+    m.get(DATASET_FORMAT_KEY).is_some_and(|v| v.is_u64())
+        || (m.get("solieu_version").is_some_and(|v| v.is_string())
+            && m.get("rows").is_some_and(|v| v.is_object()))
+}
+
+/// Refuses to replace what is at `dir` unless it is nothing, an empty folder, a dataset
+/// solieu wrote, or the link to one of its version folders: a run must never move aside and
+/// delete a folder of someone else's files (an input folder given as `--out` by mistake).
+pub fn check_replaceable(dir: &Path) -> Result<(), SinkError> {
+    let refuse = |why: String| SinkError::NotADataset {
+        path: dir.to_path_buf(),
+        why,
+    };
+    let meta = match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(refuse(format!("cannot be inspected: {e}"))),
+        Ok(m) => m,
+    };
+    if meta.file_type().is_symlink() {
+        let (_, name) = parent_and_name(dir);
+        if fs::read_link(dir).is_ok_and(|t| is_version_of(&name, &t)) {
+            return Ok(());
+        }
+    }
+    match fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(refuse("exists and is not a folder".into())),
+        Err(e) => return Err(refuse(format!("is a link that cannot be followed ({e})"))),
+    }
+    let empty = fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none());
+    if empty || is_dataset(dir) {
+        return Ok(());
+    }
+    Err(refuse(
+        "holds files but no solieu manifest.json: it is not a dataset solieu wrote, and a run replaces only those; choose another output or move it away".into(),
+    ))
+}
+
+/// Whether a link target is one of dataset `name`'s version folders beside it (and nothing
+/// else: a link an operator made to a folder elsewhere is never taken for one).
+fn is_version_of(name: &str, target: &Path) -> bool {
+    target.components().count() == 1
+        && target
+            .to_str()
+            .is_some_and(|t| t.starts_with(&format!(".{name}.v-")))
+}
+
 /// The folder holding `dir` and `dir`'s file name, for the sibling temporary names.
 fn parent_and_name(dir: &Path) -> (PathBuf, String) {
     let parent = dir
@@ -355,6 +437,7 @@ pub struct PendingDataset {
 impl PendingDataset {
     /// Creates the temporary folder beside `dir` (and `dir`'s parent folders).
     pub fn create(dir: &Path) -> Result<PendingDataset, SinkError> {
+        let dir = &dataset_path(dir).map_err(io(dir))?;
         let (parent, name) = parent_and_name(dir);
         fs::create_dir_all(&parent).map_err(io(&parent))?;
         if let Ok(meta) = fs::metadata(dir) {
@@ -365,6 +448,7 @@ impl PendingDataset {
                 });
             }
         }
+        check_replaceable(dir)?;
         let tmp = parent.join(format!(".{name}.tmp-{}", unique_suffix()));
         fs::create_dir(&tmp).map_err(io(&tmp))?;
         Ok(PendingDataset {
@@ -402,8 +486,19 @@ impl PendingDataset {
 
     /// Writes `manifest.json`.
     pub fn write_manifest(&self, m: &Manifest) -> Result<(), SinkError> {
+        /// The manifest with the mark [`is_dataset`] looks for.
+        #[derive(Serialize)]
+        struct Marked<'a> {
+            dataset_format: u32,
+            #[serde(flatten)]
+            manifest: &'a Manifest,
+        }
         let path = self.tmp.join("manifest.json");
-        let json = serde_json::to_string_pretty(m)
+        let marked = Marked {
+            dataset_format: DATASET_FORMAT,
+            manifest: m,
+        };
+        let json = serde_json::to_string_pretty(&marked)
             .map_err(|e| std::io::Error::other(e.to_string()))
             .map_err(io(&path))?;
         let mut f = File::create(&path).map_err(io(&path))?;
@@ -432,6 +527,9 @@ impl PendingDataset {
         let previous = match fs::symlink_metadata(&self.dir) {
             Ok(m) if m.file_type().is_symlink() => fs::read_link(&self.dir).ok(),
             Ok(m) if m.is_dir() => {
+                // Checked again at the last moment: only a dataset or an empty folder is
+                // ever moved aside (and then removed).
+                check_replaceable(&self.dir)?;
                 // A plain folder (written before datasets were links): it must move aside
                 // first, the one moment the path is missing. Later swaps are atomic.
                 let aside = format!(".{}.v-legacy-{}", self.name, unique_suffix());
@@ -480,10 +578,7 @@ impl PendingDataset {
     /// Whether a link target is one of this dataset's version folders (and nothing else).
     #[cfg(unix)]
     fn is_version(&self, target: &Path) -> bool {
-        target.components().count() == 1
-            && target
-                .to_str()
-                .is_some_and(|t| t.starts_with(&format!(".{}.v-", self.name)))
+        is_version_of(&self.name, target)
     }
 }
 
@@ -504,12 +599,15 @@ fn sync_dir(dir: &Path) {
 }
 
 /// Removes what killed runs left beside `dir`: temporary folders and links, and version
-/// folders the dataset link does not point to. If the dataset path itself is missing (a run
-/// was killed in the one non-atomic step: moving a plain folder aside, here or in an older
-/// solieu), the newest complete dataset beside it is put back first, never removed. Call it
-/// only while holding the dataset's [`lock::DatasetLock`], or it may remove the folder a
-/// running writer is filling. Returns the paths removed.
+/// folders the dataset link does not point to. If the dataset path itself is missing because
+/// a run was killed in the one non-atomic step (moving a plain folder aside, here or in an
+/// older solieu), that folder is put back first, never removed. A path missing while only
+/// ordinary versions remain was deleted on purpose (`rm -rf out` removes the link): those
+/// versions are leftovers, and the next run starts afresh rather than resuming a dataset
+/// its operator removed. Call it only while holding the dataset's [`lock::DatasetLock`], or
+/// it may remove the folder a running writer is filling. Returns the paths removed.
 pub fn clean_stale(dir: &Path) -> Result<Vec<PathBuf>, SinkError> {
+    let dir = &dataset_path(dir).map_err(io(dir))?;
     let (parent, name) = parent_and_name(dir);
     let Ok(entries) = fs::read_dir(&parent) else {
         return Ok(Vec::new());
@@ -519,12 +617,14 @@ pub fn clean_stale(dir: &Path) -> Result<Vec<PathBuf>, SinkError> {
         .filter_map(|e| e.file_name().to_str().map(String::from))
         .collect();
     if fs::symlink_metadata(dir).is_err() {
-        restore_newest(dir, &parent, &name, &names)?;
+        restore_moved_aside(dir, &parent, &name, &names)?;
     }
     let Ok(entries) = fs::read_dir(&parent) else {
         return Ok(Vec::new());
     };
     let current = fs::read_link(dir).ok();
+    // The live dataset, however its link spells the target, is never a leftover.
+    let live = fs::canonicalize(dir).ok();
     let prefixes = ["tmp-", "link-", "old-", "v-"].map(|k| format!(".{name}.{k}"));
     let mut removed = Vec::new();
     for entry in entries.flatten() {
@@ -539,6 +639,9 @@ pub fn clean_stale(dir: &Path) -> Result<Vec<PathBuf>, SinkError> {
         }
         let path = entry.path();
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && live.is_some() && fs::canonicalize(&path).ok() == live {
+            continue;
+        }
         let done = if is_dir {
             fs::remove_dir_all(&path)
         } else {
@@ -551,10 +654,13 @@ pub fn clean_stale(dir: &Path) -> Result<Vec<PathBuf>, SinkError> {
     Ok(removed)
 }
 
-/// Puts the newest complete dataset found beside a missing `dir` back in place: a version
-/// folder (`.<name>.v-*`, complete by construction), else a folder an older solieu moved
-/// aside (`.<name>.old-*`). Temporary folders may be half written and are never restored.
-fn restore_newest(
+/// Puts back a dataset that a killed run had moved aside from a missing `dir`: a plain
+/// folder moved aside by a swap (`.<name>.v-legacy-*`) or by a cleanup that was restoring it
+/// (`.<name>.v-restored-*`), else one an older solieu moved aside (`.<name>.old-*`). Ordinary
+/// versions are not candidates: a swap replaces the link in one rename, so a missing link
+/// beside them was removed by hand. Temporary folders may be half written and are never
+/// restored.
+fn restore_moved_aside(
     dir: &Path,
     parent: &Path,
     name: &str,
@@ -573,7 +679,11 @@ fn restore_newest(
             .filter(|n| n.starts_with(prefix) && parent.join(n).is_dir())
             .max_by_key(|n| stamp(n))
     };
-    let Some(found) = newest(&format!(".{name}.v-")).or_else(|| newest(&format!(".{name}.old-")))
+    let Some(found) = newest(&format!(".{name}.v-legacy-"))
+        .into_iter()
+        .chain(newest(&format!(".{name}.v-restored-")))
+        .max_by_key(|n| stamp(n))
+        .or_else(|| newest(&format!(".{name}.old-")))
     else {
         return Ok(());
     };
@@ -713,9 +823,13 @@ mod tests {
         let tmp = std::env::temp_dir().join(format!("solieu-sink-l-{}", std::process::id()));
         let dir = tmp.join("ds");
         let mut t = table();
-        // A plain folder from an older solieu is moved aside once.
+        // A plain folder from an older solieu (its manifest says so) is moved aside once.
         let _ = fs::create_dir_all(&dir);
         let _ = fs::write(dir.join("legacy.csv"), "x\n");
+        let _ = fs::write(
+            dir.join("manifest.json"),
+            r#"{"solieu_version": "0.1.0", "rows": {}}"#,
+        );
         assert!(write_dataset(&dir, &mut [("a", &mut t)], &[Format::Csv], None).is_ok());
         assert!(fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()));
         assert!(dir.join("a.csv").is_file() && !dir.join("legacy.csv").exists());
