@@ -598,7 +598,7 @@ fn write_batch(s: &Stream, batch: Ingested, out: &mut Outputs) -> Result<()> {
             .or_insert_with(|| {
                 // CSV: a Parquet writer keeps metadata for every row group it has written, and
                 // each province gets a small row group per batch, which grew with the corpus.
-                let file = TableStream::new(points_dir, &next.to_string(), &[Format::Csv]);
+                let file = TableStream::verbatim(points_dir, &next.to_string());
                 (next, file)
             })
             .1

@@ -888,3 +888,58 @@ fn a_lock_file_that_is_not_utf8_does_not_block_runs() {
     assert!(stderr(&o).contains("took over lock"), "{}", stderr(&o));
     assert!(!lock.exists());
 }
+
+#[test]
+fn csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised_parquet_keeps_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    let text = "Năm 2024, Công an huyện phát hiện 14 vụ, giảm 9 vụ so với năm 2023.\n\n-Năm 2024, bắt giữ 23 đối tượng về ma túy.\n\n+Thu giữ 5 kg ma túy.\n";
+    let record = serde_json::json!({"id": "=2+5", "title": "@SUM(A1:A9)", "province": "Sơn La", "text": text});
+    fs::write(input.join("f.jsonl"), format!("{record}\n")).unwrap();
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let risky = |s: &str| s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let mut neutralised = 0;
+    for table in ["documents", "observations"] {
+        let df = read(&out.join(format!("{table}.parquet")));
+        let mut csv = csv::Reader::from_path(out.join(format!("{table}.csv"))).unwrap();
+        let header: Vec<String> = csv.headers().unwrap().iter().map(String::from).collect();
+        let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), df.height());
+        for (i, name) in header.iter().enumerate() {
+            let column = df.column(name).unwrap();
+            for (r, row) in rows.iter().enumerate() {
+                let cell = &row[i];
+                match column.str() {
+                    Ok(text) => {
+                        let Some(value) = text.get(r) else { continue };
+                        if risky(value) {
+                            neutralised += 1;
+                            assert_eq!(cell, format!("'{value}"), "{table}.{name}");
+                        } else {
+                            assert_eq!(cell, value, "{table}.{name}");
+                        }
+                    }
+                    // Numbers stay numbers: a negative delta is not a formula.
+                    Err(_) => assert!(!cell.starts_with('\''), "{table}.{name}: {cell}"),
+                }
+            }
+        }
+    }
+    let docs = read(&out.join("documents.parquet"));
+    assert_eq!(strs(&docs, "doc_id"), ["=2+5"], "Parquet keeps the text");
+    assert_eq!(strs(&docs, "title"), ["@SUM(A1:A9)"]);
+    // The deltas points spilled to disk come back as they were, not neutralised.
+    let deltas = read(&out.join("deltas.parquet"));
+    assert!(deltas.height() > 0);
+    assert!(
+        strs(&deltas, "doc_id").iter().all(|d| d == "=2+5"),
+        "{deltas}"
+    );
+    let obs = fs::read_to_string(out.join("observations.csv")).unwrap();
+    assert!(obs.contains(",-9.0,") || obs.contains(",-9,"), "{obs}");
+    // The id and title, the id on every observation, and the sentences that begin with a sign.
+    assert!(neutralised >= 6, "{neutralised}");
+}

@@ -4,14 +4,15 @@
 //! on disk: a reader never sees half a dataset, and a killed run leaves the previous one in
 //! place ([`PendingDataset`]). [`lock`] keeps two runs from writing one dataset at once.
 
+use std::borrow::Cow;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Component, Path, PathBuf};
 
 use polars::io::parquet::write::StatisticsOptions;
 use polars::prelude::{
-    CsvWriter, DataFrame, ParquetCompression, ParquetReader, ParquetWriter, PolarsError, SerReader,
-    SerWriter,
+    ChunkApply, CsvWriter, DataFrame, IntoColumn, ParquetCompression, ParquetReader, ParquetWriter,
+    PolarsError, SerReader, SerWriter,
 };
 use serde::Serialize;
 
@@ -114,15 +115,47 @@ pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), SinkError> {
     finish_file(w, path)
 }
 
-/// Writes one table as CSV, flushed to disk before it returns.
+/// Writes one table as CSV, flushed to disk before it returns. Text cells a spreadsheet would
+/// run as a formula are neutralised ([`csv_safe`]).
 pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<(), SinkError> {
     let file = File::create(path).map_err(io(path))?;
     let mut w = BufWriter::new(file);
+    let mut safe = csv_safe(df).map_err(pl(path))?.into_owned();
     CsvWriter::new(&mut w)
         .include_header(true)
-        .finish(df)
+        .finish(&mut safe)
         .map_err(pl(path))?;
     finish_file(w, path)
+}
+
+/// How a text cell may begin that a spreadsheet takes for a formula (OWASP, "CSV Injection").
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// The frame as an analyst's CSV shows it: a text cell beginning with `=`, `+`, `-`, `@`, tab
+/// or carriage return gets a leading `'`, as OWASP advises, so that opening the file in a
+/// spreadsheet never runs a title or a sentence as a formula. Only text columns: a negative
+/// number in a numeric column is a number, not a formula. Parquet keeps the text as it is.
+pub fn csv_safe(df: &DataFrame) -> Result<Cow<'_, DataFrame>, PolarsError> {
+    let risky = |s: &str| s.starts_with(FORMULA_STARTS);
+    let mut safe: Option<DataFrame> = None;
+    for (i, column) in df.columns().iter().enumerate() {
+        let Ok(text) = column.str() else {
+            continue;
+        };
+        if !text.iter().flatten().any(risky) {
+            continue;
+        }
+        let quoted = text.apply_values(|s| {
+            if risky(s) {
+                Cow::Owned(format!("'{s}"))
+            } else {
+                Cow::Borrowed(s)
+            }
+        });
+        safe.get_or_insert_with(|| df.clone())
+            .replace_column(i, quoted.into_column())?;
+    }
+    Ok(safe.map_or(Cow::Borrowed(df), Cow::Owned))
 }
 
 /// Flushes and syncs a written file: a dataset is only swapped in once its bytes are on disk.
@@ -146,6 +179,9 @@ pub struct TableStream {
     rows: usize,
     /// Read back only by solieu (a run's state): cheaper to write than a table for analysts.
     scratch: bool,
+    /// CSV read back only by solieu: cells exactly as they are, not neutralised for
+    /// spreadsheets.
+    verbatim: bool,
 }
 
 impl TableStream {
@@ -159,6 +195,16 @@ impl TableStream {
             csv: None,
             rows: 0,
             scratch: false,
+            verbatim: false,
+        }
+    }
+
+    /// A CSV table only solieu reads back (a spill): its cells must come back exactly as
+    /// written, so none is neutralised for spreadsheets.
+    pub fn verbatim(dir: &Path, name: &str) -> TableStream {
+        TableStream {
+            verbatim: true,
+            ..TableStream::new(dir, name, &[Format::Csv])
         }
     }
 
@@ -214,7 +260,12 @@ impl TableStream {
         }
         if let Some(w) = self.csv.as_mut() {
             let path = self.dir.join(format!("{}.csv", self.name));
-            w.write_batch(df).map_err(pl(&path))?;
+            if self.verbatim {
+                w.write_batch(df).map_err(pl(&path))?;
+            } else {
+                let safe = csv_safe(df).map_err(pl(&path))?;
+                w.write_batch(&safe).map_err(pl(&path))?;
+            }
         }
         self.rows += df.height();
         Ok(())
