@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use polars::io::parquet::write::StatisticsOptions;
 use polars::prelude::{
@@ -104,14 +105,73 @@ pub struct Incremental {
     pub full_refresh: Option<String>,
 }
 
+/// The first error a file's writes met, kept for the report. polars' Parquet writer turns a
+/// write that fails inside a page header or the footer into "Invalid thrift: transport error",
+/// which hides a full disk; the kept error says "No space left on device".
+#[derive(Debug, Clone, Default)]
+struct FirstWriteError(Arc<Mutex<Option<(std::io::ErrorKind, Option<i32>, String)>>>);
+
+impl FirstWriteError {
+    fn keep(&self, e: &std::io::Error) {
+        if e.kind() == std::io::ErrorKind::Interrupted {
+            return; // retried by the writer
+        }
+        if let Ok(mut first) = self.0.lock() {
+            first.get_or_insert_with(|| (e.kind(), e.raw_os_error(), e.to_string()));
+        }
+    }
+
+    /// A failed write as the operator should read it: the operating system's error when a
+    /// write failed, else polars' own.
+    fn explain(&self, path: &Path, e: PolarsError) -> SinkError {
+        let kept = self.0.lock().ok().and_then(|first| first.clone());
+        match kept {
+            Some((kind, code, message)) => SinkError::Io {
+                path: path.to_path_buf(),
+                source: code.map_or_else(
+                    || std::io::Error::new(kind, message),
+                    std::io::Error::from_raw_os_error,
+                ),
+            },
+            None => pl(path)(e),
+        }
+    }
+}
+
+/// A writer that keeps its first error in a [`FirstWriteError`].
+struct Watched<W> {
+    inner: W,
+    failure: FirstWriteError,
+}
+
+impl<W: Write> Watched<W> {
+    fn new(inner: W, failure: &FirstWriteError) -> Self {
+        Watched {
+            inner,
+            failure: failure.clone(),
+        }
+    }
+}
+
+impl<W: Write> Write for Watched<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| self.failure.keep(e))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().inspect_err(|e| self.failure.keep(e))
+    }
+}
+
 /// Writes one table as Parquet (zstd), flushed to disk before it returns.
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), SinkError> {
+    let failure = FirstWriteError::default();
     let file = File::create(path).map_err(io(path))?;
-    let mut w = BufWriter::new(file);
+    let mut w = BufWriter::new(Watched::new(file, &failure));
     ParquetWriter::new(&mut w)
         .with_compression(ParquetCompression::Zstd(None))
         .finish(df)
-        .map_err(pl(path))?;
+        .map_err(|e| failure.explain(path, e))?;
     finish_file(w, path)
 }
 
@@ -119,7 +179,7 @@ pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), SinkError> {
 /// run as a formula are neutralised ([`csv_safe`]).
 pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<(), SinkError> {
     let file = File::create(path).map_err(io(path))?;
-    let mut w = BufWriter::new(file);
+    let mut w = BufWriter::new(Watched::new(file, &FirstWriteError::default()));
     let mut safe = csv_safe(df).map_err(pl(path))?.into_owned();
     CsvWriter::new(&mut w)
         .include_header(true)
@@ -159,12 +219,12 @@ pub fn csv_safe(df: &DataFrame) -> Result<Cow<'_, DataFrame>, PolarsError> {
 }
 
 /// Flushes and syncs a written file: a dataset is only swapped in once its bytes are on disk.
-fn finish_file(w: BufWriter<File>, path: &Path) -> Result<(), SinkError> {
+fn finish_file(w: BufWriter<Watched<File>>, path: &Path) -> Result<(), SinkError> {
     let file = w.into_inner().map_err(|e| SinkError::Io {
         path: path.to_path_buf(),
         source: e.into_error(),
     })?;
-    file.sync_all().map_err(io(path))
+    file.inner.sync_all().map_err(io(path))
 }
 
 /// One table written batch by batch, as the pipeline streams: each batch becomes a Parquet
@@ -174,7 +234,8 @@ pub struct TableStream {
     dir: PathBuf,
     name: String,
     formats: Vec<Format>,
-    parquet: Option<polars::io::parquet::write::BatchedWriter<BufWriter<File>>>,
+    parquet: Option<polars::io::parquet::write::BatchedWriter<BufWriter<Watched<File>>>>,
+    parquet_failure: FirstWriteError,
     csv: Option<polars::io::csv::write::BatchedWriter<BufWriter<File>>>,
     rows: usize,
     /// Read back only by solieu (a run's state): cheaper to write than a table for analysts.
@@ -192,6 +253,7 @@ impl TableStream {
             name: name.to_string(),
             formats: formats.to_vec(),
             parquet: None,
+            parquet_failure: FirstWriteError::default(),
             csv: None,
             rows: 0,
             scratch: false,
@@ -232,6 +294,7 @@ impl TableStream {
                     Format::Parquet => {
                         let path = self.path("parquet");
                         let file = File::create(&path).map_err(io(&path))?;
+                        let file = Watched::new(file, &self.parquet_failure);
                         let w = ParquetWriter::new(BufWriter::new(file));
                         let w = if self.scratch {
                             w.with_compression(ParquetCompression::Lz4Raw)
@@ -256,7 +319,8 @@ impl TableStream {
         }
         if let Some(w) = self.parquet.as_mut() {
             let path = self.dir.join(format!("{}.parquet", self.name));
-            w.write_batch(df).map_err(pl(&path))?;
+            w.write_batch(df)
+                .map_err(|e| self.parquet_failure.explain(&path, e))?;
         }
         if let Some(w) = self.csv.as_mut() {
             let path = self.dir.join(format!("{}.csv", self.name));
@@ -277,7 +341,8 @@ impl TableStream {
         let (parquet_path, csv_path) = (self.path("parquet"), self.path("csv"));
         if let Some(w) = self.parquet {
             let path = parquet_path;
-            w.finish().map_err(pl(&path))?;
+            w.finish()
+                .map_err(|e| self.parquet_failure.explain(&path, e))?;
             drop(w);
             // The writer owns the file: reopen to sync what it wrote.
             File::open(&path)
@@ -946,5 +1011,40 @@ mod tests {
             assert_eq!(removed, vec![tmp.join(".ds.tmp-12-9")]);
             let _ = fs::remove_dir_all(&tmp);
         }
+    }
+
+    struct FailAfter(usize);
+    impl Write for FailAfter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.0 == 0 {
+                return Err(std::io::Error::from_raw_os_error(28));
+            }
+            let n = buf.len().min(self.0);
+            self.0 -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A full disk says so: polars' Parquet writer turns a write that fails inside a page
+    /// header or the footer into "Invalid thrift: transport error", naming neither the disk
+    /// nor the cause. Here the disk fills after 4 bytes, inside the first page header.
+    #[test]
+    fn a_full_disk_is_reported_as_no_space_left() {
+        let mut df = df!("doc_id" => ["a", "b"]).unwrap_or_default();
+        let failure = FirstWriteError::default();
+        let mut w = Watched::new(FailAfter(4), &failure);
+        let polars = ParquetWriter::new(&mut w).finish(&mut df);
+        let Err(e) = polars else {
+            panic!("the write cannot succeed");
+        };
+        assert!(e.to_string().contains("thrift"), "polars alone: {e}");
+        let told = failure.explain(Path::new("t.parquet"), e).to_string();
+        assert!(
+            told.starts_with("t.parquet: No space left on device"),
+            "{told}"
+        );
     }
 }
