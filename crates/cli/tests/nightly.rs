@@ -943,3 +943,126 @@ fn csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised_parquet_keeps_t
     // The id and title, the id on every observation, and the sentences that begin with a sign.
     assert!(neutralised >= 6, "{neutralised}");
 }
+
+#[test]
+fn compressed_inputs_are_read_as_what_they_hold() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("z.txt"), GOOD.replace("Đồi Mây", "Suối Lặng")).unwrap();
+    let gzip = Command::new("gzip").arg(input.join("z.txt")).status();
+    assert!(
+        gzip.is_ok_and(|s| s.success()),
+        "gzip (Debian's essential set) packs z.txt"
+    );
+    fs::write(input.join("bad.txt.zst"), b"(\xb5/\xfd not really zstd").unwrap();
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(strs(&read(&out.join("documents.parquet")), "doc_id"), ["z"]);
+    let rejects = read(&out.join("rejects.parquet"));
+    let reasons = strs(&rejects, "reason");
+    assert!(
+        reasons.len() == 1 && reasons[0].starts_with("unreadable: corrupt zstd data"),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn every_file_an_input_folder_holds_is_a_document_or_a_reject() {
+    let (_, rows, _) = run_with(
+        &[
+            ("notes.md", "# ghi chú".as_bytes()),
+            ("data.bin.gz", b"\x1f\x8b"),
+        ],
+        &[],
+    );
+    let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["data.bin.gz", "notes.md"], "{rows:?}");
+    assert!(
+        rows.iter().all(|(_, why)| why.starts_with("not an input")),
+        "{rows:?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_out_of_the_input_folder_is_a_reject_and_not_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("good.txt"), GOOD).unwrap();
+    let secret = tmp.path().join("secret.txt");
+    fs::write(&secret, "Bí mật: phát hiện 99 vụ.").unwrap();
+    std::os::unix::fs::symlink(&secret, input.join("leak.txt")).unwrap();
+    std::os::unix::fs::symlink(input.join("good.txt"), input.join("same.txt")).unwrap();
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let docs = read(&out.join("documents.parquet"));
+    assert_eq!(
+        strs(&docs, "doc_id"),
+        ["good", "same"],
+        "a link within the folder is read"
+    );
+    let rejects = read(&out.join("rejects.parquet"));
+    assert!(strs(&rejects, "source")[0].ends_with("leak.txt"));
+    assert!(strs(&rejects, "reason")[0].starts_with("symlink leaves the input folder"));
+}
+
+#[test]
+fn an_unclosed_csv_quote_is_a_reject_not_a_swallowed_record() {
+    let csv = "id,text\nq1,\"Bắt 5 vụ, ngoặc chưa đóng\nq2,Bắt 7 vụ\n";
+    let (_, rows, tmp) = run_with(&[("q.csv", csv.as_bytes())], &[]);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0, "q.csv:1");
+    assert!(
+        rows[0]
+            .1
+            .starts_with("bad CSV record: a quoted field is never closed"),
+        "{rows:?}"
+    );
+    let docs = read(&tmp.path().join("out/documents.parquet"));
+    assert_eq!(
+        strs(&docs, "doc_id"),
+        ["good"],
+        "q1 did not swallow q2 silently"
+    );
+}
+
+#[test]
+fn a_jsonl_line_too_long_for_any_record_is_a_reject_not_an_abort() {
+    let huge = format!(
+        "{{\"id\":\"h\",\"text\":\"{}\"}}\n{{\"id\":\"ok\",\"text\":\"Bắt 5 vụ.\"}}\n",
+        "x".repeat(3 << 20)
+    );
+    let (_, rows, tmp) = run_with(
+        &[("big.jsonl", huge.as_bytes())],
+        &["--max-document-bytes", "1000"],
+    );
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0, "big.jsonl:1");
+    assert!(rows[0].1.starts_with("too large: a line of"), "{rows:?}");
+    let docs = read(&tmp.path().join("out/documents.parquet"));
+    assert_eq!(strs(&docs, "doc_id"), ["ok", "good"]);
+}
+
+#[test]
+fn an_overlong_id_or_title_is_a_reject_not_cut() {
+    let lines = format!(
+        "{}\n{}\n",
+        serde_json::json!({"id": "i".repeat(100_000), "text": GOOD}),
+        serde_json::json!({"id": "t", "title": "T".repeat(100_000), "text": GOOD}),
+    );
+    let (_, rows, _) = run_with(&[("long.jsonl", lines.as_bytes())], &[]);
+    let reasons: Vec<&str> = rows.iter().map(|(_, r)| r.as_str()).collect();
+    assert_eq!(reasons.len(), 2, "{rows:?}");
+    assert!(
+        reasons[0].starts_with("id too long: 100000 bytes"),
+        "{rows:?}"
+    );
+    assert!(
+        reasons[1].starts_with("title too long: 100000 bytes"),
+        "{rows:?}"
+    );
+}
