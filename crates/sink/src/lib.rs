@@ -109,7 +109,7 @@ pub struct Incremental {
 /// write that fails inside a page header or the footer into "Invalid thrift: transport error",
 /// which hides a full disk; the kept error says "No space left on device".
 #[derive(Debug, Clone, Default)]
-struct FirstWriteError(Arc<Mutex<Option<(std::io::ErrorKind, Option<i32>, String)>>>);
+struct FirstWriteError(Arc<Mutex<Option<std::io::Error>>>);
 
 impl FirstWriteError {
     fn keep(&self, e: &std::io::Error) {
@@ -117,21 +117,20 @@ impl FirstWriteError {
             return; // retried by the writer
         }
         if let Ok(mut first) = self.0.lock() {
-            first.get_or_insert_with(|| (e.kind(), e.raw_os_error(), e.to_string()));
+            first.get_or_insert_with(|| match e.raw_os_error() {
+                Some(code) => std::io::Error::from_raw_os_error(code),
+                None => std::io::Error::new(e.kind(), e.to_string()),
+            });
         }
     }
 
     /// A failed write as the operator should read it: the operating system's error when a
     /// write failed, else polars' own.
     fn explain(&self, path: &Path, e: PolarsError) -> SinkError {
-        let kept = self.0.lock().ok().and_then(|first| first.clone());
-        match kept {
-            Some((kind, code, message)) => SinkError::Io {
+        match self.0.lock().ok().and_then(|mut first| first.take()) {
+            Some(source) => SinkError::Io {
                 path: path.to_path_buf(),
-                source: code.map_or_else(
-                    || std::io::Error::new(kind, message),
-                    std::io::Error::from_raw_os_error,
-                ),
+                source,
             },
             None => pl(path)(e),
         }
