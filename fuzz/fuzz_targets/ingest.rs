@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use solieu_ingest::source::{parse_records, InputFormatKey};
-use solieu_ingest::text::{decode, normalize};
-use solieu_ingest::{ingest, DocDefaults, Gazetteer, Lexicon};
+use solieu_ingest::{
+    decode, ingest, normalize, parse_records, DocDefaults, Gazetteer, InputFormatKey, Lexicon,
+};
 
 fn lexicon() -> &'static (Lexicon, Gazetteer, DocDefaults) {
     static LEX: OnceLock<(Lexicon, Gazetteer, DocDefaults)> = OnceLock::new();

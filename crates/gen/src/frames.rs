@@ -5,17 +5,136 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
-use solieu_ingest::lexicon::Position;
-use solieu_ingest::text::form_tokens;
-use solieu_ingest::Lexicon;
+use solieu_ingest::{form_tokens, Lexicon, Position};
 
-use crate::GenError;
+use crate::error::GenError;
+use crate::furniture::{braced, Braced, Furniture};
 
 /// One piece of a frame: text written as is, or a slot.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Piece {
     Text(String),
-    Slot { kind: String, args: Vec<String> },
+    Slot { kind: Slot, args: Vec<String> },
+}
+
+/// Where a verb slot's verb stands and which figures take its action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerbPlace {
+    /// `{A}`: before the figures; the figures after it take it.
+    Before,
+    /// `{AP}`: after the figures; the list right before it takes it.
+    After,
+    /// `{AV}`: after a passive word, in any position; the list before the passive takes it.
+    Passive,
+}
+
+/// How a figure slot writes its number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Number {
+    /// `{F}`: digits in any vi-VN format.
+    Digits,
+    /// `{FW}`: number words.
+    Words,
+    /// `{FM}`: an amount with a multiplier.
+    Multiplied,
+    /// `{FD}`: a decimal amount.
+    Decimal,
+    /// `{R}`: a ratio, value and denominator.
+    Ratio,
+}
+
+/// A slot's kind, read once when the frames load (see the slot list in `frames.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    Verb(VerbPlace),
+    Figure(Number),
+    /// `{C}`: a change of the latest figure without one.
+    Change,
+    /// `{C+}`: the next figure of a change list.
+    ChangeNext,
+    /// `{CS}`: the last change again, in percent.
+    ChangeShare,
+    /// `{CP}`: a percent change of the figure right before.
+    ChangePercent,
+    /// `{CT}`: a change in times of the figure right before.
+    ChangeTimes,
+    /// `{CR}`: a change with no level, a row of its own.
+    ChangeRow,
+    /// `{B}`: a baseline phrase.
+    Baseline,
+    /// `{T}`: one topic phrase of a group.
+    Topic,
+    /// `{TT}`: two or three topics of a group joined.
+    Topics,
+    /// `{fill}`: a phrase from `[fill]`.
+    Fill,
+    /// `{Y}`, `{Y-1}`: the report's year, the year before.
+    Year,
+    YearBefore,
+    /// `{n}`, `{m}`: a small number, a month.
+    SmallNumber,
+    Month,
+    /// `{dm}`: a day/month date.
+    DayMonth,
+    /// `{province}`: the document's province.
+    Province,
+}
+
+/// Each slot kind as frames.toml writes it.
+const SLOTS: [(&str, Slot); 24] = [
+    ("A", Slot::Verb(VerbPlace::Before)),
+    ("AP", Slot::Verb(VerbPlace::After)),
+    ("AV", Slot::Verb(VerbPlace::Passive)),
+    ("F", Slot::Figure(Number::Digits)),
+    ("FW", Slot::Figure(Number::Words)),
+    ("FM", Slot::Figure(Number::Multiplied)),
+    ("FD", Slot::Figure(Number::Decimal)),
+    ("R", Slot::Figure(Number::Ratio)),
+    ("C", Slot::Change),
+    ("C+", Slot::ChangeNext),
+    ("CS", Slot::ChangeShare),
+    ("CP", Slot::ChangePercent),
+    ("CT", Slot::ChangeTimes),
+    ("CR", Slot::ChangeRow),
+    ("B", Slot::Baseline),
+    ("T", Slot::Topic),
+    ("TT", Slot::Topics),
+    ("fill", Slot::Fill),
+    ("Y", Slot::Year),
+    ("Y-1", Slot::YearBefore),
+    ("n", Slot::SmallNumber),
+    ("m", Slot::Month),
+    ("dm", Slot::DayMonth),
+    ("province", Slot::Province),
+];
+
+impl std::str::FromStr for Slot {
+    type Err = ();
+
+    fn from_str(kind: &str) -> Result<Slot, ()> {
+        SLOTS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, slot)| *slot)
+            .ok_or(())
+    }
+}
+
+impl std::fmt::Display for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let token = SLOTS
+            .iter()
+            .find(|(_, s)| s == self)
+            .map_or("?", |(k, _)| k);
+        write!(f, "{{{token}}}")
+    }
+}
+
+impl Slot {
+    /// Slots that draw from their arguments and so need at least one.
+    fn needs_args(self) -> bool {
+        matches!(self, Slot::Verb(_) | Slot::Figure(_))
+    }
 }
 
 /// A sentence frame: its pieces and how often it is drawn.
@@ -120,41 +239,33 @@ pub struct Templates {
     /// (pattern, baseline) from baselines.csv.
     pub baselines: Vec<(String, String)>,
     pub provinces: Vec<String>,
+    /// What is written around the frames.
+    pub furniture: Furniture,
 }
 
 /// Splits a frame text into text and `{kind:args}` slots.
 pub fn parse_pieces(text: &str) -> Result<Vec<Piece>, String> {
-    let mut pieces = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        if open > 0 {
-            pieces.push(Piece::Text(rest[..open].to_string()));
-        }
-        let after = &rest[open + 1..];
-        let close = after
-            .find('}')
-            .ok_or_else(|| format!("unclosed slot in `{text}`"))?;
-        let inner = &after[..close];
-        let (kind, args) = match inner.split_once(':') {
-            Some((k, a)) => (
-                k.trim().to_string(),
-                a.split(',').map(|s| s.trim().to_string()).collect(),
-            ),
-            None => (inner.trim().to_string(), Vec::new()),
-        };
-        pieces.push(Piece::Slot { kind, args });
-        rest = &after[close + 1..];
-    }
-    if !rest.is_empty() {
-        pieces.push(Piece::Text(rest.to_string()));
-    }
-    Ok(pieces)
+    braced(text)?
+        .into_iter()
+        .map(|b| {
+            let inner = match b {
+                Braced::Text(t) => return Ok(Piece::Text(t.to_string())),
+                Braced::Inside(inner) => inner,
+            };
+            let (kind, args) = match inner.split_once(':') {
+                Some((k, a)) => (
+                    k.trim(),
+                    a.split(',').map(|s| s.trim().to_string()).collect(),
+                ),
+                None => (inner.trim(), Vec::new()),
+            };
+            let kind = kind
+                .parse::<Slot>()
+                .map_err(|_| format!("slot {{{kind}}}: unknown slot kind in `{text}`"))?;
+            Ok(Piece::Slot { kind, args })
+        })
+        .collect()
 }
-
-const SLOT_KINDS: &[&str] = &[
-    "A", "AP", "AV", "F", "FW", "FM", "FD", "R", "C", "C+", "CS", "CP", "CT", "CR", "B", "T", "TT",
-    "fill", "Y", "Y-1", "n", "m", "dm", "province",
-];
 
 #[derive(Debug, Deserialize)]
 struct BaselineRow {
@@ -163,9 +274,15 @@ struct BaselineRow {
 }
 
 impl Templates {
-    /// Reads the frames file and draws the vocabulary from `lex` (and `baselines.csv` of its
-    /// folder). A slot naming an action, unit or topic group with no usable form is an error.
-    pub fn load(frames_path: &Path, lex: &Lexicon) -> Result<Templates, GenError> {
+    /// Reads the frames file and the furniture file and draws the vocabulary from `lex` (and
+    /// `baselines.csv` of its folder). A slot naming an action, unit or topic group with no
+    /// usable form is an error.
+    pub fn load(
+        frames_path: &Path,
+        furniture_path: &Path,
+        lex: &Lexicon,
+    ) -> Result<Templates, GenError> {
+        let furniture = Furniture::load(furniture_path)?;
         let text = std::fs::read_to_string(frames_path).map_err(|source| GenError::Read {
             path: frames_path.to_path_buf(),
             source,
@@ -311,6 +428,7 @@ impl Templates {
             number_words,
             baselines,
             provinces,
+            furniture,
         };
         t.check().map_err(bad)?;
         Ok(t)
@@ -335,30 +453,23 @@ impl Templates {
                 let Piece::Slot { kind, args } = p else {
                     continue;
                 };
-                let fail = |what: &str| Err(format!("frame `{id}`: slot {{{kind}}}: {what}"));
-                if !SLOT_KINDS.contains(&kind.as_str()) {
-                    return fail("unknown slot kind");
-                }
-                match kind.as_str() {
-                    "A" | "AP" | "AV" => {
+                let fail = |what: &str| Err(format!("frame `{id}`: slot {kind}: {what}"));
+                match kind {
+                    Slot::Verb(place) => {
                         for a in args {
-                            let forms = match kind.as_str() {
-                                "AV" => self.verbs_any(a),
-                                _ => self.verbs_for(a, kind == "AP"),
-                            };
-                            if forms.is_empty() {
+                            if self.verbs_at(a, *place).is_empty() {
                                 return fail(&format!("no usable verb form for action `{a}`"));
                             }
                         }
                     }
-                    "F" | "FW" | "FM" | "FD" | "R" | "CR" => {
+                    Slot::Figure(_) | Slot::ChangeRow => {
                         for u in args {
                             if self.units.get(u).is_none_or(|v| v.is_empty()) {
                                 return fail(&format!("no usable unit form for `{u}`"));
                             }
                         }
                     }
-                    "T" | "TT" => {
+                    Slot::Topic | Slot::Topics => {
                         let group = args.first().map(String::as_str).unwrap_or("");
                         let Some(topics) = self.topic_groups.get(group) else {
                             return fail(&format!("no topic group `{group}`"));
@@ -370,7 +481,7 @@ impl Templates {
                             return fail(&format!("no usable topic form for `{t}`"));
                         }
                     }
-                    "fill" => {
+                    Slot::Fill => {
                         let name = args.first().map(String::as_str).unwrap_or("");
                         if self.fill.get(name).is_none_or(|v| v.is_empty()) {
                             return fail(&format!("no [fill] list `{name}`"));
@@ -378,16 +489,30 @@ impl Templates {
                     }
                     _ => {}
                 }
-                if matches!(
-                    kind.as_str(),
-                    "A" | "AP" | "AV" | "F" | "FW" | "FM" | "FD" | "R"
-                ) && args.is_empty()
-                {
+                if kind.needs_args() && args.is_empty() {
                     return fail("needs at least one argument");
+                }
+                let empty = match kind {
+                    Slot::Figure(Number::Words) => self.number_words.is_empty(),
+                    Slot::Figure(Number::Multiplied) => self.multipliers.is_empty(),
+                    Slot::ChangeTimes => self.units.get("times").is_none_or(|v| v.is_empty()),
+                    _ => false,
+                };
+                if empty {
+                    return fail("the lexicon has no form for it");
                 }
             }
         }
         Ok(())
+    }
+
+    /// Verb forms of an action usable in a verb slot of `place`.
+    pub fn verbs_at(&self, action: &str, place: VerbPlace) -> Vec<&VerbForm> {
+        match place {
+            VerbPlace::Before => self.verbs_for(action, false),
+            VerbPlace::After => self.verbs_for(action, true),
+            VerbPlace::Passive => self.verbs_any(action),
+        }
     }
 
     /// Verb forms of an action that stand before the figure (`after` false) or after it.
@@ -458,22 +583,24 @@ mod tests {
             vec![
                 Piece::Text("đã ".into()),
                 Piece::Slot {
-                    kind: "A".into(),
+                    kind: Slot::Verb(VerbPlace::Before),
                     args: vec!["prosecuted".into(), "arrested".into()]
                 },
                 Piece::Text(" ".into()),
                 Piece::Slot {
-                    kind: "F".into(),
+                    kind: Slot::Figure(Number::Digits),
                     args: vec!["case".into()]
                 },
                 Piece::Text(", ".into()),
                 Piece::Slot {
-                    kind: "C+".into(),
+                    kind: Slot::ChangeNext,
                     args: vec![]
                 },
                 Piece::Text(".".into()),
             ]
         );
         assert!(parse_pieces("{F:case").is_err());
+        // A misspelt kind fails as the frames load, not when a document first draws it.
+        assert!(parse_pieces("đã bắt {Fx:case}").is_err());
     }
 }

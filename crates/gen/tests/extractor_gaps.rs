@@ -6,8 +6,7 @@
 use std::path::PathBuf;
 
 use polars::prelude::*;
-use solieu_ingest::frames::to_frames;
-use solieu_ingest::{ingest, DocDefaults, Gazetteer, Lexicon, Record};
+use solieu_ingest::{ingest, to_frames, DocDefaults, Gazetteer, Lexicon, Record};
 
 /// (mention, action, topic, measure, qualifier, change_direction) of every row.
 type Row = (

@@ -8,8 +8,7 @@ use std::time::Instant;
 
 use polars::prelude::*;
 use solieu_gen::{diff_rows, GenDoc, Generator, Obs, Templates};
-use solieu_ingest::frames::to_frames;
-use solieu_ingest::{ingest, DocDefaults, Gazetteer, Lexicon, Record};
+use solieu_ingest::{ingest, to_frames, DocDefaults, Gazetteer, Lexicon, Record};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -21,7 +20,8 @@ fn setup(seed: u64) -> (Generator, Lexicon) {
     let frames = std::env::var_os("SOLIEU_GEN_FRAMES")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("pipelines/gen/frames.toml"));
-    let t = Templates::load(&frames, &lex).expect("frames load");
+    let furniture = root().join("pipelines/gen/furniture.toml");
+    let t = Templates::load(&frames, &furniture, &lex).expect("frames load");
     (Generator::new(t, seed), lex)
 }
 
@@ -165,7 +165,7 @@ fn check_doc(d: &GenDoc, out: &Out) -> Vec<String> {
     let mut problems = Vec::new();
     let g = &d.gold;
     assert_eq!(
-        solieu_ingest::text::normalize(&d.text),
+        solieu_ingest::normalize(&d.text),
         d.text.trim_end(),
         "generated text is already normalised, so gold spans are spans of the normalised text"
     );

@@ -7,9 +7,8 @@ use std::hint::black_box;
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use solieu_ingest::extract::{extract, sentence_spans};
-use solieu_ingest::text::{fold, normalize, tokenize};
 use solieu_ingest::Lexicon;
+use solieu_ingest::{extract, fold, normalize, sentence_spans, tokenize};
 
 const PARAGRAPH: &str = "Năm 2023, Công an tỉnh đã phát hiện, bắt giữ 1.213 vụ, 2.046 đối tượng phạm tội về ma túy, thu giữ 12,5 kg ma túy tổng hợp, 3.120 viên hồng phiến; khởi tố 677 vụ, 1.102 bị can. So với cùng kỳ năm 2022, giảm 17,3% số vụ phạm tội về trật tự xã hội (ít hơn 141 vụ). Sáng 18/1, tại hội nghị tổng kết, Giám đốc Công an tỉnh tặng Giấy khen cho 26 tập thể và 19 cá nhân. Tai nạn giao thông xảy ra 95 vụ, làm chết 61 người, bị thương 48 người, thiệt hại tài sản ước tính 2,3 tỷ đồng. ";
 

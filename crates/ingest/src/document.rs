@@ -291,6 +291,17 @@ pub fn ingest(
     gazetteer: &Gazetteer,
     defaults: &DocDefaults,
 ) -> Result<IngestedDocument, Reject> {
+    ingest_keeping_text(record, lex, gazetteer, defaults).map(|(doc, _)| doc)
+}
+
+/// [`ingest`], also handing back the normalised text its mentions' spans point into, so an
+/// audit (`solieu explain`) shows exactly the text ingest read.
+pub fn ingest_keeping_text(
+    record: &Record,
+    lex: &Lexicon,
+    gazetteer: &Gazetteer,
+    defaults: &DocDefaults,
+) -> Result<(IngestedDocument, String), Reject> {
     let raw = decode(&record.bytes).map_err(|p| Reject {
         source: record.source.clone(),
         reason: p.to_string(),
@@ -369,7 +380,7 @@ pub fn ingest(
         (lines.len() > 1 && words <= 30 && !first.ends_with('.')).then(|| first.to_string())
     });
 
-    Ok(IngestedDocument {
+    let doc = IngestedDocument {
         doc_id: record.doc_id.clone(),
         source: record.source.clone(),
         sha256: hex_sha256(&record.bytes),
@@ -379,7 +390,8 @@ pub fn ingest(
         province,
         n_chars: text.chars().count() as i64,
         mentions,
-    })
+    };
+    Ok((doc, text))
 }
 
 /// The most frequent value; ties go to the one seen first.

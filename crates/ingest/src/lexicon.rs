@@ -22,12 +22,12 @@
 //! `{roman}` I–IV.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
+use crate::hash::{word_key, KeyMap};
 use crate::text::{form_tokens, Token, TokenKind};
 
 /// A lexicon file that could not be used, with the file and row at fault.
@@ -181,65 +181,6 @@ pub struct ProvinceRow {
 struct FormRow {
     form: String,
 }
-
-/// FNV-1a: lexicon lookups hash every token of every text, and the words are short and come
-/// from the project's own files, so a simple fast hash beats SipHash's flood resistance.
-#[derive(Default)]
-pub struct WordHasher(u64);
-
-impl Hasher for WordHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
-/// A map keyed by folded words.
-pub type WordMap<V> = HashMap<String, V, BuildHasherDefault<WordHasher>>;
-
-/// A folded word's FNV-1a hash, computed once per token ([`crate::text::Token::key`]) so the
-/// lexicon tables, looked up many times per token, never hash a word again.
-pub fn word_key(folded: &str) -> u64 {
-    let mut h = WordHasher::default();
-    h.write(folded.as_bytes());
-    h.finish()
-}
-
-/// Passes a [`word_key`] through as its own hash.
-#[derive(Default)]
-pub struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        // Only u64 keys are hashed; fold any other input in rather than drop it.
-        let mut h = WordHasher(self.0);
-        h.write(bytes);
-        self.0 = h.finish();
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
-/// A map keyed by [`word_key`]s; a hit is confirmed by comparing the words themselves.
-type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
 
 /// Forms as token sequences, found by longest match at a token position.
 #[derive(Debug, Clone)]

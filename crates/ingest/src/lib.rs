@@ -4,22 +4,29 @@
 //! `transform` stage's job.
 //!
 //! The stage reads like the pipeline:
-//! [`discover`] input files → [`read_records`] → [`ingest`] each record with a [`Lexicon`].
+//! [`discover`] input files → [`read_records`] → [`ingest`] each record with a [`Lexicon`] →
+//! [`to_frames`]. Everything a caller uses is named here; the modules are private, so how
+//! ingest works can change without callers reaching past this list.
 
-pub mod document;
-pub mod encoding;
-pub mod extract;
+mod document;
+mod encoding;
+mod extract;
 #[cfg(feature = "polars")]
-pub mod frames;
-pub mod lexicon;
-pub mod source;
-pub mod text;
+mod frames;
+mod hash;
+mod lexicon;
+mod source;
+mod text;
 
-pub use document::{ingest, Date, DocDefaults, Gazetteer, IngestedDocument};
-pub use extract::{ChangeParts, Measure, Mention};
-pub use lexicon::{Lexicon, LexiconError};
+pub use document::{ingest, ingest_keeping_text, Date, DocDefaults, Gazetteer, IngestedDocument};
+pub use extract::{extract, sentence_spans, ChangeParts, Extraction, Measure, Mention};
+#[cfg(feature = "polars")]
+pub use frames::{to_frames, to_frames_borrowed, Staged};
+pub use hash::word_key;
+pub use lexicon::{Lexicon, LexiconError, Position};
 pub use source::{
-    discover, read_records, read_records_with, visit_records, InputFile, InputFormat, ReadLimits,
-    Record, Reject, SourceError, DEFAULT_MAX_DOCUMENT_BYTES,
+    discover, discover_with, parse_records, read_records, read_records_with, visit_records,
+    Compression, DiscoverOptions, InputFile, InputFormat, InputFormatKey, ReadLimits, Record,
+    Reject, SourceError, DEFAULT_MAX_DOCUMENT_BYTES, MAX_ID_BYTES, MAX_TITLE_BYTES,
 };
-pub use text::fold;
+pub use text::{decode, fold, form_tokens, normalize, tokenize, DecodeProblem, Token, TokenKind};

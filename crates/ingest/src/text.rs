@@ -423,7 +423,7 @@ pub struct Token {
     pub start: usize,
     pub end: usize,
     pub folded: String,
-    /// [`crate::lexicon::word_key`] of `folded`.
+    /// [`crate::hash::word_key`] of `folded`.
     pub key: u64,
 }
 
@@ -471,7 +471,7 @@ pub fn tokenize(text: &str, base: usize) -> Vec<Token> {
             kind,
             start: base + i,
             end: base + end,
-            key: crate::lexicon::word_key(&folded),
+            key: crate::hash::word_key(&folded),
             folded,
         });
     }

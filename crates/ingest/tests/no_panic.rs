@@ -8,8 +8,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use solieu_ingest::text::{decode, normalize};
-use solieu_ingest::{ingest, DocDefaults, Gazetteer, Lexicon, Record};
+use solieu_ingest::{decode, ingest, normalize, DocDefaults, Gazetteer, Lexicon, Record};
 
 fn lexicon() -> &'static (Lexicon, Gazetteer) {
     static LEX: OnceLock<(Lexicon, Gazetteer)> = OnceLock::new();

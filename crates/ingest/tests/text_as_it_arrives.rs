@@ -5,8 +5,7 @@
 mod common;
 
 use common::{doc, doc_bytes};
-use solieu_ingest::text::normalize;
-use solieu_ingest::{fold, IngestedDocument};
+use solieu_ingest::{fold, normalize, IngestedDocument};
 use unicode_normalization::UnicodeNormalization;
 
 const CLEAN: &str = "Công an tỉnh Hòa Bình tổng kết công tác năm 2023\n\nNăm 2023, Công an tỉnh Hòa Bình đã bắt giữ 152 vụ, 231 đối tượng phạm tội về ma túy, thu giữ 2,5 kg ma túy tổng hợp.\nLực lượng chức năng khởi tố 48 vụ trộm cắp tài sản, giảm 7 vụ so với năm 2022.";

@@ -15,12 +15,27 @@ use polars::prelude::{
     ChunkApply, CsvWriter, DataFrame, IntoColumn, ParquetCompression, ParquetReader, ParquetWriter,
     PolarsError, SerReader, SerWriter,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub mod lock;
 
+/// The dataset's tables (SPEC), named once: in the order they are written and listed.
+pub mod tables {
+    pub const DOCUMENTS: &str = "documents";
+    pub const OBSERVATIONS: &str = "observations";
+    pub const DELTAS: &str = "deltas";
+    pub const REJECTS: &str = "rejects";
+    pub const ALL: [&str; 4] = [DOCUMENTS, OBSERVATIONS, DELTAS, REJECTS];
+    /// The ingest stage's tables, staged and kept in an incremental run's state.
+    pub const MENTIONS: &str = "mentions";
+    pub const STAGED_INGEST: [&str; 3] = [DOCUMENTS, MENTIONS, REJECTS];
+}
+
+/// The file beside the tables that says what produced them ([`Manifest`]).
+pub const MANIFEST: &str = "manifest.json";
+
 /// Output formats of a dataset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Parquet,
@@ -73,8 +88,9 @@ fn pl(path: &Path) -> impl FnOnce(PolarsError) -> SinkError + '_ {
     }
 }
 
-/// What a dataset folder holds besides its tables: enough to know what produced it.
-#[derive(Debug, Clone, Serialize)]
+/// What a dataset folder holds besides its tables: enough to know what produced it. Read
+/// back by the stages that continue a dataset (`sink`, `transform --merge`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
     pub pipeline: String,
     pub solieu_version: String,
@@ -92,7 +108,7 @@ pub struct Manifest {
 }
 
 /// What an incremental run did with its inputs (the manifest's `incremental`).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Incremental {
     /// Inputs read and ingested by this run: new, changed or unreadable ones.
     pub processed: usize,
@@ -458,7 +474,7 @@ pub fn dataset_path(dir: &Path) -> std::io::Result<PathBuf> {
 /// Whether `dir` holds a `manifest.json` solieu wrote: one with [`DATASET_FORMAT_KEY`], or,
 /// written before that key existed, with `solieu_version` and `rows`.
 pub fn is_dataset(dir: &Path) -> bool {
-    let Ok(text) = fs::read_to_string(dir.join("manifest.json")) else {
+    let Ok(text) = fs::read_to_string(dir.join(MANIFEST)) else {
         return false;
     };
     let Ok(serde_json::Value::Object(m)) = serde_json::from_str(&text) else {
@@ -608,7 +624,7 @@ impl PendingDataset {
             #[serde(flatten)]
             manifest: &'a Manifest,
         }
-        let path = self.tmp.join("manifest.json");
+        let path = self.tmp.join(MANIFEST);
         let marked = Marked {
             dataset_format: DATASET_FORMAT,
             manifest: m,

@@ -11,8 +11,7 @@ mod number;
 use std::collections::HashMap;
 
 use polars::prelude::*;
-use solieu_ingest::frames::Staged;
-use solieu_ingest::{fold, Lexicon};
+use solieu_ingest::{fold, Lexicon, Staged};
 
 pub use number::parse_number;
 

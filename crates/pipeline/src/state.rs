@@ -1,6 +1,6 @@
 //! Incremental runs. The dataset keeps, in its `.state/` folder, each input's path, format,
 //! size and sha256 (`inputs.parquet`) and that input's ingest rows keyed by input
-//! (`documents`, `mentions`, `rejects`; see `solieu_ingest::frames::to_keyed_frames`). The next
+//! (`documents`, `mentions`, `rejects`; keyed as the `keyed` module describes). The next
 //! run reads again only inputs that are new or changed, reuses the rows of the others, drops
 //! those of inputs that are gone, and transforms everything: the result is the full run's.
 //! The state lives inside the dataset folder, so it is swapped in with the tables it produced
@@ -10,12 +10,13 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 
-use anyhow::{Context, Result};
 use polars::prelude::{Column, DataFrame};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 use solieu_ingest::InputFile;
 use solieu_sink::{read_parquet, write_parquet};
+
+use crate::error::{Context, Result};
 
 /// The state folder inside a dataset.
 pub const STATE_DIR: &str = ".state";
@@ -96,7 +97,7 @@ pub fn config_fingerprint(lexicon_dir: &Path, extra: &[String]) -> Result<String
 }
 
 /// The last run's state: what each input was. Its keyed rows stay on disk, read back in
-/// chunks by [`crate::stream::Cached`].
+/// chunks by the stream's `Cached`.
 pub struct Previous {
     pub inputs: HashMap<String, InputKey>,
 }

@@ -1,4 +1,4 @@
-//! `solieu run` as a stream, so memory does not grow with the corpus. Records are read one
+//! A run as a stream, so memory does not grow with the corpus. Records are read one
 //! input at a time (a JSONL or CSV corpus line by line), gathered into batches of a few
 //! thousand documents, ingested in parallel, then transformed and written as Parquet row groups
 //! and CSV rows on a writer thread while the next batch is read and ingested. What outlives a batch: the `doc_id`s seen (a
@@ -12,25 +12,26 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use anyhow::{bail, Context, Result};
-use indicatif::ProgressBar;
 use polars::prelude::{
     col, CsvReadOptions, DataFrame, IdxCa, IdxSize, IntoLazy, JoinArgs, JoinType, SchemaRef,
     SerReader,
 };
 use rayon::prelude::*;
-use solieu_ingest::frames::{
-    append, combine_after, in_input_order, to_keyed_parts, InputPart, SeenIds, Staged, DOC_SEQ,
-    INPUT, RECORD,
-};
-use solieu_ingest::lexicon::word_key;
 use solieu_ingest::{
-    ingest, visit_records, DocDefaults, Gazetteer, IngestedDocument, InputFile, Lexicon,
-    ReadLimits, Record, Reject,
+    visit_records, word_key, IngestedDocument, InputFile, Lexicon, ReadLimits, Record, Reject,
+    Staged,
 };
+use solieu_sink::tables::{DELTAS, DOCUMENTS, MENTIONS, OBSERVATIONS, REJECTS};
 use solieu_sink::{Format, ParquetRows, TableStream};
-use solieu_transform::{deltas, series_points, transform};
+use solieu_transform::{deltas, series_points, transform, Dataset};
 
+use crate::error::{Context, Error, Result};
+use crate::ingest::Ingestor;
+use crate::keyed::{
+    append, combine_after, in_input_order, to_keyed_parts, InputPart, SeenIds, DOC_SEQ, INPUT,
+    RECORD,
+};
+use crate::progress::Progress;
 use crate::state::STATE_DIR;
 
 /// Documents per batch, and text bytes: a batch is what memory holds at once. The
@@ -122,7 +123,9 @@ impl StateTable {
                     continue;
                 }
                 if ranges.contains_key(input) {
-                    bail!("the state's rows of `{input}` are not together");
+                    return Err(Error::Failed(format!(
+                        "the state's rows of `{input}` are not together"
+                    )));
                 }
                 ranges.insert(input.to_string(), (start + k, 1));
                 current = Some(input.to_string());
@@ -198,9 +201,9 @@ impl Cached {
             |name: &str, record| StateTable::open(&dir.join(format!("{name}.parquet")), record);
         Ok(Cached {
             tables: [
-                table("documents", RECORD)?,
-                table("mentions", DOC_SEQ)?,
-                table("rejects", RECORD)?,
+                table(DOCUMENTS, RECORD)?,
+                table(MENTIONS, DOC_SEQ)?,
+                table(REJECTS, RECORD)?,
             ],
         })
     }
@@ -245,13 +248,12 @@ impl Cached {
 
 /// What a streamed run needs besides its inputs.
 pub struct Stream<'a> {
-    pub lexicon: &'a Lexicon,
-    pub defaults: &'a DocDefaults,
+    pub ingestor: &'a Ingestor<'a>,
     pub limits: &'a ReadLimits,
     pub shard: Option<Shard>,
     pub pool: &'a rayon::ThreadPool,
     pub formats: &'a [Format],
-    pub bar: &'a ProgressBar,
+    pub progress: &'a dyn Progress,
 }
 
 /// Rows written to each table.
@@ -278,6 +280,8 @@ struct Batch {
     cached: Vec<Staged>,
     docs: usize,
     bytes: usize,
+    /// Documents of the batches before this one, for the progress count.
+    docs_before: usize,
 }
 
 impl Batch {
@@ -289,6 +293,7 @@ impl Batch {
             cached: Vec::new(),
             docs: 0,
             bytes: 0,
+            docs_before: 0,
         }
     }
 
@@ -298,7 +303,9 @@ impl Batch {
 
     /// This batch, leaving an empty one of the same size in its place.
     fn take(&mut self) -> Batch {
-        std::mem::replace(self, Batch::new(self.max_docs))
+        let mut next = Batch::new(self.max_docs);
+        next.docs_before = self.docs_before + self.docs;
+        std::mem::replace(self, next)
     }
 
     fn enter(&mut self, input: &str) {
@@ -310,10 +317,14 @@ impl Batch {
 
 /// The tables a streamed run writes, and what it keeps for `deltas`.
 struct Outputs {
+    /// The dataset folder.
+    dir: PathBuf,
+    formats: Vec<Format>,
     documents: TableStream,
     observations: TableStream,
     rejects: TableStream,
-    state: [TableStream; 3],
+    /// The keyed ingest rows, for a run that keeps its state.
+    state: Option<[TableStream; 3]>,
     seen: SeenIds,
     /// The points `deltas` reads, spilled to disk by province as batches pass: a series never
     /// crosses provinces, so each province's file is worked alone at the end.
@@ -328,38 +339,18 @@ struct Outputs {
 /// Streams `files` into the dataset folder `dir` (a [`solieu_sink::PendingDataset`]'s), the
 /// rows of `reuse` inputs taken from `cached` instead of read. Writes the state's keyed rows
 /// too; the caller writes the inputs table and the manifest.
-pub fn write_dataset(
+pub fn stream_dataset(
     s: &Stream,
     files: &[InputFile],
     reuse: &HashSet<String>,
-    mut cached: Option<&mut Cached>,
+    cached: Option<&mut Cached>,
     dir: &Path,
 ) -> Result<Totals> {
-    let state_dir = dir.join(STATE_DIR);
-    std::fs::create_dir_all(&state_dir)
-        .with_context(|| format!("cannot create {}", state_dir.display()))?;
-    let out = Outputs {
-        documents: TableStream::new(dir, "documents", s.formats),
-        observations: TableStream::new(dir, "observations", s.formats),
-        rejects: TableStream::new(dir, "rejects", s.formats),
-        state: [
-            TableStream::scratch(&state_dir, "documents"),
-            TableStream::scratch(&state_dir, "mentions"),
-            TableStream::scratch(&state_dir, "rejects"),
-        ],
-        seen: SeenIds::default(),
-        points_dir: dir.join(".points"),
-        points: BTreeMap::new(),
-        empty_points: None,
-        points_schema: None,
-    };
-    std::fs::create_dir_all(&out.points_dir)
-        .with_context(|| format!("cannot create {}", out.points_dir.display()))?;
-    let gazetteer = Gazetteer::new(s.lexicon);
+    let out = Outputs::new(dir, s.formats, true)?;
     // Batches are ingested on the pool while the batch before is transformed and written on a
     // writer thread: that part is serial, and would otherwise leave the pool idle. The channel
     // holds no batch (a hand-over), so two batches are alive at most, in order.
-    let mut out = std::thread::scope(|scope| -> Result<Outputs> {
+    let out = std::thread::scope(|scope| -> Result<Outputs> {
         let (to_writer, batches) = std::sync::mpsc::sync_channel::<Ingested>(0);
         let writer = scope.spawn(move || -> Result<Outputs> {
             let mut out = out;
@@ -368,150 +359,206 @@ pub fn write_dataset(
             }
             Ok(out)
         });
-        let read = (|| -> Result<()> {
-            let mut batch = Batch::new(batch_docs());
-            let mut failure: Option<anyhow::Error> = None;
-            let mut flushed_any = false;
-            for file in files {
-                let name = file.path.display().to_string();
-                if reuse.contains(&name) {
-                    if let Some(c) = cached.as_deref_mut() {
-                        c.for_each_chunk(&name, batch.max_docs, |rows| {
-                            batch.docs += rows.documents.height() + rows.rejects.height();
-                            batch.enter(&name);
-                            batch.cached.push(rows);
-                            if batch.full() {
-                                flush(s, &gazetteer, batch.take(), &to_writer)?;
-                                flushed_any = true;
-                            }
-                            Ok(())
-                        })?;
-                    }
-                } else {
-                    let mut record = 0u32;
-                    let mut part = Part {
-                        input: name.clone(),
-                        records: Vec::new(),
-                    };
-                    batch.enter(&name);
-                    visit_records(file, s.limits, &mut |r| {
-                        let n = record;
-                        record += 1;
-                        if failure.is_some() {
-                            return;
-                        }
-                        let keep = s.shard.is_none_or(|sh| match &r {
-                            Ok(rec) => sh.holds(&rec.doc_id),
-                            Err(e) => sh.holds(&e.source),
-                        });
-                        if !keep {
-                            return;
-                        }
-                        batch.bytes += r.as_ref().map_or(0, |rec| rec.bytes.len());
-                        batch.docs += 1;
-                        part.records.push((n, r));
-                        if batch.full() {
-                            let rest = Part {
-                                input: part.input.clone(),
-                                records: Vec::new(),
-                            };
-                            batch.fresh.push(std::mem::replace(&mut part, rest));
-                            let full = batch.take();
-                            if let Err(e) = flush(s, &gazetteer, full, &to_writer) {
-                                failure = Some(e);
-                            }
-                            flushed_any = true;
-                            batch.enter(&part.input);
-                        }
-                    });
-                    batch.fresh.push(part);
-                }
-                if let Some(e) = failure.take() {
-                    return Err(e);
-                }
-                if batch.full() {
-                    flush(s, &gazetteer, batch.take(), &to_writer)?;
-                    flushed_any = true;
-                }
-                s.bar
-                    .inc(std::fs::metadata(&file.path).map_or(0, |m| m.len()));
-            }
-            // The last batch, and always one: an empty run still writes its tables with their columns.
-            if !batch.inputs.is_empty() || !flushed_any {
-                flush(s, &gazetteer, batch, &to_writer)?;
-            }
-            Ok(())
-        })();
+        let read = read_batches(s, files, reuse, cached, &mut |b| {
+            to_writer
+                .send(b)
+                .map_err(|_| Error::Failed("the writer stopped".into()))
+        });
         drop(to_writer);
         // The writer's error first: it is why a send failed.
         let out = writer
             .join()
-            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))??;
+            .map_err(|_| Error::Failed("the writer thread panicked".into()))??;
         read?;
         Ok(out)
     })?;
 
-    let mut totals = Totals::default();
-    // Provinces in sorted order, each sorted within by `deltas`: the whole table's order.
-    let mut table = TableStream::new(dir, "deltas", s.formats);
-    let mut wrote = false;
-    for (_, (i, stream)) in std::mem::take(&mut out.points) {
-        stream.finish()?;
-        let path = out.points_dir.join(format!("{i}.csv"));
-        let points = CsvReadOptions::default()
-            .with_has_header(true)
-            .with_schema(out.points_schema.clone())
-            .try_into_reader_with_file_path(Some(path.clone()))
-            .and_then(|r| r.finish())
-            .with_context(|| format!("cannot read back {}", path.display()))?;
-        // One row per document: `deltas` joins points to documents by doc_id.
-        let docs = points
-            .clone()
-            .lazy()
-            .group_by_stable([col("doc_id")])
-            .agg([col("province").first()])
-            .collect()?;
-        let obs = points.drop("province")?;
-        let mut d = deltas(&obs, &docs).context("cannot compute deltas")?;
-        table.write(&mut d)?;
-        wrote = true;
+    out.finish()
+}
+
+impl Outputs {
+    /// The tables of a dataset folder `dir`, and the state's keyed tables when `keep_state`.
+    fn new(dir: &Path, formats: &[Format], keep_state: bool) -> Result<Outputs> {
+        let state = if keep_state {
+            let state_dir = dir.join(STATE_DIR);
+            std::fs::create_dir_all(&state_dir)
+                .with_context(|| format!("cannot create {}", state_dir.display()))?;
+            Some([
+                TableStream::scratch(&state_dir, DOCUMENTS),
+                TableStream::scratch(&state_dir, MENTIONS),
+                TableStream::scratch(&state_dir, REJECTS),
+            ])
+        } else {
+            None
+        };
+        let points_dir = dir.join(".points");
+        std::fs::create_dir_all(&points_dir)
+            .with_context(|| format!("cannot create {}", points_dir.display()))?;
+        Ok(Outputs {
+            dir: dir.to_path_buf(),
+            formats: formats.to_vec(),
+            documents: TableStream::new(dir, DOCUMENTS, formats),
+            observations: TableStream::new(dir, OBSERVATIONS, formats),
+            rejects: TableStream::new(dir, REJECTS, formats),
+            state,
+            seen: SeenIds::default(),
+            points_dir,
+            points: BTreeMap::new(),
+            empty_points: None,
+            points_schema: None,
+        })
     }
-    if !wrote {
-        if let Some((obs, docs)) = &out.empty_points {
-            let mut d = deltas(obs, docs).context("cannot compute deltas")?;
-            table.write(&mut d)?;
+
+    /// Works `deltas` out of the spilled points and closes every table.
+    fn finish(mut self) -> Result<Totals> {
+        let mut totals = Totals {
+            deltas: write_deltas(&mut self)?,
+            ..Totals::default()
+        };
+        totals.documents = self.documents.finish()?;
+        totals.observations = self.observations.finish()?;
+        totals.rejects = self.rejects.finish()?;
+        for t in self.state.into_iter().flatten() {
+            t.finish()?;
         }
+        Ok(totals)
     }
-    totals.deltas = table.finish()?;
-    std::fs::remove_dir_all(&out.points_dir)
-        .with_context(|| format!("cannot remove {}", out.points_dir.display()))?;
-    totals.documents = out.documents.finish()?;
-    totals.observations = out.observations.finish()?;
-    totals.rejects = out.rejects.finish()?;
-    for t in out.state {
-        t.finish()?;
+}
+
+/// Writes staged tables, whole, into the dataset folder `dir` the way a streamed run writes a
+/// batch: the `transform --merge` of shards and the `transform` stage, so `deltas` has one
+/// path whichever command made the dataset.
+pub fn write_staged(
+    lexicon: &Lexicon,
+    staged: Staged,
+    formats: &[Format],
+    dir: &Path,
+) -> Result<Totals> {
+    let mut out = Outputs::new(dir, formats, false)?;
+    write_transformed(lexicon, staged, &mut out)?;
+    out.finish()
+}
+
+/// Reads `files` a batch at a time (the rows of `reuse` inputs from `cached` instead), ingests
+/// each batch in parallel on the pool and hands it to `deliver`, in input order. A streamed
+/// run delivers to its writer thread, the `ingest` stage to its staged tables.
+pub fn read_batches(
+    s: &Stream,
+    files: &[InputFile],
+    reuse: &HashSet<String>,
+    mut cached: Option<&mut Cached>,
+    deliver: &mut dyn FnMut(Ingested) -> Result<()>,
+) -> Result<()> {
+    let mut batch = Batch::new(batch_docs());
+    let mut failure: Option<Error> = None;
+    let mut flushed_any = false;
+    for file in files {
+        let name = file.path.display().to_string();
+        if reuse.contains(&name) {
+            if let Some(c) = cached.as_deref_mut() {
+                c.for_each_chunk(&name, batch.max_docs, |rows| {
+                    batch.docs += rows.documents.height() + rows.rejects.height();
+                    batch.enter(&name);
+                    batch.cached.push(rows);
+                    if batch.full() {
+                        flush(s, batch.take(), deliver)?;
+                        flushed_any = true;
+                    }
+                    Ok(())
+                })?;
+            }
+        } else {
+            let mut record = 0u32;
+            let mut part = Part {
+                input: name.clone(),
+                records: Vec::new(),
+            };
+            batch.enter(&name);
+            visit_records(file, s.limits, &mut |r| {
+                let n = record;
+                record += 1;
+                if failure.is_some() {
+                    return;
+                }
+                let keep = s.shard.is_none_or(|sh| match &r {
+                    Ok(rec) => sh.holds(&rec.doc_id),
+                    Err(e) => sh.holds(&e.source),
+                });
+                if !keep {
+                    return;
+                }
+                batch.bytes += r.as_ref().map_or(0, |rec| rec.bytes.len());
+                batch.docs += 1;
+                part.records.push((n, r));
+                if batch.full() {
+                    let rest = Part {
+                        input: part.input.clone(),
+                        records: Vec::new(),
+                    };
+                    batch.fresh.push(std::mem::replace(&mut part, rest));
+                    let full = batch.take();
+                    if let Err(e) = flush(s, full, deliver) {
+                        failure = Some(e);
+                    }
+                    flushed_any = true;
+                    batch.enter(&part.input);
+                }
+            });
+            batch.fresh.push(part);
+        }
+        if let Some(e) = failure.take() {
+            return Err(e);
+        }
+        if batch.full() {
+            flush(s, batch.take(), deliver)?;
+            flushed_any = true;
+        }
+        s.progress
+            .advance(std::fs::metadata(&file.path).map_or(0, |m| m.len()));
     }
-    Ok(totals)
+    // The last batch, and always one: an empty run still writes its tables with their columns.
+    if !batch.inputs.is_empty() || !flushed_any {
+        flush(s, batch, deliver)?;
+    }
+    Ok(())
 }
 
 /// Records' results in record order, each with its record number.
 type Results = Vec<(u32, Result<IngestedDocument, Reject>)>;
 
 /// One batch ingested, on its way to the writer.
-struct Ingested {
+pub struct Ingested {
     inputs: Vec<String>,
     /// Each part's input and its records' results.
     fresh: Vec<(String, Results)>,
     cached: Vec<Staged>,
 }
 
-/// Ingests one batch on the pool and hands it to the writer.
-fn flush(
-    s: &Stream,
-    gazetteer: &Gazetteer,
-    batch: Batch,
-    to_writer: &std::sync::mpsc::SyncSender<Ingested>,
-) -> Result<()> {
+impl Ingested {
+    /// The batch's rows keyed by input, the cached ones among them, each input's rows together
+    /// in input order: what the state keeps and what [`combine_after`] reads.
+    pub fn keyed(&self) -> Result<Staged> {
+        let parts: Vec<InputPart> = self
+            .fresh
+            .iter()
+            .map(|(input, results)| InputPart { input, results })
+            .collect();
+        let mut keyed = to_keyed_parts(&parts).context("cannot build ingest tables")?;
+        if !self.cached.is_empty() {
+            for c in &self.cached {
+                keyed = append(keyed, c).context("cannot reuse the last run's rows")?;
+            }
+            // The state keeps each input's rows together, in input order, for the next run to
+            // find.
+            keyed =
+                in_input_order(keyed, &self.inputs).context("cannot reuse the last run's rows")?;
+        }
+        Ok(keyed)
+    }
+}
+
+/// Ingests one batch on the pool and hands it on.
+fn flush(s: &Stream, batch: Batch, deliver: &mut dyn FnMut(Ingested) -> Result<()>) -> Result<()> {
     let ingested: Vec<Results> = s.pool.install(|| {
         batch
             .fresh
@@ -523,47 +570,48 @@ fn flush(
                         let result = r
                             .as_ref()
                             .map_err(Clone::clone)
-                            .and_then(|rec| ingest_guarded(rec, s.lexicon, gazetteer, s.defaults));
+                            .and_then(|rec| s.ingestor.document(rec));
                         (*n, result)
                     })
                     .collect()
             })
             .collect()
     });
+    s.progress.documents(batch.docs_before + batch.docs);
     let fresh = batch.fresh.into_iter().map(|p| p.input).zip(ingested);
-    let ingested = Ingested {
+    deliver(Ingested {
         inputs: batch.inputs,
         fresh: fresh.collect(),
         cached: batch.cached,
-    };
-    to_writer
-        .send(ingested)
-        .map_err(|_| anyhow::anyhow!("the writer stopped"))
+    })
 }
 
 /// Transforms and writes one ingested batch.
 fn write_batch(s: &Stream, batch: Ingested, out: &mut Outputs) -> Result<()> {
-    let parts: Vec<InputPart> = batch
-        .fresh
-        .iter()
-        .map(|(input, results)| InputPart { input, results })
-        .collect();
-    let mut keyed = to_keyed_parts(&parts).context("cannot build ingest tables")?;
-    if !batch.cached.is_empty() {
-        for c in &batch.cached {
-            keyed = append(keyed, c).context("cannot reuse the last run's rows")?;
-        }
-        // The state keeps each input's rows together, in input order, for the next run to find.
-        keyed = in_input_order(keyed, &batch.inputs).context("cannot reuse the last run's rows")?;
-    }
+    let mut keyed = batch.keyed()?;
     let staged = combine_after(&keyed, &batch.inputs, &mut out.seen)
         .context("cannot build ingest tables")?;
-    out.state[0].write(&mut keyed.documents)?;
-    out.state[1].write(&mut keyed.mentions)?;
-    out.state[2].write(&mut keyed.rejects)?;
-    let mut data = transform(staged, s.lexicon)?;
+    if let Some(state) = &mut out.state {
+        state[0].write(&mut keyed.documents)?;
+        state[1].write(&mut keyed.mentions)?;
+        state[2].write(&mut keyed.rejects)?;
+    }
+    write_transformed(s.ingestor.lexicon, staged, out)
+}
 
-    // What `deltas` reads of this batch: level points and each document's province.
+/// Transforms staged rows and writes them, spilling what `deltas` needs.
+fn write_transformed(lexicon: &Lexicon, staged: Staged, out: &mut Outputs) -> Result<()> {
+    let mut data = transform(staged, lexicon)?;
+    spill_points(&data, out)?;
+    out.documents.write(&mut data.documents)?;
+    out.observations.write(&mut data.observations)?;
+    out.rejects.write(&mut data.rejects)?;
+    Ok(())
+}
+
+/// Spills what `deltas` reads of a batch, its level points with each document's province, to
+/// one file per province.
+fn spill_points(data: &Dataset, out: &mut Outputs) -> Result<()> {
     let points = series_points(data.observations.clone().lazy()).collect()?;
     let provinces = data.documents.select(["doc_id", "province"])?;
     if out.empty_points.is_none() {
@@ -604,29 +652,45 @@ fn write_batch(s: &Stream, batch: Ingested, out: &mut Outputs) -> Result<()> {
             .1
             .write(&mut rows)?;
     }
-    out.documents.write(&mut data.documents)?;
-    out.observations.write(&mut data.observations)?;
-    out.rejects.write(&mut data.rejects)?;
     Ok(())
 }
 
-/// One record through ingest; a panic on odd text becomes that document's reject, so one
-/// document never stops the batch.
-pub fn ingest_guarded(
-    rec: &Record,
-    lexicon: &Lexicon,
-    gazetteer: &Gazetteer,
-    defaults: &DocDefaults,
-) -> Result<IngestedDocument, Reject> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        ingest(rec, lexicon, gazetteer, defaults)
-    }))
-    .unwrap_or_else(|_| {
-        Err(Reject {
-            source: rec.source.clone(),
-            reason: "internal error: extraction failed on this document; please report it".into(),
-        })
-    })
+/// Works the spilled points one province at a time into the `deltas` table; returns its rows.
+fn write_deltas(out: &mut Outputs) -> Result<usize> {
+    // Provinces in sorted order, each sorted within by `deltas`: the whole table's order.
+    let mut table = TableStream::new(&out.dir, DELTAS, &out.formats);
+    let mut wrote = false;
+    for (_, (i, stream)) in std::mem::take(&mut out.points) {
+        stream.finish()?;
+        let path = out.points_dir.join(format!("{i}.csv"));
+        let points = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_schema(out.points_schema.clone())
+            .try_into_reader_with_file_path(Some(path.clone()))
+            .and_then(|r| r.finish())
+            .with_context(|| format!("cannot read back {}", path.display()))?;
+        // One row per document: `deltas` joins points to documents by doc_id.
+        let docs = points
+            .clone()
+            .lazy()
+            .group_by_stable([col("doc_id")])
+            .agg([col("province").first()])
+            .collect()?;
+        let obs = points.drop("province")?;
+        let mut d = deltas(&obs, &docs).context("cannot compute deltas")?;
+        table.write(&mut d)?;
+        wrote = true;
+    }
+    if !wrote {
+        if let Some((obs, docs)) = &out.empty_points {
+            let mut d = deltas(obs, docs).context("cannot compute deltas")?;
+            table.write(&mut d)?;
+        }
+    }
+    let rows = table.finish()?;
+    std::fs::remove_dir_all(&out.points_dir)
+        .with_context(|| format!("cannot remove {}", out.points_dir.display()))?;
+    Ok(rows)
 }
 
 #[cfg(test)]

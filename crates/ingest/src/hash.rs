@@ -1,0 +1,62 @@
+//! The hash of folded words: FNV-1a, computed once per token and used both by the lexicon's
+//! tables and by `--shard` (the same on every machine and every run). Its own module so that
+//! `text` (which keys tokens) and `lexicon` (which looks keys up) need not import each other.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: lexicon lookups hash every token of every text, and the words are short and come
+/// from the project's own files, so a simple fast hash beats SipHash's flood resistance.
+#[derive(Default)]
+pub struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// A folded word's FNV-1a hash, computed once per token (a token's `key`) so the
+/// lexicon tables, looked up many times per token, never hash a word again.
+pub fn word_key(folded: &str) -> u64 {
+    let mut h = WordHasher::default();
+    h.write(folded.as_bytes());
+    h.finish()
+}
+
+/// Passes a [`word_key`] through as its own hash.
+#[derive(Default)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys are hashed; fold any other input in rather than drop it.
+        let mut h = WordHasher(self.0);
+        h.write(bytes);
+        self.0 = h.finish();
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// A map keyed by [`word_key`]s; a hit is confirmed by comparing the words themselves.
+pub type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;

@@ -1,0 +1,439 @@
+//! The stages: `run` does ingest, transform and sink in one streamed pass; the stage commands
+//! stage their output as Parquet in `<out>.stage/` so each can be rerun alone; `merge` joins
+//! the datasets of `run --shard`.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use polars::prelude::DataFrame;
+use solieu_ingest::{InputFile, Staged};
+use solieu_sink::tables::{ALL, DELTAS, DOCUMENTS, MENTIONS, OBSERVATIONS, REJECTS, STAGED_INGEST};
+use solieu_sink::{
+    read_parquet, write_dataset, Format, Incremental, Manifest, PendingDataset, MANIFEST,
+};
+use solieu_transform::Dataset;
+
+use crate::error::{config, Context, Error, Result};
+use crate::ingest::Ingestor;
+use crate::keyed::{append, combine};
+use crate::plan::Plan;
+use crate::progress::Progress;
+use crate::state::{self, InputKey};
+use crate::stream::{self, read_batches, Cached, Stream, Totals};
+
+/// What a stage wrote, for its summary line.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Rows per table, in the order the stage writes them.
+    pub rows: Vec<(&'static str, usize)>,
+    /// What an incremental run did with its inputs.
+    pub incremental: Option<Incremental>,
+    /// The folder written.
+    pub dest: PathBuf,
+    pub started: Instant,
+}
+
+impl Summary {
+    /// Rows of `table`, 0 when the stage wrote no such table.
+    pub fn rows_of(&self, table: &str) -> usize {
+        self.rows
+            .iter()
+            .find(|(t, _)| *t == table)
+            .map_or(0, |(_, n)| *n)
+    }
+}
+
+fn total_bytes(files: &[InputFile]) -> u64 {
+    files
+        .iter()
+        .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
+        .sum()
+}
+
+fn input_names(files: &[InputFile]) -> Vec<String> {
+    files.iter().map(|f| f.path.display().to_string()).collect()
+}
+
+fn dataset_rows(data: &Dataset) -> Vec<(&'static str, usize)> {
+    vec![
+        (DOCUMENTS, data.documents.height()),
+        (OBSERVATIONS, data.observations.height()),
+        (DELTAS, data.deltas.height()),
+        (REJECTS, data.rejects.height()),
+    ]
+}
+
+fn manifest(
+    plan: &Plan,
+    inputs: &[String],
+    formats: &[Format],
+    rows: &[(&str, usize)],
+    started: Instant,
+) -> Manifest {
+    Manifest {
+        pipeline: plan.name.clone(),
+        solieu_version: env!("CARGO_PKG_VERSION").into(),
+        inputs: inputs.to_vec(),
+        formats: formats.to_vec(),
+        rows: rows.iter().map(|(t, n)| (t.to_string(), *n)).collect(),
+        seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        incremental: None,
+        shard: None,
+    }
+}
+
+fn tables(data: &mut Dataset) -> [(&str, &mut DataFrame); 4] {
+    [
+        (DOCUMENTS, &mut data.documents),
+        (OBSERVATIONS, &mut data.observations),
+        (DELTAS, &mut data.deltas),
+        (REJECTS, &mut data.rejects),
+    ]
+}
+
+/// Writes a whole dataset at the plan's output, with its manifest.
+fn write(plan: &Plan, inputs: &[String], mut data: Dataset, started: Instant) -> Result<Summary> {
+    let rows = dataset_rows(&data);
+    let m = manifest(plan, inputs, &plan.formats, &rows, started);
+    write_dataset(&plan.out, &mut tables(&mut data), &plan.formats, Some(&m))
+        .with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
+    Ok(Summary {
+        rows,
+        incremental: None,
+        dest: plan.out.clone(),
+        started,
+    })
+}
+
+/// The inputs to read again and those whose rows the last run's state gives, with what the
+/// manifest says of it.
+struct Reuse {
+    reuse: HashSet<String>,
+    cached: Option<Cached>,
+    inc: Incremental,
+}
+
+/// Decides which inputs an incremental run reads: those whose path, size and sha256 match
+/// the last run's state are reused.
+fn plan_reuse(
+    plan: &Plan,
+    order: &[String],
+    keys: &[Option<InputKey>],
+    fingerprint: &str,
+    progress: &dyn Progress,
+) -> Reuse {
+    let previous = if plan.full_refresh {
+        Err("--full-refresh".to_string())
+    } else {
+        state::load(&plan.out, fingerprint)
+    };
+    let mut reuse: HashSet<String> = HashSet::new();
+    let mut processed = 0;
+    for (name, key) in order.iter().zip(keys) {
+        let same = previous
+            .as_ref()
+            .ok()
+            .and_then(|p| p.inputs.get(name))
+            .is_some_and(|old| Some(old) == key.as_ref());
+        if same {
+            reuse.insert(name.clone());
+        } else {
+            processed += 1;
+        }
+    }
+    let mut inc = Incremental {
+        processed,
+        reused: reuse.len(),
+        removed: 0,
+        full_refresh: previous.as_ref().err().cloned(),
+    };
+    let cached = match previous {
+        Ok(prev) => {
+            let current: HashSet<&String> = order.iter().collect();
+            inc.removed = prev.inputs.keys().filter(|k| !current.contains(k)).count();
+            match Cached::open(&plan.out.join(state::STATE_DIR)) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    // A state that cannot be read back: read those inputs too rather than fail
+                    // the night. (`{e}`: a Parquet error already ends with its cause.)
+                    progress.warn(&format!(
+                        "cannot reuse the last run's rows ({e}); reading every input"
+                    ));
+                    reuse.clear();
+                    inc.processed = order.len();
+                    inc.reused = 0;
+                    inc.full_refresh = Some(format!("the state is unreadable ({e})"));
+                    None
+                }
+            }
+        }
+        Err(_) => None,
+    };
+    Reuse { reuse, cached, inc }
+}
+
+/// `run`: all stages in one streamed pass, incrementally. Inputs whose path, size and sha256
+/// match the last run's state are not read again; their cached ingest rows are reused, and the
+/// transform runs over everything, so the dataset is the one a full run would write.
+pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
+    let started = Instant::now();
+    let files = plan.files()?;
+    let _lock = plan.lock(progress)?;
+    let order = input_names(&files);
+    let pool = plan.pool()?;
+    let keys = pool.install(|| state::hash_inputs(&files));
+    let fingerprint = plan.fingerprint()?;
+    let Reuse {
+        reuse,
+        mut cached,
+        inc,
+    } = plan_reuse(plan, &order, &keys, &fingerprint, progress);
+
+    progress.start(total_bytes(&files));
+    let pending = PendingDataset::create(&plan.out)?;
+    let ingestor = Ingestor::new(&plan.lexicon, &plan.defaults);
+    let stream = Stream {
+        ingestor: &ingestor,
+        limits: &plan.limits,
+        shard: plan.shard,
+        pool: &pool,
+        formats: &plan.formats,
+        progress,
+    };
+    let totals = stream::stream_dataset(&stream, &files, &reuse, cached.as_mut(), pending.path())
+        .with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
+    progress.finish();
+    let state_inputs: Vec<(String, InputKey)> = order
+        .iter()
+        .zip(keys)
+        .filter_map(|(name, key)| Some((name.clone(), key?)))
+        .collect();
+    state::write_inputs(pending.path(), &fingerprint, &state_inputs)?;
+    let rows = totals_rows(&totals);
+    let mut m = manifest(plan, &order, &plan.formats, &rows, started);
+    m.incremental = Some(inc);
+    m.shard = plan.shard.map(|s| s.to_string());
+    pending.write_manifest(&m)?;
+    pending.commit()?;
+    Ok(Summary {
+        rows,
+        incremental: m.incremental,
+        dest: plan.out.clone(),
+        started,
+    })
+}
+
+fn totals_rows(t: &Totals) -> Vec<(&'static str, usize)> {
+    vec![
+        (DOCUMENTS, t.documents),
+        (OBSERVATIONS, t.observations),
+        (DELTAS, t.deltas),
+        (REJECTS, t.rejects),
+    ]
+}
+
+fn read_stage(dir: &Path, names: &[&str]) -> Result<Vec<DataFrame>> {
+    names
+        .iter()
+        .map(|n| {
+            let path = dir.join(format!("{n}.parquet"));
+            if !path.exists() {
+                return Err(config(format!(
+                    "{} is missing: run the previous stage first",
+                    path.display()
+                )));
+            }
+            Ok(read_parquet(&path)?)
+        })
+        .collect()
+}
+
+/// Staged ingest tables (documents, mentions, rejects) from a folder of them.
+fn read_staged(dir: &Path, incomplete: &str) -> Result<Staged> {
+    let mut frames = read_stage(dir, &STAGED_INGEST)?.into_iter();
+    let (Some(documents), Some(mentions), Some(rejects)) =
+        (frames.next(), frames.next(), frames.next())
+    else {
+        return Err(Error::Failed(incomplete.into()));
+    };
+    Ok(Staged {
+        documents,
+        mentions,
+        rejects,
+    })
+}
+
+/// The `ingest` stage: inputs to staged mentions in `<out>.stage/ingest`. Reads as a streamed
+/// run does, batch by batch, but keeps every row to stage them.
+pub fn ingest_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
+    let started = Instant::now();
+    let files = plan.files()?;
+    let _lock = plan.lock(progress)?;
+    let pool = plan.pool()?;
+    progress.start(total_bytes(&files));
+    let ingestor = Ingestor::new(&plan.lexicon, &plan.defaults);
+    let stream = Stream {
+        ingestor: &ingestor,
+        limits: &plan.limits,
+        shard: None,
+        pool: &pool,
+        formats: &[Format::Parquet],
+        progress,
+    };
+    let mut keyed: Option<Staged> = None;
+    read_batches(&stream, &files, &HashSet::new(), None, &mut |batch| {
+        let rows = batch.keyed()?;
+        keyed = Some(match keyed.take() {
+            Some(k) => append(k, &rows).context("cannot build ingest tables")?,
+            None => rows,
+        });
+        Ok(())
+    })?;
+    progress.finish();
+    let keyed = keyed.context("no batch was read")?;
+    let inputs = input_names(&files);
+    let mut staged = combine(&keyed, &inputs).context("cannot build ingest tables")?;
+    let dir = plan.stage_dir("ingest");
+    let rows = vec![
+        (DOCUMENTS, staged.documents.height()),
+        (MENTIONS, staged.mentions.height()),
+        (REJECTS, staged.rejects.height()),
+    ];
+    let m = manifest(plan, &inputs, &[Format::Parquet], &rows, started);
+    let mut tables = [
+        (DOCUMENTS, &mut staged.documents),
+        (MENTIONS, &mut staged.mentions),
+        (REJECTS, &mut staged.rejects),
+    ];
+    write_dataset(&dir, &mut tables, &[Format::Parquet], Some(&m))?;
+    Ok(Summary {
+        rows,
+        incremental: None,
+        dest: dir,
+        started,
+    })
+}
+
+/// `transform --merge PART...`: the datasets of `run --shard K/N` joined into the one dataset
+/// a single run writes. Each part keeps its ingest rows keyed by input in its state folder,
+/// and its manifest lists every input in order; the rows of all parts are combined in that
+/// order (a `doc_id` lives in one shard only, so duplicates resolve as in one run), then
+/// transformed and written together, so `deltas` spans the shards.
+pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<Summary> {
+    let started = Instant::now();
+    let _lock = plan.lock(progress)?;
+    let mut order: Option<Vec<String>> = None;
+    let mut keyed: Option<Staged> = None;
+    let mut shards = Vec::new();
+    for part in parts {
+        let manifest_path = part.join(MANIFEST);
+        let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
+            config(format!(
+                "{}: not a dataset of `solieu run --shard` ({e})",
+                part.display()
+            ))
+        })?;
+        let m: Manifest = serde_json::from_str(&text)
+            .map_err(|e| config(format!("{}: {e}", manifest_path.display())))?;
+        let inputs = m.inputs;
+        shards.push(m.shard.unwrap_or_else(|| "none".into()));
+        match &order {
+            Some(o) if *o != inputs => {
+                return Err(config(format!(
+                    "{}: its inputs differ from {}'s: merge shards of one corpus",
+                    part.display(),
+                    parts[0].display()
+                )))
+            }
+            Some(_) => {}
+            None => order = Some(inputs),
+        }
+        let dir = part.join(state::STATE_DIR);
+        let rows = read_staged(&dir, &format!("{}: incomplete state", dir.display()))?;
+        keyed = Some(match keyed {
+            Some(k) => {
+                append(k, &rows).with_context(|| format!("cannot merge {}", part.display()))?
+            }
+            None => rows,
+        });
+    }
+    let (Some(order), Some(keyed)) = (order, keyed) else {
+        return Err(config("--merge needs at least one dataset"));
+    };
+    let mut sorted = shards.clone();
+    sorted.sort();
+    sorted.dedup();
+    if sorted.len() != shards.len() {
+        return Err(config(format!(
+            "--merge: a shard is given twice ({})",
+            shards.join(", ")
+        )));
+    }
+    let staged = combine(&keyed, &order).context("cannot combine the parts")?;
+    let pending = PendingDataset::create(&plan.out)?;
+    let totals = stream::write_staged(&plan.lexicon, staged, &plan.formats, pending.path())
+        .with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
+    let rows = totals_rows(&totals);
+    pending.write_manifest(&manifest(plan, &order, &plan.formats, &rows, started))?;
+    pending.commit()?;
+    Ok(Summary {
+        rows,
+        incremental: None,
+        dest: plan.out.clone(),
+        started,
+    })
+}
+
+/// The `transform` stage: staged mentions to staged SPEC tables in `<out>.stage/transform`.
+pub fn transform_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
+    let started = Instant::now();
+    let _lock = plan.lock(progress)?;
+    let staged = read_staged(
+        &plan.stage_dir("ingest"),
+        "staged ingest output is incomplete",
+    )?;
+    let dir = plan.stage_dir("transform");
+    let pending = PendingDataset::create(&dir)?;
+    let totals = stream::write_staged(&plan.lexicon, staged, &[Format::Parquet], pending.path())?;
+    pending.commit()?;
+    let rows = totals_rows(&totals);
+    Ok(Summary {
+        rows,
+        incremental: None,
+        dest: dir,
+        started,
+    })
+}
+
+/// The `sink` stage: staged SPEC tables to the dataset.
+pub fn sink_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
+    let started = Instant::now();
+    let _lock = plan.lock(progress)?;
+    let mut frames = read_stage(&plan.stage_dir("transform"), &ALL)?.into_iter();
+    let (Some(documents), Some(observations), Some(deltas), Some(rejects)) =
+        (frames.next(), frames.next(), frames.next(), frames.next())
+    else {
+        return Err(Error::Failed(
+            "staged transform output is incomplete".into(),
+        ));
+    };
+    let data = Dataset {
+        documents,
+        observations,
+        deltas,
+        rejects,
+    };
+    // The inputs are those the ingest stage read, from its manifest.
+    let inputs = std::fs::read_to_string(plan.stage_dir("ingest").join(MANIFEST))
+        .ok()
+        .and_then(|t| serde_json::from_str::<Manifest>(&t).ok())
+        .map(|m| m.inputs)
+        .unwrap_or_default();
+    write(plan, &inputs, data, started)
+}
+
+/// What `validate` found: the plan holds, and this many input files.
+pub fn validate(plan: &Plan) -> Result<usize> {
+    Ok(plan.files()?.len())
+}
