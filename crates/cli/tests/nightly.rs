@@ -250,7 +250,8 @@ fn a_file_over_the_size_limit_is_rejected() {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let o = solieu(&["run", p(&pipeline), "-o", p(&out), "-q"]);
+    // No document at all: said to be intended.
+    let o = solieu(&["run", p(&pipeline), "-o", p(&out), "-q", "--allow-shrink"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let rejects = read(&out.join("rejects.parquet"));
     assert_eq!(rejects.height(), 6, "every sample report is over 100 bytes");
@@ -1065,4 +1066,80 @@ fn an_overlong_id_or_title_is_a_reject_not_cut() {
         reasons[1].starts_with("title too long: 100000 bytes"),
         "{rows:?}"
     );
+}
+
+#[test]
+fn an_empty_input_folder_exits_2_and_keeps_the_dataset() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = small_corpus(tmp.path());
+    let out = tmp.path().join("out");
+    assert!(solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"])
+        .status
+        .success());
+    let before = snapshot(&out);
+    // An unmounted bucket: the folder is there, empty.
+    let empty = tmp.path().join("bucket");
+    fs::create_dir_all(&empty).unwrap();
+    one_line_exit_2(
+        &solieu(&["run", "-i", p(&empty), "-o", p(&out)]),
+        &["found 0 documents", "--allow-shrink"],
+    );
+    assert!(same(&snapshot(&out), &before), "the dataset is kept");
+    assert_eq!(beside_out(tmp.path()).len(), 2, "no version left behind");
+    // Said on purpose, the drop goes through.
+    let o = solieu(&[
+        "run",
+        "-i",
+        p(&empty),
+        "-o",
+        p(&out),
+        "-q",
+        "--allow-shrink",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read(&out.join("documents.parquet")).height(), 0);
+}
+
+#[test]
+fn a_run_finding_far_fewer_documents_exits_2_unless_allowed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    write_corpus(&input, 10, 0);
+    let out = tmp.path().join("out");
+    assert!(solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"])
+        .status
+        .success());
+    let before = snapshot(&out);
+    // A wrong --input-format: every file is a reject, no document.
+    one_line_exit_2(
+        &solieu(&[
+            "run",
+            "-i",
+            p(&input),
+            "--input-format",
+            "jsonl",
+            "-o",
+            p(&out),
+        ]),
+        &["found 0 documents where the dataset it would replace has 10"],
+    );
+    // Four of ten: under half.
+    for i in 4..10 {
+        fs::remove_file(input.join(format!("r{i:05}.txt"))).unwrap();
+    }
+    one_line_exit_2(
+        &solieu(&["run", "-i", p(&input), "-o", p(&out)]),
+        &["found 4 documents where the dataset it would replace has 10"],
+    );
+    assert!(same(&snapshot(&out), &before));
+    // The share is the pipeline's to set.
+    let pipeline = tmp.path().join("p.toml");
+    fs::write(
+        &pipeline,
+        "[input]\npaths = [\"in\"]\n[output]\nmin_document_share = 0.3\n",
+    )
+    .unwrap();
+    let o = solieu(&["run", p(&pipeline), "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read(&out.join("documents.parquet")).height(), 4);
 }

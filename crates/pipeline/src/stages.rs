@@ -214,6 +214,7 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
     let mut m = manifest(plan, &order, &plan.formats, &rows, started);
     m.incremental = Some(inc);
     m.shard = plan.shard.map(|s| s.to_string());
+    plan.check_shrink(totals.documents)?;
     pending.write_manifest(&m)?;
     pending.commit()?;
     Ok(Summary {
@@ -375,6 +376,7 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
     let totals = stream::write_staged(&plan.lexicon, staged, &plan.formats, pending.path())
         .with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
     let rows = totals_rows(&totals);
+    plan.check_shrink(totals.documents)?;
     pending.write_manifest(&manifest(plan, &order, &plan.formats, &rows, started))?;
     pending.commit()?;
     Ok(Summary {

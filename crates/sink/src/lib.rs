@@ -471,6 +471,12 @@ pub fn dataset_path(dir: &Path) -> std::io::Result<PathBuf> {
     Ok(real)
 }
 
+/// The manifest of the dataset at `dir`, when it has one that reads.
+pub fn read_manifest(dir: &Path) -> Option<Manifest> {
+    let text = fs::read_to_string(dir.join(MANIFEST)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
 /// Whether `dir` holds a `manifest.json` solieu wrote: one with [`DATASET_FORMAT_KEY`], or,
 /// written before that key existed, with `solieu_version` and `rows`.
 pub fn is_dataset(dir: &Path) -> bool {
