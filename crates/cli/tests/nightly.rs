@@ -763,6 +763,16 @@ fn small_corpus(dir: &Path) -> PathBuf {
     input
 }
 
+/// A dataset `out` made from a small corpus `in`, both in a new temporary folder.
+fn small_dataset() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = small_corpus(tmp.path());
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (tmp, input, out)
+}
+
 #[test]
 fn a_plain_folder_at_out_is_refused_and_left_untouched() {
     let tmp = tempfile::tempdir().unwrap();
@@ -808,11 +818,7 @@ fn a_plain_folder_at_out_is_refused_and_left_untouched() {
 
 #[test]
 fn out_with_a_trailing_slash_or_dots_is_the_same_dataset() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = small_corpus(tmp.path());
-    let out = tmp.path().join("out");
-    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (tmp, input, out) = small_dataset();
     let before = snapshot(&out);
     let spellings = [
         format!("{}/", p(&out)),
@@ -854,12 +860,7 @@ fn out_with_a_trailing_slash_or_dots_is_the_same_dataset() {
 
 #[test]
 fn deleting_the_output_link_starts_afresh_not_from_a_hidden_version() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = small_corpus(tmp.path());
-    let out = tmp.path().join("out");
-    assert!(solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"])
-        .status
-        .success());
+    let (tmp, input, out) = small_dataset();
     // What `rm -rf out` does to the link: the link goes, the version it named stays.
     fs::remove_file(&out).unwrap();
     let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
@@ -1070,12 +1071,7 @@ fn an_overlong_id_or_title_is_a_reject_not_cut() {
 
 #[test]
 fn an_empty_input_folder_exits_2_and_keeps_the_dataset() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = small_corpus(tmp.path());
-    let out = tmp.path().join("out");
-    assert!(solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"])
-        .status
-        .success());
+    let (tmp, _, out) = small_dataset();
     let before = snapshot(&out);
     // An unmounted bucket: the folder is there, empty.
     let empty = tmp.path().join("bucket");
