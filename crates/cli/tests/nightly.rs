@@ -1139,3 +1139,59 @@ fn a_run_finding_far_fewer_documents_exits_2_unless_allowed() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read(&out.join("documents.parquet")).height(), 4);
 }
+
+#[test]
+fn a_merge_missing_a_shard_or_mixing_splits_or_inputs_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    write_corpus(&input, 12, 0);
+    let part = |name: &str, shard: &str| {
+        let out = tmp.path().join(name);
+        let o = solieu(&[
+            "run",
+            "-i",
+            p(&input),
+            "-o",
+            p(&out),
+            "-q",
+            "--shard",
+            shard,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        out
+    };
+    let parts: Vec<PathBuf> = (0..3)
+        .map(|k| part(&format!("part-{k}"), &format!("{k}/3")))
+        .collect();
+    let merged = tmp.path().join("merged");
+    let merge = |parts: &[&Path]| {
+        let mut args = vec!["transform", "-o", p(&merged), "-q", "--merge"];
+        args.extend(parts.iter().map(|x| p(x)));
+        solieu(&args)
+    };
+    // One pod failed: its part is missing from the glob.
+    one_line_exit_2(
+        &merge(&[&parts[0], &parts[1]]),
+        &["incomplete", "2/3 missing"],
+    );
+    assert!(!merged.exists(), "nothing is written");
+    // A part of another split.
+    let other = part("other", "1/4");
+    one_line_exit_2(&merge(&[&parts[0], &other, &parts[2]]), &["of 3 shards"]);
+    // A plain dataset is not a part.
+    let whole = tmp.path().join("whole");
+    assert!(solieu(&["run", "-i", p(&input), "-o", p(&whole), "-q"])
+        .status
+        .success());
+    one_line_exit_2(&merge(&[&parts[0], &whole]), &["names no shard"]);
+    // The corpus changed between the shard runs.
+    fs::write(input.join("r00000.txt"), report(99)).unwrap();
+    let late = part("late-1", "1/3");
+    one_line_exit_2(
+        &merge(&[&parts[0], &late, &parts[2]]),
+        &["contents differ", "run every shard again"],
+    );
+    // The whole set merges.
+    let o = merge(&[&parts[0], &parts[1], &parts[2]]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

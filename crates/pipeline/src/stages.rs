@@ -2,7 +2,7 @@
 //! stage their output as Parquet in `<out>.stage/` so each can be rerun alone; `merge` joins
 //! the datasets of `run --shard`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -20,7 +20,7 @@ use crate::keyed::{append, combine};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::state::{self, InputKey};
-use crate::stream::{self, read_batches, Cached, Stream, Totals};
+use crate::stream::{self, read_batches, Cached, Shard, Stream, Totals};
 
 /// What a stage wrote, for its summary line.
 #[derive(Debug, Clone)]
@@ -327,6 +327,7 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
     let mut order: Option<Vec<String>> = None;
     let mut keyed: Option<Staged> = None;
     let mut shards = Vec::new();
+    check_parts(parts)?;
     for part in parts {
         let manifest_path = part.join(MANIFEST);
         let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
@@ -385,6 +386,68 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
         dest: plan.out.clone(),
         started,
     })
+}
+
+/// Refuses a set of parts that is not one whole run split in shards: a part not written by
+/// `run --shard`, shards of different splits (`0/3` beside `1/4`), a missing shard (a failed
+/// pod behind a `part-*` glob), or parts made from different inputs or input contents.
+fn check_parts(parts: &[PathBuf]) -> Result<()> {
+    let mut split: Option<(u64, &Path)> = None;
+    let mut have = HashSet::new();
+    let mut inputs: Option<(HashMap<String, InputKey>, &Path)> = None;
+    for part in parts {
+        let Some(m) = solieu_sink::read_manifest(part) else {
+            return Err(config(format!(
+                "{}: not a dataset of `solieu run --shard` (no manifest that reads)",
+                part.display()
+            )));
+        };
+        let shard = m.shard.as_deref().map(str::parse::<Shard>);
+        let Some(Ok(shard)) = shard else {
+            return Err(config(format!(
+                "{}: not a part of `solieu run --shard K/N` (its manifest names no shard)",
+                part.display()
+            )));
+        };
+        match split {
+            Some((n, first)) if n != shard.count => {
+                return Err(config(format!(
+                    "{} is shard {shard} but {} is of {n} shards: merge the parts of one split",
+                    part.display(),
+                    first.display()
+                )))
+            }
+            Some(_) => {}
+            None => split = Some((shard.count, part)),
+        }
+        have.insert(shard.index);
+        let keys = state::inputs_of(part)
+            .map_err(|e| config(format!("{}: no readable state ({e})", part.display())))?;
+        match &inputs {
+            Some((first, name)) if *first != keys => {
+                return Err(config(format!(
+                    "{}: its inputs or their contents differ from {}'s: the inputs changed between the shard runs; run every shard again",
+                    part.display(),
+                    name.display()
+                )))
+            }
+            Some(_) => {}
+            None => inputs = Some((keys, part)),
+        }
+    }
+    if let Some((n, _)) = split {
+        let missing: Vec<String> = (0..n)
+            .filter(|k| !have.contains(k))
+            .map(|k| format!("{k}/{n}"))
+            .collect();
+        if !missing.is_empty() && have.len() == parts.len() {
+            return Err(config(format!(
+                "--merge: the parts are incomplete, shard {} missing: a merge of some shards would be a partial dataset",
+                missing.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The `transform` stage: staged mentions to staged SPEC tables in `<out>.stage/transform`.

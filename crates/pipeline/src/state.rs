@@ -120,6 +120,14 @@ pub fn load(out: &Path, fingerprint: &str) -> Result<Previous, String> {
     Ok(Previous { inputs })
 }
 
+/// The inputs the state of the dataset at `out` was made from (path, format, size, sha256),
+/// whatever its fingerprint: what a merge compares across shards.
+pub fn inputs_of(out: &Path) -> Result<HashMap<String, InputKey>> {
+    let path = out.join(STATE_DIR).join("inputs.parquet");
+    let table = read_parquet(&path)?;
+    inputs_from(&table).with_context(|| format!("cannot read {}", path.display()))
+}
+
 fn inputs_from(df: &DataFrame) -> polars::prelude::PolarsResult<HashMap<String, InputKey>> {
     let input = df.column("input")?.str()?;
     let format = df.column("format")?.str()?;
