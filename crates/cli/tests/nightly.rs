@@ -1195,3 +1195,77 @@ fn a_merge_missing_a_shard_or_mixing_splits_or_inputs_exits_2() {
     let o = merge(&[&parts[0], &parts[1], &parts[2]]);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn a_rebuilt_binary_re_extracts_unchanged_inputs() {
+    let (tmp, input, out) = small_dataset();
+    // Another build: the same program with one more byte, as a rebuild with new rules differs.
+    let rebuilt = tmp.path().join("solieu-rebuilt");
+    let mut bytes = fs::read(env!("CARGO_BIN_EXE_solieu")).unwrap();
+    bytes.push(0);
+    fs::write(&rebuilt, bytes).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&rebuilt, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let o = Command::new(&rebuilt)
+        .current_dir(root())
+        .args(["run", "-i", p(&input), "-o", p(&out), "-q"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = manifest(&out);
+    assert_eq!(m["incremental"]["reused"], 0, "{m}");
+    assert!(
+        m["incremental"]["full_refresh"]
+            .as_str()
+            .is_some_and(|w| w.contains("build changed")),
+        "{m}"
+    );
+    // The same build again reuses its own rows.
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success());
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success());
+    assert_eq!(manifest(&out)["incremental"]["reused"], 3);
+}
+
+#[test]
+fn a_damaged_block_inside_the_state_means_a_full_run_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    write_corpus(&input, 400, 0);
+    let out = tmp.path().join("out");
+    assert!(solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"])
+        .status
+        .success());
+    let whole = snapshot(&out);
+    // A flipped block in the middle of the mentions: the footer still reads.
+    let state = out.join(".state/mentions.parquet");
+    let mut bytes = fs::read(&state).unwrap();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 256] {
+        *b ^= 0xA5;
+    }
+    fs::write(&state, bytes).unwrap();
+    for round in 0..2 {
+        let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(same(&snapshot(&out), &whole), "the full run's dataset");
+        if round == 0 {
+            assert!(
+                stderr(&o).contains("cannot reuse the last run's rows"),
+                "{}",
+                stderr(&o)
+            );
+            let m = manifest(&out);
+            let why = m["incremental"]["full_refresh"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(why.starts_with("the state is unreadable"), "{m}");
+        }
+    }
+    // The second run found the state the first one rewrote, whole.
+    assert_eq!(manifest(&out)["incremental"]["reused"], 400);
+}

@@ -187,11 +187,11 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
     let Reuse {
         reuse,
         mut cached,
-        inc,
+        mut inc,
     } = plan_reuse(plan, &order, &keys, &fingerprint, progress);
 
     progress.start(total_bytes(&files));
-    let pending = PendingDataset::create(&plan.out)?;
+    let mut pending = PendingDataset::create(&plan.out)?;
     let ingestor = Ingestor::new(&plan.lexicon, &plan.defaults);
     let stream = Stream {
         ingestor: &ingestor,
@@ -201,8 +201,26 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         formats: &plan.formats,
         progress,
     };
-    let totals = stream::stream_dataset(&stream, &files, &reuse, cached.as_mut(), pending.path())
-        .with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
+    let mut streamed =
+        stream::stream_dataset(&stream, &files, &reuse, cached.as_mut(), pending.path());
+    if let Err(Error::State(why)) = &streamed {
+        // Damage found inside the state while reusing it: the night's run is done in full,
+        // and its new state replaces the damaged one.
+        progress.warn(&format!(
+            "cannot reuse the last run's rows ({why}); reading every input"
+        ));
+        inc = Incremental {
+            processed: order.len(),
+            reused: 0,
+            removed: inc.removed,
+            full_refresh: Some(format!("the state is unreadable ({why})")),
+        };
+        drop(pending);
+        pending = PendingDataset::create(&plan.out)?;
+        streamed = stream::stream_dataset(&stream, &files, &HashSet::new(), None, pending.path());
+    }
+    let totals =
+        streamed.with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
     progress.finish();
     let state_inputs: Vec<(String, InputKey)> = order
         .iter()

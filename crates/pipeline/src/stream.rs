@@ -209,13 +209,14 @@ impl Cached {
     }
 
     /// The rows of `input`, at most `max_docs` documents at a time with their mentions and the
-    /// rejects among their records, in record order.
+    /// rejects among their records, in record order. A read that fails is an [`Error::State`].
     fn for_each_chunk(
         &mut self,
         input: &str,
         max_docs: usize,
         mut chunk: impl FnMut(Staged) -> Result<()>,
     ) -> Result<()> {
+        let unreadable = |e: Error| Error::State(e.to_string());
         let [docs, mentions, rejects] = &mut self.tables;
         let (ds, dn) = docs.range_of(input);
         let (ms, mn) = mentions.range_of(input);
@@ -223,16 +224,21 @@ impl Cached {
         let (mut d, mut m, mut r) = (0, ms, rs);
         loop {
             let take = (dn - d).min(max_docs.max(1));
-            let documents = docs.rows(ds + d, take)?;
+            let documents = docs.rows(ds + d, take).map_err(unreadable)?;
             d += take;
             let last = if d < dn {
-                documents.column(RECORD)?.u32()?.last()
+                let record = documents.column(RECORD).map_err(Error::from);
+                record
+                    .and_then(|c| Ok(c.u32()?.last()))
+                    .map_err(unreadable)?
             } else {
                 None
             };
-            let mentions = mentions.rows_through(m, ms + mn, last)?;
+            let mentions = mentions
+                .rows_through(m, ms + mn, last)
+                .map_err(unreadable)?;
             m += mentions.height();
-            let rejects = rejects.rows_through(r, rs + rn, last)?;
+            let rejects = rejects.rows_through(r, rs + rn, last).map_err(unreadable)?;
             r += rejects.height();
             chunk(Staged {
                 documents,

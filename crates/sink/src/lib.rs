@@ -423,10 +423,17 @@ impl ParquetRows {
         let file = File::open(&self.path).map_err(io(&self.path))?;
         let mut reader = ParquetReader::new(file);
         reader.set_metadata(self.metadata.clone());
-        reader
+        let reader = reader
             .with_slice(Some((start, len)))
-            .with_columns(columns.map(|c| c.iter().map(|s| s.to_string()).collect()))
-            .finish()
+            .with_columns(columns.map(|c| c.iter().map(|s| s.to_string()).collect()));
+        // The decoder trusts lengths in the file, and a damaged block can make it panic: that
+        // is a corrupt file, for the caller to handle like any other.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.finish()))
+            .unwrap_or_else(|_| {
+                Err(PolarsError::ComputeError(
+                    "corrupt Parquet: the reader failed on this file".into(),
+                ))
+            })
             .map_err(pl(&self.path))
     }
 }
