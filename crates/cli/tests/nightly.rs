@@ -1269,3 +1269,46 @@ fn a_damaged_block_inside_the_state_means_a_full_run_with_a_warning() {
     // The second run found the state the first one rewrote, whole.
     assert_eq!(manifest(&out)["incremental"]["reused"], 400);
 }
+
+#[cfg(unix)]
+#[test]
+fn two_file_names_that_fold_to_one_doc_id_keep_only_the_first_files_rows() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    // Two names that differ only in bytes that are not UTF-8: both read `b�` as text.
+    for (name, i) in [(&b"b\xfe.txt"[..], 1), (&b"b\xff.txt"[..], 2)] {
+        let path = input.join(std::ffi::OsStr::from_bytes(name));
+        fs::write(path, report(i)).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let docs = read(&out.join("documents.parquet"));
+    assert_eq!(docs.height(), 1);
+    let rejects = read(&out.join("rejects.parquet"));
+    assert!(strs(&rejects, "reason")[0].starts_with("duplicate doc_id"));
+    let obs = read(&out.join("observations.parquet"));
+    let idx: Vec<i32> = obs
+        .column("obs_idx")
+        .unwrap()
+        .i32()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    let first = read(&out.join("documents.parquet"));
+    let n = first
+        .column("n_observations")
+        .unwrap()
+        .i32()
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert_eq!(idx, (0..n).collect::<Vec<_>>(), "one document's rows, once");
+    // The reject names the file apart from the first.
+    assert!(
+        strs(&rejects, "source")[0].ends_with("b\\xFF.txt"),
+        "{rejects}"
+    );
+}

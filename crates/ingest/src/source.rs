@@ -110,6 +110,13 @@ impl InputFile {
         }
     }
 
+    /// The file's name as the run's tables and state know it: its path, with each byte that
+    /// is not UTF-8 written `\xNN`. Two names that differ only in such bytes stay two inputs;
+    /// shown lossily, both would read `�` and their rows would be taken for one input's.
+    pub fn name(&self) -> String {
+        path_name(&self.path)
+    }
+
     /// The path without its compression extension: what the file holds.
     fn inner_path(&self) -> PathBuf {
         match self.compression {
@@ -117,6 +124,22 @@ impl InputFile {
             None => self.path.clone(),
         }
     }
+}
+
+/// A path as text that tells every path apart: a UTF-8 path as it is, any other byte as
+/// `\xNN` (see [`InputFile::name`]).
+pub fn path_name(path: &Path) -> String {
+    if let Some(s) = path.to_str() {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for chunk in path.as_os_str().as_encoded_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
 }
 
 /// A resolved (never `Auto`) input format, ordered so file lists sort deterministically.
@@ -480,14 +503,14 @@ pub fn visit_records(
     if count == 0 {
         // A corpus file with no records would otherwise vanish without a trace.
         visit(Err(Reject {
-            source: file.path.display().to_string(),
+            source: file.name(),
             reason: "empty: the file holds no records".into(),
         }));
     }
 }
 
 fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<Record, Reject>)) {
-    let source = file.path.display().to_string();
+    let source = file.name();
     let reject = |reason: String| {
         Err(Reject {
             source: source.clone(),

@@ -52,7 +52,7 @@ fn total_bytes(files: &[InputFile]) -> u64 {
 }
 
 fn input_names(files: &[InputFile]) -> Vec<String> {
-    files.iter().map(|f| f.path.display().to_string()).collect()
+    files.iter().map(InputFile::name).collect()
 }
 
 fn dataset_rows(data: &Dataset) -> Vec<(&'static str, usize)> {

@@ -459,7 +459,7 @@ pub fn read_batches(
     let mut failure: Option<Error> = None;
     let mut flushed_any = false;
     for file in files {
-        let name = file.path.display().to_string();
+        let name = file.name();
         if reuse.contains(&name) {
             if let Some(c) = cached.as_deref_mut() {
                 c.for_each_chunk(&name, batch.max_docs, |rows| {
