@@ -1312,3 +1312,42 @@ fn two_file_names_that_fold_to_one_doc_id_keep_only_the_first_files_rows() {
         "{rejects}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn the_deltas_spill_holds_few_files_open_whatever_the_provinces() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    // 300 distinct provinces in the records' metadata, under a limit of 64 open files.
+    let lines: String = (0..300)
+        .map(|i| {
+            let record = serde_json::json!({"id": format!("d{i}"), "province": format!("Miền {i}"), "text": GOOD});
+            format!("{record}\n")
+        })
+        .collect();
+    fs::write(input.join("c.jsonl"), lines).unwrap();
+    let out = tmp.path().join("out");
+    let o = Command::new("sh")
+        .current_dir(root())
+        .args(["-c", "ulimit -n 64 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_solieu"))
+        .args([
+            "run",
+            "-i",
+            p(&input),
+            "-o",
+            p(&out),
+            "-q",
+            "--threads",
+            "1",
+        ])
+        .env("SOLIEU_BATCH_DOCUMENTS", "50")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let deltas = read(&out.join("deltas.parquet"));
+    let mut provinces = strs(&deltas, "province");
+    provinces.dedup();
+    assert!(provinces.len() >= 250, "{}", provinces.len());
+}

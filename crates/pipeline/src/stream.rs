@@ -9,12 +9,13 @@
 //! N machines can each run one shard and `solieu transform --merge` join their parts.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use polars::prelude::{
-    col, CsvReadOptions, DataFrame, IdxCa, IdxSize, IntoLazy, JoinArgs, JoinType, SchemaRef,
-    SerReader,
+    col, CsvReadOptions, CsvWriter, DataFrame, IdxCa, IdxSize, IntoLazy, JoinArgs, JoinType,
+    SchemaRef, SerReader, SerWriter,
 };
 use rayon::prelude::*;
 use solieu_ingest::{
@@ -333,9 +334,10 @@ struct Outputs {
     state: Option<[TableStream; 3]>,
     seen: SeenIds,
     /// The points `deltas` reads, spilled to disk by province as batches pass: a series never
-    /// crosses provinces, so each province's file is worked alone at the end.
+    /// crosses provinces, so each province's file is worked alone at the end. Each file is
+    /// numbered in the order its province came, and open only while a batch is appended.
     points_dir: PathBuf,
-    points: BTreeMap<String, (usize, TableStream)>,
+    points: BTreeMap<String, usize>,
     /// Empty frames with the points' columns, for a run with no point at all.
     empty_points: Option<(DataFrame, DataFrame)>,
     /// The spilled points' columns and types, to read them back.
@@ -646,19 +648,40 @@ fn spill_points(data: &Dataset, out: &mut Outputs) -> Result<()> {
     for (name, rows) in by_province {
         let mut rows = placed.take(&IdxCa::from_vec("idx".into(), rows))?;
         let next = out.points.len();
-        let points_dir = &out.points_dir;
-        out.points
-            .entry(name.to_string())
-            .or_insert_with(|| {
-                // CSV: a Parquet writer keeps metadata for every row group it has written, and
-                // each province gets a small row group per batch, which grew with the corpus.
-                let file = TableStream::verbatim(points_dir, &next.to_string());
-                (next, file)
-            })
-            .1
-            .write(&mut rows)?;
+        let (file, new) = match out.points.get(name) {
+            Some(&i) => (i, false),
+            None => {
+                out.points.insert(name.to_string(), next);
+                (next, true)
+            }
+        };
+        append_points(&points_file(&out.points_dir, file), &mut rows, new)?;
     }
     Ok(())
+}
+
+fn points_file(dir: &Path, i: usize) -> PathBuf {
+    dir.join(format!("{i}.csv"))
+}
+
+/// Appends one batch's points of a province to its file, opened and closed again: one file
+/// held open per province ran out of file handles ("Too many open files") on a corpus whose
+/// metadata names thousands of provinces. CSV, not Parquet: a Parquet writer keeps metadata
+/// for every row group it has written, and each province gets a small one per batch. Written
+/// as they are (solieu reads them back), not neutralised for spreadsheets.
+fn append_points(path: &Path, rows: &mut DataFrame, header: bool) -> Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut w = BufWriter::new(file);
+    CsvWriter::new(&mut w)
+        .include_header(header)
+        .finish(rows)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    w.flush()
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Works the spilled points one province at a time into the `deltas` table; returns its rows.
@@ -666,9 +689,8 @@ fn write_deltas(out: &mut Outputs) -> Result<usize> {
     // Provinces in sorted order, each sorted within by `deltas`: the whole table's order.
     let mut table = TableStream::new(&out.dir, DELTAS, &out.formats);
     let mut wrote = false;
-    for (_, (i, stream)) in std::mem::take(&mut out.points) {
-        stream.finish()?;
-        let path = out.points_dir.join(format!("{i}.csv"));
+    for (_, i) in std::mem::take(&mut out.points) {
+        let path = points_file(&out.points_dir, i);
         let points = CsvReadOptions::default()
             .with_has_header(true)
             .with_schema(out.points_schema.clone())

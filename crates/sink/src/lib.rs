@@ -255,9 +255,6 @@ pub struct TableStream {
     rows: usize,
     /// Read back only by solieu (a run's state): cheaper to write than a table for analysts.
     scratch: bool,
-    /// CSV read back only by solieu: cells exactly as they are, not neutralised for
-    /// spreadsheets.
-    verbatim: bool,
 }
 
 impl TableStream {
@@ -272,16 +269,6 @@ impl TableStream {
             csv: None,
             rows: 0,
             scratch: false,
-            verbatim: false,
-        }
-    }
-
-    /// A CSV table only solieu reads back (a spill): its cells must come back exactly as
-    /// written, so none is neutralised for spreadsheets.
-    pub fn verbatim(dir: &Path, name: &str) -> TableStream {
-        TableStream {
-            verbatim: true,
-            ..TableStream::new(dir, name, &[Format::Csv])
         }
     }
 
@@ -339,12 +326,8 @@ impl TableStream {
         }
         if let Some(w) = self.csv.as_mut() {
             let path = self.dir.join(format!("{}.csv", self.name));
-            if self.verbatim {
-                w.write_batch(df).map_err(pl(&path))?;
-            } else {
-                let safe = csv_safe(df).map_err(pl(&path))?;
-                w.write_batch(&safe).map_err(pl(&path))?;
-            }
+            let safe = csv_safe(df).map_err(pl(&path))?;
+            w.write_batch(&safe).map_err(pl(&path))?;
         }
         self.rows += df.height();
         Ok(())
