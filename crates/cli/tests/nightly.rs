@@ -1351,3 +1351,90 @@ fn the_deltas_spill_holds_few_files_open_whatever_the_provinces() {
     provinces.dedup();
     assert!(provinces.len() >= 250, "{}", provinces.len());
 }
+
+/// A name glued to a province name (`ThuỳBình Định`) made extraction panic when this test was
+/// written; should that be fixed, the test still checks that nothing else is said.
+const GLUED: &str = "Chị ThuỳBình Định báo tin: bắt 5 vụ.\n";
+
+#[test]
+fn a_panic_is_one_warning_line_per_document_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("good.txt"), GOOD).unwrap();
+    fs::write(input.join("glued.txt"), GLUED).unwrap();
+    let out = tmp.path().join("out");
+    for quiet in [true, false] {
+        let mut args = vec!["run", "-i", p(&input), "-o", p(&out), "--allow-shrink"];
+        if quiet {
+            args.push("-q");
+        }
+        let o = Command::new(env!("CARGO_BIN_EXE_solieu"))
+            .current_dir(root())
+            .args(&args)
+            .args(["--full-refresh"])
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let err = stderr(&o);
+        let rejects = read(&out.join("rejects.parquet"));
+        let internal = strs(&rejects, "reason")
+            .iter()
+            .filter(|r| r.starts_with("internal error"))
+            .count();
+        let warnings: Vec<&str> = err
+            .lines()
+            .filter(|l| l.contains("internal error:"))
+            .collect();
+        assert_eq!(warnings.len(), internal, "{err}");
+        assert!(warnings
+            .iter()
+            .all(|w| w.starts_with("solieu: warning: ") && w.contains("glued.txt")));
+        assert!(
+            !err.contains("panicked") && !err.contains("backtrace"),
+            "{err}"
+        );
+        let lines = err.lines().count();
+        if quiet {
+            assert_eq!(lines, internal, "only the warnings: {err}");
+        } else if internal > 0 {
+            assert!(
+                err.contains(&format!("{internal} internal errors")),
+                "{err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn explain_exits_0_1_or_2_and_prints_no_control_characters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let glued = tmp.path().join("glued.txt");
+    fs::write(&glued, GLUED).unwrap();
+    let o = solieu(&["explain", p(&glued), "--color", "never"]);
+    assert!(matches!(o.status.code(), Some(0..=2)), "{:?}", o.status);
+    // An id and a text with terminal escapes: an OSC 52 clipboard write and a screen clear.
+    let jsonl = tmp.path().join("c.jsonl");
+    let record = serde_json::json!({
+        "id": "x\u{1b}]52;c;ZWNobyBoaQ==\u{7}",
+        "title": "\u{1b}[2JTin",
+        "text": "Năm 2024, Công an huyện\u{9b}31m đã phát hiện 14 vụ.",
+    });
+    fs::write(&jsonl, format!("{record}\n")).unwrap();
+    let o = solieu(&[
+        "explain",
+        p(&jsonl),
+        "--doc",
+        "x\u{1b}]52;c;ZWNobyBoaQ==\u{7}",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert!(shown.contains("14 vụ"), "{shown}");
+    assert!(
+        !shown.chars().any(|c| c.is_control() && c != '\n'),
+        "{shown:?}"
+    );
+}

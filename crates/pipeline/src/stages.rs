@@ -32,6 +32,8 @@ pub struct Summary {
     /// The folder written.
     pub dest: PathBuf,
     pub started: Instant,
+    /// Documents extraction panicked on: each a reject, and a warning line as it happened.
+    pub internal_errors: usize,
 }
 
 impl Summary {
@@ -103,6 +105,7 @@ fn write(plan: &Plan, inputs: &[String], mut data: Dataset, started: Instant) ->
         incremental: None,
         dest: plan.out.clone(),
         started,
+        internal_errors: 0,
     })
 }
 
@@ -240,6 +243,7 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         incremental: m.incremental,
         dest: plan.out.clone(),
         started,
+        internal_errors: totals.internal_errors,
     })
 }
 
@@ -331,6 +335,7 @@ pub fn ingest_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         incremental: None,
         dest: dir,
         started,
+        internal_errors: 0,
     })
 }
 
@@ -403,6 +408,7 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
         incremental: None,
         dest: plan.out.clone(),
         started,
+        internal_errors: totals.internal_errors,
     })
 }
 
@@ -486,6 +492,7 @@ pub fn transform_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> 
         incremental: None,
         dest: dir,
         started,
+        internal_errors: totals.internal_errors,
     })
 }
 

@@ -27,7 +27,7 @@ use solieu_sink::{Format, ParquetRows, TableStream};
 use solieu_transform::{deltas, series_points, transform, Dataset};
 
 use crate::error::{Context, Error, Result};
-use crate::ingest::Ingestor;
+use crate::ingest::{Ingestor, INTERNAL_ERROR};
 use crate::keyed::{
     append, combine_after, in_input_order, to_keyed_parts, InputPart, SeenIds, DOC_SEQ, INPUT,
     RECORD,
@@ -270,6 +270,8 @@ pub struct Totals {
     pub observations: usize,
     pub deltas: usize,
     pub rejects: usize,
+    /// Rejects of documents extraction panicked on.
+    pub internal_errors: usize,
 }
 
 /// Records of one input waiting in a batch, with their record numbers.
@@ -342,6 +344,7 @@ struct Outputs {
     empty_points: Option<(DataFrame, DataFrame)>,
     /// The spilled points' columns and types, to read them back.
     points_schema: Option<SchemaRef>,
+    internal_errors: usize,
 }
 
 /// Streams `files` into the dataset folder `dir` (a [`solieu_sink::PendingDataset`]'s), the
@@ -414,6 +417,7 @@ impl Outputs {
             points: BTreeMap::new(),
             empty_points: None,
             points_schema: None,
+            internal_errors: 0,
         })
     }
 
@@ -421,6 +425,7 @@ impl Outputs {
     fn finish(mut self) -> Result<Totals> {
         let mut totals = Totals {
             deltas: write_deltas(&mut self)?,
+            internal_errors: self.internal_errors,
             ..Totals::default()
         };
         totals.documents = self.documents.finish()?;
@@ -586,6 +591,16 @@ fn flush(s: &Stream, batch: Batch, deliver: &mut dyn FnMut(Ingested) -> Result<(
             .collect()
     });
     s.progress.documents(batch.docs_before + batch.docs);
+    // A panic is one line per document, whatever the batch's size or the threads.
+    for results in &ingested {
+        for (_, r) in results {
+            if let Err(r) = r {
+                if r.reason.starts_with(INTERNAL_ERROR) {
+                    s.progress.warn(&format!("{}: {}", r.source, r.reason));
+                }
+            }
+        }
+    }
     let fresh = batch.fresh.into_iter().map(|p| p.input).zip(ingested);
     deliver(Ingested {
         inputs: batch.inputs,
@@ -610,6 +625,13 @@ fn write_batch(s: &Stream, batch: Ingested, out: &mut Outputs) -> Result<()> {
 /// Transforms staged rows and writes them, spilling what `deltas` needs.
 fn write_transformed(lexicon: &Lexicon, staged: Staged, out: &mut Outputs) -> Result<()> {
     let mut data = transform(staged, lexicon)?;
+    out.internal_errors += data
+        .rejects
+        .column("reason")?
+        .str()?
+        .iter()
+        .filter(|r| r.is_some_and(|r| r.starts_with(INTERNAL_ERROR)))
+        .count();
     spill_points(&data, out)?;
     out.documents.write(&mut data.documents)?;
     out.observations.write(&mut data.observations)?;
