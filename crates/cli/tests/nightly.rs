@@ -1438,3 +1438,12 @@ fn explain_exits_0_1_or_2_and_prints_no_control_characters() {
         "{shown:?}"
     );
 }
+
+#[test]
+fn a_wrong_format_flag_is_blamed_on_the_flag_and_points_to_input_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-o", p(&out), "--format", "jsonl"]);
+    one_line_exit_2(&o, &["--format", "`jsonl`", "--input-format"]);
+    assert!(!stderr(&o).contains("default.toml"), "{}", stderr(&o));
+}

@@ -124,7 +124,14 @@ impl Plan {
             .iter()
             .map(|f| f.trim().parse::<Format>())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| config(format!("{}: output.formats: {e}", file.display())))?;
+            .map_err(|e| match &o.formats {
+                // The flag was wrong, not the file; `--format jsonl` most likely meant the
+                // inputs' format.
+                Some(_) => config(format!(
+                    "--format: {e}; for the format of the inputs, use --input-format"
+                )),
+                None => config(format!("{}: output.formats: {e}", file.display())),
+            })?;
         if formats.is_empty() {
             return Err(config("no output format: give parquet, csv or both"));
         }
