@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use crate::extract::{extract, Mention};
 use crate::lexicon::{Effect, Lexicon};
 use crate::source::{Record, Reject};
-use crate::text::{decode, fold, normalize, tokenize, TokenKind};
+use crate::text::{decode, fold, normalize, tokenize, FoldedText, TokenKind};
 
 /// A calendar date (`event_date`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -74,6 +74,9 @@ pub struct IngestedDocument {
     pub source: String,
     pub sha256: String,
     pub title: Option<String>,
+    /// The date of the dateline the text opens with (` date 2019-12` → 2019-12-01,
+    /// `Thứ Sáu, 20/01/2023, 10:39 [GMT+7]` → 2023-01-20).
+    pub published_in_text: Option<Date>,
     pub event_date: Option<Date>,
     pub report_year: Option<i32>,
     pub province: Option<String>,
@@ -81,11 +84,16 @@ pub struct IngestedDocument {
     pub mentions: Vec<Mention>,
 }
 
-/// Matches province names in text; built once per lexicon.
+/// Matches province names in text and reads them in metadata; built once per lexicon.
 pub struct Gazetteer {
     matcher: Option<AhoCorasick>,
     /// For each pattern: (province, merged_into).
     names: Vec<(String, String)>,
+    /// Every name a province goes by, as (kind, folded tokens, the same without tone or vowel
+    /// marks, row in `names`), kinds in the order a metadata name is tried: 0 the province's
+    /// own name, 1 another spelling or an abbreviation (`TP.HCM`), 2 its merged name.
+    spellings: Vec<(u8, String, String, usize)>,
+    place_prefixes: crate::lexicon::PhraseTable<()>,
 }
 
 impl Gazetteer {
@@ -96,24 +104,69 @@ impl Gazetteer {
             .match_kind(MatchKind::LeftmostLongest)
             .build(rows.iter().map(|r| fold(&r.form)))
             .ok();
+        let mut spellings = Vec::new();
+        for (i, r) in rows.iter().enumerate() {
+            for (kind, name) in [(0, &r.province), (1, &r.form), (2, &r.merged_into)] {
+                let key = name_key(name);
+                spellings.push((kind, bare(&key), key, i));
+            }
+        }
+        spellings.sort_by_key(|s| s.0);
         Gazetteer {
             matcher,
             names: rows
                 .iter()
                 .map(|r| (r.province.clone(), r.merged_into.clone()))
                 .collect(),
+            spellings,
+            place_prefixes: lex.place_prefixes.clone(),
         }
     }
 
-    /// The canonical name for a name given in metadata or the pipeline file.
+    /// The canonical name for a name given in metadata or the pipeline file, read through the
+    /// same table as the text: a province's own name first (`Hồ Chí Minh` before the merger
+    /// is Hồ Chí Minh, not the province merged into it), then its spellings and abbreviations
+    /// (`TP.HCM`, `Thanh Hoá`), then its merged name; `tỉnh`/`thành phố` aside, and without
+    /// marks (`Ha Noi`) when that names one province only. Unknown names pass as written.
     pub fn canonical(&self, name: &str, merged: bool) -> String {
-        let key = fold(name.trim());
-        let pick = |(p, m): &(String, String)| if merged { m.clone() } else { p.clone() };
-        self.names
-            .iter()
-            .find(|(p, m)| fold(p) == key || fold(m) == key)
-            .map(pick)
-            .unwrap_or_else(|| name.trim().to_string())
+        let pick = |i: usize| {
+            let (p, m) = &self.names[i];
+            if merged {
+                m.clone()
+            } else {
+                p.clone()
+            }
+        };
+        let full = name_key(name);
+        let toks = crate::text::tokenize(&full, 0);
+        let unprefixed = self
+            .place_prefixes
+            .match_at(&toks, 0)
+            .filter(|(len, _)| *len < toks.len())
+            .map(|(len, _)| {
+                toks[len..]
+                    .iter()
+                    .map(|t| t.folded.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+        for key in std::iter::once(full).chain(unprefixed) {
+            if let Some(s) = self.spellings.iter().find(|s| s.2 == key) {
+                return pick(s.3);
+            }
+            let b = bare(&key);
+            let mut found = self
+                .spellings
+                .iter()
+                .filter(|s| s.1 == b)
+                .map(|s| pick(s.3));
+            if let Some(first) = found.next() {
+                if found.all(|other| other == first) {
+                    return first;
+                }
+            }
+        }
+        name.trim().to_string()
     }
 
     /// The province the text is about: the name it states most often, a name after a place
@@ -121,17 +174,18 @@ impl Gazetteer {
     fn find(&self, text: &str, lex: &Lexicon) -> Option<usize> {
         let matcher = self.matcher.as_ref()?;
         let mut score: Vec<(usize, usize, usize)> = Vec::new(); // (pattern name idx, score, first)
-                                                                // Case and tone placement aside (`CÔNG AN TỈNH KHÁNH HOÀ`); offsets stay those of `text`.
-        let folded = crate::text::fold_keeping_offsets(text);
-        for m in matcher.find_iter(&folded) {
-            let before = text[..m.start()].chars().next_back();
-            let after = text[m.end()..].chars().next();
+                                                                // Case and tone placement aside (`CÔNG AN TỈNH KHÁNH HOÀ`).
+        let folded = FoldedText::new(text);
+        for m in matcher.find_iter(&folded.folded) {
+            let (start, end) = folded.source_span(m.start(), m.end());
+            let before = text[..start].chars().next_back();
+            let after = text[end..].chars().next();
             if before.is_some_and(char::is_alphanumeric) || after.is_some_and(char::is_alphanumeric)
             {
                 continue;
             }
-            let window_start = floor_char_boundary(text, m.start().saturating_sub(40));
-            let toks = tokenize(&text[window_start..m.start()], window_start);
+            let window_start = floor_char_boundary(text, start.saturating_sub(40));
+            let toks = tokenize(&text[window_start..start], window_start);
             let prefixed = lex
                 .place_prefixes
                 .match_ending_at(&toks, toks.len())
@@ -141,7 +195,7 @@ impl Gazetteer {
             let weight = if prefixed { 3 } else { 1 };
             match score.iter_mut().find(|s| s.0 == idx) {
                 Some(s) => s.1 += weight,
-                None => score.push((idx, weight, m.start())),
+                None => score.push((idx, weight, start)),
             }
         }
         score
@@ -149,6 +203,21 @@ impl Gazetteer {
             .max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)))
             .map(|s| s.0)
     }
+}
+
+/// A name's folded tokens joined by single spaces: `TP. HCM`, `TP.HCM` and `tp.hcm` agree.
+fn name_key(name: &str) -> String {
+    crate::text::form_tokens(name.trim()).join(" ")
+}
+
+/// A folded name without tone and vowel marks (`hà nội` → `ha noi`), as names are written
+/// where Vietnamese letters are not at hand.
+fn bare(key: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    key.nfd()
+        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
+        .map(|c| if c == 'đ' { 'd' } else { c })
+        .collect()
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -189,9 +258,97 @@ fn article_lines(text: &str, lex: &Lexicon) -> Vec<(usize, usize)> {
     lines
 }
 
+/// A dateline the text opens with (` date 2019-12`, `date 2025-08-19`, `Thứ Sáu, 20/01/2023,
+/// 10:39 [GMT+7]`): its date (the first of the month when no day is given) and the byte
+/// offset where it ends. It is page furniture, not the article's first words.
+fn opening_dateline(
+    text: &str,
+    lines: &[(usize, usize)],
+    lex: &Lexicon,
+) -> Option<(Date, usize, usize)> {
+    if let Some(found) = lines.first().and_then(|&l| dateline_at(text, l, lex)) {
+        return Some((found.0, found.1, 0));
+    }
+    // Under the headline, a line that is only a dateline (`THỨ BA, 14/09/2021 15:46:00`).
+    let &(s, e) = lines.get(1)?;
+    dateline_at(text, (s, e), lex)
+        .filter(|&(_, end)| text[end..e].trim().is_empty())
+        .map(|(date, end)| (date, end, 1))
+}
+
+/// A dateline at the start of the line `(s, e)`: its date and where it ends.
+fn dateline_at(text: &str, (s, e): (usize, usize), lex: &Lexicon) -> Option<(Date, usize)> {
+    let toks = tokenize(&text[s..e], s);
+    let mut i = lex
+        .dateline_words
+        .match_at(&toks, 0)
+        .map_or(0, |(len, _)| len);
+    if toks.get(i).is_some_and(|t| t.folded == ",") {
+        i += 1;
+    }
+    let glued = |k: usize| {
+        k > 0
+            && toks
+                .get(k)
+                .is_some_and(|t| t.folded == "-" && toks[k - 1].end == t.start)
+            && toks
+                .get(k + 1)
+                .is_some_and(|n| n.start == toks[k].end && n.kind == TokenKind::Number)
+    };
+    let number = |k: usize| toks.get(k).and_then(|t| t.folded.parse::<u32>().ok());
+    let (date, mut end) = if let Some(year) = toks.get(i).and_then(crate::lexicon::year_of) {
+        // `2019-12`, `2025-08-19`
+        if !glued(i + 1) {
+            return None;
+        }
+        let month = number(i + 2)?;
+        if glued(i + 3) {
+            (Date::new(year, month, number(i + 4)?)?, i + 5)
+        } else {
+            (Date::new(year, month, 1)?, i + 3)
+        }
+    } else {
+        let (day, month, year) = date_at(&toks, i)?;
+        (Date::new(year?, month, day)?, i + 5)
+    };
+    // `, 10:39 [GMT+7]` after a full date.
+    let time_at = |k: usize| {
+        number(k).is_some()
+            && toks.get(k + 1).is_some_and(|t| t.folded == ":")
+            && number(k + 2).is_some()
+    };
+    let comma = usize::from(toks.get(end).is_some_and(|t| t.folded == ","));
+    if time_at(end + comma) {
+        end += comma + 3;
+        // `15:46:00`
+        if toks.get(end).is_some_and(|t| t.folded == ":") && number(end + 1).is_some() {
+            end += 2;
+        }
+    }
+    if toks
+        .get(end)
+        .is_some_and(|t| t.folded == "[" || t.folded == "(")
+    {
+        if let Some(close) =
+            (end..toks.len().min(end + 8)).find(|&k| toks[k].folded == "]" || toks[k].folded == ")")
+        {
+            end = close + 1;
+        }
+    }
+    // A date that runs on into a sentence (`20/01/2023, Công an tỉnh ...`) opens the article.
+    if i == 0 && end < toks.len() && date_at(&toks, 0).is_some() {
+        return None;
+    }
+    Some((date, toks[end - 1].end))
+}
+
 /// The page's own date (a dateline such as `date 2020-10`, `10/02/2023 - 19:44:00`) in the
 /// first lines, as (year, month, day if given).
-fn find_dateline(text: &str, lines: &[(usize, usize)]) -> Option<(i32, u32, Option<u32>)> {
+fn find_dateline(
+    text: &str,
+    lines: &[(usize, usize)],
+    lex: &Lexicon,
+) -> Option<(i32, u32, Option<u32>)> {
     for &(s, e) in lines.iter().take(3) {
         let toks = tokenize(&text[s..e], s);
         for i in 0..toks.len() {
@@ -214,31 +371,48 @@ fn find_dateline(text: &str, lines: &[(usize, usize)]) -> Option<(i32, u32, Opti
                 }
             }
             if let Some((day, month, Some(year))) = date_at(&toks, i) {
-                return Some((year, month, Some(day)));
+                if !cites_document(&toks, i, lex) {
+                    return Some((year, month, Some(day)));
+                }
             }
         }
     }
     None
 }
 
-/// The event date: a date marker with a day and month (`Sáng 18/1`, `Chiều nay 10/2`), its
-/// year from the text (`18/1/2023`), else the page's dateline, else `fallback_year`.
+/// The event date: a date marker with a day and month (`Sáng 18/1`, `Chiều nay 10/2`, `Ngày
+/// 8.12`), never the date of a cited decree or plan. Its year: the one written with it
+/// (`18/1/2023`); else the publication's (a day in a later month than the publication is of the
+/// year before); else the first full date's; else the report's year, or the year after it for
+/// a review of a whole year held in January or February.
 fn find_event_date(
     text: &str,
     lines: &[(usize, usize)],
     lex: &Lexicon,
-    mut dateline_year: Option<i32>,
-    fallback_year: Option<i32>,
+    published: Option<(i32, u32)>,
+    report_year: Option<i32>,
+    annual_review: bool,
 ) -> Option<Date> {
     let mut marked: Option<(u32, u32, Option<i32>)> = None;
+    let mut first_full_year = None;
     for &(s, e) in lines.iter().take(6) {
         let toks = tokenize(&text[s..e], s);
         for i in 0..toks.len() {
             let Some((day, month, year)) = date_at(&toks, i) else {
                 continue;
             };
-            if dateline_year.is_none() {
-                dateline_year = year;
+            // A cited document's date, or an end of a period (`từ ngày 15/12/2021 đến ngày
+            // 14/12/2022`), is no event.
+            let in_period = (i.saturating_sub(3)..=i).any(|j| {
+                lex.periods
+                    .longest_at(&toks, j)
+                    .is_some_and(|(m, _)| j + m.len > i)
+            });
+            if cites_document(&toks, i, lex) || in_period {
+                continue;
+            }
+            if first_full_year.is_none() {
+                first_full_year = year;
             }
             let marker = lex.date_markers.match_ending_at(&toks, i).is_some();
             if marker && marked.is_none() {
@@ -250,7 +424,31 @@ fn find_event_date(
         }
     }
     let (day, month, year) = marked?;
-    Date::new(year.or(dateline_year).or(fallback_year)?, month, day)
+    let year = match (year, published) {
+        (Some(y), _) => y,
+        (None, Some((y, m))) if month > m => y - 1,
+        (None, Some((y, _))) => y,
+        (None, None) => first_full_year.or_else(|| {
+            report_year.map(|y| {
+                if annual_review && month <= 2 {
+                    y + 1
+                } else {
+                    y
+                }
+            })
+        })?,
+    };
+    Date::new(year, month, day)
+}
+
+/// Whether the date at token `i` is a cited document's (`Nghị định 94/2016/NĐ-CP ngày
+/// 01/7/2016`, `Kế hoạch số 86/KH-UBND ngày 4/4/2016`): a document name shortly before it in
+/// its sentence.
+fn cites_document(toks: &[crate::text::Token], i: usize, lex: &Lexicon) -> bool {
+    (i.saturating_sub(12)..i)
+        .rev()
+        .take_while(|&j| !matches!(toks[j].folded.as_str(), "." | ";"))
+        .any(|j| lex.document_words.match_at(toks, j).is_some())
 }
 
 /// `d/m`, `d-m`, `d/m/yyyy` at token `i`.
@@ -264,6 +462,18 @@ fn date_at(toks: &[crate::text::Token], i: usize) -> Option<(u32, u32, Option<i3
             .is_some_and(|t| (t.folded == "/" || t.folded == "-") && toks[k - 1].end == t.start)
             && toks.get(k + 1).is_some_and(|n| n.start == toks[k].end)
     };
+    // `8.12` reads as one number token: a day and a month, as many papers write them.
+    if let Some((d, m)) = toks.get(i).and_then(|t| {
+        (t.kind == TokenKind::Number)
+            .then(|| t.folded.split_once('.'))
+            .flatten()
+    }) {
+        let (Ok(day), Ok(month)) = (d.parse::<u32>(), m.parse::<u32>()) else {
+            return None;
+        };
+        let ok = m.len() <= 2 && (1..=31).contains(&day) && (1..=12).contains(&month);
+        return ok.then_some((day, month, None));
+    }
     let day = num(i)?;
     if !sep(i + 1) {
         return None;
@@ -281,6 +491,36 @@ fn first_full_date_year(text: &str, lines: &[(usize, usize)]) -> Option<i32> {
     lines.iter().find_map(|&(s, e)| {
         let toks = tokenize(&text[s..e], s);
         (0..toks.len()).find_map(|i| date_at(&toks, i).and_then(|d| d.2))
+    })
+}
+
+/// The headline: the first line when it reads as one (5 to 40 words, no closing full stop),
+/// else the second under a shorter first (a site's name, a menu line such as `Chỉ đạo, Điều
+/// hành`), without
+/// the date and time some pages print after it (`... 29/07/2025 10:53`), which is returned as
+/// the publication date.
+fn headline(text: &str, lines: &[(usize, usize)], lex: &Lexicon) -> Option<(String, Option<Date>)> {
+    if lines.len() < 2 {
+        return None;
+    }
+    // The second line only under a first that is too short to be one (a site's name).
+    let short = |&(s, e): &(usize, usize)| text[s..e].split_whitespace().count() < 5;
+    let candidates = if short(&lines[0]) { 2 } else { 1 };
+    lines.iter().take(candidates).find_map(|&(s, e)| {
+        let line = &text[s..e];
+        let toks = tokenize(line, s);
+        // A trailing `dd/mm/yyyy hh:mm`.
+        let tail = toks.len().checked_sub(8).and_then(|i| {
+            let (day, month, year) = date_at(&toks, i)?;
+            let time = toks[i + 6].folded == ":" && toks[i + 5].kind == TokenKind::Number;
+            time.then(|| (toks[i].start, year.and_then(|y| Date::new(y, month, day))))
+        });
+        let (end, date) = tail.map_or((e, None), |(at, date)| (at, date));
+        let title = text[s..end].trim();
+        let words = title.split_whitespace().count();
+        let furniture = lex.boilerplate.effect(title).is_some();
+        ((5..=40).contains(&words) && !title.ends_with('.') && !furniture)
+            .then(|| (title.to_string(), date))
     })
 }
 
@@ -307,24 +547,49 @@ pub fn ingest_keeping_text(
         reason: p.to_string(),
     })?;
     let text = normalize(&raw);
-    let lines = article_lines(&text, lex);
+    let mut lines = article_lines(&text, lex);
+    let published_in_text = opening_dateline(&text, &lines, lex).map(|(date, end, line)| {
+        // The article starts after its dateline; a line that is only a dateline goes.
+        let rest = text[end..lines[line].1].trim_start();
+        if rest.is_empty() {
+            lines.remove(line);
+        } else {
+            lines[line].0 = lines[line].1 - rest.len();
+        }
+        date
+    });
     if lines.is_empty() {
         return Err(Reject {
             source: record.source.clone(),
             reason: "empty: no article text after removing page furniture".into(),
         });
     }
+    let headline = headline(&text, &lines, lex);
+    let published_in_text = published_in_text.or(headline.as_ref().and_then(|h| h.1));
+    let title = record.title.clone().or(headline.map(|h| h.0));
     let extraction = extract(&text, &lines, lex);
     let mut mentions = extraction.mentions;
 
     let meta_date = record.date.as_deref().and_then(Date::parse_iso);
-    let dateline = find_dateline(&text, &lines);
-    // The year most figures state; else the year the text names most; else the page's date;
-    // else the first full date in the text; else the pipeline's default.
+    let published = meta_date.or(published_in_text);
+    let dateline = published
+        .map(|d| (d.year, d.month, Some(d.day)))
+        .or_else(|| find_dateline(&text, &lines, lex));
+    // The year most figures state (comparisons are baselines, never the figures' year); else
+    // the year the text names most; else the publication's year (a review published in
+    // January or February that speaks of `năm qua` is about the year before); else the year
+    // after the one compared with; else the first full date; else the pipeline's default.
+    let published_year = dateline.map(|(year, month, _)| {
+        if extraction.says_past_year && month <= 2 {
+            year - 1
+        } else {
+            year
+        }
+    });
     let report_year = mode(mentions.iter().filter_map(|m| m.year))
         .or_else(|| mode(extraction.stated_years.iter().copied()))
-        .or(dateline.map(|d| d.0))
-        .or(meta_date.map(|d| d.year))
+        .or(published_year)
+        .or_else(|| extraction.comparison_years.iter().max().map(|y| y + 1))
         .or_else(|| first_full_date_year(&text, &lines))
         .or(defaults.report_year);
     for m in &mut mentions {
@@ -333,22 +598,26 @@ pub fn ingest_keeping_text(
         }
     }
 
+    let annual_review = report_year.is_some_and(|y| extraction.stated_years.contains(&y));
     let event_date = find_event_date(
         &text,
         &lines,
         lex,
-        dateline.map(|d| d.0),
-        meta_date.map(|d| d.year).or(report_year),
+        dateline.map(|d| (d.0, d.1)),
+        report_year,
+        annual_review,
     );
-    let merged = event_date
-        .or(meta_date)
-        .map_or(report_year.is_some_and(|y| y >= 2026), |d| {
-            d >= Date {
-                year: 2025,
-                month: 7,
-                day: 1,
-            }
-        });
+    let (y, m, d) = lex.merger_effective;
+    let merger = Date {
+        year: y,
+        month: m,
+        day: d,
+    };
+    // As of the report's date; with only its year, merged when the whole year is after.
+    let merged = published.or(event_date).map_or(
+        report_year.is_some_and(|y| Date::new(y, 1, 1).is_some_and(|start| start >= merger)),
+        |d| d >= merger,
+    );
     let body_end = lines.last().map_or(0, |l| l.1);
     let province = gazetteer
         .find(&text[..body_end], lex)
@@ -373,18 +642,12 @@ pub fn ingest_keeping_text(
                 .map(|p| gazetteer.canonical(p, merged))
         });
 
-    let title = record.title.clone().or_else(|| {
-        let (s, e) = lines[0];
-        let first = &text[s..e];
-        let words = first.split_whitespace().count();
-        (lines.len() > 1 && words <= 30 && !first.ends_with('.')).then(|| first.to_string())
-    });
-
     let doc = IngestedDocument {
         doc_id: record.doc_id.clone(),
         source: record.source.clone(),
         sha256: hex_sha256(&record.bytes),
         title,
+        published_in_text,
         event_date,
         report_year,
         province,

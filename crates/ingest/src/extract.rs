@@ -93,6 +93,8 @@ struct PeriodMention {
 struct BaselineMention {
     first: usize,
     baseline: String,
+    /// The year compared with, when the phrase names one.
+    year: Option<i32>,
 }
 
 /// A paragraph being read: its tokens and what each stretch of them has been found to be.
@@ -126,6 +128,11 @@ pub struct Extraction {
     pub mentions: Vec<Mention>,
     /// Years stated as whole years in the body, in text order (for the document's year).
     pub stated_years: Vec<i32>,
+    /// Years the text compares with (`so với cùng kỳ năm 2019`), in text order: the report is
+    /// about a later one.
+    pub comparison_years: Vec<i32>,
+    /// The text speaks of `năm qua`, the year just past.
+    pub says_past_year: bool,
 }
 
 /// Finds every mention in the given paragraphs (byte ranges of `text`).
@@ -148,12 +155,22 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
     let doc_topic = document_topic(&paras, lex);
     let doc_span = document_span(&paras);
     let mut section: Option<String> = None;
+    let mut keys: Vec<MentionKey> = Vec::new();
+    // The mentions of the last paragraph with figures that is no caption.
+    let mut levels_before = 0..0;
+    // The mentions of the headline lines that open the document (at most two).
+    let mut headline_count = Some(2);
+    let mut headline_end = 0;
     for para in &paras {
         for p in &para.periods {
-            if p.kind == PeriodKind::WholeYear {
-                out.stated_years.extend(p.years.iter().copied());
+            match p.kind {
+                PeriodKind::WholeYear => out.stated_years.extend(p.years.iter().copied()),
+                PeriodKind::PastYear => out.says_past_year = true,
+                _ => {}
             }
         }
+        out.comparison_years
+            .extend(para.baselines.iter().filter_map(|b| b.year));
         if is_heading(para) {
             section = heading_topic(para, lex);
         }
@@ -161,9 +178,127 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
             topic: section.as_deref().or(doc_topic.as_deref()),
             span: doc_span.as_deref(),
         };
-        extract_paragraph(para, lex, &context, &mut out.mentions);
+        let first = out.mentions.len();
+        let first_key = keys.len();
+        extract_paragraph(para, lex, &context, &mut out.mentions, &mut keys);
+        attach_across_paragraphs(&mut out.mentions, &mut keys, levels_before.clone(), first);
+        debug_assert_eq!(first_key, first);
+        if out.mentions.len() > first && !is_caption(para, lex) {
+            levels_before = first..out.mentions.len();
+        }
+        if headline_count == Some(0) {
+            headline_count = None;
+        }
+        if let Some(n) = headline_count.as_mut() {
+            if is_headline(para) {
+                headline_end = out.mentions.len();
+                *n -= 1;
+            } else {
+                headline_count = None;
+            }
+        }
     }
+    baselines_from_the_body(&mut out.mentions, headline_end, lex);
     out
+}
+
+/// A headline: the first lines when each is one sentence with no closing full stop.
+fn is_headline(para: &Paragraph) -> bool {
+    para.sentences.len() == 1
+        && para.tokens.len() <= 50
+        && !punct_is(para, para.tokens.len().saturating_sub(1), &["."])
+}
+
+/// A headline's change says no baseline (`Số vụ tai nạn giao thông giảm 15,7%`): the body
+/// states the comparison it sums up, so it takes the baseline of the body's first change of
+/// the same direction and kind (percent or count).
+fn baselines_from_the_body(mentions: &mut [Mention], headline_end: usize, lex: &Lexicon) {
+    let direction = |c: &ChangeParts| {
+        let raw = crate::text::fold(&c.direction_raw);
+        lex.change_rows
+            .iter()
+            .find(|r| crate::text::fold(&r.form) == raw)
+            .map(|r| r.direction.clone())
+    };
+    let percent = |c: &ChangeParts| {
+        let raw = crate::text::fold(&c.unit_raw);
+        lex.unit_rows
+            .iter()
+            .any(|r| r.unit == "percent" && crate::text::fold(&r.form) == raw)
+    };
+    for h in 0..headline_end.min(mentions.len()) {
+        let Some(c) = mentions[h].change.as_ref().filter(|c| c.baseline.is_none()) else {
+            continue;
+        };
+        let (dir, pct) = (direction(c), percent(c));
+        let found = mentions[headline_end..].iter().find_map(|m| {
+            let b = m.change.as_ref()?;
+            (b.baseline.is_some() && direction(b) == dir && percent(b) == pct)
+                .then(|| b.baseline.clone())?
+        });
+        if let (Some(baseline), Some(c)) = (found, mentions[h].change.as_mut()) {
+            c.baseline = Some(baseline);
+        }
+    }
+}
+
+/// What a row compares or is compared by, kept beside each mention while a document is read.
+struct MentionKey {
+    unit: String,
+    action: Option<String>,
+    topic: Option<String>,
+    /// A level row with no change of its own yet.
+    free_level: bool,
+    /// A change whose paragraph states no level before it: the quantity (unit, action) it
+    /// compares, looked for in the paragraph before.
+    compares: Option<(String, Option<String>)>,
+}
+
+/// A photo caption (`... Ảnh: CTV`): a short paragraph with a caption label before a colon.
+fn is_caption(para: &Paragraph, lex: &Lexicon) -> bool {
+    para.tokens.len() <= 60
+        && (0..para.tokens.len()).any(|i| {
+            lex.caption_markers
+                .match_at(&para.tokens, i)
+                .is_some_and(|(len, _)| punct_is(para, i + len, &[":"]))
+        })
+}
+
+/// A comparison opening a paragraph (`So với cùng kỳ, tai nạn giao thông tăng 1.800 vụ, giảm
+/// 700 người chết`) attaches to the levels of the paragraph before it (a caption between
+/// aside): same unit, same action and topic when it names them, the latest such level first.
+fn attach_across_paragraphs(
+    mentions: &mut Vec<Mention>,
+    keys: &mut Vec<MentionKey>,
+    before: std::ops::Range<usize>,
+    first: usize,
+) {
+    let mut gone = Vec::new();
+    for o in first..mentions.len() {
+        let Some((unit, action)) = keys[o].compares.clone() else {
+            continue;
+        };
+        let fits = |k: &MentionKey| {
+            k.free_level
+                && k.unit == unit
+                && action
+                    .as_ref()
+                    .is_none_or(|a| k.action.as_ref().is_none_or(|b| a == b))
+                && keys[o]
+                    .topic
+                    .as_ref()
+                    .is_none_or(|a| k.topic.as_ref().is_none_or(|b| a == b))
+        };
+        if let Some(l) = before.clone().rev().find(|&l| fits(&keys[l])) {
+            mentions[l].change = mentions[o].change.take();
+            keys[l].free_level = false;
+            gone.push(o);
+        }
+    }
+    for &o in gone.iter().rev() {
+        mentions.remove(o);
+        keys.remove(o);
+    }
 }
 
 /// A numbered or colon-ended short line (`2. Số vụ phạm tội về trật tự quản lý kinh tế:`,
@@ -198,11 +333,15 @@ struct DocContext<'a> {
 
 /// The first period the document states, when it spans more than one calendar year.
 fn document_span(paras: &[Paragraph]) -> Option<String> {
-    let (para, p) = paras
-        .iter()
-        .find_map(|para| para.periods.first().map(|p| (para, p)))?;
+    let (para, p) = paras.iter().find_map(|para| {
+        para.periods
+            .iter()
+            .find(|p| p.kind != PeriodKind::NotAPeriod)
+            .map(|p| (para, p))
+    })?;
     let spans = match p.kind {
         PeriodKind::SpansYears => true,
+        PeriodKind::NotAPeriod => false,
         PeriodKind::Range => matches!(p.years.as_slice(), [a, b] if a != b),
         _ => false,
     };
@@ -216,11 +355,19 @@ fn document_topic(paras: &[Paragraph], lex: &Lexicon) -> Option<String> {
     // counts only when the document names no specific one.
     let mut counts: Vec<(&str, bool, usize, String)> = Vec::new();
     for para in paras {
-        for &(s, l, idx) in &para.topics {
+        for (ti, &(s, l, idx)) in para.topics.iter().enumerate() {
             let row = &lex.topic_rows[idx];
             // A unit word (`8 khẩu súng`) says what one figure counts, not what the text is about.
             let after_number = s > 0 && para.tokens[s - 1].kind == TokenKind::Number;
             if after_number {
+                continue;
+            }
+            // Fields named one right after another (`lừa đảo chiếm đoạt tài sản trên không gian
+            // mạng`) name one offence: only the most specific of them counts, the first of
+            // equals (an offence beats its channel).
+            let best = topic_group(para, ti)
+                .max_by_key(|&g| (lex.topic_rows[para.topics[g].2].rank, std::cmp::Reverse(g)));
+            if row.rank >= 1 && best != Some(ti) {
                 continue;
             }
             match counts.iter_mut().find(|c| c.0 == row.topic) {
@@ -231,6 +378,25 @@ fn document_topic(paras: &[Paragraph], lex: &Lexicon) -> Option<String> {
     }
     let best = counts.iter().map(|c| (c.1, c.2)).max()?;
     counts.into_iter().find(|c| (c.1, c.2) == best).map(|c| c.3)
+}
+
+/// The run of topic phrases around `paragraph.topics[ti]` that follow each other in one clause
+/// with at most two tokens between (`... trên không gian mạng`), as indices into `para.topics`.
+fn topic_group(para: &Paragraph, ti: usize) -> std::ops::Range<usize> {
+    let close = |a: usize, b: usize| {
+        let (s, l, _) = para.topics[a];
+        let next = para.topics[b].0;
+        next <= s + l + 2 && !(s + l..next).any(|i| punct_is(para, i, &[".", ";", ":", "(", ")"]))
+    };
+    let mut first = ti;
+    while first > 0 && close(first - 1, first) {
+        first -= 1;
+    }
+    let mut end = ti + 1;
+    while end < para.topics.len() && close(end - 1, end) {
+        end += 1;
+    }
+    first..end
 }
 
 fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) -> Paragraph<'a> {
@@ -254,13 +420,38 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
     let mut i = 0;
     while i < n {
         if let Some((m, baseline)) = lex.baselines.longest_at(&para.tokens, i) {
-            let baseline = match m.years.first() {
+            // A period right after the baseline is the period compared with (`so với cùng kỳ 6
+            // tháng đầu năm 2023`), never the figures' own.
+            let compared = lex.periods.longest_at(&para.tokens, i + m.len);
+            let len = m.len + compared.as_ref().map_or(0, |(p, _)| p.len);
+            let year = m
+                .years
+                .first()
+                .or_else(|| compared.as_ref().and_then(|(p, _)| p.years.first()))
+                .copied();
+            let baseline = match year {
                 Some(y) => baseline.replace("{year}", &y.to_string()),
                 None => baseline.clone(),
             };
-            para.baselines.push(BaselineMention { first: i, baseline });
-            para.consumed[i..i + m.len].fill(true);
-            i += m.len;
+            para.baselines.push(BaselineMention {
+                first: i,
+                baseline,
+                year,
+            });
+            para.consumed[i..i + len].fill(true);
+            i += len;
+            continue;
+        }
+        if let Some(found) = compared_period(&para.tokens, i, lex) {
+            let (opener, len, baseline) = found;
+            para.baselines.push(BaselineMention {
+                first: i + opener,
+                year: baseline.1,
+                baseline: baseline.0,
+            });
+            // The opener may be a figure's unit (`gấp 5 lần năm 2018`): only the period is read.
+            para.consumed[i + opener..i + opener + len].fill(true);
+            i += opener + len;
             continue;
         }
         if let Some((m, kind)) = lex.periods.longest_at(&para.tokens, i) {
@@ -300,6 +491,30 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
         }
     }
     para
+}
+
+/// A period right after a comparison word (`so với 6 tháng đầu năm 2023`, `gấp 5 lần năm
+/// 2018`): the opener's length, the period's length, and the baseline with its year. A whole
+/// year named is that year; a period without its year (`tháng 4`, `năm qua`) is the one just
+/// before; a part of a named year is the same period of that year.
+fn compared_period(
+    tokens: &[Token],
+    i: usize,
+    lex: &Lexicon,
+) -> Option<(usize, usize, (String, Option<i32>))> {
+    let (opener, _) = lex.comparison_openers.match_at(tokens, i)?;
+    let (p, kind) = lex.periods.longest_at(tokens, i + opener)?;
+    let year = p.years.first().copied();
+    let baseline = match (kind, year) {
+        (PeriodKind::WholeYear, Some(y)) => format!("year:{y}"),
+        // `so với tháng 4` in a report on May: the period just before.
+        (PeriodKind::WholeYear | PeriodKind::PastYear | PeriodKind::PartOfYear, None) => {
+            "previous_period".to_string()
+        }
+        (PeriodKind::PartOfYear | PeriodKind::Range, _) => "same_period".to_string(),
+        _ => return None,
+    };
+    Some((opener, p.len, (baseline, year)))
 }
 
 /// The innermost open bracket of each token (see [`Paragraph::aside`]); an unclosed `(` runs
@@ -597,7 +812,12 @@ fn inherit_changes(para: &Paragraph, lex: &Lexicon, figures: &mut [Figure]) {
             continue;
         }
         let start = this.qualifier.map_or(this.first, |q| q.0);
-        let gap = prev.last + 1..start;
+        // `giảm 11% số vụ, 10% số người chết`: the quantity a percent names is no gap.
+        let after_quantity = lex
+            .quantities
+            .match_at(&para.tokens, prev.last + 1)
+            .map_or(prev.last + 1, |(len, _)| prev.last + 1 + len);
+        let gap = after_quantity..start;
         let is_percent = lex.unit_rows[this.unit_idx].unit == "percent";
         let joined = gap
             .clone()
@@ -652,6 +872,48 @@ fn qualifier_and_change(para: &Paragraph, lex: &Lexicon, i: usize) -> (Stretch, 
     }
 }
 
+/// The most characters of a sentence a row carries (SPEC `sentence`).
+const EVIDENCE_CHARS: usize = 400;
+
+/// The sentence `(start, end)` as a row's evidence: whole when it is short, else cut to
+/// [`EVIDENCE_CHARS`] characters around the mention `(m0, m1)`, `…` marking each cut. Only
+/// the characters kept are walked, so a paragraph-long sentence with thousands of figures
+/// costs no more per figure than a short one.
+fn evidence(text: &str, (start, end): (usize, usize), (m0, m1): (usize, usize)) -> String {
+    let sentence = &text[start..end];
+    if sentence.chars().take(EVIDENCE_CHARS + 1).count() <= EVIDENCE_CHARS {
+        return sentence.to_string();
+    }
+    let mention = text[m0..m1].chars().count();
+    let room = EVIDENCE_CHARS.saturating_sub(mention + 2);
+    let before = text[start..m0].chars().rev().take(room).count();
+    let after = text[m1..end].chars().take(room).count();
+    // Half the room each side; a side with less to show leaves the rest to the other.
+    let right = after.min(room - before.min(room / 2));
+    let left = before.min(room - right);
+    let from = match left {
+        0 => m0,
+        n => text[start..m0]
+            .char_indices()
+            .rev()
+            .nth(n - 1)
+            .map_or(start, |(i, _)| start + i),
+    };
+    let to = text[m1..end]
+        .char_indices()
+        .nth(right)
+        .map_or(end, |(i, _)| m1 + i);
+    let mut out = String::with_capacity(to - from + 6);
+    if from > start {
+        out.push('…');
+    }
+    out.push_str(&text[from..to]);
+    if to < end {
+        out.push('…');
+    }
+    out
+}
+
 fn span_text(para: &Paragraph, first: usize, last: usize) -> String {
     para.text[para.tokens[first].start..para.tokens[last].end].to_string()
 }
@@ -661,7 +923,13 @@ fn stretch_text(para: &Paragraph, (first, len): (usize, usize)) -> String {
     span_text(para, first, first + len - 1)
 }
 
-fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mut Vec<Mention>) {
+fn extract_paragraph(
+    para: &Paragraph,
+    lex: &Lexicon,
+    doc: &DocContext,
+    out: &mut Vec<Mention>,
+    keys: &mut Vec<MentionKey>,
+) {
     let figures = find_figures(para, lex);
     if figures.is_empty() {
         return;
@@ -704,7 +972,12 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mu
             TopicFound::Nothing => last_topic,
         };
         // A field named by the unit itself (`633 băng, nhóm`) is that figure's alone.
-        let named_by_unit = topic.is_some_and(|ti| (f.first..=f.last).contains(&para.topics[ti].0));
+        // (A phrase that runs on past the unit, `2.341 tổ chức quần chúng`, is said of the
+        // clause like any field after the figure.)
+        let named_by_unit = topic.is_some_and(|ti| {
+            let (s, l, _) = para.topics[ti];
+            (f.first..=f.last).contains(&s) && s + l <= f.last + 1
+        });
         if topic.is_some() && !named_by_unit {
             last_topic = topic;
         }
@@ -750,6 +1023,18 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mu
             resolved[k].action = resolved[e].action;
         }
     }
+    // A percent of a quantity that is itself an outcome (`giảm 16% số người chết`) takes that
+    // outcome's verb.
+    for k in 0..figures.len() {
+        if attached_to[k].is_some() || figures[k].change_word.is_none() {
+            continue;
+        }
+        if let Some((_, (qs, ql))) = quantity_phrase(para, lex, &figures, k) {
+            if let Some(i) = (qs..qs + ql).find(|&i| para.verbs[i].is_some()) {
+                resolved[k].action = para.verbs[i].map(|(len, _)| (i, len));
+            }
+        }
+    }
     // A percent bracketed after a change with no verb of its own (`So với cùng kỳ, giảm 3.009
     // vụ (-24,25%)`) takes the verb of the level that change compares.
     for k in 0..figures.len() {
@@ -759,6 +1044,40 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mu
             }
         }
     }
+
+    let action_of = |k: usize| {
+        resolved[k]
+            .action
+            .and_then(|(s, _)| lex.actions.match_at(t, s))
+            .map(|(_, &idx)| lex.action_rows[idx].action.clone())
+    };
+    // A change before any level of its paragraph, in a sentence that opens with its baseline
+    // and states no period of its own (`So với cùng kỳ, tai nạn giao thông tăng 1.800 vụ`),
+    // compares the paragraph before.
+    let opening_changes = figures
+        .iter()
+        .take_while(|f| f.change_word.is_some())
+        .count();
+    let comparison_frame = |k: usize| {
+        let sentence = &para.sentences[figures[k].sentence];
+        let opens = para.baselines.iter().any(|b| b.first == sentence.first);
+        let own_period = para
+            .periods
+            .iter()
+            .any(|p| p.first >= sentence.first && p.first < sentence.end);
+        opens && !own_period
+    };
+    let compares = |k: usize| -> Option<(String, Option<String>)> {
+        if k >= opening_changes || attached_to[k].is_some() || !comparison_frame(k) {
+            return None;
+        }
+        let unit = &lex.unit_rows[figures[k].unit_idx].unit;
+        if unit == "percent" || unit == "times" {
+            let row = &lex.quantity_rows[quantity_named(para, lex, &figures, k)?];
+            return Some((row.unit.clone(), row.action.clone()));
+        }
+        Some((unit.clone(), action_of(k)))
+    };
 
     for (k, f) in figures.iter().enumerate() {
         if attached_to[k].is_some() {
@@ -783,11 +1102,24 @@ fn extract_paragraph(para: &Paragraph, lex: &Lexicon, doc: &DocContext, out: &mu
             let c = attached_to.iter().position(|a| *a == Some(k));
             (Measure::Level, c.map(change_of))
         };
+        keys.push(MentionKey {
+            unit: lex.unit_rows[f.unit_idx].unit.clone(),
+            action: action_of(k),
+            topic: r
+                .topic
+                .map(|ti| lex.topic_rows[para.topics[ti].2].topic.clone()),
+            free_level: measure == Measure::Level && change.is_none(),
+            compares: compares(k),
+        });
         out.push(Mention {
             span_start: t[f.first].start,
             span_end: t[f.last].end,
             mention: span_text(para, f.first, f.last),
-            sentence: span_text(para, sentence.first, sentence.end - 1),
+            sentence: evidence(
+                para.text,
+                (t[sentence.first].start, t[sentence.end - 1].end),
+                (t[f.first].start, t[f.last].end),
+            ),
             measure,
             number_raw: stretch_text(para, (f.first, f.number_len)),
             denominator_raw: f.denominator.map(|d| t[d].folded.clone()),
@@ -871,8 +1203,15 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
         list_end = g.last;
         next += 1;
     }
-    if list_end + 1 < sentence.end && lex.passives.contains_at(t, list_end + 1) {
-        for i in list_end + 2..sentence.end {
+    // The passive may follow the words that say what the figures are (`19 đối tượng đá gà bị
+    // bắt quả tang`): up to three words, no verb or mark between.
+    let passive = (list_end + 1..sentence.end.min(list_end + 5))
+        .take_while(|&i| {
+            t[i].kind == TokenKind::Word && (para.verbs[i].is_none() || para.in_topic[i])
+        })
+        .find(|&i| lex.passives.contains_at(t, i));
+    if let Some(p) = passive {
+        for i in p + 1..sentence.end {
             if punct_is(para, i, &[";", "."]) {
                 break;
             }
@@ -924,8 +1263,14 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
         if weak_verb {
             if weak.is_none() {
                 weak = Some((s, l));
-                let later =
-                    (list_end + 1..sentence.end).find_map(|j| is_verb(j, &all).map(|len| (j, len)));
+                // `có 9 tập thể ... được nhận Giấy khen`: the verb after a passive; a verb of
+                // a phrase that only describes the things had (`có 127 mô hình ... tham gia
+                // bảo đảm an ninh trật tự`) is not theirs.
+                let passive =
+                    (list_end + 1..sentence.end).find(|&j| lex.passives.contains_at(t, j));
+                let later = passive.and_then(|p| {
+                    (p + 1..sentence.end).find_map(|j| is_verb(j, &all).map(|len| (j, len)))
+                });
                 if later.is_some() {
                     return later;
                 }
@@ -1060,6 +1405,14 @@ fn find_topic(
             .copied();
         return TopicFound::Topic(best.unwrap_or(chosen));
     }
+    // A field phrase that begins with the unit and runs on past it (`98.466 vụ án hình sự`)
+    // names the figure's field when nothing after it names a narrower one.
+    if let Some(ti) = (0..para.topics.len()).find(|&ti| {
+        let (s, l, _) = para.topics[ti];
+        s >= f.unit.0 && s <= f.last && s + l > f.last + 1 && rank(ti) >= 1
+    }) {
+        return TopicFound::Topic(ti);
+    }
     let start_of_figure = f.qualifier.map_or(f.first, |q| q.0);
     let before_from = |from: usize| {
         (0..para.topics.len())
@@ -1097,7 +1450,26 @@ fn find_topic(
                 (0..para.topics.len()).find(|&ti| para.topics[ti].0 == f.unit.0 && rank(ti) >= 1)
             }),
     };
-    match chosen {
+    // Clauses of one sentence listing figures share the field that closes the last list
+    // (`khởi tố 247 vụ, 238 bị can; truy tố 240 vụ; xét xử 264 vụ, 267 bị cáo về tội ...`).
+    let closing = || {
+        (0..para.topics.len()).find(|&ti| {
+            let s = para.topics[ti].0;
+            s >= stop
+                && s < sentence.end
+                && rank(ti) >= 1
+                && figures[k + 1..]
+                    .iter()
+                    .any(|g| g.sentence == f.sentence && g.last < s && s <= g.last + 3)
+        })
+    };
+    let most_specific = |ti: usize| {
+        topic_group(para, ti)
+            .filter(|&g| para.topics[g].0 >= para.topics[ti].0)
+            .max_by_key(|&g| (rank(g), std::cmp::Reverse(g)))
+            .unwrap_or(ti)
+    };
+    match chosen.or_else(|| closing().map(most_specific)) {
         Some(ti) => TopicFound::Topic(ti),
         None => TopicFound::Nothing,
     }
@@ -1111,7 +1483,7 @@ fn find_period(para: &Paragraph, f: &Figure) -> (Option<i32>, Option<String>, bo
     let own = || {
         para.periods
             .iter()
-            .filter(|p| !para.in_other_aside(p.first, f.first))
+            .filter(|p| p.kind != PeriodKind::NotAPeriod && !para.in_other_aside(p.first, f.first))
     };
     let chosen = own()
         .filter(in_sentence)
@@ -1128,7 +1500,10 @@ fn find_period(para: &Paragraph, f: &Figure) -> (Option<i32>, Option<String>, bo
             .iter()
             .filter(|q| q.first < p.first)
             .rev()
-            .find_map(|q| (q.kind != PeriodKind::SpansYears).then(|| q.years.first().copied())?)
+            .find_map(|q| {
+                let has_year = !matches!(q.kind, PeriodKind::SpansYears | PeriodKind::NotAPeriod);
+                has_year.then(|| q.years.first().copied())?
+            })
     };
     match p.kind {
         PeriodKind::WholeYear => (p.years.first().copied(), None, false),
@@ -1138,6 +1513,8 @@ fn find_period(para: &Paragraph, f: &Figure) -> (Option<i32>, Option<String>, bo
             false,
         ),
         PeriodKind::SpansYears => (None, Some(text), true),
+        // The document's year, which the publication date names.
+        PeriodKind::PastYear | PeriodKind::NotAPeriod => (None, None, false),
         PeriodKind::Range => match p.years.as_slice() {
             [a, b] if a != b => (None, Some(text), true),
             [a, ..] => (Some(*a), Some(text), false),
@@ -1164,6 +1541,38 @@ fn find_baseline(para: &Paragraph, f: &Figure) -> Option<String> {
         .map(|b| b.baseline.clone())
 }
 
+/// The quantity a change names (`số vụ`, `số người chết`; see `quantities.csv`): right after
+/// the change figure, else the nearest before its change word in its clause with no other
+/// figure between.
+fn quantity_named(para: &Paragraph, lex: &Lexicon, figures: &[Figure], c: usize) -> Option<usize> {
+    quantity_phrase(para, lex, figures, c).map(|(q, _)| q)
+}
+
+/// [`quantity_named`] with where its phrase stands: (row, (first token, length)).
+fn quantity_phrase(
+    para: &Paragraph,
+    lex: &Lexicon,
+    figures: &[Figure],
+    c: usize,
+) -> Option<(usize, (usize, usize))> {
+    let t = &para.tokens;
+    let cf = &figures[c];
+    if let Some((len, &q)) = lex.quantities.match_at(t, cf.last + 1) {
+        return Some((q, (cf.last + 1, len)));
+    }
+    let (cw, _) = cf.change_word?;
+    let sentence = &para.sentences[cf.sentence];
+    let floor = figures[..c]
+        .iter()
+        .rev()
+        .find(|g| g.sentence == cf.sentence)
+        .map_or(sentence.first, |g| g.last + 1);
+    (floor..cw)
+        .rev()
+        .take_while(|&i| !punct_is(para, i, &[";", ":"]))
+        .find_map(|i| lex.quantities.match_at(t, i).map(|(len, &q)| (q, (i, len))))
+}
+
 /// The level row a change figure belongs to, if any (SPEC: one statement, one row). In its own
 /// sentence: the nearest level of the same unit, preferring one of the same action. From a
 /// comparison sentence that states no level of its own (`So với cùng kỳ, giảm 9 vụ`): the
@@ -1186,11 +1595,63 @@ fn level_for_change(
             .and_then(|(s, _)| lex.actions.match_at(t, s))
             .map(|(_, &idx)| lex.action_rows[idx].action.as_str())
     };
+    let topic_of = |k: usize| {
+        resolved[k]
+            .topic
+            .map(|ti| lex.topic_rows[para.topics[ti].2].topic.as_str())
+    };
+    // A change that names its field compares a level of that field.
+    // In its own sentence a level without a field of its own may be the one compared; in the
+    // sentence before, the level must name the change's field.
+    let same_topic = |k: usize| {
+        topic_of(c).is_none_or(|a| {
+            topic_of(k) == Some(a) || (topic_of(k).is_none() && figures[k].sentence == cf.sentence)
+        })
+    };
+    let sentence_has_level =
+        (0..c).any(|k| figures[k].sentence == cf.sentence && figures[k].change_word.is_none());
+    let prev_sentence = (0..c)
+        .rev()
+        .map(|k| figures[k].sentence)
+        .find(|&s| s < cf.sentence);
     if unit == "percent" || unit == "times" {
-        // `x vụ, tăng 20,4%`: attaches only right after its level, with nothing else between.
-        let k = c.checked_sub(1)?;
         let (cw, _) = cf.change_word?;
-        let between_ok = (figures[k].last + 1..cw).all(|i| punct_is(para, i, &[",", "("]));
+        // A percent that names its quantity (`số vụ tăng 18%`, `tăng 20% số vụ`) compares the
+        // latest level of it: in its sentence, else in the sentence before when its own states
+        // no level.
+        if let Some(q) = quantity_named(para, lex, figures, c) {
+            let row = &lex.quantity_rows[q];
+            let fits = |k: usize| {
+                is_level(k)
+                    && same_topic(k)
+                    && lex.unit_rows[figures[k].unit_idx].unit == row.unit
+                    && row
+                        .action
+                        .as_deref()
+                        .is_none_or(|a| action_of(k).is_none_or(|b| a == b))
+            };
+            let here = (0..c)
+                .rev()
+                .find(|&k| figures[k].sentence == cf.sentence && fits(k));
+            if here.is_some() || sentence_has_level {
+                return here;
+            }
+            return (0..c)
+                .rev()
+                .find(|&k| Some(figures[k].sentence) == prev_sentence && fits(k));
+        }
+        // `x vụ TNGT (tăng 2% so với năm 2022)`, `x vụ phạm tội về trật tự xã hội, giảm 20%`:
+        // right after its level, nothing but its field, a word or two and commas between.
+        let k = c.checked_sub(1)?;
+        let gap = figures[k].last + 1..cw;
+        let plain_word =
+            |i: usize| t[i].kind == TokenKind::Word && !para.in_topic[i] && para.verbs[i].is_none();
+        let between_ok = cw > figures[k].last
+            && gap.clone().filter(|&i| !para.in_topic[i]).count() <= 4
+            && gap.clone().filter(|&i| plain_word(i)).count() <= 2
+            && gap
+                .clone()
+                .all(|i| punct_is(para, i, &[",", "("]) || para.in_topic[i] || plain_word(i));
         return (is_level(k) && figures[k].sentence == cf.sentence && between_ok).then_some(k);
     }
     let same_unit = |k: usize| lex.unit_rows[figures[k].unit_idx].unit == *unit;
@@ -1217,18 +1678,15 @@ fn level_for_change(
     if !here.is_empty() {
         return pick(&here);
     }
-    let sentence_has_level =
-        (0..c).any(|k| figures[k].sentence == cf.sentence && figures[k].change_word.is_none());
     if sentence_has_level || cf.sentence == 0 {
         return None;
     }
-    let prev_sentence = (0..c)
-        .rev()
-        .map(|k| figures[k].sentence)
-        .find(|&s| s < cf.sentence)?;
+    let prev_sentence = prev_sentence?;
     // In text order, so the n-th change of a comparison sentence meets the n-th level.
     let before: Vec<usize> = (0..c)
         .filter(|&k| figures[k].sentence == prev_sentence && same_unit(k) && is_level(k))
         .collect();
-    pick(&before)
+    // A ratio's level is a part (`điều tra 341/360 vụ`): the change speaks of its whole, which
+    // has no level row of its own, so the change stays a row.
+    pick(&before).filter(|&k| figures[k].denominator.is_none())
 }

@@ -16,7 +16,9 @@
 //! | `periods.csv` | pattern, kind | `{n} tháng đầu năm {year}` → `part_of_year` (also `whole_year`, `spans_years`, `range`) |
 //! | `boilerplate.csv` | form, effect | page lines: `cut` ends the article, `drop` skips the line |
 //! | `provinces.csv` | form, province, merged_into | place names, case-sensitive |
-//! | `place_prefixes.csv`, `date_markers.csv`, `passives.csv`, `abbreviations.csv`, `list_joiners.csv` | form | small word classes the rules use |
+//! | `province_merger.csv` | effective | the date the merged names apply from |
+//! | `quantities.csv` | form, unit, action | what a change compares (`số người chết` → person, killed) |
+//! | `place_prefixes.csv`, `date_markers.csv`, `passives.csv`, `abbreviations.csv`, `list_joiners.csv`, `comparison_openers.csv`, `dateline_words.csv`, `caption_markers.csv`, `document_words.csv` | form | small word classes the rules use |
 //!
 //! Patterns take slots: `{n}` any number, `{year}` a year 1900–2100, `{month}` 1–12,
 //! `{roman}` I–IV.
@@ -114,6 +116,15 @@ pub struct ActionRow {
     pub position: Position,
 }
 
+/// A quantity a change names (`số vụ tăng 18%`, `giảm 12% số người chết`): the level it
+/// compares has this unit and, when given, this action.
+#[derive(Debug, Clone, Deserialize)]
+pub struct QuantityRow {
+    pub form: String,
+    pub unit: String,
+    pub action: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct TopicRow {
     pub form: String,
@@ -149,6 +160,12 @@ pub enum PeriodKind {
     SpansYears,
     /// `từ tháng 10/2022 đến tháng 9/2023`: one year if both ends share it, else spans years.
     Range,
+    /// `năm qua`: the whole year just past, which the publication date names (a review
+    /// published in January says `năm qua` of the year before).
+    PastYear,
+    /// Looks like a period but is none (`kỷ niệm 80 năm`): read so its number is no figure
+    /// and its years no period.
+    NotAPeriod,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -444,6 +461,21 @@ pub struct Lexicon {
     pub list_joiners: PhraseTable<()>,
     /// Words that may stand between a number and its unit (`tăng 1.231 số vụ`).
     pub unit_fillers: PhraseTable<()>,
+    /// Words after which a period is the baseline of a comparison, not the figures' own
+    /// (`so với 6 tháng đầu năm 2023`, `gấp 5 lần năm 2018`).
+    pub comparison_openers: PhraseTable<()>,
+    pub quantity_rows: Vec<QuantityRow>,
+    pub quantities: PhraseTable<usize>,
+    /// The label a photo caption ends with (`Ảnh: CTV`): such a paragraph is no level a
+    /// change in the next paragraph compares with.
+    pub caption_markers: PhraseTable<()>,
+    /// Names of documents (`Nghị định`, `Kế hoạch`): a date right after one is the document's.
+    pub document_words: PhraseTable<()>,
+    /// Words a dateline opens with (`date 2019-12`, `Thứ Sáu, 20/01/2023`).
+    pub dateline_words: PhraseTable<()>,
+    /// The day the 2025 province mergers took effect (`province_merger.csv`): reports dated
+    /// from it on use the merged names.
+    pub merger_effective: (i32, u32, u32),
 }
 
 /// Page lines (`Tin cùng chuyên mục`, `Tác giả: ...`) and what each does to the article.
@@ -555,6 +587,37 @@ where
     Ok(PatternSet::new(patterns))
 }
 
+#[derive(Debug, Clone, Deserialize)]
+struct MergerRow {
+    effective: String,
+}
+
+/// The one row of `province_merger.csv`: the date (`YYYY-MM-DD`) the merged names apply from.
+fn merger_effective(dir: &Path) -> Result<(i32, u32, u32), LexiconError> {
+    let name = "province_merger.csv";
+    let rows: Vec<MergerRow> = read_rows(dir, name)?;
+    let bad = |message: String| LexiconError::Row {
+        path: dir.join(name),
+        row: 2,
+        message,
+    };
+    let row = rows
+        .first()
+        .ok_or_else(|| bad("no row: the merger date is missing".into()))?;
+    let mut parts = row.effective.split('-').map(str::parse::<u32>);
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(Ok(y)), Some(Ok(m)), Some(Ok(d)), None)
+            if (1900..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d) =>
+        {
+            Ok((y as i32, m, d))
+        }
+        _ => Err(bad(format!(
+            "`{}` is not a date (YYYY-MM-DD)",
+            row.effective
+        ))),
+    }
+}
+
 impl Lexicon {
     /// Loads every lexicon file of `dir`; a missing file or a bad row is an error naming both.
     pub fn load(dir: &Path) -> Result<Lexicon, LexiconError> {
@@ -568,6 +631,7 @@ impl Lexicon {
         let action_reading_rows: Vec<ActionReadingRow> = read_rows(dir, "action_readings.csv")?;
         let topic_rows: Vec<TopicRow> = read_rows(dir, "topics.csv")?;
         let province_rows: Vec<ProvinceRow> = read_rows(dir, "provinces.csv")?;
+        let quantity_rows: Vec<QuantityRow> = read_rows(dir, "quantities.csv")?;
         let not_statistic: Vec<NotStatisticRow> = read_rows(dir, "not_statistic.csv")?;
         let boilerplate: Vec<BoilerplateRow> = read_rows(dir, "boilerplate.csv")?;
         let indexed = |forms: Vec<&String>| {
@@ -598,6 +662,13 @@ impl Lexicon {
             abbreviations: forms(dir, "abbreviations.csv")?,
             list_joiners: forms(dir, "list_joiners.csv")?,
             unit_fillers: forms(dir, "unit_fillers.csv")?,
+            comparison_openers: forms(dir, "comparison_openers.csv")?,
+            quantities: indexed(quantity_rows.iter().map(|r| &r.form).collect()),
+            quantity_rows,
+            caption_markers: forms(dir, "caption_markers.csv")?,
+            dateline_words: forms(dir, "dateline_words.csv")?,
+            document_words: forms(dir, "document_words.csv")?,
+            merger_effective: merger_effective(dir)?,
             unit_rows,
             multiplier_rows,
             number_word_rows,

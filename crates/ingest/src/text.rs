@@ -358,22 +358,58 @@ fn tone_move(c: char, next: char) -> Option<&'static str> {
         .map(|&(_, traditional)| traditional)
 }
 
-/// [`fold`] for a whole text, keeping every byte offset: a letter whose lower case would change
-/// its UTF-8 length stays as it is. Matches found in the result are spans of `text`.
-pub fn fold_keeping_offsets(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if let Some(l) = vietnamese_lower(c) {
-            out.push(l);
-            continue;
+/// A whole text folded as [`fold`] folds words, with the way back to the text's offsets: a
+/// folded text is not the same length as its source (`Quỳnh` folds to `qùynh`, a byte
+/// shorter; `İ` lowers to two characters), so its offsets are mapped, never assumed.
+#[derive(Debug, Clone)]
+pub struct FoldedText {
+    pub folded: String,
+    /// (offset in `folded`, offset in the source) at the start of each unit: a source
+    /// character, or the pair of characters a tone move rewrote; then (folded.len(), text.len()).
+    units: Vec<(usize, usize)>,
+}
+
+impl FoldedText {
+    pub fn new(text: &str) -> FoldedText {
+        let mut lowered: Vec<(usize, char)> = Vec::with_capacity(text.len());
+        for (i, c) in text.char_indices() {
+            match vietnamese_lower(c) {
+                Some(l) => lowered.push((i, l)),
+                None => lowered.extend(c.to_lowercase().map(|l| (i, l))),
+            }
         }
-        let mut lower = c.to_lowercase();
-        match (lower.next(), lower.next()) {
-            (Some(l), None) if l.len_utf8() == c.len_utf8() => out.push(l),
-            _ => out.push(c),
+        let mut folded = String::with_capacity(text.len());
+        let mut units: Vec<(usize, usize)> = Vec::with_capacity(lowered.len() + 1);
+        let mut k = 0;
+        while let Some(&(i, c)) = lowered.get(k) {
+            if units.last().is_none_or(|&(_, o)| o != i) {
+                units.push((folded.len(), i));
+            }
+            match lowered.get(k + 1).and_then(|&(_, next)| tone_move(c, next)) {
+                Some(traditional) => {
+                    folded.push_str(traditional);
+                    k += 2;
+                }
+                None => {
+                    folded.push(c);
+                    k += 1;
+                }
+            }
         }
+        units.push((folded.len(), text.len()));
+        FoldedText { folded, units }
     }
-    move_tones(out)
+
+    /// The source span of a span of `folded`, widened to whole source characters when an end
+    /// falls inside a rewritten pair; always on character boundaries of the source.
+    pub fn source_span(&self, start: usize, end: usize) -> (usize, usize) {
+        // The unit holding `start`, and the first unit starting at or after `end`.
+        let s = self.units.partition_point(|&(f, _)| f <= start);
+        let e = self.units.partition_point(|&(f, _)| f < end);
+        let source_start = self.units[s.saturating_sub(1)].1;
+        let source_end = self.units[e.min(self.units.len() - 1)].1;
+        (source_start, source_end.max(source_start))
+    }
 }
 
 /// New-style tone placement → traditional placement (the convention SPEC names use).
@@ -575,11 +611,23 @@ mod tests {
     }
 
     #[test]
-    fn fold_keeping_offsets_keeps_offsets() {
+    fn folded_text_maps_its_spans_back_to_the_source() {
         let text = "CÔNG AN TỈNH KHÁNH HOÀ, Đắk Lắk";
-        let folded = fold_keeping_offsets(text);
-        assert_eq!(folded, "công an tỉnh khánh hòa, đắk lắk");
-        assert_eq!(folded.len(), text.len());
+        let f = FoldedText::new(text);
+        assert_eq!(f.folded, "công an tỉnh khánh hòa, đắk lắk");
+        let at = f.folded.find("đắk lắk").expect("found");
+        assert_eq!(f.source_span(at, f.folded.len()), (at, text.len()));
+        // `uỳ` → `ùy` and `oẽ` → `õe` are a byte shorter: every later offset moves.
+        let text = "xã Quỳnh Lưu, khoẽ, tỉnh Nghệ An";
+        let f = FoldedText::new(text);
+        assert_ne!(f.folded.len(), text.len());
+        let at = f.folded.find("nghệ an").expect("found");
+        let (s, e) = f.source_span(at, at + "nghệ an".len());
+        assert_eq!(&text[s..e], "Nghệ An");
+        // An end inside a rewritten pair takes the whole pair.
+        let (s, e) = f.source_span(5, 6);
+        assert_eq!(&text[s..e], "uỳ");
+        assert_eq!(FoldedText::new("İa").source_span(0, 3), (0, 2));
     }
 
     #[test]

@@ -195,9 +195,12 @@ fn province_comes_from_the_text() {
 
 #[test]
 fn page_navigation_ends_the_article() {
-    let d = doc("Tiêu đề\nCông an tỉnh bắt giữ 12 đối tượng.\nTin cùng chuyên mục\nBắt 99 đối tượng trộm cắp");
+    let d = doc("Công an tỉnh tổng kết công tác năm 2023\nCông an tỉnh bắt giữ 12 đối tượng.\nTin cùng chuyên mục\nBắt 99 đối tượng trộm cắp");
     assert_eq!(d.mentions.len(), 1);
-    assert_eq!(d.title.as_deref(), Some("Tiêu đề"));
+    assert_eq!(
+        d.title.as_deref(),
+        Some("Công an tỉnh tổng kết công tác năm 2023")
+    );
 }
 
 fn changes(text: &str) -> Vec<(String, Measure, Option<(String, String)>)> {

@@ -364,6 +364,7 @@ mod tests {
 
     fn doc(id: &str, source: &str) -> IngestedDocument {
         IngestedDocument {
+            published_in_text: None,
             doc_id: id.into(),
             source: source.into(),
             sha256: String::new(),
