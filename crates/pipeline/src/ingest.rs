@@ -68,22 +68,54 @@ impl<'a> Ingestor<'a> {
 
     /// [`Ingestor::document`] with the normalised text its spans point into.
     pub fn document_and_text(&self, rec: &Record) -> Result<(IngestedDocument, String), Reject> {
-        GUARDED.with(|g| g.set(true));
-        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        guarded(&rec.source, || {
             ingest_keeping_text(rec, self.lexicon, &self.gazetteer, self.defaults)
-        }));
-        GUARDED.with(|g| g.set(false));
-        done.unwrap_or_else(|_| {
-            let what = PANIC
-                .with(|p| p.borrow_mut().take())
-                .map(|m| format!(" ({m})"))
-                .unwrap_or_default();
-            Err(Reject {
-                source: rec.source.clone(),
-                reason: format!(
-                    "{INTERNAL_ERROR}: extraction failed on this document{what}; please report it"
-                ),
-            })
         })
+    }
+}
+
+/// Runs `extract` for the document from `source`; a panic becomes that document's reject,
+/// its reason carrying the panic's message on one line.
+fn guarded<T>(source: &str, extract: impl FnOnce() -> Result<T, Reject>) -> Result<T, Reject> {
+    GUARDED.with(|g| g.set(true));
+    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(extract));
+    GUARDED.with(|g| g.set(false));
+    done.unwrap_or_else(|_| {
+        let what = PANIC
+            .with(|p| p.borrow_mut().take())
+            .map(|m| format!(" ({m})"))
+            .unwrap_or_default();
+        Err(Reject {
+            source: source.to_string(),
+            reason: format!(
+                "{INTERNAL_ERROR}: extraction failed on this document{what}; please report it"
+            ),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_in_extraction_is_one_reject_with_its_message_on_one_line() {
+        quiet_document_panics();
+        let r: Result<(), Reject> = guarded("a.txt", || panic!("index 7\nout of range"));
+        let Err(reject) = r else {
+            panic!("a panic is a reject");
+        };
+        assert_eq!(reject.source, "a.txt");
+        assert!(
+            reject.reason.starts_with(
+                "internal error: extraction failed on this document (index 7 out of range at "
+            ),
+            "{}",
+            reject.reason
+        );
+        assert!(!reject.reason.contains('\n'));
+        // The guard is left: a later panic on this thread is shown as Rust shows it.
+        assert!(!GUARDED.with(Cell::get));
+        assert_eq!(guarded("b.txt", || Ok(5)), Ok(5));
     }
 }
