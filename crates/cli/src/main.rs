@@ -7,6 +7,7 @@ mod explain;
 mod gen;
 mod ingest;
 mod run;
+mod schema;
 mod sink;
 mod transform;
 mod validate;
@@ -31,7 +32,8 @@ const EXAMPLES: &str = "Examples:
   solieu ingest && solieu transform && solieu sink   the same, stage by stage
   solieu validate pipelines/nightly.toml       check a pipeline file without running it
   solieu gen --docs 1000 --out /tmp/corpus --gold /tmp/gold.jsonl   a synthetic corpus with answers
-  solieu explain data/samples/txt/bac-giang-2023.txt --html /tmp/audit.html";
+  solieu explain data/samples/txt/bac-giang-2023.txt --html /tmp/audit.html
+  solieu schema > DATA.md                      the data dictionary of the tables";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -69,6 +71,9 @@ enum Command {
     /// Show one document's figures: the text with each mention highlighted and its row.
     #[command(long_about = explain::ABOUT, after_help = explain::EXAMPLES)]
     Explain(explain::ExplainArgs),
+    /// Print the data dictionary: every table, column, type, meaning and vocabulary.
+    #[command(long_about = schema::ABOUT)]
+    Schema(schema::SchemaArgs),
 }
 
 fn main() -> ExitCode {
@@ -84,6 +89,7 @@ fn main() -> ExitCode {
         Command::Validate(a) => validate::main(a),
         Command::Gen(a) => gen::main(a),
         Command::Explain(a) => explain::main(a),
+        Command::Schema(a) => schema::main(a),
     })
     .unwrap_or_else(|_| {
         Err(anyhow::anyhow!(

@@ -81,6 +81,11 @@ pub struct IngestedDocument {
     pub report_year: Option<i32>,
     pub province: Option<String>,
     pub n_chars: i64,
+    /// The record's `url` (corpus inputs; none for a `.txt` file).
+    pub url: Option<String>,
+    /// When the report was published (SPEC `documents.published`): the record's `date`, else
+    /// the dateline the text opens with ([`IngestedDocument::published_in_text`]).
+    pub published: Option<Date>,
     pub mentions: Vec<Mention>,
 }
 
@@ -652,6 +657,8 @@ pub fn ingest_keeping_text(
         report_year,
         province,
         n_chars: text.chars().count() as i64,
+        url: record.url.clone(),
+        published,
         mentions,
     };
     Ok((doc, text))

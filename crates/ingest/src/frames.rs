@@ -1,9 +1,11 @@
 //! The `ingest` stage's rows as polars DataFrames: what is staged to Parquet between stages and
 //! what `transform` reads. Mentions keep their raw parts; nothing is normalised here.
 
-use polars::prelude::{Column, DataFrame, DataType, IntoColumn, NamedFrom, PolarsResult, Series};
+use polars::prelude::{
+    Column, DataFrame, DataType, IntoColumn, NamedFrom, PlSmallStr, PolarsResult, Series,
+};
 
-use crate::document::IngestedDocument;
+use crate::document::{Date, IngestedDocument};
 use crate::source::Reject;
 
 /// What the `ingest` stage hands on: documents, their mentions with raw parts, and rejects.
@@ -31,10 +33,15 @@ pub fn to_frames(docs: &[IngestedDocument], rejects: &[Reject]) -> PolarsResult<
 /// [`to_frames`] of borrowed rows: a streamed run builds a batch's frames without copying
 /// its documents.
 pub fn to_frames_borrowed(docs: &[&IngestedDocument], rejects: &[&Reject]) -> PolarsResult<Staged> {
-    let event_days: Vec<Option<i32>> = docs
-        .iter()
-        .map(|d| d.event_date.map(|e| e.days_since_epoch()))
-        .collect();
+    let days = |date: fn(&IngestedDocument) -> Option<Date>| -> PolarsResult<Column> {
+        let days: Vec<Option<i32>> = docs
+            .iter()
+            .map(|d| date(d).map(|e| e.days_since_epoch()))
+            .collect();
+        Ok(Series::new(PlSmallStr::EMPTY, days)
+            .cast(&DataType::Date)?
+            .into_column())
+    };
     let documents = DataFrame::new(
         docs.len(),
         vec![
@@ -54,9 +61,12 @@ pub fn to_frames_borrowed(docs: &[&IngestedDocument], rejects: &[&Reject]) -> Po
                 "title",
                 docs.iter().map(|d| d.title.as_deref()).collect::<Vec<_>>(),
             ),
-            Series::new("event_date".into(), event_days)
-                .cast(&DataType::Date)?
-                .into_column(),
+            col(
+                "url",
+                docs.iter().map(|d| d.url.as_deref()).collect::<Vec<_>>(),
+            ),
+            days(|d| d.published)?.with_name("published".into()),
+            days(|d| d.event_date)?.with_name("event_date".into()),
             col(
                 "report_year",
                 docs.iter().map(|d| d.report_year).collect::<Vec<_>>(),

@@ -373,6 +373,8 @@ mod tests {
             report_year: Some(2024),
             province: None,
             n_chars: 1,
+            url: None,
+            published: None,
             mentions: Vec::new(),
         }
     }

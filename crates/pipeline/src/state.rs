@@ -22,7 +22,7 @@ use crate::error::{Context, Result};
 /// The state folder inside a dataset.
 pub const STATE_DIR: &str = ".state";
 /// Bumped when the cached rows change shape: an older state is then not reused.
-const STATE_VERSION: u32 = 2;
+const STATE_VERSION: u32 = 3;
 
 /// What identifies one input's content.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,8 +14,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use polars::prelude::{
-    col, CsvReadOptions, CsvWriter, DataFrame, IdxCa, IdxSize, IntoLazy, JoinArgs, JoinType,
-    SchemaRef, SerReader, SerWriter,
+    CsvReadOptions, CsvWriter, DataFrame, IdxCa, IdxSize, SchemaRef, SerReader, SerWriter,
 };
 use rayon::prelude::*;
 use solieu_ingest::{
@@ -24,7 +23,7 @@ use solieu_ingest::{
 };
 use solieu_sink::tables::{DELTAS, DOCUMENTS, MENTIONS, OBSERVATIONS, REJECTS};
 use solieu_sink::{Format, ParquetRows, TableStream};
-use solieu_transform::{deltas, series_points, transform, Dataset};
+use solieu_transform::{deltas_of_points, Transformer};
 
 use crate::error::{Context, Error, Result};
 use crate::ingest::{Ingestor, INTERNAL_ERROR};
@@ -340,8 +339,8 @@ struct Outputs {
     /// numbered in the order its province came, and open only while a batch is appended.
     points_dir: PathBuf,
     points: BTreeMap<String, usize>,
-    /// Empty frames with the points' columns, for a run with no point at all.
-    empty_points: Option<(DataFrame, DataFrame)>,
+    /// An empty frame with the points' columns, for a run with no point at all.
+    empty_points: Option<DataFrame>,
     /// The spilled points' columns and types, to read them back.
     points_schema: Option<SchemaRef>,
     internal_errors: usize,
@@ -358,6 +357,8 @@ pub fn stream_dataset(
     dir: &Path,
 ) -> Result<Totals> {
     let out = Outputs::new(dir, s.formats, true)?;
+    // The lexicon is checked once per run, not per batch.
+    let transformer = &Transformer::new(s.ingestor.lexicon)?;
     // Batches are ingested on the pool while the batch before is transformed and written on a
     // writer thread: that part is serial, and would otherwise leave the pool idle. The channel
     // holds no batch (a hand-over), so two batches are alive at most, in order.
@@ -366,7 +367,7 @@ pub fn stream_dataset(
         let writer = scope.spawn(move || -> Result<Outputs> {
             let mut out = out;
             for b in batches {
-                write_batch(s, b, &mut out)?;
+                write_batch(transformer, b, &mut out)?;
             }
             Ok(out)
         });
@@ -448,7 +449,7 @@ pub fn write_staged(
     dir: &Path,
 ) -> Result<Totals> {
     let mut out = Outputs::new(dir, formats, false)?;
-    write_transformed(lexicon, staged, &mut out)?;
+    write_transformed(&Transformer::new(lexicon)?, staged, &mut out)?;
     out.finish()
 }
 
@@ -610,7 +611,7 @@ fn flush(s: &Stream, batch: Batch, deliver: &mut dyn FnMut(Ingested) -> Result<(
 }
 
 /// Transforms and writes one ingested batch.
-fn write_batch(s: &Stream, batch: Ingested, out: &mut Outputs) -> Result<()> {
+fn write_batch(transformer: &Transformer, batch: Ingested, out: &mut Outputs) -> Result<()> {
     let mut keyed = batch.keyed()?;
     let staged = combine_after(&keyed, &batch.inputs, &mut out.seen)
         .context("cannot build ingest tables")?;
@@ -619,12 +620,12 @@ fn write_batch(s: &Stream, batch: Ingested, out: &mut Outputs) -> Result<()> {
         state[1].write(&mut keyed.mentions)?;
         state[2].write(&mut keyed.rejects)?;
     }
-    write_transformed(s.ingestor.lexicon, staged, out)
+    write_transformed(transformer, staged, out)
 }
 
 /// Transforms staged rows and writes them, spilling what `deltas` needs.
-fn write_transformed(lexicon: &Lexicon, staged: Staged, out: &mut Outputs) -> Result<()> {
-    let mut data = transform(staged, lexicon)?;
+fn write_transformed(transformer: &Transformer, staged: Staged, out: &mut Outputs) -> Result<()> {
+    let mut data = transformer.batch(staged)?;
     out.internal_errors += data
         .rejects
         .column("reason")?
@@ -632,31 +633,19 @@ fn write_transformed(lexicon: &Lexicon, staged: Staged, out: &mut Outputs) -> Re
         .iter()
         .filter(|r| r.is_some_and(|r| r.starts_with(INTERNAL_ERROR)))
         .count();
-    spill_points(&data, out)?;
+    spill_points(&data.points, out)?;
     out.documents.write(&mut data.documents)?;
     out.observations.write(&mut data.observations)?;
     out.rejects.write(&mut data.rejects)?;
     Ok(())
 }
 
-/// Spills what `deltas` reads of a batch, its level points with each document's province, to
-/// one file per province.
-fn spill_points(data: &Dataset, out: &mut Outputs) -> Result<()> {
-    let points = series_points(data.observations.clone().lazy()).collect()?;
-    let provinces = data.documents.select(["doc_id", "province"])?;
+/// Spills what `deltas` reads of a batch, each document's points with its province and dates
+/// ([`solieu_transform::document_points`]), to one file per province.
+fn spill_points(placed: &DataFrame, out: &mut Outputs) -> Result<()> {
     if out.empty_points.is_none() {
-        out.empty_points = Some((points.clear(), provinces.clear()));
+        out.empty_points = Some(placed.clear());
     }
-    let placed = points
-        .lazy()
-        .join(
-            provinces.lazy(),
-            [col("doc_id")],
-            [col("doc_id")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .filter(col("province").is_not_null())
-        .collect()?;
     if out.points_schema.is_none() {
         out.points_schema = Some(placed.schema().clone());
     }
@@ -719,21 +708,13 @@ fn write_deltas(out: &mut Outputs) -> Result<usize> {
             .try_into_reader_with_file_path(Some(path.clone()))
             .and_then(|r| r.finish())
             .with_context(|| format!("cannot read back {}", path.display()))?;
-        // One row per document: `deltas` joins points to documents by doc_id.
-        let docs = points
-            .clone()
-            .lazy()
-            .group_by_stable([col("doc_id")])
-            .agg([col("province").first()])
-            .collect()?;
-        let obs = points.drop("province")?;
-        let mut d = deltas(&obs, &docs).context("cannot compute deltas")?;
+        let mut d = deltas_of_points(&points).context("cannot compute deltas")?;
         table.write(&mut d)?;
         wrote = true;
     }
     if !wrote {
-        if let Some((obs, docs)) = &out.empty_points {
-            let mut d = deltas(obs, docs).context("cannot compute deltas")?;
+        if let Some(points) = &out.empty_points {
+            let mut d = deltas_of_points(points).context("cannot compute deltas")?;
             table.write(&mut d)?;
         }
     }

@@ -10,11 +10,12 @@ use std::io::{BufWriter, Write};
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use polars::io::parquet::write::StatisticsOptions;
+use polars::io::parquet::write::{KeyValueMetadata, StatisticsOptions};
 use polars::prelude::{
-    ChunkApply, CsvWriter, DataFrame, IntoColumn, ParquetCompression, ParquetReader, ParquetWriter,
-    PolarsError, SerReader, SerWriter,
+    ChunkApply, CompatLevel, CsvWriter, DataFrame, IntoColumn, ParquetCompression, ParquetReader,
+    ParquetWriter, PlSmallStr, PolarsError, Schema, SchemaExt, SerReader, SerWriter,
 };
+use polars_parquet::write::{schema_to_metadata_key, KeyValue};
 use serde::{Deserialize, Serialize};
 
 pub mod lock;
@@ -178,13 +179,16 @@ impl<W: Write> Write for Watched<W> {
     }
 }
 
-/// Writes one table as Parquet (zstd), flushed to disk before it returns.
+/// Writes one table as Parquet (zstd), flushed to disk before it returns. The file's stem names
+/// the table whose description goes into its metadata ([`table_metadata`]).
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), SinkError> {
     let failure = FirstWriteError::default();
     let file = File::create(path).map_err(io(path))?;
     let mut w = BufWriter::new(Watched::new(file, &failure));
+    let table = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     ParquetWriter::new(&mut w)
         .with_compression(ParquetCompression::Zstd(None))
+        .with_key_value_metadata(Some(table_metadata(table, df.schema())))
         .finish(df)
         .map_err(|e| failure.explain(path, e))?;
     finish_file(w, path)
@@ -231,6 +235,50 @@ pub fn csv_safe(df: &DataFrame) -> Result<Cow<'_, DataFrame>, PolarsError> {
             .replace_column(i, quoted.into_column())?;
     }
     Ok(safe.map_or(Cow::Borrowed(df), Cow::Owned))
+}
+
+/// The key-value metadata of a Parquet table for analysts:
+/// - `ARROW:schema` with text as plain `large_string`: polars writes Arrow string views, which
+///   pyarrow before 15 and readers built on older Arrow cannot open. The pages are the same
+///   UTF-8 byte arrays either way; only the type readers restore differs.
+/// - `solieu.schema_version`, and when the columns are those of a table of
+///   [`solieu_transform::schema`], `solieu.table` and a `solieu.column.<name>` description per
+///   column (also as each Arrow field's `description`).
+pub fn table_metadata(table: &str, schema: &Schema) -> KeyValueMetadata {
+    use solieu_transform::schema;
+    let described = schema::table(table).filter(|t| {
+        t.columns
+            .iter()
+            .map(|c| c.name)
+            .eq(schema.iter_names().map(|n| n.as_str()))
+    });
+    let mut arrow = schema.to_arrow(CompatLevel::oldest());
+    if let Some(t) = described {
+        for (column, field) in t.columns.iter().zip(arrow.iter_values_mut()) {
+            let description = (
+                PlSmallStr::from_static("description"),
+                PlSmallStr::from_static(column.meaning),
+            );
+            field.metadata = Some(std::sync::Arc::new([description].into_iter().collect()));
+        }
+    }
+    let pair = |key: String, value: &str| KeyValue {
+        key,
+        value: Some(value.to_string()),
+    };
+    let mut pairs = vec![
+        schema_to_metadata_key(&arrow),
+        pair("solieu.schema_version".into(), schema::SCHEMA_VERSION),
+    ];
+    if let Some(t) = described {
+        pairs.push(pair("solieu.table".into(), t.name));
+        pairs.extend(
+            t.columns
+                .iter()
+                .map(|c| pair(format!("solieu.column.{}", c.name), c.meaning)),
+        );
+    }
+    KeyValueMetadata::Static(pairs)
 }
 
 /// Flushes and syncs a written file: a dataset is only swapped in once its bytes are on disk.
@@ -303,6 +351,10 @@ impl TableStream {
                                 .with_statistics(StatisticsOptions::empty())
                         } else {
                             w.with_compression(ParquetCompression::Zstd(None))
+                                .with_key_value_metadata(Some(table_metadata(
+                                    &self.name,
+                                    df.schema(),
+                                )))
                         };
                         let w = w.batched(df.schema()).map_err(pl(&path))?;
                         self.parquet = Some(w);
@@ -908,6 +960,77 @@ mod tests {
             csv,
             "doc_id,value,note,year\na,1213.0,\"có dấu phẩy, và \"\"ngoặc\"\"\",2022\nb,17.3,,\n"
         );
+        let _ = fs::remove_dir_all(&tmp);
+    }
+
+    /// Readers restore types from `ARROW:schema`: plain large strings there (no string views,
+    /// which pyarrow before 15 cannot read), and the table's description beside it.
+    #[test]
+    fn a_table_for_analysts_declares_plain_strings_and_describes_its_columns() {
+        let tmp = std::env::temp_dir().join(format!("solieu-sink-k-{}", std::process::id()));
+        fs::create_dir_all(&tmp).unwrap_or_else(|e| panic!("{e}"));
+        let mut rejects = df!("source" => ["a.txt"], "reason" => ["empty"]).unwrap_or_default();
+        let mut other = df!("source" => ["a.txt"]).unwrap_or_default();
+        let path = tmp.join("rejects.parquet");
+        write_parquet(&mut rejects, &path).unwrap_or_else(|e| panic!("{e}"));
+        let mut stream = TableStream::new(&tmp, "other", &[Format::Parquet]);
+        stream.write(&mut other).unwrap_or_else(|e| panic!("{e}"));
+        stream.finish().unwrap_or_else(|e| panic!("{e}"));
+
+        let metadata = |path: &Path| {
+            let mut file = File::open(path).unwrap_or_else(|e| panic!("{e}"));
+            polars_parquet::read::read_metadata(&mut file).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let meta = metadata(&path);
+        // polars reads strings back as views whatever the file says, so the type pyarrow sees
+        // is checked by tests/check_readers.py; here, that the file's Arrow schema is not the
+        // string-view one polars writes by default.
+        let arrow_key = |compat| schema_to_metadata_key(&rejects.schema().to_arrow(compat)).value;
+        let written = meta
+            .key_value_metadata()
+            .iter()
+            .flatten()
+            .find(|kv| kv.key == "ARROW:schema")
+            .and_then(|kv| kv.value.clone());
+        assert!(written.is_some() && written != arrow_key(CompatLevel::newest()));
+        let arrow = polars_parquet::read::infer_schema(&meta).unwrap_or_else(|e| panic!("{e}"));
+        let described = arrow
+            .get("reason")
+            .and_then(|f| f.metadata.as_ref())
+            .and_then(|m| m.get("description").cloned());
+        assert!(described.is_some_and(|d| d.contains("could not be read")));
+        let kv: Vec<(String, Option<String>)> = meta
+            .key_value_metadata()
+            .iter()
+            .flatten()
+            .filter(|kv| kv.key.starts_with("solieu."))
+            .map(|kv| (kv.key.clone(), kv.value.clone()))
+            .collect();
+        let keys: Vec<&str> = kv.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "solieu.schema_version",
+                "solieu.table",
+                "solieu.column.source",
+                "solieu.column.reason"
+            ]
+        );
+        assert_eq!(
+            kv[0].1.as_deref(),
+            Some(solieu_transform::schema::SCHEMA_VERSION)
+        );
+
+        // A table that is not one of the four (a stage's raw parts): plain strings and the
+        // version, no descriptions that would not fit it.
+        let meta = metadata(&tmp.join("other.parquet"));
+        let keys: Vec<String> = meta
+            .key_value_metadata()
+            .iter()
+            .flatten()
+            .map(|kv| kv.key.clone())
+            .collect();
+        assert_eq!(keys, ["ARROW:schema", "solieu.schema_version"]);
         let _ = fs::remove_dir_all(&tmp);
     }
 

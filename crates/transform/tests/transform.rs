@@ -1,27 +1,11 @@
 //! The transform stage on documents ingested from sentences written for the test.
 
-use std::path::PathBuf;
-
 use polars::prelude::*;
-use solieu_ingest::{ingest, to_frames, DocDefaults, Gazetteer, Lexicon, Record};
+use solieu_ingest::{ingest, to_frames, DocDefaults, Gazetteer};
 use solieu_transform::transform;
 
-fn lexicon() -> Lexicon {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/lexicon");
-    Lexicon::load(&dir).expect("the project's lexicon loads")
-}
-
-fn record(id: &str, text: &str) -> Record {
-    Record {
-        doc_id: id.into(),
-        source: format!("{id}.txt"),
-        bytes: text.as_bytes().to_vec(),
-        url: None,
-        title: None,
-        date: None,
-        province: None,
-    }
-}
+mod common;
+use common::{lexicon, record};
 
 fn floats(df: &DataFrame, name: &str) -> Vec<Option<f64>> {
     df.column(name).unwrap().f64().unwrap().iter().collect()
@@ -116,7 +100,7 @@ fn a_word_is_read_by_its_context() {
 }
 
 #[test]
-fn a_series_with_many_reports_a_year_meets_one_previous_point_each() {
+fn many_reports_of_one_year_give_one_point_each_year() {
     let lex = lexicon();
     let gaz = Gazetteer::new(&lex);
     let docs: Vec<_> = (0..6)
@@ -137,8 +121,50 @@ fn a_series_with_many_reports_a_year_meets_one_previous_point_each() {
         .collect();
     let data = transform(to_frames(&docs, &[]).unwrap(), &lex).unwrap();
     let d = &data.deltas;
-    // Six points, six rows: never 3 × 3 for the three 2023 reports against the three of 2022.
-    assert_eq!(d.height(), 6, "{d:?}");
-    let prev: Vec<_> = strs(d, "prev_doc_id").into_iter().flatten().collect();
-    assert_eq!(prev, ["d0", "d0", "d0"]);
+    // Two points, not six rows (nor 3 × 3 joined): without dates, the last doc_id is the latest.
+    assert_eq!(d.height(), 2, "{d:?}");
+    assert_eq!(floats(d, "value"), [Some(102.0), Some(105.0)]);
+    assert_eq!(strs(d, "doc_id"), [Some("d2".into()), Some("d5".into())]);
+    assert_eq!(strs(d, "prev_doc_id"), [None, Some("d2".into())]);
+    let n_values: Vec<_> = d
+        .column("n_values")
+        .unwrap()
+        .i32()
+        .unwrap()
+        .iter()
+        .collect();
+    assert_eq!(n_values, [Some(3), Some(3)]);
+}
+
+#[test]
+fn documents_link_back_to_the_record_and_give_its_publication_date() {
+    let lex = lexicon();
+    let gaz = Gazetteer::new(&lex);
+    let text = "Năm 2023, Công an tỉnh Lai Châu bắt giữ 150 đối tượng về ma túy.";
+    let mut from_corpus = record("c1", text);
+    from_corpus.url = Some("https://example.org/bai-viet/c1".into());
+    from_corpus.date = Some("2024-01-15".into());
+    let dated = format!("Thứ Sáu, 20/01/2023, 10:39 [GMT+7]\n{text}");
+    let docs: Vec<_> = [
+        from_corpus,
+        record("plain", text),
+        record("dateline", &dated),
+    ]
+    .iter()
+    .map(|r| ingest(r, &lex, &gaz, &DocDefaults::default()).unwrap())
+    .collect();
+    let data = transform(to_frames(&docs, &[]).unwrap(), &lex).unwrap();
+    let d = &data.documents;
+    assert_eq!(
+        strs(d, "url"),
+        [Some("https://example.org/bai-viet/c1".into()), None, None]
+    );
+    let published = d
+        .column("published")
+        .unwrap()
+        .cast(&DataType::String)
+        .unwrap();
+    let published: Vec<_> = published.str().unwrap().iter().collect();
+    // The record's date, else the dateline the text opens with.
+    assert_eq!(published, [Some("2024-01-15"), None, Some("2023-01-20")]);
 }

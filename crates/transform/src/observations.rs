@@ -1,0 +1,84 @@
+//! The `observations` table (SPEC `observations`): staged mentions with their words looked up,
+//! numbers scaled and changes resolved, one row per mention in arrival order.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+use solieu_ingest::Lexicon;
+
+use crate::{changes, keys, ARRIVAL};
+
+/// Staged mentions in, `observations` out.
+pub(crate) fn observations(
+    mut mentions: DataFrame,
+    lex: &Lexicon,
+    words: &HashMap<String, f64>,
+) -> PolarsResult<DataFrame> {
+    keys::with_keys_and_numbers(&mut mentions, words)?;
+    // Rows leave in the order they came (documents in input order, mentions in text order):
+    // joins may reorder, so the arrival order is kept as a column and restored at the end. A
+    // streamed run's batches then lay end to end as one run's rows.
+    let lf = mentions.with_row_index(ARRIVAL.into(), None)?.lazy();
+    let lf = keys::join_lexicon(lf, lex)?;
+    resolve(lf)
+        .sort([ARRIVAL], SortMultipleOptions::default())
+        .select(columns())
+        .collect()
+}
+
+/// Numbers scaled, qualifiers defaulted, changes resolved into baseline, delta and percent.
+fn resolve(lf: LazyFrame) -> LazyFrame {
+    lf.with_columns([
+        changes::scaled_value().alias("value"),
+        changes::scaled_change().alias("change_value_raw_scaled"),
+        changes::change_unit().alias("change_unit"),
+        col("qualifier").fill_null(lit("exact")),
+    ])
+    .with_columns([
+        // A change row's own figure is its change.
+        when(col("measure").eq(lit("change")))
+            .then(col("value"))
+            .otherwise(col("change_value_raw_scaled"))
+            .alias("change_value"),
+        // A baseline means nothing without a change to measure against it.
+        when(col("change_direction").is_null())
+            .then(lit(NULL).cast(DataType::String))
+            .otherwise(col("baseline"))
+            .alias("baseline"),
+    ])
+    .with_columns([changes::baseline_value().alias("baseline_value")])
+    .with_columns([
+        changes::delta().alias("delta"),
+        changes::pct_change().alias("pct_change"),
+    ])
+}
+
+/// The table's columns in SPEC's order and types.
+fn columns() -> [Expr; 23] {
+    [
+        col("doc_id"),
+        col("obs_idx").cast(DataType::Int32),
+        col("span_start").cast(DataType::Int64),
+        col("span_end").cast(DataType::Int64),
+        col("mention"),
+        col("sentence"),
+        col("measure"),
+        col("value").cast(DataType::Float64),
+        col("denominator").cast(DataType::Float64),
+        // A unit word the lexicon does not know still counts something.
+        col("unit").fill_null(lit("item")),
+        col("unit_raw"),
+        col("qualifier"),
+        col("topic"),
+        col("action"),
+        col("year").cast(DataType::Int32),
+        col("period"),
+        col("change_direction"),
+        col("change_value").cast(DataType::Float64),
+        col("change_unit"),
+        col("baseline"),
+        col("baseline_value").cast(DataType::Float64),
+        col("delta").cast(DataType::Float64),
+        col("pct_change").cast(DataType::Float64),
+    ]
+}
