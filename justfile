@@ -53,11 +53,14 @@ gen docs="1000" seed="1":
 explain file *args="":
     cargo run --release -- explain {{file}} {{args}}
 
-# End-to-end throughput and peak memory on generated 100 MB and 1 GB corpora, 1 and 2 threads,
-# against cat and ripgrep; then the criterion benches of ingest's hot paths.
-# `SIZES=100MB FORMATS=jsonl just bench` for a quick run.
+# Side by side on the same 100 MB JSONL file (generated, and the dev corpus repeated with its
+# digits perturbed): solieu with 1 and 2 threads and its unchanged rerun, a bare regex
+# baseline, ripgrep; the same corpora as .txt folders. `SIZE=10MB TXT=0 just bench` for a quick look.
 bench:
     tests/bench.sh
+
+# The criterion benches of ingest's hot paths.
+bench-hot:
     cargo bench -p solieu-ingest --bench hot_paths
 
 # Format and lint as CI does.

@@ -1,22 +1,36 @@
 #!/usr/bin/env bash
-# End-to-end benchmark: solieu on generated corpora of each size and input format, with 1 and
-# 2 threads, against `cat` and ripgrep reading the same bytes. Prints one Markdown table row
-# per run (paste into BENCHMARKS.md) and writes them to $BENCH_DIR/results.md.
+# End-to-end benchmark, side by side on the same file: solieu (`run --full-refresh`, Parquet
+# and CSV written, state kept) with 1 and 2 threads and its unchanged rerun, a bare Rust regex
+# baseline (crates/pipeline/examples/bare_regex.rs: JSON parsed, NFC checked, "number + unit
+# word" found, CSV written) with 1 and 2 threads, and `rg -c '[0-9]'`. Two corpora of one
+# JSONL file each:
 #
-#   tests/bench.sh                  100MB and 1GB, formats jsonl txt parquet, threads 1 and 2
-#   SIZES=100MB FORMATS=jsonl tests/bench.sh
+#   generated  `solieu gen --size $SIZE --seed $SEED` (dense in figures)
+#   real       the dev corpus (../shared/corpus/dev, or $DEV_CORPUS) repeated to $SIZE, the
+#              digits after the first of each number drawn at random each time (real-like)
 #
-# Corpora are generated once into $BENCH_DIR (default data/out/bench, ignored by git) and
-# reused; outputs (Parquet and CSV) are written there too, so the times include the sink.
+# and, with TXT=1 (the default), each corpus as a folder of .txt files (one per record): a full
+# run and its unchanged rerun. Prints a Markdown table (paste into BENCHMARKS.md) and writes it
+# to $BENCH_DIR/results.md.
+#
+#   tests/bench.sh                               100MB, both corpora, with the .txt folders
+#   SIZE=10MB CORPORA=real TXT=0 tests/bench.sh  a quick look
+#
+# Everything is built into $BENCH_DIR (default data/out/bench, ignored by git) and reused by
+# the next bench; the dev corpus's text never leaves it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-SIZES=${SIZES:-"100MB 1GB"}
-FORMATS=${FORMATS:-"jsonl txt parquet"}
-THREADS=${THREADS:-"1 2"}
+SIZE=${SIZE:-100MB}
+CORPORA=${CORPORA:-"generated real"}
+TXT=${TXT:-1}
 BENCH_DIR=${BENCH_DIR:-data/out/bench}
+DEV_CORPUS=${DEV_CORPUS:-../shared/corpus/dev}
 SEED=${SEED:-7}
 mkdir -p "$BENCH_DIR"
+# A document whose ingest panics becomes a reject; with backtraces on, each such panic is
+# also symbolised, which the real-like corpus (a few hundred of them) would pay in time.
+unset RUST_BACKTRACE RUST_LIB_BACKTRACE
 
 if ! command -v rg >/dev/null; then
   echo "ripgrep is missing: installing it (apt-get, else cargo install)" >&2
@@ -32,81 +46,142 @@ if [ ! -x /usr/bin/time ]; then
 fi
 
 cargo build --release --quiet
+cargo build --release --quiet -p solieu-pipeline --example bare_regex
 bin=target/release/solieu
+bare=target/release/examples/bare_regex
 
-# Wall seconds of a command, to the millisecond (GNU time rounds to 10 ms).
-seconds() {
-  python3 -c 'import subprocess, sys, time
-t = time.perf_counter()
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False)
-print(f"{time.perf_counter() - t:.4f}")' "$@"
-}
-
-# seconds and peak RSS (KiB) of a command, from GNU time.
-measure() {
-  local log
-  log=$(mktemp)
-  /usr/bin/time -f "%e %M" -o "$log" "$@" >/dev/null
-  cat "$log"
-  rm -f "$log"
-}
-
-corpus_path() { # size format
-  case $2 in
-    txt) echo "$BENCH_DIR/corpus-$1-txt" ;;
-    jsonl) echo "$BENCH_DIR/corpus-$1.jsonl" ;;
-    parquet) echo "$BENCH_DIR/corpus-$1.parquet" ;;
-  esac
-}
-
-# One results row: its label for the format column, from the variables the loop has set.
-row() {
-  python3 - "$size" "$1" "$t" "$mb" "$text_mb" "$docs" "$secs" "$rss" "$cat_s" "$rg_s" <<'EOF' | tee -a "$results"
+# Bytes of $SIZE (10MB, 1GB, 512MiB...).
+size_bytes() {
+  python3 - "$1" <<'EOF'
 import sys
-size, fmt, t, mb, text_mb, docs, secs, rss, cat_s, rg_s = sys.argv[1:]
-text_mb, docs, secs, rss = float(text_mb), int(docs), max(float(secs), 1e-3), int(rss)
-cat_s, rg_s = max(float(cat_s), 1e-4), max(float(rg_s), 1e-4)
-print(f"| {size} | {fmt} | {t} | {mb} | {docs} | {secs:.1f} | {text_mb / secs:.1f} | {docs / secs:.0f} "
-      f"| {rss / 1024:.0f} | {secs / cat_s:.0f} | {secs / rg_s:.0f} |")
+s = sys.argv[1].upper()
+for unit, f in (("GIB", 1 << 30), ("MIB", 1 << 20), ("KIB", 1 << 10), ("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+    if s.endswith(unit):
+        print(int(float(s[: -len(unit)]) * f)); break
+else:
+    print(int(s))
 EOF
 }
 
-results="$BENCH_DIR/results.md"
-header="| corpus | format | threads | file MB | documents | seconds | text MB/s | docs/s | peak RSS MB | × cat | × rg |"
-echo "$header" | tee "$results"
-echo "|---|---|---|---|---|---|---|---|---|---|---|" | tee -a "$results"
+# The dev corpus repeated to $2 bytes as JSONL at $1, digits perturbed so no two copies are
+# alike (the first digit of a number is kept: magnitudes and years stay plausible).
+real_like() {
+  python3 - "$1" "$2" "$DEV_CORPUS" "$SEED" <<'EOF'
+import json, pathlib, random, re, sys
+out, target, dev, seed = sys.argv[1], int(sys.argv[2]), pathlib.Path(sys.argv[3]), int(sys.argv[4])
+texts = [(p.stem, p.read_text(encoding="utf-8", errors="replace")) for p in sorted(dev.glob("*.txt"))]
+if not texts:
+    sys.exit(f"no .txt files in {dev}")
+rng = random.Random(seed)
+def perturb(m):
+    d = m.group(0)
+    return d[0] + "".join(str(rng.randrange(10)) for _ in d[1:])
+written, rep = 0, 0
+with open(out, "w", encoding="utf-8") as f:
+    while written < target:
+        for stem, text in texts:
+            line = json.dumps({"id": f"r{rep}-{stem}", "text": re.sub(r"\d+", perturb, text)}, ensure_ascii=False) + "\n"
+            f.write(line)
+            written += len(line.encode("utf-8"))
+            if written >= target:
+                break
+        rep += 1
+EOF
+}
 
-for size in $SIZES; do
-  for format in $FORMATS; do
-    path=$(corpus_path "$size" "$format")
-    if [ ! -e "$path" ]; then
-      echo "generating $path" >&2
-      "$bin" gen --size "$size" --format "$format" --out "$path" --seed "$SEED" --quiet
-    fi
-    bytes=$(du -sb "$path" | cut -f1)
-    mb=$(python3 -c "print(round($bytes / 1e6, 1))")
-    # Throughput is over the text itself (what --size asked for), whatever the file format.
-    text_mb=$(python3 -c "
-s = '$size'.upper()
-for unit, f in (('GIB', 1073741824), ('MIB', 1048576), ('KIB', 1024), ('GB', 1e9), ('MB', 1e6), ('KB', 1e3)):
-    if s.endswith(unit):
-        print(float(s[:-len(unit)]) * f / 1e6); break
-else:
-    print(float(s) / 1e6)")
-    # Warm the page cache, then time the readers: the ratio is against reading, not disk.
-    seconds sh -c "find '$path' -type f -exec cat {} + > /dev/null" >/dev/null
-    cat_s=$(seconds sh -c "find '$path' -type f -exec cat {} + > /dev/null")
-    rg_s=$(seconds rg -c '[0-9]' "$path")
-    for t in $THREADS; do
-      out="$BENCH_DIR/out-$size-$format-$t"
-      # --full-refresh: a dataset left by an earlier bench would make this an incremental run.
-      read -r secs rss < <(measure "$bin" run -i "$path" --input-format "$format" -o "$out" --threads "$t" --quiet --full-refresh)
-      docs=$(python3 -c "import json; print(json.load(open('$out/manifest.json'))['rows']['documents'])")
-      row "$format"
-    done
-    # The nightly case: the same corpus again, nothing changed, the last run's state reused.
-    read -r secs rss < <(measure "$bin" run -i "$path" --input-format "$format" -o "$out" --threads "$t" --quiet)
-    row "$format, unchanged rerun"
+# A JSONL corpus as a folder of .txt files, one per record, named by id.
+jsonl_to_txt() {
+  python3 - "$1" "$2" <<'EOF'
+import json, pathlib, sys
+src, dest = sys.argv[1], pathlib.Path(sys.argv[2])
+dest.mkdir(parents=True)
+with open(src, encoding="utf-8") as f:
+    for line in f:
+        r = json.loads(line)
+        (dest / f"{r['id']}.txt").write_text(r["text"], encoding="utf-8")
+EOF
+}
+
+# Wall seconds (to the millisecond; GNU time rounds to 10 ms, and an unchanged rerun takes
+# less) and peak RSS in KiB (from GNU time) of a command.
+measure() {
+  python3 - "$@" <<'EOF'
+import os, subprocess, sys, tempfile, time
+fd, log = tempfile.mkstemp()
+os.close(fd)
+t = time.perf_counter()
+subprocess.run(["/usr/bin/time", "-f", "%M", "-o", log, *sys.argv[1:]],
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+secs = time.perf_counter() - t
+rss = open(log).read().split()[-1]
+os.remove(log)
+print(f"{secs:.4f} {rss}")
+EOF
+}
+
+# Wall seconds of a command.
+seconds() { measure "$@" | cut -d' ' -f1; }
+
+results="$BENCH_DIR/results.md"
+echo "| corpus | program | threads | file MB | documents | seconds | MB/s | × bare regex (1 thread) | peak RSS MB |" | tee "$results"
+echo "|---|---|---|---|---|---|---|---|---|" | tee -a "$results"
+
+# One row; $base is the bare regex's 1-thread seconds on the same file.
+row() { # corpus program threads bytes docs secs rss_kib
+  python3 - "$@" "${base:-0}" <<'EOF' | tee -a "$results"
+import sys
+corpus, program, threads, nbytes, docs, secs, rss, base = sys.argv[1:]
+secs, mb, base = max(float(secs), 1e-4), int(nbytes) / 1e6, float(base)
+ratio = (f"{secs / base:.1f}" if secs >= base else f"{secs / base:.2f}") if base > 0 else ""
+rss = f"{int(rss) / 1024:.0f}" if rss != "-" else ""
+print(f"| {corpus} | {program} | {threads} | {mb:.1f} | {docs} | {secs:.3g} | {mb / secs:.{1 if mb / secs < 100 else 0}f} | {ratio} | {rss} |")
+EOF
+}
+
+documents() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['rows']['documents'])" "$1/manifest.json"; }
+
+target=$(size_bytes "$SIZE")
+for corpus in $CORPORA; do
+  path="$BENCH_DIR/$corpus-$SIZE.jsonl"
+  if [ ! -e "$path" ]; then
+    echo "building $path" >&2
+    case $corpus in
+      generated) "$bin" gen --size "$SIZE" --format jsonl --out "$path" --seed "$SEED" --quiet ;;
+      real) real_like "$path" "$target" ;;
+      *) echo "unknown corpus $corpus (generated, real)" >&2; exit 2 ;;
+    esac
+  fi
+  touch -d '1 minute ago' "$path" # see the .txt folders below
+  bytes=$(stat -c %s "$path")
+  cat "$path" >/dev/null # a warm page cache: every program reads from memory
+
+  base=
+  for t in 1 2; do
+    read -r secs rss < <(measure "$bare" "$path" "$BENCH_DIR/bare-$corpus.csv" --threads "$t")
+    [ -z "$base" ] && base=$secs
+    row "$corpus" "bare regex" "$t" "$bytes" "" "$secs" "$rss"
   done
+  row "$corpus" "rg -c '[0-9]'" 1 "$bytes" "" "$(seconds rg -c '[0-9]' "$path")" -
+  out="$BENCH_DIR/out-$corpus"
+  for t in 1 2; do
+    read -r secs rss < <(measure "$bin" run -i "$path" --input-format jsonl -o "$out" --threads "$t" --quiet --full-refresh)
+    row "$corpus" "solieu run" "$t" "$bytes" "$(documents "$out")" "$secs" "$rss"
+  done
+  read -r secs rss < <(measure "$bin" run -i "$path" --input-format jsonl -o "$out" --threads 2 --quiet)
+  row "$corpus" "solieu run, unchanged rerun" 2 "$bytes" "$(documents "$out")" "$secs" "$rss"
+
+  if [ "$TXT" = 1 ]; then
+    folder="$BENCH_DIR/$corpus-$SIZE-txt"
+    [ -d "$folder" ] || jsonl_to_txt "$path" "$folder"
+    # The time of a file written a moment ago is not trusted (solieu hashes it again).
+    find "$folder" -name '*.txt' -exec touch -d '1 minute ago' {} +
+    folder_bytes=$(find "$folder" -name '*.txt' -printf '%s\n' | awk '{s += $1} END {print s}')
+    find "$folder" -name '*.txt' -exec cat {} + >/dev/null
+    out="$BENCH_DIR/out-$corpus-txt"
+    read -r secs rss < <(measure "$bin" run -i "$folder" --input-format txt -o "$out" --threads 2 --quiet --full-refresh)
+    row "$corpus" "solieu run, .txt folder" 2 "$folder_bytes" "$(documents "$out")" "$secs" "$rss"
+    read -r secs rss < <(measure "$bin" run -i "$folder" --input-format txt -o "$out" --threads 2 --quiet)
+    row "$corpus" "solieu run, .txt folder, unchanged rerun" 2 "$folder_bytes" "$(documents "$out")" "$secs" "$rss"
+  fi
 done
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), $(date -u +%F)" | tee -a "$results"
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%F)" | tee -a "$results"

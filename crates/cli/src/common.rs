@@ -2,6 +2,7 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -76,6 +77,8 @@ pub fn overrides(
 pub struct Bar {
     bar: ProgressBar,
     quiet: bool,
+    /// Rejects so far, for the message the next documents count draws.
+    rejects: AtomicUsize,
 }
 
 impl Bar {
@@ -89,7 +92,11 @@ impl Bar {
         ) {
             bar.set_style(style.progress_chars("=> "));
         }
-        Bar { bar, quiet }
+        Bar {
+            bar,
+            quiet,
+            rejects: AtomicUsize::new(0),
+        }
     }
 
     /// Prints the summary line of a stage unless quiet: `solieu: 12 documents, ...`.
@@ -105,15 +112,19 @@ impl Bar {
             .incremental
             .as_ref()
             .map(|i| {
+                let mut notes = String::new();
+                if let Some(w) = &i.full_refresh {
+                    notes.push_str(&format!("; full run: {w}"));
+                }
+                if i.trusted > 0 {
+                    notes.push_str(&format!("; {} trusted by size and time", i.trusted));
+                }
+                if i.unchanged {
+                    notes.push_str("; nothing changed, tables left as they were");
+                }
                 format!(
-                    " ({} inputs read, {} reused, {} removed{})",
-                    i.processed,
-                    i.reused,
-                    i.removed,
-                    i.full_refresh
-                        .as_deref()
-                        .map(|w| format!("; full run: {w}"))
-                        .unwrap_or_default()
+                    " ({} inputs read, {} reused, {} removed{notes})",
+                    i.processed, i.reused, i.removed
                 )
             })
             .unwrap_or_default();
@@ -146,7 +157,19 @@ impl Progress for Bar {
     }
 
     fn documents(&self, documents: usize) {
-        self.bar.set_message(format!("{documents} documents"));
+        let secs = self.bar.elapsed().as_secs_f64();
+        let rate = if secs > 0.0 {
+            format!(", {:.0} documents/s", documents as f64 / secs)
+        } else {
+            String::new()
+        };
+        let rejects = self.rejects.load(Ordering::Relaxed);
+        self.bar
+            .set_message(format!("{documents} documents{rate}, {rejects} rejects"));
+    }
+
+    fn rejects(&self, rejects: usize) {
+        self.rejects.store(rejects, Ordering::Relaxed);
     }
 
     fn finish(&self) {

@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 
-use polars::prelude::*;
 use solieu_ingest::{ingest, to_frames, DocDefaults, Gazetteer, Lexicon, Record};
 
 /// (mention, action, topic, measure, qualifier, change_direction) of every row.

@@ -7,10 +7,15 @@
 pub trait Progress: Sync {
     /// The run is about to read `total_bytes` of inputs.
     fn start(&self, _total_bytes: u64) {}
-    /// `bytes` more of the inputs are done.
+    /// `bytes` more of the inputs are done. Within a JSONL or CSV corpus the bytes are
+    /// estimated from each record's fields as it is read (never past the file's size); the
+    /// file's end makes the count exact, so the calls of a run add up to the inputs' size.
     fn advance(&self, _bytes: u64) {}
-    /// `documents` documents are done so far.
+    /// `documents` documents (records, rejected ones included) are done so far.
     fn documents(&self, _documents: usize) {}
+    /// `rejects` of those documents were rejected so far; called before [`Progress::documents`]
+    /// for the same batch.
+    fn rejects(&self, _rejects: usize) {}
     /// Reading is over (the bar, if any, goes away).
     fn finish(&self) {}
     /// Something a person should know even when nothing else is shown: a lock taken over, a

@@ -74,6 +74,7 @@ fn manifest(
     started: Instant,
 ) -> Manifest {
     Manifest {
+        dataset_format: solieu_sink::DATASET_FORMAT,
         pipeline: plan.name.clone(),
         solieu_version: env!("CARGO_PKG_VERSION").into(),
         inputs: inputs.to_vec(),
@@ -117,20 +118,13 @@ struct Reuse {
     inc: Incremental,
 }
 
-/// Decides which inputs an incremental run reads: those whose path, size and sha256 match
-/// the last run's state are reused.
+/// Decides which inputs an incremental run reads: those whose path, format, size and sha256
+/// match the last run's state are reused.
 fn plan_reuse(
-    plan: &Plan,
     order: &[String],
     keys: &[Option<InputKey>],
-    fingerprint: &str,
-    progress: &dyn Progress,
-) -> Reuse {
-    let previous = if plan.full_refresh {
-        Err("--full-refresh".to_string())
-    } else {
-        state::load(&plan.out, fingerprint)
-    };
+    previous: &std::result::Result<state::Previous, String>,
+) -> (HashSet<String>, Incremental) {
     let mut reuse: HashSet<String> = HashSet::new();
     let mut processed = 0;
     for (name, key) in order.iter().zip(keys) {
@@ -138,60 +132,165 @@ fn plan_reuse(
             .as_ref()
             .ok()
             .and_then(|p| p.inputs.get(name))
-            .is_some_and(|old| Some(old) == key.as_ref());
+            .zip(key.as_ref())
+            .is_some_and(|(old, new)| old.same_content(new));
         if same {
             reuse.insert(name.clone());
         } else {
             processed += 1;
         }
     }
-    let mut inc = Incremental {
+    let removed = previous.as_ref().map_or(0, |prev| {
+        let current: HashSet<&String> = order.iter().collect();
+        prev.inputs.keys().filter(|k| !current.contains(k)).count()
+    });
+    let inc = Incremental {
         processed,
         reused: reuse.len(),
-        removed: 0,
+        removed,
         full_refresh: previous.as_ref().err().cloned(),
+        ..Incremental::default()
     };
-    let cached = match previous {
-        Ok(prev) => {
-            let current: HashSet<&String> = order.iter().collect();
-            inc.removed = prev.inputs.keys().filter(|k| !current.contains(k)).count();
-            match Cached::open(&plan.out.join(state::STATE_DIR)) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    // A state that cannot be read back: read those inputs too rather than fail
-                    // the night. (`{e}`: a Parquet error already ends with its cause.)
-                    progress.warn(&format!(
-                        "cannot reuse the last run's rows ({e}); reading every input"
-                    ));
-                    reuse.clear();
-                    inc.processed = order.len();
-                    inc.reused = 0;
-                    inc.full_refresh = Some(format!("the state is unreadable ({e})"));
-                    None
-                }
-            }
+    (reuse, inc)
+}
+
+/// Opens the last run's keyed rows for the inputs to reuse.
+fn open_cached(
+    plan: &Plan,
+    order: &[String],
+    (mut reuse, mut inc): (HashSet<String>, Incremental),
+    progress: &dyn Progress,
+) -> Reuse {
+    if inc.full_refresh.is_some() {
+        return Reuse {
+            reuse,
+            cached: None,
+            inc,
+        };
+    }
+    let cached = match Cached::open(&plan.out.join(state::STATE_DIR)) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            // A state that cannot be read back: read those inputs too rather than fail
+            // the night. (`{e}`: a Parquet error already ends with its cause.)
+            progress.warn(&format!(
+                "cannot reuse the last run's rows ({e}); reading every input"
+            ));
+            reuse.clear();
+            inc.processed = order.len();
+            inc.reused = 0;
+            inc.full_refresh = Some(format!("the state is unreadable ({e})"));
+            None
         }
-        Err(_) => None,
     };
     Reuse { reuse, cached, inc }
 }
 
+/// The dataset's manifest, when nothing the tables depend on changed since it was written:
+/// every input reused, none removed, the same inputs in the same order, formats and shard,
+/// every table file there and the state's footers readable. The state's fingerprint already
+/// vouched for the rest.
+fn unchanged_manifest(plan: &Plan, order: &[String], inc: &Incremental) -> Option<Manifest> {
+    if inc.full_refresh.is_some() || inc.processed > 0 || inc.removed > 0 {
+        return None;
+    }
+    let text = std::fs::read_to_string(plan.out.join(MANIFEST)).ok()?;
+    let m: Manifest = serde_json::from_str(&text).ok()?;
+    let same = m.inputs == order
+        && m.formats == plan.formats
+        && m.pipeline == plan.name
+        && m.solieu_version == env!("CARGO_PKG_VERSION")
+        && m.shard == plan.shard.map(|s| s.to_string())
+        && ALL.iter().all(|t| {
+            plan.formats.iter().all(|f| {
+                let ext = match f {
+                    Format::Parquet => "parquet",
+                    Format::Csv => "csv",
+                };
+                plan.out.join(format!("{t}.{ext}")).is_file()
+            })
+        })
+        // A damaged state is rebuilt by a full run now rather than found on a later night.
+        && STAGED_INGEST.iter().all(|t| {
+            let path = plan.out.join(state::STATE_DIR).join(format!("{t}.parquet"));
+            solieu_sink::ParquetRows::open(&path).is_ok()
+        });
+    same.then_some(m)
+}
+
+/// Says in the manifest that nothing changed, and keeps the inputs' new times; the tables are
+/// not touched. Each file is replaced by one rename.
+fn record_unchanged(
+    plan: &Plan,
+    mut m: Manifest,
+    mut inc: Incremental,
+    state_inputs: &[(String, InputKey)],
+    previous: &state::Previous,
+    started: Instant,
+) -> Result<Summary> {
+    let retimed = state_inputs
+        .iter()
+        .any(|(name, key)| previous.inputs.get(name) != Some(key));
+    if retimed {
+        state::refresh_inputs(&plan.out, state_inputs)?;
+    }
+    inc.unchanged = true;
+    inc.checked_at = Some(solieu_sink::lock::utc_now());
+    m.incremental = Some(inc);
+    m.seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    let path = plan.out.join(MANIFEST);
+    let tmp = plan.out.join(format!("{MANIFEST}.tmp"));
+    let json = serde_json::to_string_pretty(&m)
+        .map_err(|e| Error::Failed(format!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(&tmp, json + "\n").with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot replace {}", path.display()))?;
+    let rows = [DOCUMENTS, OBSERVATIONS, DELTAS, REJECTS]
+        .into_iter()
+        .map(|t| (t, m.rows.get(t).copied().unwrap_or(0)))
+        .collect();
+    Ok(Summary {
+        rows,
+        incremental: m.incremental,
+        dest: plan.out.clone(),
+        started,
+        internal_errors: 0,
+    })
+}
+
 /// `run`: all stages in one streamed pass, incrementally. Inputs whose path, size and sha256
 /// match the last run's state are not read again; their cached ingest rows are reused, and the
-/// transform runs over everything, so the dataset is the one a full run would write.
+/// transform runs over everything, so the dataset is the one a full run would write. When no
+/// input changed at all, the tables are left as they are.
 pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
     let started = Instant::now();
     let files = plan.files()?;
     let _lock = plan.lock(progress)?;
     let order = input_names(&files);
     let pool = plan.pool()?;
-    let keys = pool.install(|| state::hash_inputs(&files));
     let fingerprint = plan.fingerprint()?;
+    let previous = if plan.full_refresh {
+        Err("--full-refresh".to_string())
+    } else {
+        state::load(&plan.out, &fingerprint)
+    };
+    let hashed =
+        pool.install(|| state::hash_inputs(&files, previous.as_ref().ok().map(|p| &p.inputs)));
+    let keys = hashed.keys;
+    let (reuse, mut inc) = plan_reuse(&order, &keys, &previous);
+    inc.trusted = hashed.trusted;
+    let state_inputs: Vec<(String, InputKey)> = order
+        .iter()
+        .zip(&keys)
+        .filter_map(|(name, key)| Some((name.clone(), key.clone()?)))
+        .collect();
+    if let (Some(m), Ok(prev)) = (unchanged_manifest(plan, &order, &inc), &previous) {
+        return record_unchanged(plan, m, inc, &state_inputs, prev, started);
+    }
     let Reuse {
         reuse,
         mut cached,
         mut inc,
-    } = plan_reuse(plan, &order, &keys, &fingerprint, progress);
+    } = open_cached(plan, &order, (reuse, inc), progress);
 
     progress.start(total_bytes(&files));
     let mut pending = PendingDataset::create(&plan.out)?;
@@ -215,8 +314,8 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         inc = Incremental {
             processed: order.len(),
             reused: 0,
-            removed: inc.removed,
             full_refresh: Some(format!("the state is unreadable ({why})")),
+            ..inc
         };
         drop(pending);
         pending = PendingDataset::create(&plan.out)?;
@@ -225,11 +324,6 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
     let totals =
         streamed.with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
     progress.finish();
-    let state_inputs: Vec<(String, InputKey)> = order
-        .iter()
-        .zip(keys)
-        .filter_map(|(name, key)| Some((name.clone(), key?)))
-        .collect();
     state::write_inputs(pending.path(), &fingerprint, &state_inputs)?;
     let rows = totals_rows(&totals);
     let mut m = manifest(plan, &order, &plan.formats, &rows, started);
@@ -342,13 +436,14 @@ pub fn ingest_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
 /// `transform --merge PART...`: the datasets of `run --shard K/N` joined into the one dataset
 /// a single run writes. Each part keeps its ingest rows keyed by input in its state folder,
 /// and its manifest lists every input in order; the rows of all parts are combined in that
-/// order (a `doc_id` lives in one shard only, so duplicates resolve as in one run), then
-/// transformed and written together, so `deltas` spans the shards.
+/// order (a `doc_id` lives in one shard only, so duplicates resolve as in one run) and
+/// streamed through transform and write in batches, as a run's are, so memory stays bounded
+/// and `deltas` spans the shards.
 pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<Summary> {
     let started = Instant::now();
     let _lock = plan.lock(progress)?;
     let mut order: Option<Vec<String>> = None;
-    let mut keyed: Option<Staged> = None;
+    let mut cached = Vec::new();
     let mut shards = Vec::new();
     check_parts(parts)?;
     for part in parts {
@@ -375,15 +470,19 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
             None => order = Some(inputs),
         }
         let dir = part.join(state::STATE_DIR);
-        let rows = read_staged(&dir, &format!("{}: incomplete state", dir.display()))?;
-        keyed = Some(match keyed {
-            Some(k) => {
-                append(k, &rows).with_context(|| format!("cannot merge {}", part.display()))?
-            }
-            None => rows,
-        });
+        if let Some(t) = STAGED_INGEST
+            .iter()
+            .find(|t| !dir.join(format!("{t}.parquet")).is_file())
+        {
+            return Err(config(format!(
+                "{}: incomplete state ({t}.parquet is missing)",
+                dir.display()
+            )));
+        }
+        cached
+            .push(Cached::open(&dir).with_context(|| format!("cannot merge {}", part.display()))?);
     }
-    let (Some(order), Some(keyed)) = (order, keyed) else {
+    let Some(order) = order else {
         return Err(config("--merge needs at least one dataset"));
     };
     let mut sorted = shards.clone();
@@ -395,10 +494,15 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
             shards.join(", ")
         )));
     }
-    let staged = combine(&keyed, &order).context("cannot combine the parts")?;
     let pending = PendingDataset::create(&plan.out)?;
-    let totals = stream::write_staged(&plan.lexicon, staged, &plan.formats, pending.path())
-        .with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
+    let totals = stream::merge_parts(
+        &plan.lexicon,
+        &mut cached,
+        &order,
+        &plan.formats,
+        pending.path(),
+    )
+    .with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
     let rows = totals_rows(&totals);
     plan.check_shrink(totals.documents)?;
     pending.write_manifest(&manifest(plan, &order, &plan.formats, &rows, started))?;

@@ -5,11 +5,18 @@
 //! those of inputs that are gone, and transforms everything: the result is the full run's.
 //! The state lives inside the dataset folder, so it is swapped in with the tables it produced
 //! and can never describe another dataset.
+//!
+//! Hashing every input costs more than a rerun's other work on a folder of many small files,
+//! so the state keeps each input's modification time too: an input whose size and time match
+//! is trusted without being read. A time too close to the hashing is not kept (a file written
+//! again within the file system's time resolution could keep its time), and such an input is
+//! hashed on the next run.
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
 use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use polars::prelude::{Column, DataFrame};
 use rayon::prelude::*;
@@ -24,43 +31,96 @@ pub const STATE_DIR: &str = ".state";
 /// Bumped when the cached rows change shape: an older state is then not reused.
 const STATE_VERSION: u32 = 3;
 
-/// What identifies one input's content.
+/// What identifies one input's content, and the modification time that lets the next run
+/// trust it without hashing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputKey {
     pub format: String,
     pub size: u64,
     pub sha256: String,
+    /// Nanoseconds since the epoch; `None` when unknown or too recent to be trusted.
+    pub mtime: Option<i64>,
 }
 
-/// Hashes every input (in parallel on the caller's pool). `None` for one that cannot be read:
-/// it is never reused, so it is read again and rejected again each run.
-pub fn hash_inputs(files: &[InputFile]) -> Vec<Option<InputKey>> {
-    files
+impl InputKey {
+    /// Whether two keys name the same content (the time aside: a file touched but not
+    /// changed is still the same input).
+    pub fn same_content(&self, other: &InputKey) -> bool {
+        self.format == other.format && self.size == other.size && self.sha256 == other.sha256
+    }
+}
+
+/// A modification time this close to the check (or after it) is not trusted: coarse file
+/// systems keep times in whole seconds, and some in two.
+const RACY: Duration = Duration::from_secs(2);
+
+/// The inputs' keys, and how many were trusted from the state without being hashed.
+pub struct Hashed {
+    pub keys: Vec<Option<InputKey>>,
+    pub trusted: usize,
+}
+
+/// Hashes every input (in parallel on the caller's pool), except those whose format, size and
+/// modification time match `previous` (the last run's keys by input name): their key is the
+/// last run's. `None` for one that cannot be read: it is never reused, so it is read again and
+/// rejected again each run.
+pub fn hash_inputs(files: &[InputFile], previous: Option<&HashMap<String, InputKey>>) -> Hashed {
+    let now = SystemTime::now();
+    let keys: Vec<(Option<InputKey>, bool)> = files
         .par_iter()
         .map(|f| {
+            let Ok(meta) = std::fs::metadata(&f.path) else {
+                return (None, false);
+            };
             // Only regular files: opening a named pipe would wait for a writer forever.
-            if !std::fs::metadata(&f.path).ok()?.is_file() {
-                return None;
+            if !meta.is_file() {
+                return (None, false);
             }
-            let mut file = std::fs::File::open(&f.path).ok()?;
-            let mut hasher = Sha256::new();
-            let mut buf = vec![0u8; 1 << 16];
-            let mut size = 0u64;
-            loop {
-                let n = file.read(&mut buf).ok()?;
-                if n == 0 {
-                    break;
+            let format = format!("{:?}", f.format).to_lowercase();
+            let mtime = meta
+                .modified()
+                .ok()
+                .filter(|t| now.duration_since(*t).is_ok_and(|age| age >= RACY))
+                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+                .and_then(|d| i64::try_from(d.as_nanos()).ok());
+            let name = f.path.display().to_string();
+            if let Some(old) = previous.and_then(|p| p.get(&name)) {
+                if mtime.is_some()
+                    && old.mtime == mtime
+                    && old.size == meta.len()
+                    && old.format == format
+                {
+                    return (Some(old.clone()), true);
                 }
-                size += n as u64;
-                hasher.update(&buf[..n]);
             }
-            Some(InputKey {
-                format: format!("{:?}", f.format).to_lowercase(),
-                size,
-                sha256: format!("{:x}", hasher.finalize()),
-            })
+            (hash_file(f, format, mtime), false)
         })
-        .collect()
+        .collect();
+    Hashed {
+        trusted: keys.iter().filter(|(_, t)| *t).count(),
+        keys: keys.into_iter().map(|(k, _)| k).collect(),
+    }
+}
+
+fn hash_file(f: &InputFile, format: String, mtime: Option<i64>) -> Option<InputKey> {
+    let mut file = std::fs::File::open(&f.path).ok()?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut size = 0u64;
+    loop {
+        let n = file.read(&mut buf).ok()?;
+        if n == 0 {
+            break;
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Some(InputKey {
+        format,
+        size,
+        sha256: format!("{:x}", hasher.finalize()),
+        mtime,
+    })
 }
 
 /// What identifies the running build: the sha256 of the program's own file. The version
@@ -155,6 +215,11 @@ fn inputs_from(df: &DataFrame) -> polars::prelude::PolarsResult<HashMap<String, 
     let format = df.column("format")?.str()?;
     let size = df.column("size")?.i64()?;
     let sha = df.column("sha256")?.str()?;
+    // A state written before times were kept has no such column: every input is hashed.
+    let mtime = match df.column("mtime") {
+        Ok(c) => Some(c.i64()?),
+        Err(_) => None,
+    };
     let mut out = HashMap::new();
     for i in 0..df.height() {
         if let (Some(p), Some(f), Some(n), Some(h)) =
@@ -164,6 +229,7 @@ fn inputs_from(df: &DataFrame) -> polars::prelude::PolarsResult<HashMap<String, 
                 format: f.to_string(),
                 size: u64::try_from(n).unwrap_or(u64::MAX),
                 sha256: h.to_string(),
+                mtime: mtime.and_then(|m| m.get(i)),
             };
             out.insert(p.to_string(), key);
         }
@@ -177,7 +243,28 @@ pub fn write_inputs(dir: &Path, fingerprint: &str, inputs: &[(String, InputKey)]
     let state = dir.join(STATE_DIR);
     std::fs::create_dir_all(&state)
         .with_context(|| format!("cannot create {}", state.display()))?;
-    let mut table = DataFrame::new(
+    write_parquet(&mut inputs_table(inputs)?, &state.join("inputs.parquet"))?;
+    // Written last: a state folder without it is never trusted.
+    let stamp = state.join("fingerprint");
+    std::fs::write(&stamp, format!("{fingerprint}\n"))
+        .with_context(|| format!("cannot write {}", stamp.display()))?;
+    Ok(())
+}
+
+/// Replaces the inputs table of the dataset at `out` in place, for a run that left the tables
+/// untouched but hashed an input again (a file touched, its content the same): its new time
+/// spares the next run that hash. One rename, so a reader sees the old table or the new one.
+pub fn refresh_inputs(out: &Path, inputs: &[(String, InputKey)]) -> Result<()> {
+    let state = out.join(STATE_DIR);
+    let tmp = state.join("inputs.parquet.tmp");
+    write_parquet(&mut inputs_table(inputs)?, &tmp)?;
+    let path = state.join("inputs.parquet");
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot replace {}", path.display()))?;
+    Ok(())
+}
+
+fn inputs_table(inputs: &[(String, InputKey)]) -> Result<DataFrame> {
+    Ok(DataFrame::new(
         inputs.len(),
         vec![
             Column::new(
@@ -205,12 +292,10 @@ pub fn write_inputs(dir: &Path, fingerprint: &str, inputs: &[(String, InputKey)]
                     .map(|(_, k)| k.sha256.as_str())
                     .collect::<Vec<_>>(),
             ),
+            Column::new(
+                "mtime".into(),
+                inputs.iter().map(|(_, k)| k.mtime).collect::<Vec<_>>(),
+            ),
         ],
-    )?;
-    write_parquet(&mut table, &state.join("inputs.parquet"))?;
-    // Written last: a state folder without it is never trusted.
-    let stamp = state.join("fingerprint");
-    std::fs::write(&stamp, format!("{fingerprint}\n"))
-        .with_context(|| format!("cannot write {}", stamp.display()))?;
-    Ok(())
+    )?)
 }

@@ -252,6 +252,107 @@ impl Cached {
     }
 }
 
+/// Where one input's rows are in each table of a [`Cached`] (documents, mentions, rejects):
+/// the next row to take and the end of the input's range.
+struct Cursor {
+    next: [usize; 3],
+    end: [usize; 3],
+}
+
+impl Cursor {
+    fn done(&self) -> bool {
+        self.next.iter().zip(&self.end).all(|(n, e)| n >= e)
+    }
+}
+
+impl Cached {
+    /// A cursor at the first of `input`'s rows.
+    fn cursor(&self, input: &str) -> Cursor {
+        let ranges = [0, 1, 2].map(|i| self.tables[i].range_of(input));
+        Cursor {
+            next: ranges.map(|(start, _)| start),
+            end: ranges.map(|(start, len)| start + len),
+        }
+    }
+
+    /// The cursor's rows whose record is at most `last` (with the mentions of those
+    /// documents), the cursor moved past them.
+    fn take_through(&mut self, c: &mut Cursor, last: u32) -> Result<Staged> {
+        let [documents, mentions, rejects] = [0, 1, 2].map(|i| {
+            let rows = self.tables[i].rows_through(c.next[i], c.end[i], Some(last));
+            if let Ok(r) = &rows {
+                c.next[i] += r.height();
+            }
+            rows
+        });
+        Ok(Staged {
+            documents: documents?,
+            mentions: mentions?,
+            rejects: rejects?,
+        })
+    }
+}
+
+/// `transform --merge`: the state rows of the shard datasets `parts` (each part's keyed rows,
+/// as [`Cached`]) combined in input order and written into the dataset folder `dir` as a
+/// streamed run writes its batches. Each input's rows are taken from every part a window of
+/// records at a time, so memory holds about a batch of documents whatever the number and size
+/// of the parts.
+pub fn merge_parts(
+    lexicon: &Lexicon,
+    parts: &mut [Cached],
+    order: &[String],
+    formats: &[Format],
+    dir: &Path,
+) -> Result<Totals> {
+    let mut out = Outputs::new(dir, formats, false)?;
+    // The lexicon is checked once for the whole merge, not once per window.
+    let transformer = &Transformer::new(lexicon)?;
+    let window = u32::try_from(batch_docs()).unwrap_or(u32::MAX);
+    let empty = || Ingested {
+        inputs: Vec::new(),
+        fresh: Vec::new(),
+        cached: Vec::new(),
+    };
+    let mut batch = empty();
+    let mut docs = 0;
+    let write = |batch: Ingested, out: &mut Outputs| -> Result<()> {
+        let keyed = batch.keyed()?;
+        let staged = combine_after(&keyed, &batch.inputs, &mut out.seen)
+            .context("cannot combine the parts")?;
+        write_transformed(transformer, staged, out)
+    };
+    for input in order {
+        let mut cursors: Vec<Cursor> = parts.iter().map(|p| p.cursor(input)).collect();
+        let mut last = window.saturating_sub(1);
+        let mut taken_all = false;
+        while cursors.iter().any(|c| !c.done()) {
+            if taken_all {
+                return Err(Error::Failed(format!(
+                    "the parts' rows of `{input}` are not in record order"
+                )));
+            }
+            for (part, c) in parts.iter_mut().zip(&mut cursors) {
+                let rows = part.take_through(c, last)?;
+                docs += rows.documents.height() + rows.rejects.height();
+                batch.cached.push(rows);
+            }
+            if batch.inputs.last() != Some(input) {
+                batch.inputs.push(input.clone());
+            }
+            taken_all = last == u32::MAX;
+            last = last.saturating_add(window);
+            if docs >= window as usize {
+                write(std::mem::replace(&mut batch, empty()), &mut out)?;
+                docs = 0;
+            }
+        }
+    }
+    // The last batch, and always one: a merge of empty parts still writes its tables.
+    write(batch, &mut out)?;
+    out.finish()
+}
+
 /// What a streamed run needs besides its inputs.
 pub struct Stream<'a> {
     pub ingestor: &'a Ingestor<'a>,
@@ -466,6 +567,9 @@ pub fn read_batches(
     let mut batch = Batch::new(batch_docs());
     let mut failure: Option<Error> = None;
     let mut flushed_any = false;
+    let mut rejects = 0;
+    // Bytes of the current input already told to the progress.
+    let mut told = 0u64;
     for file in files {
         let name = file.name();
         if reuse.contains(&name) {
@@ -475,13 +579,14 @@ pub fn read_batches(
                     batch.enter(&name);
                     batch.cached.push(rows);
                     if batch.full() {
-                        flush(s, batch.take(), deliver)?;
+                        flush(s, batch.take(), &mut rejects, deliver)?;
                         flushed_any = true;
                     }
                     Ok(())
                 })?;
             }
         } else {
+            let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
             let mut record = 0u32;
             let mut part = Part {
                 input: name.clone(),
@@ -493,6 +598,14 @@ pub fn read_batches(
                 record += 1;
                 if failure.is_some() {
                     return;
+                }
+                // A single large corpus moves the bar as it is read, not only at its end.
+                if let Ok(rec) = &r {
+                    let at = (told + record_bytes(rec)).min(size.saturating_sub(1));
+                    if at > told {
+                        s.progress.advance(at - told);
+                        told = at;
+                    }
                 }
                 let keep = s.shard.is_none_or(|sh| match &r {
                     Ok(rec) => sh.holds(&rec.doc_id),
@@ -511,7 +624,7 @@ pub fn read_batches(
                     };
                     batch.fresh.push(std::mem::replace(&mut part, rest));
                     let full = batch.take();
-                    if let Err(e) = flush(s, full, deliver) {
+                    if let Err(e) = flush(s, full, &mut rejects, deliver) {
                         failure = Some(e);
                     }
                     flushed_any = true;
@@ -524,17 +637,33 @@ pub fn read_batches(
             return Err(e);
         }
         if batch.full() {
-            flush(s, batch.take(), deliver)?;
+            flush(s, batch.take(), &mut rejects, deliver)?;
             flushed_any = true;
         }
-        s.progress
-            .advance(std::fs::metadata(&file.path).map_or(0, |m| m.len()));
+        let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+        s.progress.advance(size.saturating_sub(told));
+        told = 0;
     }
     // The last batch, and always one: an empty run still writes its tables with their columns.
     if !batch.inputs.is_empty() || !flushed_any {
-        flush(s, batch, deliver)?;
+        flush(s, batch, &mut rejects, deliver)?;
     }
     Ok(())
+}
+
+/// About the bytes a record took in its file: its fields, and a little for the JSON keys or
+/// CSV separators around them.
+fn record_bytes(r: &Record) -> u64 {
+    let fields = [&r.url, &r.title, &r.date, &r.province];
+    let len = r.bytes.len()
+        + r.doc_id.len()
+        + fields
+            .iter()
+            .filter_map(|f| f.as_ref())
+            .map(|f| f.len() + 12)
+            .sum::<usize>()
+        + 20;
+    len as u64
 }
 
 /// Records' results in record order, each with its record number.
@@ -571,8 +700,14 @@ impl Ingested {
     }
 }
 
-/// Ingests one batch on the pool and hands it on.
-fn flush(s: &Stream, batch: Batch, deliver: &mut dyn FnMut(Ingested) -> Result<()>) -> Result<()> {
+/// Ingests one batch on the pool and hands it on; `rejects` counts the run's rejects so far
+/// (duplicate ids aside, found later by the writer) for the progress.
+fn flush(
+    s: &Stream,
+    batch: Batch,
+    rejects: &mut usize,
+    deliver: &mut dyn FnMut(Ingested) -> Result<()>,
+) -> Result<()> {
     let ingested: Vec<Results> = s.pool.install(|| {
         batch
             .fresh
@@ -591,6 +726,17 @@ fn flush(s: &Stream, batch: Batch, deliver: &mut dyn FnMut(Ingested) -> Result<(
             })
             .collect()
     });
+    *rejects += ingested
+        .iter()
+        .flatten()
+        .filter(|(_, r)| r.is_err())
+        .count()
+        + batch
+            .cached
+            .iter()
+            .map(|c| c.rejects.height())
+            .sum::<usize>();
+    s.progress.rejects(*rejects);
     s.progress.documents(batch.docs_before + batch.docs);
     // A panic is one line per document, whatever the batch's size or the threads.
     for results in &ingested {

@@ -93,6 +93,10 @@ fn pl(path: &Path) -> impl FnOnce(PolarsError) -> SinkError + '_ {
 /// back by the stages that continue a dataset (`sink`, `transform --merge`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
+    /// [`DATASET_FORMAT`]: marks the folder as a dataset solieu wrote, which a run may
+    /// replace ([`is_dataset`]). 0 when read from a manifest written before the mark.
+    #[serde(default)]
+    pub dataset_format: u32,
     pub pipeline: String,
     pub solieu_version: String,
     pub inputs: Vec<String>,
@@ -120,6 +124,19 @@ pub struct Incremental {
     /// Why every input was read, when the last run's state could not be used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub full_refresh: Option<String>,
+    /// Inputs whose size and modification time matched the last run: not even hashed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub trusted: usize,
+    /// Nothing changed since the run that wrote the tables: they were left as they were.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unchanged: bool,
+    /// When that was found (`YYYY-MM-DDTHH:MM:SSZ`), for an unchanged run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// The first error a file's writes met, kept for the report. polars' Parquet writer turns a
@@ -665,19 +682,8 @@ impl PendingDataset {
 
     /// Writes `manifest.json`.
     pub fn write_manifest(&self, m: &Manifest) -> Result<(), SinkError> {
-        /// The manifest with the mark [`is_dataset`] looks for.
-        #[derive(Serialize)]
-        struct Marked<'a> {
-            dataset_format: u32,
-            #[serde(flatten)]
-            manifest: &'a Manifest,
-        }
         let path = self.tmp.join(MANIFEST);
-        let marked = Marked {
-            dataset_format: DATASET_FORMAT,
-            manifest: m,
-        };
-        let json = serde_json::to_string_pretty(&marked)
+        let json = serde_json::to_string_pretty(m)
             .map_err(|e| std::io::Error::other(e.to_string()))
             .map_err(io(&path))?;
         let mut f = File::create(&path).map_err(io(&path))?;
