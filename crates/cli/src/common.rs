@@ -128,8 +128,12 @@ impl Bar {
                 )
             })
             .unwrap_or_default();
+        let internal = match s.internal_errors {
+            0 => String::new(),
+            n => format!(", {n} internal errors (rejects; please report them)"),
+        };
         eprintln!(
-            "{prefix}: {}{inputs} in {:.1} s -> {}",
+            "{prefix}: {}{internal}{inputs} in {:.1} s -> {}",
             counts.join(", "),
             s.started.elapsed().as_secs_f64(),
             s.dest.display()

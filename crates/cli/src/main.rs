@@ -78,7 +78,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match &cli.command {
+    solieu_pipeline::quiet_document_panics();
+    // A panic outside the per-document guard is a failure like any other (exit 1, one line):
+    // a scheduler acts on 0, 1 and 2 only, and 101 is none of them.
+    let result = std::panic::catch_unwind(|| match &cli.command {
         Command::Run(a) => run::main(a),
         Command::Ingest(a) => ingest::main(a),
         Command::Transform(a) => transform::main(a),
@@ -87,7 +90,12 @@ fn main() -> ExitCode {
         Command::Gen(a) => gen::main(a),
         Command::Explain(a) => explain::main(a),
         Command::Schema(a) => schema::main(a),
-    };
+    })
+    .unwrap_or_else(|_| {
+        Err(anyhow::anyhow!(
+            "internal error: solieu stopped on a bug (the message is above); please report it"
+        ))
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -37,6 +37,10 @@ pub struct RunArgs {
     /// on N machines; join the parts with `solieu transform --merge`.
     #[arg(long, value_name = "K/N")]
     pub shard: Option<String>,
+    /// Replace the dataset even when this run finds no documents, or under
+    /// output.min_document_share (default half) of those it holds: the drop is intended.
+    #[arg(long)]
+    pub allow_shrink: bool,
 }
 
 pub fn main(a: &RunArgs) -> Result<()> {
@@ -48,6 +52,7 @@ pub fn main(a: &RunArgs) -> Result<()> {
     );
     o.full_refresh = a.full_refresh;
     o.shard = a.shard.clone();
+    o.allow_shrink = a.allow_shrink;
     let plan = Plan::resolve(&a.dataset.pipeline, &o)?;
     let bar = Bar::new(a.dataset.quiet);
     let summary = run(&plan, &bar)?;

@@ -25,10 +25,15 @@ pub struct TransformArgs {
     /// run would write, at --out.
     #[arg(long, value_name = "DATASET", num_args = 1..)]
     pub merge: Vec<PathBuf>,
+    /// With --merge: replace the dataset even when the merge holds far fewer documents than
+    /// it (see `run --allow-shrink`).
+    #[arg(long)]
+    pub allow_shrink: bool,
 }
 
 pub fn main(a: &TransformArgs) -> Result<()> {
-    let o = overrides(&a.dataset, None, Some(&a.format), None);
+    let mut o = overrides(&a.dataset, None, Some(&a.format), None);
+    o.allow_shrink = a.allow_shrink;
     let plan = Plan::resolve(&a.dataset.pipeline, &o)?;
     let bar = Bar::new(a.dataset.quiet);
     let summary = if a.merge.is_empty() {

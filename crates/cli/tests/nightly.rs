@@ -250,7 +250,8 @@ fn a_file_over_the_size_limit_is_rejected() {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let o = solieu(&["run", p(&pipeline), "-o", p(&out), "-q"]);
+    // No document at all: said to be intended.
+    let o = solieu(&["run", p(&pipeline), "-o", p(&out), "-q", "--allow-shrink"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let rejects = read(&out.join("rejects.parquet"));
     assert_eq!(rejects.height(), 6, "every sample report is over 100 bytes");
@@ -486,13 +487,7 @@ fn a_run_killed_at_any_moment_leaves_the_previous_dataset_whole() {
     let o = solieu(&["run", "-i", p(&new_in), "-o", p(&out), "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(same(&snapshot(&out), &after));
-    let mut left: Vec<String> = fs::read_dir(tmp.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with(".out.") || n.starts_with("out"))
-        .collect();
-    left.sort();
+    let left = beside_out(tmp.path());
     assert_eq!(
         left.len(),
         2,
@@ -745,4 +740,717 @@ fn an_unknown_unit_in_a_lexicon_is_named_by_run_too() {
         &["units.csv", "`pig`", "con lợn"],
     );
     assert!(!out.exists(), "nothing is written");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. No run destroys data, however it is called (issue 14).
+
+/// The entries of `dir` whose names start with `out` or `.out.`, sorted.
+fn beside_out(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".out.") || n.starts_with("out"))
+        .collect();
+    names.sort();
+    names
+}
+
+fn small_corpus(dir: &Path) -> PathBuf {
+    let input = dir.join("in");
+    write_corpus(&input, 3, 0);
+    input
+}
+
+/// A dataset `out` made from a small corpus `in`, both in a new temporary folder.
+fn small_dataset() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = small_corpus(tmp.path());
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (tmp, input, out)
+}
+
+#[test]
+fn a_plain_folder_at_out_is_refused_and_left_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = small_corpus(tmp.path());
+    let out = tmp.path().join("out");
+    fs::create_dir_all(out.join("sub")).unwrap();
+    fs::write(out.join("notes.txt"), "ghi chép của tôi").unwrap();
+    fs::write(out.join("sub/data.csv"), "a,b\n1,2\n").unwrap();
+    one_line_exit_2(
+        &solieu(&["run", "-i", p(&input), "-o", p(&out)]),
+        &[p(&out), "not a dataset solieu wrote"],
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "ghi chép của tôi"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("sub/data.csv")).unwrap(),
+        "a,b\n1,2\n"
+    );
+    assert_eq!(beside_out(tmp.path()), ["out"], "no lock, no version left");
+
+    // The input folder given as the output by mistake survives too.
+    one_line_exit_2(
+        &solieu(&["run", "-i", p(&input), "-o", p(&input)]),
+        &[p(&input)],
+    );
+    assert_eq!(fs::read_dir(&input).unwrap().count(), 3);
+
+    // A dataset an older solieu wrote as a plain folder is still taken: its manifest says so.
+    let old = tmp.path().join("old");
+    fs::create_dir_all(&old).unwrap();
+    fs::write(
+        old.join("manifest.json"),
+        r#"{"pipeline": "default", "solieu_version": "0.1.0", "rows": {"documents": 1}}"#,
+    )
+    .unwrap();
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&old), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read(&old.join("documents.parquet")).height(), 3);
+    assert_eq!(manifest(&old)["dataset_format"], 1);
+}
+
+#[test]
+fn out_with_a_trailing_slash_or_dots_is_the_same_dataset() {
+    let (tmp, input, out) = small_dataset();
+    let before = snapshot(&out);
+    let spellings = [
+        format!("{}/", p(&out)),
+        format!("{}/.", p(&out)),
+        format!("{}/in/../out//", p(tmp.path())),
+    ];
+    for spelled in &spellings {
+        let o = solieu(&["run", "-i", p(&input), "-o", spelled, "-q"]);
+        assert!(o.status.success(), "{spelled}: {}", stderr(&o));
+        assert!(same(&snapshot(&out), &before), "{spelled}");
+        assert_eq!(
+            manifest(&out)["incremental"]["reused"],
+            3,
+            "{spelled}: the same state"
+        );
+        let left = beside_out(tmp.path());
+        assert!(
+            left.len() == 2 && left[0].starts_with(".out.v-") && left[1] == "out",
+            "{spelled}: the link and its one version, nothing inside: {left:?}"
+        );
+        assert!(fs::symlink_metadata(&out).unwrap().file_type().is_symlink());
+        assert!(!out.join(".lock").exists() && !out.join("..lock").exists());
+    }
+
+    // `out/` takes the lock `out` takes: a live holder of out.lock stops it.
+    let host = fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let lock = tmp.path().join("out.lock");
+    fs::write(
+        &lock,
+        format!("pid={}\nhost={}\n", std::process::id(), host.trim()),
+    )
+    .unwrap();
+    let o = solieu(&["run", "-i", p(&input), "-o", &spellings[0], "-q"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains(p(&lock)), "{}", stderr(&o));
+    fs::remove_file(&lock).unwrap();
+    assert!(same(&snapshot(&out), &before), "the live dataset is kept");
+}
+
+#[test]
+fn deleting_the_output_link_starts_afresh_not_from_a_hidden_version() {
+    let (tmp, input, out) = small_dataset();
+    // What `rm -rf out` does to the link: the link goes, the version it named stays.
+    fs::remove_file(&out).unwrap();
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = manifest(&out);
+    assert_eq!(m["incremental"]["reused"], 0, "{m}");
+    assert_eq!(m["incremental"]["processed"], 3, "{m}");
+    assert_eq!(beside_out(tmp.path()).len(), 2, "the old version is gone");
+}
+
+#[test]
+fn a_lock_file_that_is_not_utf8_does_not_block_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let lock = tmp.path().join("out.lock");
+    fs::write(&lock, b"\xff\xfe\x00p\x00i\x00d\x00\xc3\x28").unwrap();
+    // Old enough that no run can still be filling it in.
+    let hour_ago = std::time::SystemTime::now() - Duration::from_secs(3600);
+    fs::File::options()
+        .write(true)
+        .open(&lock)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    let o = solieu(&["run", "-o", p(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("took over lock"), "{}", stderr(&o));
+    assert!(!lock.exists());
+}
+
+#[test]
+fn csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised_parquet_keeps_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    let text = "Năm 2024, Công an huyện phát hiện 14 vụ, giảm 9 vụ so với năm 2023.\n\n-Năm 2024, bắt giữ 23 đối tượng về ma túy.\n\n+Thu giữ 5 kg ma túy.\n";
+    let record = serde_json::json!({"id": "=2+5", "title": "@SUM(A1:A9)", "province": "Sơn La", "text": text});
+    fs::write(input.join("f.jsonl"), format!("{record}\n")).unwrap();
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let risky = |s: &str| s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let mut neutralised = 0;
+    for table in ["documents", "observations"] {
+        let df = read(&out.join(format!("{table}.parquet")));
+        let mut csv = csv::Reader::from_path(out.join(format!("{table}.csv"))).unwrap();
+        let header: Vec<String> = csv.headers().unwrap().iter().map(String::from).collect();
+        let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), df.height());
+        for (i, name) in header.iter().enumerate() {
+            let column = df.column(name).unwrap();
+            for (r, row) in rows.iter().enumerate() {
+                let cell = &row[i];
+                match column.str() {
+                    Ok(text) => {
+                        let Some(value) = text.get(r) else { continue };
+                        if risky(value) {
+                            neutralised += 1;
+                            assert_eq!(cell, format!("'{value}"), "{table}.{name}");
+                        } else {
+                            assert_eq!(cell, value, "{table}.{name}");
+                        }
+                    }
+                    // Numbers stay numbers: a negative delta is not a formula.
+                    Err(_) => assert!(!cell.starts_with('\''), "{table}.{name}: {cell}"),
+                }
+            }
+        }
+    }
+    let docs = read(&out.join("documents.parquet"));
+    assert_eq!(strs(&docs, "doc_id"), ["=2+5"], "Parquet keeps the text");
+    assert_eq!(strs(&docs, "title"), ["@SUM(A1:A9)"]);
+    // The deltas points spilled to disk come back as they were, not neutralised.
+    let deltas = read(&out.join("deltas.parquet"));
+    assert!(deltas.height() > 0);
+    assert!(
+        strs(&deltas, "doc_id").iter().all(|d| d == "=2+5"),
+        "{deltas}"
+    );
+    let obs = fs::read_to_string(out.join("observations.csv")).unwrap();
+    assert!(obs.contains(",-9.0,") || obs.contains(",-9,"), "{obs}");
+    // The id and title, the id on every observation, and the sentences that begin with a sign.
+    assert!(neutralised >= 6, "{neutralised}");
+}
+
+#[test]
+fn compressed_inputs_are_read_as_what_they_hold() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("z.txt"), GOOD.replace("Đồi Mây", "Suối Lặng")).unwrap();
+    let gzip = Command::new("gzip").arg(input.join("z.txt")).status();
+    assert!(
+        gzip.is_ok_and(|s| s.success()),
+        "gzip (Debian's essential set) packs z.txt"
+    );
+    fs::write(input.join("bad.txt.zst"), b"(\xb5/\xfd not really zstd").unwrap();
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(strs(&read(&out.join("documents.parquet")), "doc_id"), ["z"]);
+    let rejects = read(&out.join("rejects.parquet"));
+    let reasons = strs(&rejects, "reason");
+    assert!(
+        reasons.len() == 1 && reasons[0].starts_with("unreadable: corrupt zstd data"),
+        "{reasons:?}"
+    );
+}
+
+#[test]
+fn every_file_an_input_folder_holds_is_a_document_or_a_reject() {
+    let (_, rows, _) = run_with(
+        &[
+            ("notes.md", "# ghi chú".as_bytes()),
+            ("data.bin.gz", b"\x1f\x8b"),
+        ],
+        &[],
+    );
+    let names: Vec<&str> = rows.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["data.bin.gz", "notes.md"], "{rows:?}");
+    assert!(
+        rows.iter().all(|(_, why)| why.starts_with("not an input")),
+        "{rows:?}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_out_of_the_input_folder_is_a_reject_and_not_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("good.txt"), GOOD).unwrap();
+    let secret = tmp.path().join("secret.txt");
+    fs::write(&secret, "Bí mật: phát hiện 99 vụ.").unwrap();
+    std::os::unix::fs::symlink(&secret, input.join("leak.txt")).unwrap();
+    std::os::unix::fs::symlink(input.join("good.txt"), input.join("same.txt")).unwrap();
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let docs = read(&out.join("documents.parquet"));
+    assert_eq!(
+        strs(&docs, "doc_id"),
+        ["good", "same"],
+        "a link within the folder is read"
+    );
+    let rejects = read(&out.join("rejects.parquet"));
+    assert!(strs(&rejects, "source")[0].ends_with("leak.txt"));
+    assert!(strs(&rejects, "reason")[0].starts_with("symlink leaves the input folder"));
+}
+
+#[test]
+fn an_unclosed_csv_quote_is_a_reject_not_a_swallowed_record() {
+    let csv = "id,text\nq1,\"Bắt 5 vụ, ngoặc chưa đóng\nq2,Bắt 7 vụ\n";
+    let (_, rows, tmp) = run_with(&[("q.csv", csv.as_bytes())], &[]);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0, "q.csv:1");
+    assert!(
+        rows[0]
+            .1
+            .starts_with("bad CSV record: a quoted field is never closed"),
+        "{rows:?}"
+    );
+    let docs = read(&tmp.path().join("out/documents.parquet"));
+    assert_eq!(
+        strs(&docs, "doc_id"),
+        ["good"],
+        "q1 did not swallow q2 silently"
+    );
+}
+
+#[test]
+fn a_jsonl_line_too_long_for_any_record_is_a_reject_not_an_abort() {
+    let huge = format!(
+        "{{\"id\":\"h\",\"text\":\"{}\"}}\n{{\"id\":\"ok\",\"text\":\"Bắt 5 vụ.\"}}\n",
+        "x".repeat(3 << 20)
+    );
+    let (_, rows, tmp) = run_with(
+        &[("big.jsonl", huge.as_bytes())],
+        &["--max-document-bytes", "1000"],
+    );
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].0, "big.jsonl:1");
+    assert!(rows[0].1.starts_with("too large: a line of"), "{rows:?}");
+    let docs = read(&tmp.path().join("out/documents.parquet"));
+    assert_eq!(strs(&docs, "doc_id"), ["ok", "good"]);
+}
+
+#[test]
+fn an_overlong_id_or_title_is_a_reject_not_cut() {
+    let lines = format!(
+        "{}\n{}\n",
+        serde_json::json!({"id": "i".repeat(100_000), "text": GOOD}),
+        serde_json::json!({"id": "t", "title": "T".repeat(100_000), "text": GOOD}),
+    );
+    let (_, rows, _) = run_with(&[("long.jsonl", lines.as_bytes())], &[]);
+    let reasons: Vec<&str> = rows.iter().map(|(_, r)| r.as_str()).collect();
+    assert_eq!(reasons.len(), 2, "{rows:?}");
+    assert!(
+        reasons[0].starts_with("id too long: 100000 bytes"),
+        "{rows:?}"
+    );
+    assert!(
+        reasons[1].starts_with("title too long: 100000 bytes"),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn an_empty_input_folder_exits_2_and_keeps_the_dataset() {
+    let (tmp, _, out) = small_dataset();
+    let before = snapshot(&out);
+    // An unmounted bucket: the folder is there, empty.
+    let empty = tmp.path().join("bucket");
+    fs::create_dir_all(&empty).unwrap();
+    one_line_exit_2(
+        &solieu(&["run", "-i", p(&empty), "-o", p(&out)]),
+        &["found 0 documents", "--allow-shrink"],
+    );
+    assert!(same(&snapshot(&out), &before), "the dataset is kept");
+    assert_eq!(beside_out(tmp.path()).len(), 2, "no version left behind");
+    // Said on purpose, the drop goes through.
+    let o = solieu(&[
+        "run",
+        "-i",
+        p(&empty),
+        "-o",
+        p(&out),
+        "-q",
+        "--allow-shrink",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read(&out.join("documents.parquet")).height(), 0);
+}
+
+#[test]
+fn a_run_finding_far_fewer_documents_exits_2_unless_allowed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    write_corpus(&input, 10, 0);
+    let out = tmp.path().join("out");
+    assert!(solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"])
+        .status
+        .success());
+    let before = snapshot(&out);
+    // A wrong --input-format: every file is a reject, no document.
+    one_line_exit_2(
+        &solieu(&[
+            "run",
+            "-i",
+            p(&input),
+            "--input-format",
+            "jsonl",
+            "-o",
+            p(&out),
+        ]),
+        &["found 0 documents where the dataset it would replace has 10"],
+    );
+    // Four of ten: under half.
+    for i in 4..10 {
+        fs::remove_file(input.join(format!("r{i:05}.txt"))).unwrap();
+    }
+    one_line_exit_2(
+        &solieu(&["run", "-i", p(&input), "-o", p(&out)]),
+        &["found 4 documents where the dataset it would replace has 10"],
+    );
+    assert!(same(&snapshot(&out), &before));
+    // The share is the pipeline's to set.
+    let pipeline = tmp.path().join("p.toml");
+    fs::write(
+        &pipeline,
+        "[input]\npaths = [\"in\"]\n[output]\nmin_document_share = 0.3\n",
+    )
+    .unwrap();
+    let o = solieu(&["run", p(&pipeline), "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(read(&out.join("documents.parquet")).height(), 4);
+}
+
+#[test]
+fn a_merge_missing_a_shard_or_mixing_splits_or_inputs_exits_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    write_corpus(&input, 12, 0);
+    let part = |name: &str, shard: &str| {
+        let out = tmp.path().join(name);
+        let o = solieu(&[
+            "run",
+            "-i",
+            p(&input),
+            "-o",
+            p(&out),
+            "-q",
+            "--shard",
+            shard,
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        out
+    };
+    let parts: Vec<PathBuf> = (0..3)
+        .map(|k| part(&format!("part-{k}"), &format!("{k}/3")))
+        .collect();
+    let merged = tmp.path().join("merged");
+    let merge = |parts: &[&Path]| {
+        let mut args = vec!["transform", "-o", p(&merged), "-q", "--merge"];
+        args.extend(parts.iter().map(|x| p(x)));
+        solieu(&args)
+    };
+    // One pod failed: its part is missing from the glob.
+    one_line_exit_2(
+        &merge(&[&parts[0], &parts[1]]),
+        &["incomplete", "2/3 missing"],
+    );
+    assert!(!merged.exists(), "nothing is written");
+    // A part of another split.
+    let other = part("other", "1/4");
+    one_line_exit_2(&merge(&[&parts[0], &other, &parts[2]]), &["of 3 shards"]);
+    // A plain dataset is not a part.
+    let whole = tmp.path().join("whole");
+    assert!(solieu(&["run", "-i", p(&input), "-o", p(&whole), "-q"])
+        .status
+        .success());
+    one_line_exit_2(&merge(&[&parts[0], &whole]), &["names no shard"]);
+    // The corpus changed between the shard runs.
+    fs::write(input.join("r00000.txt"), report(99)).unwrap();
+    let late = part("late-1", "1/3");
+    one_line_exit_2(
+        &merge(&[&parts[0], &late, &parts[2]]),
+        &["contents differ", "run every shard again"],
+    );
+    // The whole set merges.
+    let o = merge(&[&parts[0], &parts[1], &parts[2]]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[test]
+fn a_rebuilt_binary_re_extracts_unchanged_inputs() {
+    let (tmp, input, out) = small_dataset();
+    // Another build: the same program with one more byte, as a rebuild with new rules differs.
+    let rebuilt = tmp.path().join("solieu-rebuilt");
+    let mut bytes = fs::read(env!("CARGO_BIN_EXE_solieu")).unwrap();
+    bytes.push(0);
+    fs::write(&rebuilt, bytes).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&rebuilt, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let o = Command::new(&rebuilt)
+        .current_dir(root())
+        .args(["run", "-i", p(&input), "-o", p(&out), "-q"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = manifest(&out);
+    assert_eq!(m["incremental"]["reused"], 0, "{m}");
+    assert!(
+        m["incremental"]["full_refresh"]
+            .as_str()
+            .is_some_and(|w| w.contains("build changed")),
+        "{m}"
+    );
+    // The same build again reuses its own rows.
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success());
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success());
+    assert_eq!(manifest(&out)["incremental"]["reused"], 3);
+}
+
+#[test]
+fn a_damaged_block_inside_the_state_means_a_full_run_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    write_corpus(&input, 400, 0);
+    let out = tmp.path().join("out");
+    assert!(solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"])
+        .status
+        .success());
+    // A flipped block in the middle of the mentions: the footer still reads.
+    let state = out.join(".state/mentions.parquet");
+    let mut bytes = fs::read(&state).unwrap();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 256] {
+        *b ^= 0xA5;
+    }
+    fs::write(&state, bytes).unwrap();
+    // One input changes, so the run reuses the others' rows (an unchanged rerun reads none).
+    fs::write(input.join("r00000.txt"), report(999)).unwrap();
+    let reference = tmp.path().join("reference");
+    assert!(solieu(&["run", "-i", p(&input), "-o", p(&reference), "-q"])
+        .status
+        .success());
+    let whole = snapshot(&reference);
+    for round in 0..2 {
+        let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(same(&snapshot(&out), &whole), "the full run's dataset");
+        if round == 0 {
+            assert!(
+                stderr(&o).contains("cannot reuse the last run's rows"),
+                "{}",
+                stderr(&o)
+            );
+            let m = manifest(&out);
+            let why = m["incremental"]["full_refresh"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(why.starts_with("the state is unreadable"), "{m}");
+        }
+    }
+    // The second run found the state the first one rewrote, whole.
+    assert_eq!(manifest(&out)["incremental"]["reused"], 400);
+}
+
+#[cfg(unix)]
+#[test]
+fn two_file_names_that_fold_to_one_doc_id_keep_only_the_first_files_rows() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    // Two names that differ only in bytes that are not UTF-8: both read `b�` as text.
+    for (name, i) in [(&b"b\xfe.txt"[..], 1), (&b"b\xff.txt"[..], 2)] {
+        let path = input.join(std::ffi::OsStr::from_bytes(name));
+        fs::write(path, report(i)).unwrap();
+    }
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let docs = read(&out.join("documents.parquet"));
+    assert_eq!(docs.height(), 1);
+    let rejects = read(&out.join("rejects.parquet"));
+    assert!(strs(&rejects, "reason")[0].starts_with("duplicate doc_id"));
+    let obs = read(&out.join("observations.parquet"));
+    let idx: Vec<i32> = obs
+        .column("obs_idx")
+        .unwrap()
+        .i32()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    let first = read(&out.join("documents.parquet"));
+    let n = first
+        .column("n_observations")
+        .unwrap()
+        .i32()
+        .unwrap()
+        .get(0)
+        .unwrap();
+    assert_eq!(idx, (0..n).collect::<Vec<_>>(), "one document's rows, once");
+    // The reject names the file apart from the first.
+    assert!(
+        strs(&rejects, "source")[0].ends_with("b\\xFF.txt"),
+        "{rejects}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_deltas_spill_holds_few_files_open_whatever_the_provinces() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    // 300 distinct provinces in the records' metadata, under a limit of 64 open files.
+    let lines: String = (0..300)
+        .map(|i| {
+            let record = serde_json::json!({"id": format!("d{i}"), "province": format!("Miền {i}"), "text": GOOD});
+            format!("{record}\n")
+        })
+        .collect();
+    fs::write(input.join("c.jsonl"), lines).unwrap();
+    let out = tmp.path().join("out");
+    let o = Command::new("sh")
+        .current_dir(root())
+        .args(["-c", "ulimit -n 64 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_solieu"))
+        .args([
+            "run",
+            "-i",
+            p(&input),
+            "-o",
+            p(&out),
+            "-q",
+            "--threads",
+            "1",
+        ])
+        .env("SOLIEU_BATCH_DOCUMENTS", "50")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let deltas = read(&out.join("deltas.parquet"));
+    let mut provinces = strs(&deltas, "province");
+    provinces.dedup();
+    assert!(provinces.len() >= 250, "{}", provinces.len());
+}
+
+/// A name glued to a province name (`ThuỳBình Định`) made extraction panic before main's
+/// rules changed; the test checks what a run says either way, and the pipeline's own unit
+/// test (`ingest::tests`) drives a panic through the guard.
+const GLUED: &str = "Chị ThuỳBình Định báo tin: bắt 5 vụ.\n";
+
+#[test]
+fn a_panic_is_one_warning_line_per_document_and_counted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("good.txt"), GOOD).unwrap();
+    fs::write(input.join("glued.txt"), GLUED).unwrap();
+    let out = tmp.path().join("out");
+    for quiet in [true, false] {
+        let mut args = vec!["run", "-i", p(&input), "-o", p(&out), "--allow-shrink"];
+        if quiet {
+            args.push("-q");
+        }
+        let o = Command::new(env!("CARGO_BIN_EXE_solieu"))
+            .current_dir(root())
+            .args(&args)
+            .args(["--full-refresh"])
+            .env_remove("RUST_BACKTRACE")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let err = stderr(&o);
+        let rejects = read(&out.join("rejects.parquet"));
+        let internal = strs(&rejects, "reason")
+            .iter()
+            .filter(|r| r.starts_with("internal error"))
+            .count();
+        let warnings: Vec<&str> = err
+            .lines()
+            .filter(|l| l.contains("internal error:"))
+            .collect();
+        assert_eq!(warnings.len(), internal, "{err}");
+        assert!(warnings
+            .iter()
+            .all(|w| w.starts_with("solieu: warning: ") && w.contains("glued.txt")));
+        assert!(
+            !err.contains("panicked") && !err.contains("backtrace"),
+            "{err}"
+        );
+        let lines = err.lines().count();
+        if quiet {
+            assert_eq!(lines, internal, "only the warnings: {err}");
+        } else if internal > 0 {
+            assert!(
+                err.contains(&format!("{internal} internal errors")),
+                "{err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn explain_exits_0_1_or_2_and_prints_no_control_characters() {
+    let tmp = tempfile::tempdir().unwrap();
+    let glued = tmp.path().join("glued.txt");
+    fs::write(&glued, GLUED).unwrap();
+    let o = solieu(&["explain", p(&glued), "--color", "never"]);
+    assert!(matches!(o.status.code(), Some(0..=2)), "{:?}", o.status);
+    // An id and a text with terminal escapes: an OSC 52 clipboard write and a screen clear.
+    let jsonl = tmp.path().join("c.jsonl");
+    let record = serde_json::json!({
+        "id": "x\u{1b}]52;c;ZWNobyBoaQ==\u{7}",
+        "title": "\u{1b}[2JTin",
+        "text": "Năm 2024, Công an huyện\u{9b}31m đã phát hiện 14 vụ.",
+    });
+    fs::write(&jsonl, format!("{record}\n")).unwrap();
+    let o = solieu(&[
+        "explain",
+        p(&jsonl),
+        "--doc",
+        "x\u{1b}]52;c;ZWNobyBoaQ==\u{7}",
+        "--color",
+        "never",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert!(shown.contains("14 vụ"), "{shown}");
+    assert!(
+        !shown.chars().any(|c| c.is_control() && c != '\n'),
+        "{shown:?}"
+    );
+}
+
+#[test]
+fn a_wrong_format_flag_is_blamed_on_the_flag_and_points_to_input_format() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = solieu(&["run", "-o", p(&out), "--format", "jsonl"]);
+    one_line_exit_2(&o, &["--format", "`jsonl`", "--input-format"]);
+    assert!(!stderr(&o).contains("default.toml"), "{}", stderr(&o));
 }

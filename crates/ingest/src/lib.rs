@@ -25,8 +25,9 @@ pub use frames::{to_frames, to_frames_borrowed, Staged};
 pub use hash::word_key;
 pub use lexicon::{Lexicon, LexiconError, Position};
 pub use source::{
-    discover, parse_records, read_records, read_records_with, visit_records, InputFile,
-    InputFormat, InputFormatKey, ReadLimits, Record, Reject, SourceError,
-    DEFAULT_MAX_DOCUMENT_BYTES,
+    discover, discover_with, parse_records, path_name, read_records, read_records_with,
+    visit_records, Compression, DiscoverOptions, InputFile, InputFormat, InputFormatKey,
+    ReadLimits, Record, Reject, SourceError, DEFAULT_MAX_DOCUMENT_BYTES, MAX_ID_BYTES,
+    MAX_TITLE_BYTES,
 };
 pub use text::{decode, fold, form_tokens, normalize, tokenize, DecodeProblem, Token, TokenKind};

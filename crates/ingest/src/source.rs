@@ -2,6 +2,7 @@
 //! corpora (one document a record: `id`, `text`, optional `url`, `title`, `date`, `province`).
 //! What cannot be read becomes a [`Reject`]; it never stops the batch.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -50,11 +51,95 @@ impl InputFormat {
     }
 }
 
+/// How an input file's bytes are compressed, from its last extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Compression {
+    /// `.gz`
+    Gzip,
+    /// `.zst`, `.zstd`
+    Zstd,
+}
+
+impl Compression {
+    fn of_path(path: &Path) -> Option<Compression> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "gz" => Some(Compression::Gzip),
+            "zst" | "zstd" => Some(Compression::Zstd),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+}
+
 /// An input file with the format its records are read in.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct InputFile {
     pub path: PathBuf,
     pub format: InputFormatKey,
+    /// Read through a decoder: `r.txt.gz` is the text file `r.txt`.
+    pub compression: Option<Compression>,
+    /// Why a file an input folder holds is not read ([`InputFormatKey::Refused`]): it becomes
+    /// one reject saying so, since no file may vanish from a run without a trace.
+    pub refused: Option<String>,
+}
+
+impl InputFile {
+    /// A file read in `format`, uncompressed.
+    pub fn new(path: PathBuf, format: InputFormatKey) -> InputFile {
+        InputFile {
+            path,
+            format,
+            compression: None,
+            refused: None,
+        }
+    }
+
+    fn refused(path: PathBuf, why: String) -> InputFile {
+        InputFile {
+            path,
+            format: InputFormatKey::Refused,
+            compression: None,
+            refused: Some(why),
+        }
+    }
+
+    /// The file's name as the run's tables and state know it: its path, with each byte that
+    /// is not UTF-8 written `\xNN`. Two names that differ only in such bytes stay two inputs;
+    /// shown lossily, both would read `�` and their rows would be taken for one input's.
+    pub fn name(&self) -> String {
+        path_name(&self.path)
+    }
+
+    /// The path without its compression extension: what the file holds.
+    fn inner_path(&self) -> PathBuf {
+        match self.compression {
+            Some(_) => self.path.with_extension(""),
+            None => self.path.clone(),
+        }
+    }
+}
+
+/// A path as text that tells every path apart: a UTF-8 path as it is, any other byte as
+/// `\xNN` (see [`InputFile::name`]).
+pub fn path_name(path: &Path) -> String {
+    if let Some(s) = path.to_str() {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    for chunk in path.as_os_str().as_encoded_bytes().utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
 }
 
 /// A resolved (never `Auto`) input format, ordered so file lists sort deterministically.
@@ -64,6 +149,27 @@ pub enum InputFormatKey {
     Jsonl,
     Csv,
     Parquet,
+    /// Listed only to be rejected: see [`InputFile::refused`].
+    Refused,
+}
+
+/// How discovery treats what it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiscoverOptions {
+    pub format: InputFormat,
+    /// Read files that symbolic links inside an input folder point to outside it. Off by
+    /// default: a link in a corpus folder must not bring in `/etc/passwd`.
+    pub follow_symlinks: bool,
+}
+
+impl DiscoverOptions {
+    /// Files of `format`, links kept within their folder.
+    pub fn new(format: InputFormat) -> DiscoverOptions {
+        DiscoverOptions {
+            format,
+            follow_symlinks: false,
+        }
+    }
 }
 
 /// One document as read, before decoding: the raw bytes of its text and its metadata.
@@ -102,10 +208,20 @@ pub enum SourceError {
     },
 }
 
-/// Expands input paths (files, folders, globs) into a sorted list of files to read. Inside a
-/// folder only files with a known extension are taken; a path that matches nothing is an error,
-/// because a nightly run that silently reads nothing is worse than one that stops.
+/// Expands input paths (files, folders, globs) into a sorted list of files to read, with
+/// [`DiscoverOptions::new`].
 pub fn discover(inputs: &[String], format: InputFormat) -> Result<Vec<InputFile>, SourceError> {
+    discover_with(inputs, &DiscoverOptions::new(format))
+}
+
+/// Expands input paths (files, folders, globs) into a sorted list of files to read. Every file
+/// a folder or a glob yields is listed: one of a format it cannot read, or a link leaving the
+/// folder, is listed as refused and becomes a reject. A path that matches nothing is an error,
+/// because a nightly run that silently reads nothing is worse than one that stops.
+pub fn discover_with(
+    inputs: &[String],
+    options: &DiscoverOptions,
+) -> Result<Vec<InputFile>, SourceError> {
     let mut files = Vec::new();
     for input in inputs {
         let path = PathBuf::from(input);
@@ -114,20 +230,30 @@ pub fn discover(inputs: &[String], format: InputFormat) -> Result<Vec<InputFile>
                 pattern: input.clone(),
                 message: e.to_string(),
             })?;
+            let root = Root::of(&glob_base(input), options);
             let before = files.len();
             for p in paths.flatten() {
-                // A broken symlink is kept so that it becomes a reject, not a silent gap.
-                if p.is_file() || (p.is_symlink() && !p.is_dir()) {
-                    push_file(&mut files, p, format, false)?;
+                if let Some(why) = root.leaves(&p) {
+                    files.push(InputFile::refused(p, why));
+                } else if p.is_file() || (p.is_symlink() && !p.is_dir()) {
+                    // A broken symlink is kept so that it becomes a reject, not a silent gap.
+                    push_file(&mut files, p, options.format, false)?;
                 }
             }
             if files.len() == before {
                 return Err(SourceError::Missing(input.clone()));
             }
         } else if path.is_dir() {
-            walk(&path, format, &mut files)?;
+            let root = Root::of(&path, options);
+            walk_once(
+                &path,
+                options.format,
+                &root,
+                &mut files,
+                &mut HashSet::new(),
+            )?;
         } else if path.exists() || path.symlink_metadata().is_ok() {
-            push_file(&mut files, path, format, true)?;
+            push_file(&mut files, path, options.format, true)?;
         } else {
             return Err(SourceError::Missing(input.clone()));
         }
@@ -137,17 +263,60 @@ pub fn discover(inputs: &[String], format: InputFormat) -> Result<Vec<InputFile>
     Ok(files)
 }
 
-fn walk(dir: &Path, format: InputFormat, files: &mut Vec<InputFile>) -> Result<(), SourceError> {
-    walk_once(dir, format, files, &mut std::collections::HashSet::new())
+/// The folder links may not leave: an input folder, or the fixed part of a glob.
+struct Root {
+    /// `None` when links are followed anywhere (or the folder cannot be resolved).
+    real: Option<PathBuf>,
+}
+
+impl Root {
+    fn of(dir: &Path, options: &DiscoverOptions) -> Root {
+        Root {
+            real: (!options.follow_symlinks)
+                .then(|| std::fs::canonicalize(dir).ok())
+                .flatten(),
+        }
+    }
+
+    /// Why `path` is not read, when it is a symbolic link to something outside the root. A
+    /// broken link is not judged here: it becomes its own reject when read.
+    fn leaves(&self, path: &Path) -> Option<String> {
+        let root = self.real.as_ref()?;
+        if !path.symlink_metadata().ok()?.file_type().is_symlink() {
+            return None;
+        }
+        let target = std::fs::canonicalize(path).ok()?;
+        (!target.starts_with(root)).then(|| {
+            format!(
+                "symlink leaves the input folder: points to `{}`, outside `{}`; links out of an input folder are not followed",
+                target.display(),
+                root.display()
+            )
+        })
+    }
+}
+
+/// The folder a glob pattern starts from: its components before the first wildcard.
+fn glob_base(pattern: &str) -> PathBuf {
+    let fixed: PathBuf = Path::new(pattern)
+        .components()
+        .take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '[']))
+        .collect();
+    if fixed.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        fixed
+    }
 }
 
 /// Walks a folder tree; a folder reached again through a symlink (a link to a parent makes a
-/// loop) is walked once only.
+/// loop) is walked once only, and a link out of the input folder is listed as refused.
 fn walk_once(
     dir: &Path,
     format: InputFormat,
+    root: &Root,
     files: &mut Vec<InputFile>,
-    seen: &mut std::collections::HashSet<PathBuf>,
+    seen: &mut HashSet<PathBuf>,
 ) -> Result<(), SourceError> {
     if let Ok(real) = std::fs::canonicalize(dir) {
         if !seen.insert(real) {
@@ -161,8 +330,10 @@ fn walk_once(
     let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     paths.sort();
     for p in paths {
-        if p.is_dir() {
-            walk_once(&p, format, files, seen)?;
+        if let Some(why) = root.leaves(&p) {
+            files.push(InputFile::refused(p, why));
+        } else if p.is_dir() {
+            walk_once(&p, format, root, files, seen)?;
         } else {
             push_file(files, p, format, false)?;
         }
@@ -170,17 +341,27 @@ fn walk_once(
     Ok(())
 }
 
+/// Every extension solieu reads, for the reason a file of another kind is refused.
+const KNOWN_EXTENSIONS: &str = ".txt, .jsonl, .ndjson, .csv, .parquet (each also as .gz or .zst)";
+
 fn push_file(
     files: &mut Vec<InputFile>,
     path: PathBuf,
     format: InputFormat,
     named: bool,
 ) -> Result<(), SourceError> {
+    let compression = Compression::of_path(&path);
+    // `r.txt.gz` is read as `r.txt`.
+    let inner = match compression {
+        Some(_) => path.with_extension(""),
+        None => path.clone(),
+    };
+    let by_name = InputFormat::of_path(&inner);
     let resolved = match format {
-        InputFormat::Auto => InputFormat::of_path(&path),
-        f => InputFormat::of_path(&path).filter(|g| *g == f).or((named
-            || InputFormat::of_path(&path).is_none() && f == InputFormat::Text)
-            .then_some(f)),
+        InputFormat::Auto => by_name,
+        f => by_name
+            .filter(|g| *g == f)
+            .or((named || by_name.is_none() && f == InputFormat::Text).then_some(f)),
     };
     let key = match resolved {
         Some(InputFormat::Text) => InputFormatKey::Text,
@@ -190,10 +371,45 @@ fn push_file(
         Some(InputFormat::Auto) | None if named => {
             return Err(SourceError::UnknownFormat(path.display().to_string()))
         }
-        _ => return Ok(()), // a file of another kind inside a folder: not an input
+        _ => {
+            // A file of another kind inside a folder: listed, so that it is a reject.
+            let ext = |p: &Path| {
+                p.extension()
+                    .map(|e| format!("`.{}`", e.to_string_lossy()))
+                    .unwrap_or_else(|| "no extension".into())
+            };
+            let why = match by_name {
+                Some(_) => format!(
+                    "not read: a {} file, and the input format is {} (--input-format or input.format)",
+                    ext(&inner),
+                    format_name(format)
+                ),
+                None => format!(
+                    "not an input: {} is none of the formats solieu reads: {KNOWN_EXTENSIONS}",
+                    ext(&inner)
+                ),
+            };
+            files.push(InputFile::refused(path, why));
+            return Ok(());
+        }
     };
-    files.push(InputFile { path, format: key });
+    files.push(InputFile {
+        path,
+        format: key,
+        compression,
+        refused: None,
+    });
     Ok(())
+}
+
+fn format_name(format: InputFormat) -> &'static str {
+    match format {
+        InputFormat::Auto => "auto",
+        InputFormat::Text => "txt",
+        InputFormat::Jsonl => "jsonl",
+        InputFormat::Csv => "csv",
+        InputFormat::Parquet => "parquet",
+    }
 }
 
 /// Limits on what one input may hand to the batch.
@@ -206,6 +422,13 @@ pub struct ReadLimits {
 
 /// The default document limit: 16 MiB, a hundred times a long report.
 pub const DEFAULT_MAX_DOCUMENT_BYTES: u64 = 16 << 20;
+
+/// The longest record id, in bytes: as long as a file name may be on common file systems (a
+/// `.txt` file's id is its name).
+pub const MAX_ID_BYTES: usize = 255;
+
+/// The longest record title, in bytes: ten times a long Vietnamese headline.
+pub const MAX_TITLE_BYTES: usize = 4096;
 
 impl Default for ReadLimits {
     fn default() -> Self {
@@ -280,20 +503,23 @@ pub fn visit_records(
     if count == 0 {
         // A corpus file with no records would otherwise vanish without a trace.
         visit(Err(Reject {
-            source: file.path.display().to_string(),
+            source: file.name(),
             reason: "empty: the file holds no records".into(),
         }));
     }
 }
 
 fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<Record, Reject>)) {
-    let source = file.path.display().to_string();
+    let source = file.name();
     let reject = |reason: String| {
         Err(Reject {
             source: source.clone(),
             reason,
         })
     };
+    if let Some(why) = &file.refused {
+        return emit(reject(why.clone()));
+    }
     // Opening a named pipe would wait for a writer forever: look before opening.
     if let Ok(meta) = std::fs::metadata(&file.path) {
         if !meta.is_file() {
@@ -306,9 +532,32 @@ fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<
         Ok(f) => f,
         Err(e) => return emit(reject(unreadable(&file.path, &e))),
     };
+    let compression = file.compression;
+    if file.format == InputFormatKey::Parquet {
+        if compression.is_some() {
+            return emit(reject(
+                "compressed Parquet: a Parquet file compresses its own columns; store it uncompressed"
+                    .into(),
+            ));
+        }
+        match read_parquet_guarded(opened, &source) {
+            Ok(records) => records.into_iter().for_each(emit),
+            Err(reason) => emit(reject(reason)),
+        }
+        return;
+    }
+    let opened = match decoder(opened, compression) {
+        Ok(r) => r,
+        Err(e) => return emit(reject(format!("unreadable: {e}"))),
+    };
     let records = match file.format {
         InputFormatKey::Text => {
-            let size = opened.metadata().map_or(0, |m| m.len());
+            // A compressed file's size says nothing of its text: its limit is checked as it
+            // is read.
+            let size = match compression {
+                None => std::fs::metadata(&file.path).map_or(0, |m| m.len()),
+                Some(_) => 0,
+            };
             if let Some(reason) = limits.too_large(size) {
                 return emit(reject(reason));
             }
@@ -318,9 +567,18 @@ fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<
                 .take(limits.max_document_bytes.saturating_add(1))
                 .read_to_end(&mut bytes)
             {
+                Ok(_)
+                    if compression.is_some() && limits.too_large(bytes.len() as u64).is_some() =>
+                {
+                    let reason = format!(
+                        "too large: over the limit of {} bytes once decompressed (input.max_document_bytes)",
+                        limits.max_document_bytes
+                    );
+                    return emit(reject(reason));
+                }
                 Ok(_) => vec![Ok(Record {
                     doc_id: file
-                        .path
+                        .inner_path()
                         .file_stem()
                         .map(|s| s.to_string_lossy().into_owned())
                         .unwrap_or_default(),
@@ -346,19 +604,48 @@ fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<
                 }
             }
             if file.format == InputFormatKey::Jsonl {
-                jsonl_records(reader, &source, emit);
+                jsonl_records(reader, &source, limits, emit);
             } else {
                 csv_records(reader, &source, emit);
             }
             return;
         }
-        InputFormatKey::Parquet => match read_parquet_guarded(opened, &source) {
-            Ok(records) => records,
-            Err(reason) => return emit(reject(reason)),
-        },
+        // Read above, and refused before opening.
+        InputFormatKey::Parquet | InputFormatKey::Refused => return,
     };
     for r in records {
         emit(r);
+    }
+}
+
+/// The file's bytes as they were before compression.
+fn decoder(file: File, compression: Option<Compression>) -> std::io::Result<Box<dyn Read>> {
+    let Some(compression) = compression else {
+        return Ok(Box::new(file));
+    };
+    let inner: Box<dyn Read> = match compression {
+        // Multi-member: `cat a.gz b.gz` is a valid gzip file of both.
+        Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))),
+        Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file)?),
+    };
+    Ok(Box::new(NamedDecodeErrors { inner, compression }))
+}
+
+/// Says which decoder failed: "corrupt deflate stream" alone does not name the file's kind.
+struct NamedDecodeErrors {
+    inner: Box<dyn Read>,
+    compression: Compression,
+}
+
+impl Read for NamedDecodeErrors {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                return e;
+            }
+            let kind = self.compression.name();
+            std::io::Error::new(e.kind(), format!("corrupt {kind} data: {e}"))
+        })
     }
 }
 
@@ -399,6 +686,10 @@ pub fn parse_records(
             source: source.to_string(),
             reason: "Parquet is read from files only".into(),
         })],
+        InputFormatKey::Refused => vec![Err(Reject {
+            source: source.to_string(),
+            reason: "not read".into(),
+        })],
     }
 }
 
@@ -412,16 +703,68 @@ fn json_string(v: &serde_json::Value) -> Option<String> {
 
 fn read_jsonl(reader: impl BufRead, source: &str) -> Vec<Result<Record, Reject>> {
     let mut out = Vec::new();
-    jsonl_records(reader, source, &mut |r| out.push(r));
+    jsonl_records(reader, source, &ReadLimits::default(), &mut |r| out.push(r));
     out
 }
 
+impl ReadLimits {
+    /// The longest JSONL line kept: a record within the document limit, written with every
+    /// character escaped (`\u00e1` is six bytes for two), plus room for its other fields.
+    fn max_line_bytes(&self) -> u64 {
+        self.max_document_bytes
+            .saturating_mul(3)
+            .saturating_add(1 << 20)
+    }
+}
+
+/// Reads one line (without its `\n`) into `line`, keeping at most `cap` bytes of it; returns
+/// the line's whole length, or `None` at the end of the input. A line longer than the cap is
+/// read through without being held, so one runaway line cannot exhaust memory.
+fn read_line_capped(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    cap: u64,
+) -> std::io::Result<Option<u64>> {
+    line.clear();
+    let mut total = 0u64;
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            return Ok((total > 0).then_some(total));
+        }
+        let (chunk, used, done) = match memchr::memchr(b'\n', buf) {
+            Some(i) => (&buf[..i], i + 1, true),
+            None => (buf, buf.len(), false),
+        };
+        let room = usize::try_from(cap.saturating_sub(line.len() as u64)).unwrap_or(usize::MAX);
+        line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        // The newline counts, so that an empty line is a line and not the end of the input.
+        total += used as u64;
+        reader.consume(used);
+        if done {
+            return Ok(Some(total - 1));
+        }
+    }
+}
+
 /// The records of a JSONL corpus, one at a time, as the reader yields lines.
-fn jsonl_records(reader: impl BufRead, source: &str, emit: &mut dyn FnMut(Result<Record, Reject>)) {
-    for (i, line) in reader.split(b'\n').enumerate() {
+fn jsonl_records(
+    mut reader: impl BufRead,
+    source: &str,
+    limits: &ReadLimits,
+    emit: &mut dyn FnMut(Result<Record, Reject>),
+) {
+    let cap = limits.max_line_bytes();
+    let mut buf = Vec::new();
+    for i in 0usize.. {
         let at = format!("{source}:{}", i + 1);
-        let line = match line {
-            Ok(l) => l,
+        let len = match read_line_capped(&mut reader, &mut buf, cap) {
+            Ok(Some(len)) => len,
+            Ok(None) => break,
             Err(e) => {
                 emit(Err(Reject {
                     source: at,
@@ -430,15 +773,25 @@ fn jsonl_records(reader: impl BufRead, source: &str, emit: &mut dyn FnMut(Result
                 break;
             }
         };
+        if len > cap {
+            emit(Err(Reject {
+                source: at,
+                reason: format!(
+                    "too large: a line of {len} bytes, longer than any record within the limit of {} bytes can be (input.max_document_bytes)",
+                    limits.max_document_bytes
+                ),
+            }));
+            continue;
+        }
         // A UTF-8 byte-order mark, as Windows editors write, is not part of the first object.
-        let line = match line.strip_prefix(b"\xEF\xBB\xBF") {
-            Some(rest) if i == 0 => rest.to_vec(),
-            _ => line,
+        let line = match buf.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) if i == 0 => rest,
+            _ => &buf[..],
         };
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let value: serde_json::Value = match serde_json::from_slice(&line) {
+        let value: serde_json::Value = match serde_json::from_slice(line) {
             Ok(v) => v,
             Err(e) => {
                 emit(Err(Reject {
@@ -474,12 +827,29 @@ fn record_from_fields(
         });
     };
     let nonempty = |k: &str| field(k).filter(|s| !s.trim().is_empty());
+    let title = nonempty("title");
+    // Both are repeated on every row of the document: a runaway value would multiply the
+    // output, and cutting it would silently change a key.
+    for (what, value, max) in [
+        ("id", Some(&doc_id), MAX_ID_BYTES),
+        ("title", title.as_ref(), MAX_TITLE_BYTES),
+    ] {
+        if let Some(v) = value.filter(|v| v.len() > max) {
+            return Err(Reject {
+                source,
+                reason: format!(
+                    "{what} too long: {} bytes, over the limit of {max}",
+                    v.len()
+                ),
+            });
+        }
+    }
     Ok(Record {
         doc_id,
         source,
         bytes: text.into_bytes(),
         url: nonempty("url"),
-        title: nonempty("title"),
+        title,
         date: nonempty("date"),
         province: nonempty("province"),
     })
@@ -491,9 +861,104 @@ fn read_csv(reader: impl Read, source: &str) -> Vec<Result<Record, Reject>> {
     out
 }
 
+/// What a CSV reader's quoting tracker has seen inside a quoted field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    /// At the start of a field.
+    FieldStart,
+    /// In a field that does not start with a quote.
+    Plain,
+    /// In a quoted field.
+    Quoted,
+    /// A quote in a quoted field: the field's end, or half of a doubled quote.
+    QuoteInQuoted,
+}
+
+/// Passes a CSV file's bytes through unchanged while checking its quotes as RFC 4180 has them,
+/// which the `csv` crate forgives: a quoted field must end at its closing quote, and the file
+/// must not end inside one. Both mistakes make the parser read on into the next records and
+/// fold them into one field; the offsets of the opening quotes of such fields are kept so
+/// that the record holding one is rejected instead.
+struct QuoteCheck<R> {
+    inner: R,
+    state: Quoting,
+    /// Offset of the next byte read.
+    at: u64,
+    /// Offset of the opening quote of the field being read.
+    opened: u64,
+    /// Opening quotes of fields that were not closed properly, in file order.
+    bad: Vec<(u64, &'static str)>,
+}
+
+impl<R: Read> QuoteCheck<R> {
+    fn new(inner: R) -> Self {
+        QuoteCheck {
+            inner,
+            state: Quoting::FieldStart,
+            at: 0,
+            opened: 0,
+            bad: Vec::new(),
+        }
+    }
+
+    /// Why the record spanning bytes `start..end` is malformed, if it is. Checked records
+    /// are forgotten.
+    fn problem_in(&mut self, start: u64, end: u64) -> Option<&'static str> {
+        let found = self
+            .bad
+            .iter()
+            .find(|(at, _)| (start..end).contains(at))
+            .map(|(_, why)| *why);
+        self.bad.retain(|(at, _)| *at >= end);
+        found
+    }
+
+    fn track(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.state = match (self.state, b) {
+                (Quoting::FieldStart, b'"') => {
+                    self.opened = self.at;
+                    Quoting::Quoted
+                }
+                (Quoting::FieldStart | Quoting::Plain, b',' | b'\n' | b'\r') => Quoting::FieldStart,
+                (Quoting::FieldStart | Quoting::Plain, _) => Quoting::Plain,
+                (Quoting::Quoted, b'"') => Quoting::QuoteInQuoted,
+                (Quoting::Quoted, _) => Quoting::Quoted,
+                (Quoting::QuoteInQuoted, b'"') => Quoting::Quoted,
+                (Quoting::QuoteInQuoted, b',' | b'\n' | b'\r') => Quoting::FieldStart,
+                (Quoting::QuoteInQuoted, _) => {
+                    self.bad.push((
+                        self.opened,
+                        "a quoted field goes on after its closing quote (a quote inside it is not doubled, or a quote is missing)",
+                    ));
+                    Quoting::Plain
+                }
+            };
+            self.at += 1;
+        }
+    }
+}
+
+impl<R: Read> Read for QuoteCheck<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n == 0 && !buf.is_empty() && self.state == Quoting::Quoted {
+            self.bad.push((
+                self.opened,
+                "a quoted field is never closed: the file ends inside it",
+            ));
+            self.state = Quoting::Plain;
+        }
+        self.track(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// The records of a CSV corpus, one at a time.
 fn csv_records(reader: impl Read, source: &str, emit: &mut dyn FnMut(Result<Record, Reject>)) {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(reader);
+    let mut rdr = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(QuoteCheck::new(reader));
     let headers = match rdr.headers() {
         Ok(h) => h.clone(),
         Err(e) => {
@@ -512,18 +977,37 @@ fn csv_records(reader: impl Read, source: &str, emit: &mut dyn FnMut(Result<Reco
         }));
         return;
     }
-    for (i, rec) in rdr.records().enumerate() {
+    let mut rec = csv::StringRecord::new();
+    for i in 0usize.. {
         let at = format!("{source}:{}", i + 1);
-        match rec {
-            Ok(rec) => {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                let start = rec.position().map_or(0, |p| p.byte());
+                let end = rdr.position().byte();
+                if let Some(why) = rdr.get_mut().problem_in(start, end) {
+                    emit(Err(Reject {
+                        source: at,
+                        reason: format!(
+                            "bad CSV record: {why}; this record and any it swallowed are not read"
+                        ),
+                    }));
+                    continue;
+                }
                 let get = |k: &str| col(k).and_then(|c| rec.get(c)).map(str::to_string);
                 let id = get("id").or_else(|| get("doc_id"));
                 emit(record_from_fields(at, id, get("text"), get));
             }
-            Err(e) => emit(Err(Reject {
-                source: at,
-                reason: format!("bad CSV record: {e}"),
-            })),
+            Err(e) => {
+                let stop = matches!(e.kind(), csv::ErrorKind::Io(_));
+                emit(Err(Reject {
+                    source: at,
+                    reason: format!("bad CSV record: {e}"),
+                }));
+                if stop {
+                    break;
+                }
+            }
         }
     }
 }
@@ -633,13 +1117,7 @@ mod tests {
         format: InputFormatKey,
         limits: &ReadLimits,
     ) -> Vec<Result<Record, Reject>> {
-        read_records_with(
-            &InputFile {
-                path: path.to_path_buf(),
-                format,
-            },
-            limits,
-        )
+        read_records_with(&InputFile::new(path.to_path_buf(), format), limits)
     }
 
     fn reason(rows: &[Result<Record, Reject>]) -> String {
@@ -793,5 +1271,204 @@ mod tests {
         std::os::unix::fs::symlink(&dir, dir.join("sub/up")).unwrap();
         let found = discover(&[dir.display().to_string()], InputFormat::Auto).unwrap();
         assert_eq!(found.len(), 1, "{found:?}");
+    }
+
+    #[test]
+    fn an_unclosed_csv_quote_is_a_reject_not_a_swallowed_record() {
+        // The quote opened in a's text closes inside b's line: b is folded into a.
+        let rows = read_csv(
+            "id,text\na,\"Bắt 5 vụ, chưa đóng\nb,\"Bắt 7 vụ\"\nc,Bắt 9 vụ\n".as_bytes(),
+            "q.csv",
+        );
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert!(
+            matches!(&rows[0], Err(r) if r.source == "q.csv:1" && r.reason.starts_with("bad CSV record: a quoted field goes on")),
+            "{rows:?}"
+        );
+        assert!(matches!(&rows[1], Ok(r) if r.doc_id == "c"), "{rows:?}");
+        // A quote still open when the file ends takes every record after it.
+        let rows = read_csv(
+            "id,text\na,Bắt 5 vụ\nb,\"Bắt 7 vụ\nc,Bắt 9 vụ\n".as_bytes(),
+            "e.csv",
+        );
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert!(matches!(&rows[0], Ok(r) if r.doc_id == "a"), "{rows:?}");
+        assert!(
+            matches!(&rows[1], Err(r) if r.reason.contains("never closed")),
+            "{rows:?}"
+        );
+        // Doubled quotes and separators inside quotes are fine.
+        let rows = read_csv(
+            "id,text\na,\"Dòng \"\"một\"\", hai\r\nba\"\r\nb,x\r\n".as_bytes(),
+            "ok.csv",
+        );
+        assert!(rows.iter().all(Result::is_ok), "{rows:?}");
+    }
+
+    #[test]
+    fn a_jsonl_line_too_long_for_any_record_is_a_reject_and_reading_goes_on() {
+        let limits = ReadLimits {
+            max_document_bytes: 1000,
+        };
+        let huge = "x".repeat(usize::try_from(limits.max_line_bytes()).unwrap() + 10);
+        let data =
+            format!("{{\"id\":\"a\",\"text\":\"{huge}\"}}\n{{\"id\":\"b\",\"text\":\"ngắn\"}}\n");
+        let mut rows = Vec::new();
+        jsonl_records(data.as_bytes(), "big.jsonl", &limits, &mut |r| rows.push(r));
+        assert_eq!(rows.len(), 2);
+        assert!(
+            matches!(&rows[0], Err(r) if r.source == "big.jsonl:1" && r.reason.starts_with("too large: a line of")),
+            "{:?}",
+            rows[0].as_ref().err()
+        );
+        assert!(matches!(&rows[1], Ok(r) if r.doc_id == "b"));
+        // Lines are cut where they end, whatever the reader's buffer holds.
+        let mut line = Vec::new();
+        let mut r = BufReader::with_capacity(3, &b"ab\n\ncdefg"[..]);
+        let mut got = Vec::new();
+        while let Some(n) = read_line_capped(&mut r, &mut line, 4).unwrap() {
+            got.push((n, String::from_utf8_lossy(&line).into_owned()));
+        }
+        assert_eq!(
+            got,
+            [(2, "ab".into()), (0, String::new()), (5, "cdef".into())]
+        );
+    }
+
+    #[test]
+    fn compressed_inputs_are_read_as_what_they_hold() {
+        use std::io::Write;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let mut gz = flate2::write::GzEncoder::new(
+            File::create(dir.join("r1.txt.gz")).unwrap(),
+            flate2::Compression::default(),
+        );
+        gz.write_all("Bắt 5 vụ.".as_bytes()).unwrap();
+        gz.finish().unwrap();
+        let jsonl = "{\"id\":\"z1\",\"text\":\"Bắt 7 vụ.\"}\n";
+        std::fs::write(
+            dir.join("c.jsonl.zst"),
+            zstd::encode_all(jsonl.as_bytes(), 0).unwrap(),
+        )
+        .unwrap();
+        std::fs::write(dir.join("cut.txt.gz"), b"\x1f\x8b\x08\x00garbage").unwrap();
+        let found = discover(&[dir.display().to_string()], InputFormat::Auto).unwrap();
+        let formats: Vec<_> = found.iter().map(|f| (f.format, f.compression)).collect();
+        assert_eq!(
+            formats,
+            [
+                (InputFormatKey::Jsonl, Some(Compression::Zstd)),
+                (InputFormatKey::Text, Some(Compression::Gzip)),
+                (InputFormatKey::Text, Some(Compression::Gzip)),
+            ]
+        );
+        let read: Vec<_> = found.iter().flat_map(read_records).collect();
+        assert!(matches!(&read[0], Ok(r) if r.doc_id == "z1" && r.bytes == "Bắt 7 vụ.".as_bytes()));
+        assert!(
+            matches!(&read[1], Err(r) if r.reason.starts_with("unreadable: corrupt gzip data")),
+            "{:?}",
+            read[1]
+        );
+        assert!(matches!(&read[2], Ok(r) if r.doc_id == "r1" && r.bytes == "Bắt 5 vụ.".as_bytes()));
+        // The size limit holds for what the file unpacks to.
+        let limits = ReadLimits {
+            max_document_bytes: 4,
+        };
+        let small = read_records_with(&found[2], &limits);
+        assert!(matches!(&small[..], [Err(r)] if r.reason.starts_with("too large")));
+    }
+
+    #[test]
+    fn every_file_an_input_folder_holds_is_a_document_or_a_reject() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        for name in ["a.txt", "notes.md", "b.jsonl", "c.parquet.gz"] {
+            std::fs::write(dir.join(name), "Bắt 5 vụ").unwrap();
+        }
+        let input = [dir.display().to_string()];
+        let reasons = |format| -> Vec<String> {
+            discover(&input, format)
+                .unwrap()
+                .iter()
+                .flat_map(read_records)
+                .map(|r| match r {
+                    Ok(r) => format!("doc {}", r.doc_id),
+                    Err(r) => r.reason,
+                })
+                .collect()
+        };
+        let auto = reasons(InputFormat::Auto);
+        assert_eq!(auto.len(), 4, "{auto:?}");
+        assert_eq!(auto[0], "doc a");
+        assert!(auto[1].starts_with("bad JSON line"), "{auto:?}");
+        assert!(auto[2].starts_with("compressed Parquet"), "{auto:?}");
+        assert!(auto[3].starts_with("not an input: `.md`"), "{auto:?}");
+        let txt = reasons(InputFormat::Text);
+        assert!(
+            txt[1].starts_with("not read: a `.jsonl` file, and the input format is txt"),
+            "{txt:?}"
+        );
+        assert_eq!(
+            txt[3], "doc notes",
+            "a txt run takes files without a known extension"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_out_of_an_input_folder_is_refused_unless_asked() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, outside) = (tmp.path().join("in"), tmp.path().join("secret.txt"));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(&outside, "Bắt 5 vụ").unwrap();
+        std::fs::write(dir.join("sub/a.txt"), "Bắt 6 vụ").unwrap();
+        std::os::unix::fs::symlink(&outside, dir.join("leak.txt")).unwrap();
+        std::os::unix::fs::symlink(tmp.path(), dir.join("up")).unwrap();
+        std::os::unix::fs::symlink(dir.join("sub/a.txt"), dir.join("alias.txt")).unwrap();
+        let input = [dir.display().to_string()];
+        let found = discover(&input, InputFormat::Auto).unwrap();
+        let refused: Vec<_> = found
+            .iter()
+            .filter(|f| f.format == InputFormatKey::Refused)
+            .map(|f| f.path.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(refused, ["leak.txt", "up"], "{found:?}");
+        let why = reason(&read_records(&found[1]));
+        assert!(why.starts_with("symlink leaves the input folder"), "{why}");
+        assert_eq!(
+            found.len(),
+            4,
+            "a link inside the folder is read: {found:?}"
+        );
+        let glob = [format!("{}/*.txt", dir.display())];
+        let by_glob = discover(&glob, InputFormat::Auto).unwrap();
+        assert!(by_glob.iter().any(|f| f.format == InputFormatKey::Refused));
+
+        let follow = DiscoverOptions {
+            follow_symlinks: true,
+            ..DiscoverOptions::new(InputFormat::Auto)
+        };
+        let found = discover_with(&input, &follow).unwrap();
+        assert!(
+            found.iter().all(|f| f.format != InputFormatKey::Refused),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn ids_and_titles_over_their_caps_are_rejects_not_cut() {
+        let long_id = "i".repeat(MAX_ID_BYTES + 1);
+        let long_title = "t".repeat(MAX_TITLE_BYTES + 1);
+        let data = format!(
+            "{{\"id\":\"{long_id}\",\"text\":\"x\"}}\n{{\"id\":\"b\",\"title\":\"{long_title}\",\"text\":\"x\"}}\n{{\"id\":\"{}\",\"text\":\"x\"}}\n",
+            "i".repeat(MAX_ID_BYTES)
+        );
+        let rows = read_jsonl(data.as_bytes(), "c.jsonl");
+        assert!(
+            matches!(&rows[0], Err(r) if r.reason == format!("id too long: {} bytes, over the limit of {MAX_ID_BYTES}", MAX_ID_BYTES + 1))
+        );
+        assert!(matches!(&rows[1], Err(r) if r.reason.starts_with("title too long")));
+        assert!(rows[2].is_ok(), "an id at the cap is kept");
     }
 }

@@ -32,6 +32,10 @@ pub enum Error {
     /// A failure with nothing beneath it.
     #[error("{0}")]
     Failed(String),
+    /// The last run's state could not be read back while it was being reused: the run is
+    /// done again in full rather than fail every night until someone deletes the state.
+    #[error("the last run's state is unreadable: {0}")]
+    State(String),
 }
 
 impl Error {

@@ -281,7 +281,51 @@ const RESET: &str = "\x1b[0m";
 
 /// The terminal view: each paragraph with its mentions highlighted and numbered, then the rows
 /// of those mentions.
+/// `s` with every control character but line breaks and tabs replaced by one of the same
+/// UTF-8 length (`?` or `¿`), so byte spans into it stay right. Ids, titles and texts come from
+/// inputs, and a terminal acts on escape sequences in them (OSC 52 writes the clipboard).
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if c.is_control() && c.len_utf8() == 1 => '?',
+            c if c.is_control() => '¿',
+            c => c,
+        })
+        .collect()
+}
+
+impl Row {
+    fn printable(&self) -> Row {
+        let opt = |o: &Option<String>| o.as_deref().map(printable);
+        Row {
+            mention: printable(&self.mention),
+            measure: printable(&self.measure),
+            unit: printable(&self.unit),
+            unit_raw: printable(&self.unit_raw),
+            qualifier: printable(&self.qualifier),
+            topic: opt(&self.topic),
+            action: opt(&self.action),
+            period: opt(&self.period),
+            change_direction: opt(&self.change_direction),
+            change_unit: opt(&self.change_unit),
+            baseline: opt(&self.baseline),
+            ..self.clone()
+        }
+    }
+}
+
 fn terminal(e: &Explained, color: bool) -> String {
+    let opt_printable = |o: &Option<String>| o.as_deref().map(printable);
+    let e = &Explained {
+        doc_id: printable(&e.doc_id),
+        title: opt_printable(&e.title),
+        province: opt_printable(&e.province),
+        report_year: e.report_year,
+        event_date: opt_printable(&e.event_date),
+        text: printable(&e.text),
+        rows: e.rows.iter().map(Row::printable).collect(),
+    };
     let mut out = String::new();
     let paint = |s: &str, code: &str| {
         if color {
@@ -560,5 +604,31 @@ mod tests {
         assert_eq!(&text[6..13], "12 vụ");
         let shown: Vec<i64> = spans(text, &rows).iter().map(|r| r.idx).collect();
         assert_eq!(shown, vec![0]);
+    }
+
+    #[test]
+    fn control_characters_in_ids_and_text_never_reach_the_terminal() {
+        let text = "Bắt \u{1b}]52;c;ZWNobw==\u{7}5 vụ\u{9b}31m.\nDòng hai";
+        let e = Explained {
+            doc_id: "a\u{1b}[2J".into(),
+            title: Some("t\u{1b}]0;x\u{7}".into()),
+            province: None,
+            report_year: None,
+            event_date: None,
+            text: text.into(),
+            rows: vec![Row {
+                start: text.find('5').unwrap_or(0),
+                end: text.find('5').unwrap_or(0) + 1,
+                mention: "5 vụ".into(),
+                ..Row::default()
+            }],
+        };
+        let shown = e.terminal(false);
+        assert!(
+            !shown.chars().any(|c| c.is_control() && c != '\n'),
+            "{shown:?}"
+        );
+        assert!(shown.contains("[[5]]{0}"), "spans still land: {shown}");
+        assert!(shown.contains("Dòng hai"));
     }
 }

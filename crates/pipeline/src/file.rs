@@ -32,6 +32,10 @@ pub struct InputSection {
     /// Largest document in bytes (a `.txt` file, or one record's text); larger ones become
     /// rejects unread. Default 16 MiB.
     pub max_document_bytes: Option<u64>,
+    /// Read what symbolic links in an input folder point to outside it. Off by default: a
+    /// link in a corpus folder must not bring in `/etc/passwd`.
+    #[serde(default)]
+    pub follow_symlinks: bool,
 }
 
 fn auto() -> String {
@@ -64,6 +68,10 @@ pub struct OutputSection {
     pub dir: Option<PathBuf>,
     /// Any of `parquet`, `csv`; defaults to both.
     pub formats: Option<Vec<String>>,
+    /// The least share (0 to 1) of the replaced dataset's documents a run must find, else it
+    /// stops and keeps the old dataset (an unmounted bucket, a wrong input format); default
+    /// 0.5. `--allow-shrink` lets one run through.
+    pub min_document_share: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -33,7 +33,7 @@ mod stream;
 pub use error::{config, Error, Result};
 pub use explain::{explain, ExplainRequest, Explained};
 pub use file::{Pipeline, PipelineError};
-pub use ingest::Ingestor;
+pub use ingest::{quiet_document_panics, Ingestor, INTERNAL_ERROR};
 pub use plan::{Overrides, Plan};
 pub use progress::{Progress, Silent};
 pub use solieu_sink::tables;

@@ -4,10 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use solieu_ingest::{
-    discover, DocDefaults, InputFile, InputFormat, Lexicon, ReadLimits, DEFAULT_MAX_DOCUMENT_BYTES,
+    discover_with, DiscoverOptions, DocDefaults, InputFile, InputFormat, Lexicon, ReadLimits,
+    DEFAULT_MAX_DOCUMENT_BYTES,
 };
 use solieu_sink::lock::{describe, DatasetLock, LockError};
-use solieu_sink::{clean_stale, Format};
+use solieu_sink::{clean_stale, dataset_path, Format};
 use solieu_transform::validate_lexicon;
 
 use crate::error::{config, Context, Result};
@@ -36,7 +37,13 @@ pub struct Overrides {
     pub full_refresh: bool,
     /// `K/N`: process only shard K of N.
     pub shard: Option<String>,
+    /// Replace the dataset even when the run found far fewer documents than it holds.
+    pub allow_shrink: bool,
 }
+
+/// The default `output.min_document_share`: a run finding under half the documents of the
+/// dataset it replaces stops.
+pub const DEFAULT_MIN_DOCUMENT_SHARE: f64 = 0.5;
 
 /// Everything a stage needs, from the pipeline file with the overrides applied.
 pub struct Plan {
@@ -53,6 +60,11 @@ pub struct Plan {
     pub limits: ReadLimits,
     pub full_refresh: bool,
     pub shard: Option<Shard>,
+    /// Follow links out of input folders (`input.follow_symlinks`).
+    pub follow_symlinks: bool,
+    /// The least share of the replaced dataset's documents a run must find
+    /// (`output.min_document_share`); `None` with `--allow-shrink`.
+    pub min_document_share: Option<f64>,
 }
 
 /// The lexicon of a pipeline file, loaded and checked against SPEC's vocabularies.
@@ -91,6 +103,19 @@ impl Plan {
             .clone()
             .or(pipeline.output.dir.clone())
             .unwrap_or_else(|| PathBuf::from("data/out").join(&name));
+        // `out/` and `out` are one dataset: its stage folders, lock and link must agree.
+        let out =
+            dataset_path(&out).map_err(|e| config(format!("output `{}`: {e}", out.display())))?;
+        let share = pipeline
+            .output
+            .min_document_share
+            .unwrap_or(DEFAULT_MIN_DOCUMENT_SHARE);
+        if !(0.0..=1.0).contains(&share) {
+            return Err(config(format!(
+                "{}: output.min_document_share must be between 0 and 1, not {share}",
+                file.display()
+            )));
+        }
         let formats = o
             .formats
             .clone()
@@ -99,7 +124,14 @@ impl Plan {
             .iter()
             .map(|f| f.trim().parse::<Format>())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| config(format!("{}: output.formats: {e}", file.display())))?;
+            .map_err(|e| match &o.formats {
+                // The flag was wrong, not the file; `--format jsonl` most likely meant the
+                // inputs' format.
+                Some(_) => config(format!(
+                    "--format: {e}; for the format of the inputs, use --input-format"
+                )),
+                None => config(format!("{}: output.formats: {e}", file.display())),
+            })?;
         if formats.is_empty() {
             return Err(config("no output format: give parquet, csv or both"));
         }
@@ -129,6 +161,8 @@ impl Plan {
             threads: o.threads,
             limits: ReadLimits { max_document_bytes },
             full_refresh: o.full_refresh,
+            follow_symlinks: pipeline.input.follow_symlinks,
+            min_document_share: (!o.allow_shrink).then_some(share),
             shard: o
                 .shard
                 .as_deref()
@@ -196,6 +230,7 @@ impl Plan {
                 format!("report_year={:?}", self.defaults.report_year),
                 format!("max_document_bytes={}", self.limits.max_document_bytes),
                 format!("shard={:?}", self.shard.map(|s| s.to_string())),
+                format!("follow_symlinks={}", self.follow_symlinks),
             ],
         )
     }
@@ -209,6 +244,36 @@ impl Plan {
 
     /// The input files the plan names, in input order.
     pub fn files(&self) -> Result<Vec<InputFile>> {
-        discover(&self.inputs, self.input_format).map_err(config)
+        let options = DiscoverOptions {
+            follow_symlinks: self.follow_symlinks,
+            ..DiscoverOptions::new(self.input_format)
+        };
+        discover_with(&self.inputs, &options).map_err(config)
+    }
+
+    /// Refuses to replace the dataset at the output with one of `documents` documents when
+    /// that is none, or under the plan's share of what the dataset holds now: an unmounted
+    /// bucket or a wrong input format must not replace a good dataset with an empty one.
+    pub(crate) fn check_shrink(&self, documents: usize) -> Result<()> {
+        let Some(share) = self.min_document_share else {
+            return Ok(());
+        };
+        let before = solieu_sink::read_manifest(&self.out)
+            .and_then(|m| m.rows.get(solieu_sink::tables::DOCUMENTS).copied());
+        let too_few = match before {
+            _ if documents == 0 => true,
+            Some(before) => (documents as f64) < share * before as f64,
+            None => false,
+        };
+        if !too_few {
+            return Ok(());
+        }
+        let had = before.map_or(String::new(), |b| {
+            format!(" where the dataset it would replace has {b}")
+        });
+        Err(config(format!(
+            "the run found {documents} documents{had} (output.min_document_share is {share}): kept `{}` as it was; check the inputs and --input-format, or pass --allow-shrink if the drop is intended",
+            self.out.display()
+        )))
     }
 }

@@ -2,7 +2,7 @@
 //! stage their output as Parquet in `<out>.stage/` so each can be rerun alone; `merge` joins
 //! the datasets of `run --shard`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -20,7 +20,7 @@ use crate::keyed::{append, combine};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::state::{self, InputKey};
-use crate::stream::{self, read_batches, Cached, Stream, Totals};
+use crate::stream::{self, read_batches, Cached, Shard, Stream, Totals};
 
 /// What a stage wrote, for its summary line.
 #[derive(Debug, Clone)]
@@ -32,6 +32,8 @@ pub struct Summary {
     /// The folder written.
     pub dest: PathBuf,
     pub started: Instant,
+    /// Documents extraction panicked on: each a reject, and a warning line as it happened.
+    pub internal_errors: usize,
 }
 
 impl Summary {
@@ -52,7 +54,7 @@ fn total_bytes(files: &[InputFile]) -> u64 {
 }
 
 fn input_names(files: &[InputFile]) -> Vec<String> {
-    files.iter().map(|f| f.path.display().to_string()).collect()
+    files.iter().map(InputFile::name).collect()
 }
 
 fn dataset_rows(data: &Dataset) -> Vec<(&'static str, usize)> {
@@ -72,6 +74,7 @@ fn manifest(
     started: Instant,
 ) -> Manifest {
     Manifest {
+        dataset_format: solieu_sink::DATASET_FORMAT,
         pipeline: plan.name.clone(),
         solieu_version: env!("CARGO_PKG_VERSION").into(),
         inputs: inputs.to_vec(),
@@ -103,6 +106,7 @@ fn write(plan: &Plan, inputs: &[String], mut data: Dataset, started: Instant) ->
         incremental: None,
         dest: plan.out.clone(),
         started,
+        internal_errors: 0,
     })
 }
 
@@ -249,6 +253,7 @@ fn record_unchanged(
         incremental: m.incremental,
         dest: plan.out.clone(),
         started,
+        internal_errors: 0,
     })
 }
 
@@ -284,11 +289,11 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
     let Reuse {
         reuse,
         mut cached,
-        inc,
+        mut inc,
     } = open_cached(plan, &order, (reuse, inc), progress);
 
     progress.start(total_bytes(&files));
-    let pending = PendingDataset::create(&plan.out)?;
+    let mut pending = PendingDataset::create(&plan.out)?;
     let ingestor = Ingestor::new(&plan.lexicon, &plan.defaults);
     let stream = Stream {
         ingestor: &ingestor,
@@ -298,14 +303,33 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         formats: &plan.formats,
         progress,
     };
-    let totals = stream::stream_dataset(&stream, &files, &reuse, cached.as_mut(), pending.path())
-        .with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
+    let mut streamed =
+        stream::stream_dataset(&stream, &files, &reuse, cached.as_mut(), pending.path());
+    if let Err(Error::State(why)) = &streamed {
+        // Damage found inside the state while reusing it: the night's run is done in full,
+        // and its new state replaces the damaged one.
+        progress.warn(&format!(
+            "cannot reuse the last run's rows ({why}); reading every input"
+        ));
+        inc = Incremental {
+            processed: order.len(),
+            reused: 0,
+            full_refresh: Some(format!("the state is unreadable ({why})")),
+            ..inc
+        };
+        drop(pending);
+        pending = PendingDataset::create(&plan.out)?;
+        streamed = stream::stream_dataset(&stream, &files, &HashSet::new(), None, pending.path());
+    }
+    let totals =
+        streamed.with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
     progress.finish();
     state::write_inputs(pending.path(), &fingerprint, &state_inputs)?;
     let rows = totals_rows(&totals);
     let mut m = manifest(plan, &order, &plan.formats, &rows, started);
     m.incremental = Some(inc);
     m.shard = plan.shard.map(|s| s.to_string());
+    plan.check_shrink(totals.documents)?;
     pending.write_manifest(&m)?;
     pending.commit()?;
     Ok(Summary {
@@ -313,6 +337,7 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         incremental: m.incremental,
         dest: plan.out.clone(),
         started,
+        internal_errors: totals.internal_errors,
     })
 }
 
@@ -404,6 +429,7 @@ pub fn ingest_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         incremental: None,
         dest: dir,
         started,
+        internal_errors: 0,
     })
 }
 
@@ -419,6 +445,7 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
     let mut order: Option<Vec<String>> = None;
     let mut cached = Vec::new();
     let mut shards = Vec::new();
+    check_parts(parts)?;
     for part in parts {
         let manifest_path = part.join(MANIFEST);
         let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
@@ -477,6 +504,7 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
     )
     .with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
     let rows = totals_rows(&totals);
+    plan.check_shrink(totals.documents)?;
     pending.write_manifest(&manifest(plan, &order, &plan.formats, &rows, started))?;
     pending.commit()?;
     Ok(Summary {
@@ -484,7 +512,70 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
         incremental: None,
         dest: plan.out.clone(),
         started,
+        internal_errors: totals.internal_errors,
     })
+}
+
+/// Refuses a set of parts that is not one whole run split in shards: a part not written by
+/// `run --shard`, shards of different splits (`0/3` beside `1/4`), a missing shard (a failed
+/// pod behind a `part-*` glob), or parts made from different inputs or input contents.
+fn check_parts(parts: &[PathBuf]) -> Result<()> {
+    let mut split: Option<(u64, &Path)> = None;
+    let mut have = HashSet::new();
+    let mut inputs: Option<(HashMap<String, InputKey>, &Path)> = None;
+    for part in parts {
+        let Some(m) = solieu_sink::read_manifest(part) else {
+            return Err(config(format!(
+                "{}: not a dataset of `solieu run --shard` (no manifest that reads)",
+                part.display()
+            )));
+        };
+        let shard = m.shard.as_deref().map(str::parse::<Shard>);
+        let Some(Ok(shard)) = shard else {
+            return Err(config(format!(
+                "{}: not a part of `solieu run --shard K/N` (its manifest names no shard)",
+                part.display()
+            )));
+        };
+        match split {
+            Some((n, first)) if n != shard.count => {
+                return Err(config(format!(
+                    "{} is shard {shard} but {} is of {n} shards: merge the parts of one split",
+                    part.display(),
+                    first.display()
+                )))
+            }
+            Some(_) => {}
+            None => split = Some((shard.count, part)),
+        }
+        have.insert(shard.index);
+        let keys = state::inputs_of(part)
+            .map_err(|e| config(format!("{}: no readable state ({e})", part.display())))?;
+        match &inputs {
+            Some((first, name)) if *first != keys => {
+                return Err(config(format!(
+                    "{}: its inputs or their contents differ from {}'s: the inputs changed between the shard runs; run every shard again",
+                    part.display(),
+                    name.display()
+                )))
+            }
+            Some(_) => {}
+            None => inputs = Some((keys, part)),
+        }
+    }
+    if let Some((n, _)) = split {
+        let missing: Vec<String> = (0..n)
+            .filter(|k| !have.contains(k))
+            .map(|k| format!("{k}/{n}"))
+            .collect();
+        if !missing.is_empty() && have.len() == parts.len() {
+            return Err(config(format!(
+                "--merge: the parts are incomplete, shard {} missing: a merge of some shards would be a partial dataset",
+                missing.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The `transform` stage: staged mentions to staged SPEC tables in `<out>.stage/transform`.
@@ -505,6 +596,7 @@ pub fn transform_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> 
         incremental: None,
         dest: dir,
         started,
+        internal_errors: totals.internal_errors,
     })
 }
 

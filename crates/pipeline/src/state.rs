@@ -15,6 +15,7 @@
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use polars::prelude::{Column, DataFrame};
@@ -122,14 +123,35 @@ fn hash_file(f: &InputFile, format: String, mtime: Option<i64>) -> Option<InputK
     })
 }
 
-/// A hash of everything besides the inputs that shapes ingest rows: solieu's version, the
-/// lexicon files, the document defaults and the size limit. A state made under another one is
-/// not reused.
+/// What identifies the running build: the sha256 of the program's own file. The version
+/// string stays `0.1.0` across rebuilds, so a solieu rebuilt with new rules would otherwise
+/// reuse the rows its old rules made from unchanged inputs. Read once per process; a program
+/// that cannot read itself gets a fresh value each run, so its state is never reused.
+fn build_id() -> &'static str {
+    static ID: OnceLock<String> = OnceLock::new();
+    ID.get_or_init(|| {
+        let hashed = std::env::current_exe()
+            .and_then(std::fs::File::open)
+            .and_then(|mut exe| {
+                let mut hasher = Sha256::new();
+                std::io::copy(&mut exe, &mut hasher)?;
+                Ok(format!("{:x}", hasher.finalize()))
+            });
+        hashed.unwrap_or_else(|e| {
+            format!("unreadable build ({e}) {:?}", std::time::SystemTime::now())
+        })
+    })
+}
+
+/// A hash of everything besides the inputs that shapes ingest rows: solieu's version and
+/// build, the lexicon files, the document defaults and the size limit. A state made under
+/// another one is not reused.
 pub fn config_fingerprint(lexicon_dir: &Path, extra: &[String]) -> Result<String> {
     let mut hasher = Sha256::new();
     hasher.update(format!(
-        "solieu {} state {STATE_VERSION}\n",
-        env!("CARGO_PKG_VERSION")
+        "solieu {} build {} state {STATE_VERSION}\n",
+        env!("CARGO_PKG_VERSION"),
+        build_id()
     ));
     for e in extra {
         hasher.update(e.as_bytes());
@@ -169,7 +191,7 @@ pub fn load(out: &Path, fingerprint: &str) -> Result<Previous, String> {
     let stamp = std::fs::read_to_string(dir.join("fingerprint"))
         .map_err(|_| "no state from an earlier run".to_string())?;
     if stamp.trim() != fingerprint {
-        return Err("the lexicon, pipeline defaults or solieu version changed".into());
+        return Err("the lexicon, pipeline defaults or solieu build changed".into());
     }
     let read = |name: &str| {
         read_parquet(&dir.join(format!("{name}.parquet")))
@@ -178,6 +200,14 @@ pub fn load(out: &Path, fingerprint: &str) -> Result<Previous, String> {
     let table = read("inputs")?;
     let inputs = inputs_from(&table).map_err(|e| format!("the state is unreadable ({e})"))?;
     Ok(Previous { inputs })
+}
+
+/// The inputs the state of the dataset at `out` was made from (path, format, size, sha256),
+/// whatever its fingerprint: what a merge compares across shards.
+pub fn inputs_of(out: &Path) -> Result<HashMap<String, InputKey>> {
+    let path = out.join(STATE_DIR).join("inputs.parquet");
+    let table = read_parquet(&path)?;
+    inputs_from(&table).with_context(|| format!("cannot read {}", path.display()))
 }
 
 fn inputs_from(df: &DataFrame) -> polars::prelude::PolarsResult<HashMap<String, InputKey>> {

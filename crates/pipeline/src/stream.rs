@@ -9,10 +9,13 @@
 //! N machines can each run one shard and `solieu transform --merge` join their parts.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use polars::prelude::{CsvReadOptions, DataFrame, IdxCa, IdxSize, SchemaRef, SerReader};
+use polars::prelude::{
+    CsvReadOptions, CsvWriter, DataFrame, IdxCa, IdxSize, SchemaRef, SerReader, SerWriter,
+};
 use rayon::prelude::*;
 use solieu_ingest::{
     visit_records, word_key, IngestedDocument, InputFile, Lexicon, ReadLimits, Record, Reject,
@@ -23,7 +26,7 @@ use solieu_sink::{Format, ParquetRows, TableStream};
 use solieu_transform::{deltas_of_points, Transformer};
 
 use crate::error::{Context, Error, Result};
-use crate::ingest::Ingestor;
+use crate::ingest::{Ingestor, INTERNAL_ERROR};
 use crate::keyed::{
     append, combine_after, in_input_order, to_keyed_parts, InputPart, SeenIds, DOC_SEQ, INPUT,
     RECORD,
@@ -206,13 +209,14 @@ impl Cached {
     }
 
     /// The rows of `input`, at most `max_docs` documents at a time with their mentions and the
-    /// rejects among their records, in record order.
+    /// rejects among their records, in record order. A read that fails is an [`Error::State`].
     fn for_each_chunk(
         &mut self,
         input: &str,
         max_docs: usize,
         mut chunk: impl FnMut(Staged) -> Result<()>,
     ) -> Result<()> {
+        let unreadable = |e: Error| Error::State(e.to_string());
         let [docs, mentions, rejects] = &mut self.tables;
         let (ds, dn) = docs.range_of(input);
         let (ms, mn) = mentions.range_of(input);
@@ -220,16 +224,21 @@ impl Cached {
         let (mut d, mut m, mut r) = (0, ms, rs);
         loop {
             let take = (dn - d).min(max_docs.max(1));
-            let documents = docs.rows(ds + d, take)?;
+            let documents = docs.rows(ds + d, take).map_err(unreadable)?;
             d += take;
             let last = if d < dn {
-                documents.column(RECORD)?.u32()?.last()
+                let record = documents.column(RECORD).map_err(Error::from);
+                record
+                    .and_then(|c| Ok(c.u32()?.last()))
+                    .map_err(unreadable)?
             } else {
                 None
             };
-            let mentions = mentions.rows_through(m, ms + mn, last)?;
+            let mentions = mentions
+                .rows_through(m, ms + mn, last)
+                .map_err(unreadable)?;
             m += mentions.height();
-            let rejects = rejects.rows_through(r, rs + rn, last)?;
+            let rejects = rejects.rows_through(r, rs + rn, last).map_err(unreadable)?;
             r += rejects.height();
             chunk(Staged {
                 documents,
@@ -361,6 +370,8 @@ pub struct Totals {
     pub observations: usize,
     pub deltas: usize,
     pub rejects: usize,
+    /// Rejects of documents extraction panicked on.
+    pub internal_errors: usize,
 }
 
 /// Records of one input waiting in a batch, with their record numbers.
@@ -425,13 +436,15 @@ struct Outputs {
     state: Option<[TableStream; 3]>,
     seen: SeenIds,
     /// The points `deltas` reads, spilled to disk by province as batches pass: a series never
-    /// crosses provinces, so each province's file is worked alone at the end.
+    /// crosses provinces, so each province's file is worked alone at the end. Each file is
+    /// numbered in the order its province came, and open only while a batch is appended.
     points_dir: PathBuf,
-    points: BTreeMap<String, (usize, TableStream)>,
+    points: BTreeMap<String, usize>,
     /// An empty frame with the points' columns, for a run with no point at all.
     empty_points: Option<DataFrame>,
     /// The spilled points' columns and types, to read them back.
     points_schema: Option<SchemaRef>,
+    internal_errors: usize,
 }
 
 /// Streams `files` into the dataset folder `dir` (a [`solieu_sink::PendingDataset`]'s), the
@@ -506,6 +519,7 @@ impl Outputs {
             points: BTreeMap::new(),
             empty_points: None,
             points_schema: None,
+            internal_errors: 0,
         })
     }
 
@@ -513,6 +527,7 @@ impl Outputs {
     fn finish(mut self) -> Result<Totals> {
         let mut totals = Totals {
             deltas: write_deltas(&mut self)?,
+            internal_errors: self.internal_errors,
             ..Totals::default()
         };
         totals.documents = self.documents.finish()?;
@@ -556,7 +571,7 @@ pub fn read_batches(
     // Bytes of the current input already told to the progress.
     let mut told = 0u64;
     for file in files {
-        let name = file.path.display().to_string();
+        let name = file.name();
         if reuse.contains(&name) {
             if let Some(c) = cached.as_deref_mut() {
                 c.for_each_chunk(&name, batch.max_docs, |rows| {
@@ -723,6 +738,16 @@ fn flush(
             .sum::<usize>();
     s.progress.rejects(*rejects);
     s.progress.documents(batch.docs_before + batch.docs);
+    // A panic is one line per document, whatever the batch's size or the threads.
+    for results in &ingested {
+        for (_, r) in results {
+            if let Err(r) = r {
+                if r.reason.starts_with(INTERNAL_ERROR) {
+                    s.progress.warn(&format!("{}: {}", r.source, r.reason));
+                }
+            }
+        }
+    }
     let fresh = batch.fresh.into_iter().map(|p| p.input).zip(ingested);
     deliver(Ingested {
         inputs: batch.inputs,
@@ -747,6 +772,13 @@ fn write_batch(transformer: &Transformer, batch: Ingested, out: &mut Outputs) ->
 /// Transforms staged rows and writes them, spilling what `deltas` needs.
 fn write_transformed(transformer: &Transformer, staged: Staged, out: &mut Outputs) -> Result<()> {
     let mut data = transformer.batch(staged)?;
+    out.internal_errors += data
+        .rejects
+        .column("reason")?
+        .str()?
+        .iter()
+        .filter(|r| r.is_some_and(|r| r.starts_with(INTERNAL_ERROR)))
+        .count();
     spill_points(&data.points, out)?;
     out.documents.write(&mut data.documents)?;
     out.observations.write(&mut data.observations)?;
@@ -773,19 +805,40 @@ fn spill_points(placed: &DataFrame, out: &mut Outputs) -> Result<()> {
     for (name, rows) in by_province {
         let mut rows = placed.take(&IdxCa::from_vec("idx".into(), rows))?;
         let next = out.points.len();
-        let points_dir = &out.points_dir;
-        out.points
-            .entry(name.to_string())
-            .or_insert_with(|| {
-                // CSV: a Parquet writer keeps metadata for every row group it has written, and
-                // each province gets a small row group per batch, which grew with the corpus.
-                let file = TableStream::new(points_dir, &next.to_string(), &[Format::Csv]);
-                (next, file)
-            })
-            .1
-            .write(&mut rows)?;
+        let (file, new) = match out.points.get(name) {
+            Some(&i) => (i, false),
+            None => {
+                out.points.insert(name.to_string(), next);
+                (next, true)
+            }
+        };
+        append_points(&points_file(&out.points_dir, file), &mut rows, new)?;
     }
     Ok(())
+}
+
+fn points_file(dir: &Path, i: usize) -> PathBuf {
+    dir.join(format!("{i}.csv"))
+}
+
+/// Appends one batch's points of a province to its file, opened and closed again: one file
+/// held open per province ran out of file handles ("Too many open files") on a corpus whose
+/// metadata names thousands of provinces. CSV, not Parquet: a Parquet writer keeps metadata
+/// for every row group it has written, and each province gets a small one per batch. Written
+/// as they are (solieu reads them back), not neutralised for spreadsheets.
+fn append_points(path: &Path, rows: &mut DataFrame, header: bool) -> Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut w = BufWriter::new(file);
+    CsvWriter::new(&mut w)
+        .include_header(header)
+        .finish(rows)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    w.flush()
+        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Works the spilled points one province at a time into the `deltas` table; returns its rows.
@@ -793,9 +846,8 @@ fn write_deltas(out: &mut Outputs) -> Result<usize> {
     // Provinces in sorted order, each sorted within by `deltas`: the whole table's order.
     let mut table = TableStream::new(&out.dir, DELTAS, &out.formats);
     let mut wrote = false;
-    for (_, (i, stream)) in std::mem::take(&mut out.points) {
-        stream.finish()?;
-        let path = out.points_dir.join(format!("{i}.csv"));
+    for (_, i) in std::mem::take(&mut out.points) {
+        let path = points_file(&out.points_dir, i);
         let points = CsvReadOptions::default()
             .with_has_header(true)
             .with_schema(out.points_schema.clone())

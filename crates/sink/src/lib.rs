@@ -4,14 +4,16 @@
 //! on disk: a reader never sees half a dataset, and a killed run leaves the previous one in
 //! place ([`PendingDataset`]). [`lock`] keeps two runs from writing one dataset at once.
 
+use std::borrow::Cow;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use polars::io::parquet::write::{KeyValueMetadata, StatisticsOptions};
 use polars::prelude::{
-    CompatLevel, CsvWriter, DataFrame, ParquetCompression, ParquetReader, ParquetWriter,
-    PlSmallStr, PolarsError, Schema, SchemaExt, SerReader, SerWriter,
+    ChunkApply, CompatLevel, CsvWriter, DataFrame, IntoColumn, ParquetCompression, ParquetReader,
+    ParquetWriter, PlSmallStr, PolarsError, Schema, SchemaExt, SerReader, SerWriter,
 };
 use polars_parquet::write::{schema_to_metadata_key, KeyValue};
 use serde::{Deserialize, Serialize};
@@ -69,6 +71,8 @@ pub enum SinkError {
         #[source]
         source: PolarsError,
     },
+    #[error("output `{}` {why}", .path.display())]
+    NotADataset { path: PathBuf, why: String },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> SinkError + '_ {
@@ -89,6 +93,10 @@ fn pl(path: &Path) -> impl FnOnce(PolarsError) -> SinkError + '_ {
 /// back by the stages that continue a dataset (`sink`, `transform --merge`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Manifest {
+    /// [`DATASET_FORMAT`]: marks the folder as a dataset solieu wrote, which a run may
+    /// replace ([`is_dataset`]). 0 when read from a manifest written before the mark.
+    #[serde(default)]
+    pub dataset_format: u32,
     pub pipeline: String,
     pub solieu_version: String,
     pub inputs: Vec<String>,
@@ -131,18 +139,119 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
+/// The first error a file's writes met, kept for the report. polars' Parquet writer turns a
+/// write that fails inside a page header or the footer into "Invalid thrift: transport error",
+/// which hides a full disk; the kept error says "No space left on device".
+#[derive(Debug, Clone, Default)]
+struct FirstWriteError(Arc<Mutex<Option<std::io::Error>>>);
+
+impl FirstWriteError {
+    fn keep(&self, e: &std::io::Error) {
+        if e.kind() == std::io::ErrorKind::Interrupted {
+            return; // retried by the writer
+        }
+        if let Ok(mut first) = self.0.lock() {
+            first.get_or_insert_with(|| match e.raw_os_error() {
+                Some(code) => std::io::Error::from_raw_os_error(code),
+                None => std::io::Error::new(e.kind(), e.to_string()),
+            });
+        }
+    }
+
+    /// A failed write as the operator should read it: the operating system's error when a
+    /// write failed, else polars' own.
+    fn explain(&self, path: &Path, e: PolarsError) -> SinkError {
+        match self.0.lock().ok().and_then(|mut first| first.take()) {
+            Some(source) => SinkError::Io {
+                path: path.to_path_buf(),
+                source,
+            },
+            None => pl(path)(e),
+        }
+    }
+}
+
+/// A writer that keeps its first error in a [`FirstWriteError`].
+struct Watched<W> {
+    inner: W,
+    failure: FirstWriteError,
+}
+
+impl<W: Write> Watched<W> {
+    fn new(inner: W, failure: &FirstWriteError) -> Self {
+        Watched {
+            inner,
+            failure: failure.clone(),
+        }
+    }
+}
+
+impl<W: Write> Write for Watched<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.inner.write(buf).inspect_err(|e| self.failure.keep(e))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush().inspect_err(|e| self.failure.keep(e))
+    }
+}
+
 /// Writes one table as Parquet (zstd), flushed to disk before it returns. The file's stem names
 /// the table whose description goes into its metadata ([`table_metadata`]).
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), SinkError> {
+    let failure = FirstWriteError::default();
     let file = File::create(path).map_err(io(path))?;
-    let mut w = BufWriter::new(file);
+    let mut w = BufWriter::new(Watched::new(file, &failure));
     let table = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     ParquetWriter::new(&mut w)
         .with_compression(ParquetCompression::Zstd(None))
         .with_key_value_metadata(Some(table_metadata(table, df.schema())))
         .finish(df)
+        .map_err(|e| failure.explain(path, e))?;
+    finish_file(w, path)
+}
+
+/// Writes one table as CSV, flushed to disk before it returns. Text cells a spreadsheet would
+/// run as a formula are neutralised ([`csv_safe`]).
+pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<(), SinkError> {
+    let file = File::create(path).map_err(io(path))?;
+    let mut w = BufWriter::new(Watched::new(file, &FirstWriteError::default()));
+    let mut safe = csv_safe(df).map_err(pl(path))?.into_owned();
+    CsvWriter::new(&mut w)
+        .include_header(true)
+        .finish(&mut safe)
         .map_err(pl(path))?;
     finish_file(w, path)
+}
+
+/// How a text cell may begin that a spreadsheet takes for a formula (OWASP, "CSV Injection").
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// The frame as an analyst's CSV shows it: a text cell beginning with `=`, `+`, `-`, `@`, tab
+/// or carriage return gets a leading `'`, as OWASP advises, so that opening the file in a
+/// spreadsheet never runs a title or a sentence as a formula. Only text columns: a negative
+/// number in a numeric column is a number, not a formula. Parquet keeps the text as it is.
+pub fn csv_safe(df: &DataFrame) -> Result<Cow<'_, DataFrame>, PolarsError> {
+    let risky = |s: &str| s.starts_with(FORMULA_STARTS);
+    let mut safe: Option<DataFrame> = None;
+    for (i, column) in df.columns().iter().enumerate() {
+        let Ok(text) = column.str() else {
+            continue;
+        };
+        if !text.iter().flatten().any(risky) {
+            continue;
+        }
+        let quoted = text.apply_values(|s| {
+            if risky(s) {
+                Cow::Owned(format!("'{s}"))
+            } else {
+                Cow::Borrowed(s)
+            }
+        });
+        safe.get_or_insert_with(|| df.clone())
+            .replace_column(i, quoted.into_column())?;
+    }
+    Ok(safe.map_or(Cow::Borrowed(df), Cow::Owned))
 }
 
 /// The key-value metadata of a Parquet table for analysts:
@@ -189,24 +298,13 @@ pub fn table_metadata(table: &str, schema: &Schema) -> KeyValueMetadata {
     KeyValueMetadata::Static(pairs)
 }
 
-/// Writes one table as CSV, flushed to disk before it returns.
-pub fn write_csv(df: &mut DataFrame, path: &Path) -> Result<(), SinkError> {
-    let file = File::create(path).map_err(io(path))?;
-    let mut w = BufWriter::new(file);
-    CsvWriter::new(&mut w)
-        .include_header(true)
-        .finish(df)
-        .map_err(pl(path))?;
-    finish_file(w, path)
-}
-
 /// Flushes and syncs a written file: a dataset is only swapped in once its bytes are on disk.
-fn finish_file(w: BufWriter<File>, path: &Path) -> Result<(), SinkError> {
+fn finish_file(w: BufWriter<Watched<File>>, path: &Path) -> Result<(), SinkError> {
     let file = w.into_inner().map_err(|e| SinkError::Io {
         path: path.to_path_buf(),
         source: e.into_error(),
     })?;
-    file.sync_all().map_err(io(path))
+    file.inner.sync_all().map_err(io(path))
 }
 
 /// One table written batch by batch, as the pipeline streams: each batch becomes a Parquet
@@ -216,7 +314,8 @@ pub struct TableStream {
     dir: PathBuf,
     name: String,
     formats: Vec<Format>,
-    parquet: Option<polars::io::parquet::write::BatchedWriter<BufWriter<File>>>,
+    parquet: Option<polars::io::parquet::write::BatchedWriter<BufWriter<Watched<File>>>>,
+    parquet_failure: FirstWriteError,
     csv: Option<polars::io::csv::write::BatchedWriter<BufWriter<File>>>,
     rows: usize,
     /// Read back only by solieu (a run's state): cheaper to write than a table for analysts.
@@ -231,6 +330,7 @@ impl TableStream {
             name: name.to_string(),
             formats: formats.to_vec(),
             parquet: None,
+            parquet_failure: FirstWriteError::default(),
             csv: None,
             rows: 0,
             scratch: false,
@@ -261,6 +361,7 @@ impl TableStream {
                     Format::Parquet => {
                         let path = self.path("parquet");
                         let file = File::create(&path).map_err(io(&path))?;
+                        let file = Watched::new(file, &self.parquet_failure);
                         let w = ParquetWriter::new(BufWriter::new(file));
                         let w = if self.scratch {
                             w.with_compression(ParquetCompression::Lz4Raw)
@@ -289,11 +390,13 @@ impl TableStream {
         }
         if let Some(w) = self.parquet.as_mut() {
             let path = self.dir.join(format!("{}.parquet", self.name));
-            w.write_batch(df).map_err(pl(&path))?;
+            w.write_batch(df)
+                .map_err(|e| self.parquet_failure.explain(&path, e))?;
         }
         if let Some(w) = self.csv.as_mut() {
             let path = self.dir.join(format!("{}.csv", self.name));
-            w.write_batch(df).map_err(pl(&path))?;
+            let safe = csv_safe(df).map_err(pl(&path))?;
+            w.write_batch(&safe).map_err(pl(&path))?;
         }
         self.rows += df.height();
         Ok(())
@@ -305,7 +408,8 @@ impl TableStream {
         let (parquet_path, csv_path) = (self.path("parquet"), self.path("csv"));
         if let Some(w) = self.parquet {
             let path = parquet_path;
-            w.finish().map_err(pl(&path))?;
+            w.finish()
+                .map_err(|e| self.parquet_failure.explain(&path, e))?;
             drop(w);
             // The writer owns the file: reopen to sync what it wrote.
             File::open(&path)
@@ -371,10 +475,17 @@ impl ParquetRows {
         let file = File::open(&self.path).map_err(io(&self.path))?;
         let mut reader = ParquetReader::new(file);
         reader.set_metadata(self.metadata.clone());
-        reader
+        let reader = reader
             .with_slice(Some((start, len)))
-            .with_columns(columns.map(|c| c.iter().map(|s| s.to_string()).collect()))
-            .finish()
+            .with_columns(columns.map(|c| c.iter().map(|s| s.to_string()).collect()));
+        // The decoder trusts lengths in the file, and a damaged block can make it panic: that
+        // is a corrupt file, for the caller to handle like any other.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.finish()))
+            .unwrap_or_else(|_| {
+                Err(PolarsError::ComputeError(
+                    "corrupt Parquet: the reader failed on this file".into(),
+                ))
+            })
             .map_err(pl(&self.path))
     }
 }
@@ -393,6 +504,92 @@ pub fn write_dataset(
         pending.write_manifest(m)?;
     }
     pending.commit()
+}
+
+/// The key of `manifest.json` that marks a folder as a dataset solieu wrote, and the version
+/// of the dataset layout it holds.
+pub const DATASET_FORMAT_KEY: &str = "dataset_format";
+pub const DATASET_FORMAT: u32 = 1;
+
+/// A dataset path as its lock and its link are derived from it. `out/`, `out/.` and `out`
+/// are one dataset: the lock `out.lock` and the link `out` must not land inside it, where two
+/// runs would not exclude each other and the link could not be read. A path ending in `..`
+/// (or `.` alone) names its folder only once resolved.
+pub fn dataset_path(dir: &Path) -> std::io::Result<PathBuf> {
+    let clean: PathBuf = dir.components().collect();
+    if let Some(Component::Normal(_)) = clean.components().next_back() {
+        return Ok(clean);
+    }
+    let real = fs::canonicalize(&clean)?;
+    if real.file_name().is_none() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("`{}` names no folder a dataset can take", dir.display()),
+        ));
+    }
+    Ok(real)
+}
+
+/// The manifest of the dataset at `dir`, when it has one that reads.
+pub fn read_manifest(dir: &Path) -> Option<Manifest> {
+    let text = fs::read_to_string(dir.join(MANIFEST)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Whether `dir` holds a `manifest.json` solieu wrote: one with [`DATASET_FORMAT_KEY`], or,
+/// written before that key existed, with `solieu_version` and `rows`.
+pub fn is_dataset(dir: &Path) -> bool {
+    let Ok(text) = fs::read_to_string(dir.join(MANIFEST)) else {
+        return false;
+    };
+    let Ok(serde_json::Value::Object(m)) = serde_json::from_str(&text) else {
+        return false;
+    };
+    m.get(DATASET_FORMAT_KEY).is_some_and(|v| v.is_u64())
+        || (m.get("solieu_version").is_some_and(|v| v.is_string())
+            && m.get("rows").is_some_and(|v| v.is_object()))
+}
+
+/// Refuses to replace what is at `dir` unless it is nothing, an empty folder, a dataset
+/// solieu wrote, or the link to one of its version folders: a run must never move aside and
+/// delete a folder of someone else's files (an input folder given as `--out` by mistake).
+pub fn check_replaceable(dir: &Path) -> Result<(), SinkError> {
+    let refuse = |why: String| SinkError::NotADataset {
+        path: dir.to_path_buf(),
+        why,
+    };
+    let meta = match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(refuse(format!("cannot be inspected: {e}"))),
+        Ok(m) => m,
+    };
+    if meta.file_type().is_symlink() {
+        let (_, name) = parent_and_name(dir);
+        if fs::read_link(dir).is_ok_and(|t| is_version_of(&name, &t)) {
+            return Ok(());
+        }
+    }
+    match fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(refuse("exists and is not a folder".into())),
+        Err(e) => return Err(refuse(format!("is a link that cannot be followed ({e})"))),
+    }
+    let empty = fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none());
+    if empty || is_dataset(dir) {
+        return Ok(());
+    }
+    Err(refuse(
+        "holds files but no solieu manifest.json: it is not a dataset solieu wrote, and a run replaces only those; choose another output or move it away".into(),
+    ))
+}
+
+/// Whether a link target is one of dataset `name`'s version folders beside it (and nothing
+/// else: a link an operator made to a folder elsewhere is never taken for one).
+fn is_version_of(name: &str, target: &Path) -> bool {
+    target.components().count() == 1
+        && target
+            .to_str()
+            .is_some_and(|t| t.starts_with(&format!(".{name}.v-")))
 }
 
 /// The folder holding `dir` and `dir`'s file name, for the sibling temporary names.
@@ -436,6 +633,7 @@ pub struct PendingDataset {
 impl PendingDataset {
     /// Creates the temporary folder beside `dir` (and `dir`'s parent folders).
     pub fn create(dir: &Path) -> Result<PendingDataset, SinkError> {
+        let dir = &dataset_path(dir).map_err(io(dir))?;
         let (parent, name) = parent_and_name(dir);
         fs::create_dir_all(&parent).map_err(io(&parent))?;
         if let Ok(meta) = fs::metadata(dir) {
@@ -446,6 +644,7 @@ impl PendingDataset {
                 });
             }
         }
+        check_replaceable(dir)?;
         let tmp = parent.join(format!(".{name}.tmp-{}", unique_suffix()));
         fs::create_dir(&tmp).map_err(io(&tmp))?;
         Ok(PendingDataset {
@@ -513,6 +712,9 @@ impl PendingDataset {
         let previous = match fs::symlink_metadata(&self.dir) {
             Ok(m) if m.file_type().is_symlink() => fs::read_link(&self.dir).ok(),
             Ok(m) if m.is_dir() => {
+                // Checked again at the last moment: only a dataset or an empty folder is
+                // ever moved aside (and then removed).
+                check_replaceable(&self.dir)?;
                 // A plain folder (written before datasets were links): it must move aside
                 // first, the one moment the path is missing. Later swaps are atomic.
                 let aside = format!(".{}.v-legacy-{}", self.name, unique_suffix());
@@ -561,10 +763,7 @@ impl PendingDataset {
     /// Whether a link target is one of this dataset's version folders (and nothing else).
     #[cfg(unix)]
     fn is_version(&self, target: &Path) -> bool {
-        target.components().count() == 1
-            && target
-                .to_str()
-                .is_some_and(|t| t.starts_with(&format!(".{}.v-", self.name)))
+        is_version_of(&self.name, target)
     }
 }
 
@@ -585,12 +784,15 @@ fn sync_dir(dir: &Path) {
 }
 
 /// Removes what killed runs left beside `dir`: temporary folders and links, and version
-/// folders the dataset link does not point to. If the dataset path itself is missing (a run
-/// was killed in the one non-atomic step: moving a plain folder aside, here or in an older
-/// solieu), the newest complete dataset beside it is put back first, never removed. Call it
-/// only while holding the dataset's [`lock::DatasetLock`], or it may remove the folder a
-/// running writer is filling. Returns the paths removed.
+/// folders the dataset link does not point to. If the dataset path itself is missing because
+/// a run was killed in the one non-atomic step (moving a plain folder aside, here or in an
+/// older solieu), that folder is put back first, never removed. A path missing while only
+/// ordinary versions remain was deleted on purpose (`rm -rf out` removes the link): those
+/// versions are leftovers, and the next run starts afresh rather than resuming a dataset
+/// its operator removed. Call it only while holding the dataset's [`lock::DatasetLock`], or
+/// it may remove the folder a running writer is filling. Returns the paths removed.
 pub fn clean_stale(dir: &Path) -> Result<Vec<PathBuf>, SinkError> {
+    let dir = &dataset_path(dir).map_err(io(dir))?;
     let (parent, name) = parent_and_name(dir);
     let Ok(entries) = fs::read_dir(&parent) else {
         return Ok(Vec::new());
@@ -600,12 +802,14 @@ pub fn clean_stale(dir: &Path) -> Result<Vec<PathBuf>, SinkError> {
         .filter_map(|e| e.file_name().to_str().map(String::from))
         .collect();
     if fs::symlink_metadata(dir).is_err() {
-        restore_newest(dir, &parent, &name, &names)?;
+        restore_moved_aside(dir, &parent, &name, &names)?;
     }
     let Ok(entries) = fs::read_dir(&parent) else {
         return Ok(Vec::new());
     };
     let current = fs::read_link(dir).ok();
+    // The live dataset, however its link spells the target, is never a leftover.
+    let live = fs::canonicalize(dir).ok();
     let prefixes = ["tmp-", "link-", "old-", "v-"].map(|k| format!(".{name}.{k}"));
     let mut removed = Vec::new();
     for entry in entries.flatten() {
@@ -620,6 +824,9 @@ pub fn clean_stale(dir: &Path) -> Result<Vec<PathBuf>, SinkError> {
         }
         let path = entry.path();
         let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && live.is_some() && fs::canonicalize(&path).ok() == live {
+            continue;
+        }
         let done = if is_dir {
             fs::remove_dir_all(&path)
         } else {
@@ -632,10 +839,13 @@ pub fn clean_stale(dir: &Path) -> Result<Vec<PathBuf>, SinkError> {
     Ok(removed)
 }
 
-/// Puts the newest complete dataset found beside a missing `dir` back in place: a version
-/// folder (`.<name>.v-*`, complete by construction), else a folder an older solieu moved
-/// aside (`.<name>.old-*`). Temporary folders may be half written and are never restored.
-fn restore_newest(
+/// Puts back a dataset that a killed run had moved aside from a missing `dir`: a plain
+/// folder moved aside by a swap (`.<name>.v-legacy-*`) or by a cleanup that was restoring it
+/// (`.<name>.v-restored-*`), else one an older solieu moved aside (`.<name>.old-*`). Ordinary
+/// versions are not candidates: a swap replaces the link in one rename, so a missing link
+/// beside them was removed by hand. Temporary folders may be half written and are never
+/// restored.
+fn restore_moved_aside(
     dir: &Path,
     parent: &Path,
     name: &str,
@@ -654,7 +864,11 @@ fn restore_newest(
             .filter(|n| n.starts_with(prefix) && parent.join(n).is_dir())
             .max_by_key(|n| stamp(n))
     };
-    let Some(found) = newest(&format!(".{name}.v-")).or_else(|| newest(&format!(".{name}.old-")))
+    let Some(found) = newest(&format!(".{name}.v-legacy-"))
+        .into_iter()
+        .chain(newest(&format!(".{name}.v-restored-")))
+        .max_by_key(|n| stamp(n))
+        .or_else(|| newest(&format!(".{name}.old-")))
     else {
         return Ok(());
     };
@@ -865,9 +1079,13 @@ mod tests {
         let tmp = std::env::temp_dir().join(format!("solieu-sink-l-{}", std::process::id()));
         let dir = tmp.join("ds");
         let mut t = table();
-        // A plain folder from an older solieu is moved aside once.
+        // A plain folder from an older solieu (its manifest says so) is moved aside once.
         let _ = fs::create_dir_all(&dir);
         let _ = fs::write(dir.join("legacy.csv"), "x\n");
+        let _ = fs::write(
+            dir.join("manifest.json"),
+            r#"{"solieu_version": "0.1.0", "rows": {}}"#,
+        );
         assert!(write_dataset(&dir, &mut [("a", &mut t)], &[Format::Csv], None).is_ok());
         assert!(fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()));
         assert!(dir.join("a.csv").is_file() && !dir.join("legacy.csv").exists());
@@ -933,5 +1151,40 @@ mod tests {
             assert_eq!(removed, vec![tmp.join(".ds.tmp-12-9")]);
             let _ = fs::remove_dir_all(&tmp);
         }
+    }
+
+    struct FailAfter(usize);
+    impl Write for FailAfter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.0 == 0 {
+                return Err(std::io::Error::from_raw_os_error(28));
+            }
+            let n = buf.len().min(self.0);
+            self.0 -= n;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A full disk says so: polars' Parquet writer turns a write that fails inside a page
+    /// header or the footer into "Invalid thrift: transport error", naming neither the disk
+    /// nor the cause. Here the disk fills after 4 bytes, inside the first page header.
+    #[test]
+    fn a_full_disk_is_reported_as_no_space_left() {
+        let mut df = df!("doc_id" => ["a", "b"]).unwrap_or_default();
+        let failure = FirstWriteError::default();
+        let mut w = Watched::new(FailAfter(4), &failure);
+        let polars = ParquetWriter::new(&mut w).finish(&mut df);
+        let Err(e) = polars else {
+            panic!("the write cannot succeed");
+        };
+        assert!(e.to_string().contains("thrift"), "polars alone: {e}");
+        let told = failure.explain(Path::new("t.parquet"), e).to_string();
+        assert!(
+            told.starts_with("t.parquet: No space left on device"),
+            "{told}"
+        );
     }
 }

@@ -121,6 +121,9 @@ pub enum LockError {
         #[source]
         source: std::io::Error,
     },
+    /// What stands at the dataset path is not something a run may replace.
+    #[error("{0}")]
+    NotADataset(#[source] crate::SinkError),
 }
 
 /// The held lock; dropping it removes the lock file.
@@ -132,15 +135,28 @@ pub struct DatasetLock {
 }
 
 impl DatasetLock {
-    /// The lock file of dataset folder `dir`: `<dir>.lock`.
+    /// The lock file of dataset folder `dir`: `<dir>.lock` beside it, however `dir` is
+    /// spelled (`out/` gives `out.lock`, not a file inside the dataset).
     pub fn path_for(dir: &Path) -> PathBuf {
-        let mut s = dir.as_os_str().to_owned();
+        let dir = crate::dataset_path(dir).unwrap_or_else(|_| dir.to_path_buf());
+        let mut s = dir.into_os_string();
         s.push(".lock");
         PathBuf::from(s)
     }
 
-    /// Takes the lock of dataset folder `dir`, creating its parent folders.
+    /// Takes the lock of dataset folder `dir`, creating its parent folders, and refuses
+    /// (releasing it) when what stands at `dir` is not a dataset a run may replace.
     pub fn acquire(dir: &Path) -> Result<DatasetLock, LockError> {
+        let normal = crate::dataset_path(dir).map_err(|source| LockError::Io {
+            path: Self::path_for(dir),
+            source,
+        })?;
+        let lock = Self::acquire_path(&normal)?;
+        crate::check_replaceable(&normal).map_err(LockError::NotADataset)?;
+        Ok(lock)
+    }
+
+    fn acquire_path(dir: &Path) -> Result<DatasetLock, LockError> {
         let path = Self::path_for(dir);
         let io = |source| LockError::Io {
             path: path.clone(),
@@ -166,10 +182,12 @@ impl DatasetLock {
                 Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
                 Err(e) => return Err(io(e)),
             }
-            let Ok(text) = fs::read_to_string(&path) else {
+            // Bytes, not a string: a lock file mangled into invalid UTF-8 (a bad disk block,
+            // an editor) must still be judged, not block every run.
+            let Ok(text) = fs::read(&path) else {
                 continue; // removed meanwhile: try again
             };
-            let holder = Holder::parse(&text);
+            let holder = Holder::parse(&String::from_utf8_lossy(&text));
             let age = fs::metadata(&path)
                 .and_then(|m| m.modified())
                 .ok()
@@ -183,7 +201,7 @@ impl DatasetLock {
             if fs::rename(&path, &aside).is_err() {
                 continue;
             }
-            if fs::read_to_string(&aside).ok().as_deref() == Some(text.as_str()) {
+            if fs::read(&aside).ok().as_deref() == Some(text.as_slice()) {
                 let _ = fs::remove_file(&aside);
                 taken_over = Some(holder);
             } else {
@@ -191,8 +209,8 @@ impl DatasetLock {
                 let _ = fs::remove_file(&aside);
             }
         }
-        let holder = fs::read_to_string(&path)
-            .map(|t| Holder::parse(&t))
+        let holder = fs::read(&path)
+            .map(|t| Holder::parse(&String::from_utf8_lossy(&t)))
             .unwrap_or_default();
         Err(LockError::Held { path, holder })
     }
