@@ -66,4 +66,4 @@ bench-hot:
 # Format and lint as CI does.
 lint:
     cargo fmt --all -- --check
-    cargo clippy --release --all-targets -- -D warnings
+    cargo clippy --release --workspace --all-targets -- -D warnings
