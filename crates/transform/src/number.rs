@@ -27,7 +27,9 @@ pub fn parse_number(raw: &str, words: &HashMap<String, f64>) -> Option<f64> {
         // `2.5` or `1.234,5` mixed forms: `.` as decimal mark, `,` dropped.
         s.push_str(&raw.replace(',', ""));
     }
-    s.parse::<f64>().ok()
+    // A run of digits longer than any real figure (`99…9`, hundreds of digits) overflows to
+    // infinity, which no reader can sum: such a number is no statistic.
+    s.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
 /// `g` starts with exactly `n` digits and any decimal part follows a `,`.
@@ -57,6 +59,14 @@ mod tests {
         assert_eq!(parse_number("1.213,5", &w), Some(1213.5));
         assert_eq!(parse_number("07", &w), Some(7.0));
         assert_eq!(parse_number("2.5", &w), Some(2.5));
+    }
+
+    #[test]
+    fn a_number_too_long_for_any_figure_is_not_read() {
+        let w = words();
+        assert_eq!(parse_number(&"9".repeat(400), &w), None);
+        assert_eq!(parse_number(&"1.000".repeat(100), &w), None);
+        assert!(parse_number(&"9".repeat(300), &w).is_some_and(f64::is_finite));
     }
 
     #[test]
