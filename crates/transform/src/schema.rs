@@ -142,7 +142,7 @@ const OBSERVATIONS: &[Column] = &[
     col("span_start", Int64, "byte offset where the mention starts in the normalised text (NFC, UTF-8)"),
     col("span_end", Int64, "byte offset where the mention ends"),
     col("mention", Str, "the text of the mention, e.g. `1.213 đối tượng`"),
-    col("sentence", Str, "the sentence the mention stands in: the evidence to read"),
+    col("sentence", Str, "the sentence the mention stands in: the evidence to read, cut to at most 400 characters around the mention (`…` marks a cut)"),
     vocab(col("measure", Str, "`level` (a count or amount) or `change` (only a change is stated)"), "measure"),
     col("value", Float64, "the number, normalised: `1.213` → 1213, `17,3%` → 17.3, `1,5 tỷ đồng` → 1500000000, `350 gam` → 0.35 (kg); for a `change` row, the size of the change"),
     opt("denominator", Float64, "for a ratio such as `217/220 xã`, the 220 (`value` is 217)"),
