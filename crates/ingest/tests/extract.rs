@@ -203,7 +203,10 @@ fn page_navigation_ends_the_article() {
     );
 }
 
-fn changes(text: &str) -> Vec<(String, Measure, Option<(String, String)>)> {
+/// (number, measure, the attached change's (direction, number)) of each mention.
+type ChangeRow = (String, Measure, Option<(String, String)>);
+
+fn changes(text: &str) -> Vec<ChangeRow> {
     doc(text)
         .mentions
         .into_iter()
@@ -214,7 +217,7 @@ fn changes(text: &str) -> Vec<(String, Measure, Option<(String, String)>)> {
         .collect()
 }
 
-fn ch(n: &str, m: Measure, c: Option<(&str, &str)>) -> (String, Measure, Option<(String, String)>) {
+fn ch(n: &str, m: Measure, c: Option<(&str, &str)>) -> ChangeRow {
     (n.into(), m, c.map(|(d, v)| (d.into(), v.into())))
 }
 
