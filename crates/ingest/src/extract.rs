@@ -1546,11 +1546,22 @@ fn find_topic(
         return TopicFound::Topic(ti);
     }
     let start_of_figure = f.qualifier.map_or(f.first, |q| q.0);
+    // A broad field written between the figure's verb and the figures it governs (`xử lý
+    // hình sự 2 vụ, 3 bị can`) says how they were dealt with (criminally), not their field.
+    let manner = |ti: usize| {
+        let (s, l, _) = para.topics[ti];
+        let g = figures.partition_point(|g| g.qualifier.map_or(g.first, |q| q.0) < s + l);
+        rank(ti) <= 1
+            && own_action.is_some_and(|(a, al)| a + al == s)
+            && figures
+                .get(g)
+                .is_some_and(|g| g.qualifier.map_or(g.first, |q| q.0) == s + l)
+    };
     let before_from = |from: usize| {
         topics_starting_in(para, from, start_of_figure)
             .filter(|&ti| {
                 let (s, l, _) = para.topics[ti];
-                s + l <= start_of_figure && !para.in_other_aside(s, f.first)
+                s + l <= start_of_figure && !para.in_other_aside(s, f.first) && !manner(ti)
             })
             .max_by_key(|&ti| (rank(ti), para.topics[ti].0))
     };
@@ -1561,7 +1572,7 @@ fn find_topic(
     if let Some(ti) = Some(ending_at_figure).filter(|&ti| {
         para.topics
             .get(ti)
-            .is_some_and(|&(s, l, _)| s + l == start_of_figure && rank(ti) >= 1)
+            .is_some_and(|&(s, l, _)| s + l == start_of_figure && rank(ti) >= 1 && !manner(ti))
     }) {
         return TopicFound::Topic(ti);
     }

@@ -337,6 +337,25 @@ fn criminal_cases_are_crime_in_general_criminal_offenders_social_order() {
 }
 
 #[test]
+fn handling_cases_criminally_names_no_field() {
+    // `xử lý hình sự` says how the cases were dealt with; the field is the clause's.
+    assert_eq!(
+        action_topic("Về tệ nạn xã hội, Công an huyện đã xử lý hình sự 5 vụ, 9 bị can."),
+        vec![
+            at("5", Some("xử lý"), Some("tệ nạn xã hội")),
+            at("9", Some("xử lý"), Some("tệ nạn xã hội")),
+        ]
+    );
+    // Written after the figures, the same words still name their field.
+    assert_eq!(
+        action_topic("Công an huyện đã khởi tố 5 vụ án hình sự.")[0]
+            .2
+            .as_deref(),
+        Some("vụ án hình sự")
+    );
+}
+
+#[test]
 fn verbs_read_by_what_they_count_are_in_the_lexicon() {
     // `có 41 vụ phạm pháp hình sự` occurred; `bắt giữ 12,4 kg` seized (transform reads them).
     let lex = common::lexicon();
