@@ -936,6 +936,8 @@ struct Jumps {
     next_semicolon: Vec<usize>,
     next_passive: Vec<usize>,
     next_close: Vec<usize>,
+    /// The first mark at or after each token that is not a comma, `;` or a ratio's `/`.
+    next_break: Vec<usize>,
     /// The first token at or after each one that ends a figure's clause for its field (see
     /// [`find_topic`]), whatever the figure.
     next_clause_stop: Vec<usize>,
@@ -1041,6 +1043,9 @@ impl Jumps {
             next_semicolon: forward(&semicolon),
             next_passive: forward(&|i| lex.passives.contains_at(t, i)),
             next_close: forward(&|i| punct_is(para, i, &[")"])),
+            next_break: forward(&|i| {
+                t[i].kind == TokenKind::Punct && !punct_is(para, i, &[",", ";", "/"])
+            }),
             next_clause_stop: forward(&clause_stop),
             list_last,
             prev_level_same_unit,
@@ -1423,6 +1428,23 @@ fn find_action(
                             return Some((j, len));
                         }
                         j = jumps.next_verb[j + 1];
+                    }
+                }
+                // A share of what is had (`có 217/220 xã; 1.512/1.757 khu dân cư đạt chuẩn`)
+                // counts the things that meet what follows them: the verb written after the
+                // shares, with only their nouns, commas and other shares between, is theirs.
+                if f.denominator.is_some() {
+                    let v = jumps.next_verb[f.last + 1];
+                    let after_verb = para.verbs[..]
+                        .get(v)
+                        .copied()
+                        .flatten()
+                        .filter(|&(_, idx)| lex.action_rows[idx].position == Position::After);
+                    if let Some((len, _)) = after_verb {
+                        if v < sentence.end && jumps.next_break[f.last + 1] > v && !para.consumed[v]
+                        {
+                            return Some((v, len));
+                        }
                     }
                 }
             }

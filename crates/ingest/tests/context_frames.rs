@@ -356,6 +356,24 @@ fn handling_cases_criminally_names_no_field() {
 }
 
 #[test]
+fn shares_of_what_is_had_take_the_verb_that_closes_them() {
+    let rows = action_topic("Năm 2023, toàn huyện có 18/20 xã, thị trấn; 95/110 thôn, tổ dân phố đạt chuẩn an toàn về an ninh trật tự.");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r.1.as_deref() == Some("đạt chuẩn")),
+        "{rows:?}"
+    );
+    // Counts of what is had keep their `có` when a describing verb follows.
+    let rows = action_topic(
+        "Toàn huyện có 40 mô hình, 300 tổ chức quần chúng tham gia giữ gìn an ninh trật tự.",
+    );
+    assert!(
+        rows.iter().all(|r| r.1.as_deref() == Some("có")),
+        "{rows:?}"
+    );
+}
+
+#[test]
 fn verbs_read_by_what_they_count_are_in_the_lexicon() {
     // `có 41 vụ phạm pháp hình sự` occurred; `bắt giữ 12,4 kg` seized (transform reads them).
     let lex = common::lexicon();
