@@ -399,6 +399,17 @@ fn what_a_place_has_keeps_its_verb_unless_a_passive_gives_another() {
 }
 
 #[test]
+fn losing_ones_life_is_being_killed() {
+    let rows = action_topic("Vụ tai nạn khiến 3 người thiệt mạng, 5 người bị thương.");
+    assert_eq!(rows[0].1.as_deref(), Some("thiệt mạng"));
+    let lex = common::lexicon();
+    assert!(lex
+        .quantity_rows
+        .iter()
+        .any(|q| q.form == "số người thiệt mạng" && q.action.as_deref() == Some("killed")));
+}
+
+#[test]
 fn offences_named_as_the_penal_code_names_them() {
     let rows = action_topic("Năm 2023, khởi tố 120 vụ, 118 bị can về tội vi phạm quy định về điều khiển phương tiện giao thông đường bộ.");
     assert_eq!(
