@@ -941,6 +941,13 @@ struct Jumps {
     /// The first token at or after each one that ends a figure's clause for its field (see
     /// [`find_topic`]), whatever the figure.
     next_clause_stop: Vec<usize>,
+    /// The nearest token before each one that starts a verb form that is not weak.
+    prev_strong_verb: Vec<Option<usize>>,
+    /// For each topic index, the first topic at or after it that names a field (rank ≥ 1);
+    /// the topic count when none does.
+    next_field: Vec<usize>,
+    /// For each rank and each topic index, the nearest earlier topic of that rank.
+    prev_of_rank: Vec<Vec<Option<usize>>>,
     /// For each figure, the last figure of the list it opens (figures joined by list words).
     list_last: Vec<usize>,
     /// For each figure, the nearest earlier level (no change word) of the same unit.
@@ -1000,6 +1007,31 @@ impl Jumps {
                 || names_next[i]
                 || para.consumed[i]
         };
+        let rank = |ti: usize| lex.topic_rows[para.topics[ti].2].rank;
+        let topic_count = para.topics.len();
+        let mut next_field = vec![topic_count; topic_count + 1];
+        for ti in (0..topic_count).rev() {
+            next_field[ti] = if rank(ti) >= 1 {
+                ti
+            } else {
+                next_field[ti + 1]
+            };
+        }
+        let top_rank = (0..topic_count).map(rank).max().unwrap_or(0);
+        let prev_of_rank = (0..=top_rank)
+            .map(|r| {
+                let mut last = None;
+                (0..=topic_count)
+                    .map(|ti| {
+                        let before = last;
+                        if ti < topic_count && rank(ti) == r {
+                            last = Some(ti);
+                        }
+                        before
+                    })
+                    .collect()
+            })
+            .collect();
         let mut list_last: Vec<usize> = (0..figures.len()).collect();
         for k in (0..figures.len().saturating_sub(1)).rev() {
             let (f, g) = (&figures[k], &figures[k + 1]);
@@ -1038,6 +1070,16 @@ impl Jumps {
             .collect();
         Jumps {
             prev_verb: backward(&is_verb),
+            prev_strong_verb: backward(&|i| {
+                para.verbs[i].is_some_and(|(_, idx)| {
+                    matches!(
+                        lex.action_rows[idx].position,
+                        Position::Before | Position::Either
+                    )
+                })
+            }),
+            next_field,
+            prev_of_rank,
             next_verb: forward(&is_verb),
             prev_semicolon: backward(&semicolon),
             next_semicolon: forward(&semicolon),
@@ -1449,6 +1491,12 @@ fn find_action(
                 }
             }
             below = s;
+            // Only a verb that is not weak, or a weak one that such a verb one or two tokens
+            // before it overlaps, can end the search: the weak ones in between are skipped.
+            match jumps.prev_strong_verb[below] {
+                Some(strong) => below = below.min(strong + 3),
+                None => break,
+            }
             continue;
         }
         return Some((s, l));
@@ -1533,14 +1581,22 @@ fn find_topic(
         let g = figures.partition_point(|g| g.first <= s);
         g > 0 && s <= figures[g - 1].last
     };
-    let after_from = |from: usize| {
-        topics_starting_in(para, from, stop).filter(move |&ti| {
-            let s = para.topics[ti].0;
-            !para.in_other_aside(s, f.first) && !in_other_figure(s)
-        })
+    let fits_after = |ti: usize| {
+        let s = para.topics[ti].0;
+        !para.in_other_aside(s, f.first) && !in_other_figure(s)
     };
+    let after_from =
+        |from: usize| topics_starting_in(para, from, stop).filter(move |&ti| fits_after(ti));
     let after_first = after_from(f.last + 1).next();
-    if let Some(chosen) = after_from(f.last + 1).find(|&ti| rank(ti) >= 1) {
+    let first_field_after = {
+        let range = topics_starting_in(para, f.last + 1, stop);
+        let mut ti = jumps.next_field[range.start];
+        while ti < range.end && !fits_after(ti) {
+            ti = jumps.next_field[ti + 1];
+        }
+        Some(ti).filter(|&ti| ti < range.end)
+    };
+    if let Some(chosen) = first_field_after {
         let next_after = after_from(para.topics[chosen].0 + 1).next();
         // `tội phạm về kinh tế, tham nhũng, môi trường`: several fields, no topic.
         if let Some(other) = next_after {
@@ -1579,13 +1635,24 @@ fn find_topic(
                 .get(g)
                 .is_some_and(|g| g.qualifier.map_or(g.first, |q| q.0) == s + l)
     };
+    // The most specific topic before the figure from `from` on, the latest of equals: each
+    // rank's topics are walked back from the figure, the highest rank first.
     let before_from = |from: usize| {
-        topics_starting_in(para, from, start_of_figure)
-            .filter(|&ti| {
-                let (s, l, _) = para.topics[ti];
-                s + l <= start_of_figure && !para.in_other_aside(s, f.first) && !manner(ti)
-            })
-            .max_by_key(|&ti| (rank(ti), para.topics[ti].0))
+        let range = topics_starting_in(para, from, start_of_figure);
+        let fits = |ti: usize| {
+            let (s, l, _) = para.topics[ti];
+            s + l <= start_of_figure && !para.in_other_aside(s, f.first) && !manner(ti)
+        };
+        jumps.prev_of_rank.iter().rev().find_map(|of_rank| {
+            let mut ti = of_rank[range.end];
+            while let Some(c) = ti.filter(|&c| c >= range.start) {
+                if fits(c) {
+                    return Some(c);
+                }
+                ti = of_rank[c];
+            }
+            None
+        })
     };
     // The field written right before the number is the figure's (`đánh bạc 33 vụ`).
     let ending_at_figure = para

@@ -73,3 +73,30 @@ fn a_paragraph_of_100k_short_sentences_keeps_each_sentence_apart() {
         );
     }
 }
+
+#[test]
+fn a_list_of_100k_figures_each_with_its_general_field_or_weak_verb_is_read_right() {
+    let n = 100_000;
+    // Each figure names the general field after it: no figure looks past its own.
+    let list: Vec<String> = (0..n)
+        .map(|i| format!("{} vụ về tội phạm", 10 + i % 90))
+        .collect();
+    let found = mentions(&format!("{}.", list.join(", ")));
+    assert_eq!(found.len(), n);
+    for (i, m) in found.iter().enumerate() {
+        assert_eq!(m.number_raw, (10 + i % 90).to_string(), "figure {i}");
+        assert_eq!(m.topic_raw.as_deref(), Some("tội phạm"), "figure {i}");
+    }
+    // Each figure has its own weak verb: no figure walks back over the others'.
+    let list: Vec<String> = (0..n).map(|i| format!("có {} vụ", 10 + i % 90)).collect();
+    let found = mentions(&format!("{}.", list.join(", ")));
+    assert_eq!(found.len(), n);
+    for (i, m) in found.iter().enumerate() {
+        assert_eq!(m.action_raw.as_deref(), Some("có"), "figure {i}");
+        assert_eq!(
+            m.span_start,
+            found[0].span_start + i * (found[1].span_start - found[0].span_start),
+            "figure {i}"
+        );
+    }
+}
