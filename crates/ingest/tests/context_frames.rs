@@ -410,6 +410,14 @@ fn losing_ones_life_is_being_killed() {
 }
 
 #[test]
+fn commending_is_awarding() {
+    let rows = action_topic("Năm 2023, đơn vị được Bộ Công an 2 lần biểu dương, khen thưởng.");
+    assert_eq!(rows[0].1.as_deref(), Some("biểu dương"));
+    let rows = action_topic("Hội nghị đã tuyên dương 15 tập thể, 40 cá nhân.");
+    assert_eq!(rows[0].1.as_deref(), Some("tuyên dương"));
+}
+
+#[test]
 fn offences_named_as_the_penal_code_names_them() {
     let rows = action_topic("Năm 2023, khởi tố 120 vụ, 118 bị can về tội vi phạm quy định về điều khiển phương tiện giao thông đường bộ.");
     assert_eq!(
