@@ -1402,13 +1402,28 @@ fn find_action(
             t[i].kind == TokenKind::Word && (para.verbs[i].is_none() || para.in_topic[i])
         })
         .find(|&i| lex.passives.contains_at(t, i));
+    // Verbs listed after a passive (`bị phát hiện, làm rõ`) end in the one that says what
+    // became of the figures, as a list of verbs before a figure does (`phát hiện, xử lý 87 vụ`).
+    let last_of_list = |(mut i, mut len): (usize, usize), allowed: &[Position]| {
+        while let Some((jl, _)) = lex.list_joiners.match_at(t, i + len) {
+            if i + len + jl >= sentence.end {
+                break;
+            }
+            match is_verb(i + len + jl, allowed) {
+                Some(next) => (i, len) = (i + len + jl, next),
+                None => break,
+            }
+        }
+        Some((i, len))
+    };
     if let Some(p) = passive {
+        let allowed = [Position::After, Position::Either, Position::Before];
         for i in p + 1..sentence.end {
             if punct_is(para, i, &[";", "."]) {
                 break;
             }
-            if let Some(len) = is_verb(i, &[Position::After, Position::Either, Position::Before]) {
-                return Some((i, len));
+            if let Some(len) = is_verb(i, &allowed) {
+                return last_of_list((i, len), &allowed);
             }
         }
     }
@@ -1467,7 +1482,7 @@ fn find_action(
                     let mut j = jumps.next_verb[p + 1];
                     while j < sentence.end {
                         if let Some(len) = is_verb(j, &all) {
-                            return Some((j, len));
+                            return last_of_list((j, len), &all);
                         }
                         j = jumps.next_verb[j + 1];
                     }

@@ -410,6 +410,14 @@ fn losing_ones_life_is_being_killed() {
 }
 
 #[test]
+fn verbs_listed_after_a_passive_end_in_what_became_of_the_figures() {
+    let rows = action_topic("Trong tháng, 40 đối tượng bị phát hiện, bắt giữ.");
+    assert_eq!(rows[0].1.as_deref(), Some("bắt giữ"));
+    let rows = action_topic("Toàn huyện có 12 tập thể được biểu dương và khen thưởng.");
+    assert_eq!(rows[0].1.as_deref(), Some("khen thưởng"));
+}
+
+#[test]
 fn commending_is_awarding() {
     let rows = action_topic("Năm 2023, đơn vị được Bộ Công an 2 lần biểu dương, khen thưởng.");
     assert_eq!(rows[0].1.as_deref(), Some("biểu dương"));
