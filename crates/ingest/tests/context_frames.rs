@@ -418,6 +418,14 @@ fn verbs_listed_after_a_passive_end_in_what_became_of_the_figures() {
 }
 
 #[test]
+fn an_audience_reached_or_listening_attended() {
+    let rows = action_topic("Công an xã tổ chức 12 buổi tuyên truyền cho 1.500 lượt người nghe.");
+    assert_eq!(rows[1].1.as_deref(), Some("nghe"));
+    let rows = action_topic("Các buổi nói chuyện chuyên đề đã tiếp cận hơn 3.000 học sinh.");
+    assert_eq!(rows[0].1.as_deref(), Some("tiếp cận"));
+}
+
+#[test]
 fn commending_is_awarding() {
     let rows = action_topic("Năm 2023, đơn vị được Bộ Công an 2 lần biểu dương, khen thưởng.");
     assert_eq!(rows[0].1.as_deref(), Some("biểu dương"));
