@@ -429,6 +429,8 @@ fn an_audience_reached_or_listening_attended() {
 fn commending_is_awarding() {
     let rows = action_topic("Năm 2023, đơn vị được Bộ Công an 2 lần biểu dương, khen thưởng.");
     assert_eq!(rows[0].1.as_deref(), Some("biểu dương"));
+    // Like `khen thưởng`, the commendation is itself the field.
+    assert_eq!(rows[0].2.as_deref(), Some("biểu dương"));
     let rows = action_topic("Hội nghị đã tuyên dương 15 tập thể, 40 cá nhân.");
     assert_eq!(rows[0].1.as_deref(), Some("tuyên dương"));
 }
