@@ -1,7 +1,9 @@
 //! The hot paths of ingest, one criterion group each: number scanning (tokenising), lexicon
 //! matching, sentence splitting, and a whole paragraph's extraction. The text is a paragraph
 //! written for the project in the reports' style, repeated to a realistic length. End-to-end
-//! throughput is measured by `just bench`; these say which part moved.
+//! throughput is measured by `just bench`; these say which part moved. The figure-dense lists
+//! (one verbless sentence of n figures) show extraction staying linear: 8k figures should cost
+//! twice what 4k cost, not four times (issue 14 item 6).
 
 use std::hint::black_box;
 use std::path::PathBuf;
@@ -60,6 +62,21 @@ fn hot_paths(c: &mut Criterion) {
         })
     });
     group.finish();
+    let mut dense = c.benchmark_group("ingest figure-dense list");
+    dense.sample_size(10);
+    for n in [4_000usize, 8_000] {
+        let list: Vec<String> = (0..n).map(|i| format!("{} vụ", 1000 + i % 9000)).collect();
+        let text = normalize(&format!("Năm 2023, bắt giữ {}.", list.join(", ")));
+        dense.throughput(Throughput::Elements(n as u64));
+        dense.bench_function(format!("extract a verbless list of {n} figures"), |b| {
+            b.iter(|| {
+                extract(black_box(&text), &[(0, text.len())], &lex)
+                    .mentions
+                    .len()
+            })
+        });
+    }
+    dense.finish();
 }
 
 criterion_group!(benches, hot_paths);

@@ -923,6 +923,188 @@ fn stretch_text(para: &Paragraph, (first, len): (usize, usize)) -> String {
     span_text(para, first, first + len - 1)
 }
 
+/// Where the nearest token or figure of each kind stands, seen from every token: the rules
+/// read for each figure jump to it instead of walking the paragraph, so a paragraph costs time
+/// linear in its figures (a verbless list of thousands of figures is one sentence). Each table
+/// has one entry past the last token; `n` (the token count) there means "none after".
+struct Jumps {
+    /// The nearest token before each one that starts a verb form.
+    prev_verb: Vec<Option<usize>>,
+    /// The first token at or after each one that starts a verb form.
+    next_verb: Vec<usize>,
+    prev_semicolon: Vec<Option<usize>>,
+    next_semicolon: Vec<usize>,
+    next_passive: Vec<usize>,
+    next_close: Vec<usize>,
+    /// The first mark at or after each token that is not a comma, `;` or a ratio's `/`.
+    next_break: Vec<usize>,
+    /// The first token at or after each one that ends a figure's clause for its field (see
+    /// [`find_topic`]), whatever the figure.
+    next_clause_stop: Vec<usize>,
+    /// The nearest token before each one that starts a verb form that is not weak.
+    prev_strong_verb: Vec<Option<usize>>,
+    /// For each topic index, the first topic at or after it that names a field (rank ≥ 1);
+    /// the topic count when none does.
+    next_field: Vec<usize>,
+    /// For each rank and each topic index, the nearest earlier topic of that rank.
+    prev_of_rank: Vec<Vec<Option<usize>>>,
+    /// For each figure, the last figure of the list it opens (figures joined by list words).
+    list_last: Vec<usize>,
+    /// For each figure, the nearest earlier level (no change word) of the same unit.
+    prev_level_same_unit: Vec<Option<usize>>,
+    /// For each figure, how many figures before it are levels.
+    levels_before: Vec<usize>,
+    /// For each period, the year of the nearest earlier period that states one.
+    year_before_period: Vec<Option<i32>>,
+}
+
+impl Jumps {
+    fn new(para: &Paragraph, lex: &Lexicon, figures: &[Figure]) -> Jumps {
+        let t = &para.tokens;
+        let n = t.len();
+        let backward = |hit: &dyn Fn(usize) -> bool| {
+            let mut last = None;
+            (0..=n)
+                .map(|i| {
+                    let before = last;
+                    if i < n && hit(i) {
+                        last = Some(i);
+                    }
+                    before
+                })
+                .collect::<Vec<_>>()
+        };
+        let forward = |hit: &dyn Fn(usize) -> bool| {
+            let mut next = vec![n; n + 1];
+            for i in (0..n).rev() {
+                next[i] = if hit(i) { i } else { next[i + 1] };
+            }
+            next
+        };
+        let is_verb = |i: usize| para.verbs[i].is_some();
+        let semicolon = |i: usize| punct_is(para, i, &[";"]);
+        // A field written right before a figure names that figure (see [`find_topic`]).
+        let starts_figure = {
+            let mut v = vec![false; n + 1];
+            for g in figures {
+                v[g.qualifier.map_or(g.first, |q| q.0)] = true;
+            }
+            v
+        };
+        let mut names_next = vec![false; n];
+        for &(s, l, _) in &para.topics {
+            names_next[s] = starts_figure[s + l];
+        }
+        let clause_stop = |i: usize| {
+            let strong_verb = !para.in_topic[i]
+                && para.verbs[i]
+                    .is_some_and(|(_, idx)| lex.action_rows[idx].position != Position::Weak);
+            let change =
+                para.change_starts[i] && t.get(i + 1).is_some_and(|x| x.kind == TokenKind::Number);
+            punct_is(para, i, &[";", "(", ":"])
+                || strong_verb
+                || change
+                || names_next[i]
+                || para.consumed[i]
+        };
+        let rank = |ti: usize| lex.topic_rows[para.topics[ti].2].rank;
+        let topic_count = para.topics.len();
+        let mut next_field = vec![topic_count; topic_count + 1];
+        for ti in (0..topic_count).rev() {
+            next_field[ti] = if rank(ti) >= 1 {
+                ti
+            } else {
+                next_field[ti + 1]
+            };
+        }
+        let top_rank = (0..topic_count).map(rank).max().unwrap_or(0);
+        let prev_of_rank = (0..=top_rank)
+            .map(|r| {
+                let mut last = None;
+                (0..=topic_count)
+                    .map(|ti| {
+                        let before = last;
+                        if ti < topic_count && rank(ti) == r {
+                            last = Some(ti);
+                        }
+                        before
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut list_last: Vec<usize> = (0..figures.len()).collect();
+        for k in (0..figures.len().saturating_sub(1)).rev() {
+            let (f, g) = (&figures[k], &figures[k + 1]);
+            let joined = g.sentence == f.sentence
+                && (f.last + 1..g.first.min(g.qualifier.map_or(g.first, |q| q.0)))
+                    .all(|i| lex.list_joiners.contains_at(t, i));
+            if joined {
+                list_last[k] = list_last[k + 1];
+            }
+        }
+        let mut latest_level: std::collections::HashMap<&str, usize> = Default::default();
+        let mut prev_level_same_unit = Vec::with_capacity(figures.len());
+        let mut levels_before = Vec::with_capacity(figures.len());
+        let mut levels = 0;
+        for (k, g) in figures.iter().enumerate() {
+            let unit = lex.unit_rows[g.unit_idx].unit.as_str();
+            prev_level_same_unit.push(latest_level.get(unit).copied());
+            levels_before.push(levels);
+            if g.change_word.is_none() {
+                latest_level.insert(unit, k);
+                levels += 1;
+            }
+        }
+        let mut year = None;
+        let year_before_period = para
+            .periods
+            .iter()
+            .map(|q| {
+                let before = year;
+                let has_year = !matches!(q.kind, PeriodKind::SpansYears | PeriodKind::NotAPeriod);
+                if let Some(&y) = q.years.first().filter(|_| has_year) {
+                    year = Some(y);
+                }
+                before
+            })
+            .collect();
+        Jumps {
+            prev_verb: backward(&is_verb),
+            prev_strong_verb: backward(&|i| {
+                para.verbs[i].is_some_and(|(_, idx)| {
+                    matches!(
+                        lex.action_rows[idx].position,
+                        Position::Before | Position::Either
+                    )
+                })
+            }),
+            next_field,
+            prev_of_rank,
+            next_verb: forward(&is_verb),
+            prev_semicolon: backward(&semicolon),
+            next_semicolon: forward(&semicolon),
+            next_passive: forward(&|i| lex.passives.contains_at(t, i)),
+            next_close: forward(&|i| punct_is(para, i, &[")"])),
+            next_break: forward(&|i| {
+                t[i].kind == TokenKind::Punct && !punct_is(para, i, &[",", ";", "/"])
+            }),
+            next_clause_stop: forward(&clause_stop),
+            list_last,
+            prev_level_same_unit,
+            levels_before,
+            year_before_period,
+        }
+    }
+}
+
+/// The topics whose first token lies in `from..to`, as a range of indices into `para.topics`
+/// (topics never overlap, so they are sorted by start and by end).
+fn topics_starting_in(para: &Paragraph, from: usize, to: usize) -> std::ops::Range<usize> {
+    let lo = para.topics.partition_point(|tp| tp.0 < from);
+    let hi = para.topics.partition_point(|tp| tp.0 < to);
+    lo..hi.max(lo)
+}
+
 fn extract_paragraph(
     para: &Paragraph,
     lex: &Lexicon,
@@ -935,11 +1117,12 @@ fn extract_paragraph(
         return;
     }
     let t = &para.tokens;
+    let jumps = Jumps::new(para, lex, &figures);
     let mut last_topic: Option<usize> = None;
     let mut resolved: Vec<Resolved> = Vec::with_capacity(figures.len());
     let mut bracket_of: Vec<Option<usize>> = vec![None; figures.len()];
     for (k, f) in figures.iter().enumerate() {
-        let mut action = find_action(para, lex, &figures, k);
+        let mut action = find_action(para, lex, &figures, &jumps, k);
         // A percent in brackets right after a figure shares its verb (`giảm 34 người chết (-25,56%)`).
         let bracketed = k > 0
             && lex.unit_rows[f.unit_idx].unit == "percent"
@@ -963,7 +1146,7 @@ fn extract_paragraph(
                 None => TopicFound::Nothing,
             }
         } else {
-            find_topic(para, lex, &figures, k, action)
+            find_topic(para, lex, &figures, &jumps, k, action)
         };
         let several_topics = matches!(found, TopicFound::Several);
         let topic = match found {
@@ -981,7 +1164,7 @@ fn extract_paragraph(
         if topic.is_some() && !named_by_unit {
             last_topic = topic;
         }
-        let (year, period, spans) = match find_period(para, f) {
+        let (year, period, spans) = match find_period(para, &jumps, f) {
             (None, None, false) if doc.span.is_some() => (None, doc.span.map(str::to_string), true),
             found => found,
         };
@@ -1002,7 +1185,9 @@ fn extract_paragraph(
         if f.change_word.is_none() {
             continue;
         }
-        if let Some(level) = level_for_change(para, lex, &figures, &resolved, &has_change, c) {
+        if let Some(level) =
+            level_for_change(para, lex, &figures, &jumps, &resolved, &has_change, c)
+        {
             attached_to[c] = Some(level);
             has_change[level] = true;
         }
@@ -1010,16 +1195,20 @@ fn extract_paragraph(
     // A figure whose sentence has no verb for it continues an earlier one of the same unit in
     // its paragraph (`Xảy ra 180 vụ ... Các loại tội phạm như trộm cắp tài sản 53 vụ`).
     // A change stated of its own (`Tội phạm về ma túy giảm 17,3%`) has no verb to continue.
+    // The latest figure of each unit in the sentences before the one being read.
+    let mut latest: std::collections::HashMap<&str, usize> = Default::default();
+    let mut sentence_from = 0;
     for k in 0..figures.len() {
+        if figures[k].sentence != figures[sentence_from].sentence {
+            for (e, g) in figures.iter().enumerate().take(k).skip(sentence_from) {
+                latest.insert(&lex.unit_rows[g.unit_idx].unit, e);
+            }
+            sentence_from = k;
+        }
         if resolved[k].action.is_some() || figures[k].change_word.is_some() {
             continue;
         }
-        let unit = &lex.unit_rows[figures[k].unit_idx].unit;
-        let earlier = (0..k).rev().find(|&e| {
-            figures[e].sentence < figures[k].sentence
-                && lex.unit_rows[figures[e].unit_idx].unit == *unit
-        });
-        if let Some(e) = earlier {
+        if let Some(&e) = latest.get(lex.unit_rows[figures[k].unit_idx].unit.as_str()) {
             resolved[k].action = resolved[e].action;
         }
     }
@@ -1060,11 +1249,13 @@ fn extract_paragraph(
         .count();
     let comparison_frame = |k: usize| {
         let sentence = &para.sentences[figures[k].sentence];
-        let opens = para.baselines.iter().any(|b| b.first == sentence.first);
-        let own_period = para
-            .periods
-            .iter()
-            .any(|p| p.first >= sentence.first && p.first < sentence.end);
+        let b = para.baselines.partition_point(|b| b.first < sentence.first);
+        let opens = para
+            .baselines
+            .get(b)
+            .is_some_and(|b| b.first == sentence.first);
+        let p = para.periods.partition_point(|p| p.first < sentence.first);
+        let own_period = para.periods.get(p).is_some_and(|p| p.first < sentence.end);
         opens && !own_period
     };
     let compares = |k: usize| -> Option<(String, Option<String>)> {
@@ -1079,6 +1270,13 @@ fn extract_paragraph(
         Some((unit.clone(), action_of(k)))
     };
 
+    // The first change attached to each level.
+    let mut change_of_level: Vec<Option<usize>> = vec![None; figures.len()];
+    for (c, a) in attached_to.iter().enumerate() {
+        if let Some(level) = *a {
+            change_of_level[level].get_or_insert(c);
+        }
+    }
     for (k, f) in figures.iter().enumerate() {
         if attached_to[k].is_some() {
             continue;
@@ -1093,14 +1291,13 @@ fn extract_paragraph(
                 number_raw: stretch_text(para, (cf.first, cf.number_len)),
                 multiplier_raw: cf.multiplier.map(|st| stretch_text(para, st)),
                 unit_raw: stretch_text(para, cf.unit),
-                baseline: find_baseline(para, cf),
+                baseline: find_baseline(para, &jumps, cf),
             }
         };
         let (measure, change) = if f.change_word.is_some() {
             (Measure::Change, Some(change_of(k)))
         } else {
-            let c = attached_to.iter().position(|a| *a == Some(k));
-            (Measure::Level, c.map(change_of))
+            (Measure::Level, change_of_level[k].map(change_of))
         };
         keys.push(MentionKey {
             unit: lex.unit_rows[f.unit_idx].unit.clone(),
@@ -1155,7 +1352,13 @@ struct Resolved {
 
 /// The verb of a figure: one right after it (`38 người chết`), the verb after a passive
 /// (`7 tập thể được ... tặng Bằng khen`), else the verb nearest before it in the sentence.
-fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) -> Stretch {
+fn find_action(
+    para: &Paragraph,
+    lex: &Lexicon,
+    figures: &[Figure],
+    jumps: &Jumps,
+    k: usize,
+) -> Stretch {
     let t = &para.tokens;
     let f = &figures[k];
     let sentence = &para.sentences[f.sentence];
@@ -1191,18 +1394,7 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
         }
     }
     // The end of the list this figure belongs to, for a passive that follows the list.
-    let mut list_end = f.last;
-    let mut next = k + 1;
-    while let Some(g) = figures.get(next) {
-        let gap_ok = g.sentence == f.sentence
-            && (list_end + 1..g.first.min(g.qualifier.map_or(g.first, |q| q.0)))
-                .all(|i| lex.list_joiners.contains_at(t, i));
-        if !gap_ok {
-            break;
-        }
-        list_end = g.last;
-        next += 1;
-    }
+    let list_end = figures[jumps.list_last[k]].last;
     // The passive may follow the words that say what the figures are (`19 đối tượng đá gà bị
     // bắt quả tang`): up to three words, no verb or mark between.
     let passive = (list_end + 1..sentence.end.min(list_end + 5))
@@ -1210,13 +1402,28 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
             t[i].kind == TokenKind::Word && (para.verbs[i].is_none() || para.in_topic[i])
         })
         .find(|&i| lex.passives.contains_at(t, i));
+    // Verbs listed after a passive (`bị phát hiện, làm rõ`) end in the one that says what
+    // became of the figures, as a list of verbs before a figure does (`phát hiện, xử lý 87 vụ`).
+    let last_of_list = |(mut i, mut len): (usize, usize), allowed: &[Position]| {
+        while let Some((jl, _)) = lex.list_joiners.match_at(t, i + len) {
+            if i + len + jl >= sentence.end {
+                break;
+            }
+            match is_verb(i + len + jl, allowed) {
+                Some(next) => (i, len) = (i + len + jl, next),
+                None => break,
+            }
+        }
+        Some((i, len))
+    };
     if let Some(p) = passive {
+        let allowed = [Position::After, Position::Either, Position::Before];
         for i in p + 1..sentence.end {
             if punct_is(para, i, &[";", "."]) {
                 break;
             }
-            if let Some(len) = is_verb(i, &[Position::After, Position::Either, Position::Before]) {
-                return Some((i, len));
+            if let Some(len) = is_verb(i, &allowed) {
+                return last_of_list((i, len), &allowed);
             }
         }
     }
@@ -1227,20 +1434,24 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
         Position::After,
         Position::Weak,
     ];
+    // A comparison clause takes no verb from the clause before it (`bị thương 28 người;
+    // so với cùng kỳ, giảm 5 vụ`): the search stops at the last `;` before the latest
+    // comparison phrase that precedes the figure.
+    let latest_baseline = para.baselines[..para
+        .baselines
+        .partition_point(|b| b.first < start_of_figure)]
+        .last()
+        .map(|b| b.first);
+    let floor = latest_baseline
+        .and_then(|b| jumps.prev_semicolon[b])
+        .filter(|&s| s >= sentence.first);
     let mut weak: Stretch = None;
-    let mut i = start_of_figure;
-    while i > sentence.first {
-        i -= 1;
-        // A comparison clause takes no verb from the clause before it (`bị thương 28 người;
-        // so với cùng kỳ, giảm 5 vụ`).
-        if punct_is(para, i, &[";"])
-            && para
-                .baselines
-                .iter()
-                .any(|b| b.first > i && b.first < start_of_figure)
-        {
+    let mut below = start_of_figure;
+    while let Some(i) = jumps.prev_verb[below] {
+        if i < sentence.first || floor.is_some_and(|s| i <= s) {
             break;
         }
+        below = i;
         let Some(len) = is_verb(i, &[Position::Before, Position::Either, Position::Weak]) else {
             continue;
         };
@@ -1266,16 +1477,41 @@ fn find_action(para: &Paragraph, lex: &Lexicon, figures: &[Figure], k: usize) ->
                 // `có 9 tập thể ... được nhận Giấy khen`: the verb after a passive; a verb of
                 // a phrase that only describes the things had (`có 127 mô hình ... tham gia
                 // bảo đảm an ninh trật tự`) is not theirs.
-                let passive =
-                    (list_end + 1..sentence.end).find(|&j| lex.passives.contains_at(t, j));
-                let later = passive.and_then(|p| {
-                    (p + 1..sentence.end).find_map(|j| is_verb(j, &all).map(|len| (j, len)))
-                });
-                if later.is_some() {
-                    return later;
+                let passive = Some(jumps.next_passive[list_end + 1]).filter(|&p| p < sentence.end);
+                if let Some(p) = passive {
+                    let mut j = jumps.next_verb[p + 1];
+                    while j < sentence.end {
+                        if let Some(len) = is_verb(j, &all) {
+                            return last_of_list((j, len), &all);
+                        }
+                        j = jumps.next_verb[j + 1];
+                    }
+                }
+                // A share of what is had (`có 217/220 xã; 1.512/1.757 khu dân cư đạt chuẩn`)
+                // counts the things that meet what follows them: the verb written after the
+                // shares, with only their nouns, commas and other shares between, is theirs.
+                if f.denominator.is_some() {
+                    let v = jumps.next_verb[f.last + 1];
+                    let after_verb = para.verbs[..]
+                        .get(v)
+                        .copied()
+                        .flatten()
+                        .filter(|&(_, idx)| lex.action_rows[idx].position == Position::After);
+                    if let Some((len, _)) = after_verb {
+                        if v < sentence.end && jumps.next_break[f.last + 1] > v && !para.consumed[v]
+                        {
+                            return Some((v, len));
+                        }
+                    }
                 }
             }
-            i = s;
+            below = s;
+            // Only a verb that is not weak, or a weak one that such a verb one or two tokens
+            // before it overlaps, can end the search: the weak ones in between are skipped.
+            match jumps.prev_strong_verb[below] {
+                Some(strong) => below = below.min(strong + 3),
+                None => break,
+            }
             continue;
         }
         return Some((s, l));
@@ -1293,7 +1529,8 @@ fn subject_verb(
 ) -> Stretch {
     let mut j = f.last + 1;
     while j < sentence.end {
-        if let Some(&(s, l, _)) = para.topics.iter().find(|tp| tp.0 == j) {
+        let at = para.topics.partition_point(|tp| tp.0 < j);
+        if let Some(&(s, l, _)) = para.topics.get(at).filter(|tp| tp.0 == j) {
             j = s + l;
         } else if punct_is(para, j, &["("]) {
             let close = (j..sentence.end).find(|&i| punct_is(para, i, &[")"]))?;
@@ -1318,6 +1555,7 @@ fn find_topic(
     para: &Paragraph,
     lex: &Lexicon,
     figures: &[Figure],
+    jumps: &Jumps,
     k: usize,
     own_action: Stretch,
 ) -> TopicFound {
@@ -1326,68 +1564,57 @@ fn find_topic(
     let sentence = &para.sentences[f.sentence];
     let rank = |ti: usize| lex.topic_rows[para.topics[ti].2].rank;
     let topic_of = |ti: usize| &lex.topic_rows[para.topics[ti].2].topic;
-    let mut stop = sentence.end;
     // A unit that names its own field (`8 khẩu súng`, `10 kíp nổ`) is about that field.
-    if let Some(ti) = (0..para.topics.len()).find(|&ti| {
-        let (s, _, _) = para.topics[ti];
-        s >= f.unit.0 && s <= f.last && rank(ti) >= 2
-    }) {
+    if let Some(ti) = topics_starting_in(para, f.unit.0, f.last + 1).find(|&ti| rank(ti) >= 2) {
         return TopicFound::Topic(ti);
     }
     // A verb that is itself a field (`tặng giấy khen`, `khen thưởng`) names the figure's.
     if let Some(ti) = own_action.and_then(|(s, l)| {
-        (0..para.topics.len()).find(|&ti| {
+        topics_starting_in(para, s, s + l).find(|&ti| {
             let (ts, tl, _) = para.topics[ti];
-            ts >= s && ts + tl <= s + l && rank(ti) >= 1
+            ts + tl <= s + l && rank(ti) >= 1
         })
     }) {
         return TopicFound::Topic(ti);
     }
+    // The clause ends at a mark, a verb that is not weak (`có hành vi` does not end the
+    // clause that names the field), a change, a field written right before a number (it names
+    // that next figure: `trộm cắp tài sản 53 vụ, đánh bạc 33 vụ`) or a phrase already read.
     // The figure's own verb after it (`được ... tặng Bằng khen`) does not end its clause.
     let own = own_action.filter(|(s, _)| *s > f.last);
-    for i in f.last + 1..sentence.end {
-        if own.is_some_and(|(s, l)| (s..s + l).contains(&i)) {
-            continue;
-        }
-        // A weak verb (`có hành vi`) does not end the clause that names the field.
-        let is_verb = !para.in_topic[i]
-            && para.verbs[i]
-                .is_some_and(|(_, idx)| lex.action_rows[idx].position != Position::Weak);
-        let is_change =
-            para.change_starts[i] && t.get(i + 1).is_some_and(|n| n.kind == TokenKind::Number);
-        // A field written right before a number names that next figure (`trộm cắp tài sản
-        // 53 vụ, đánh bạc 33 vụ`).
-        let names_next = para.topics.iter().any(|&(s, l, _)| {
-            s == i
-                && figures[k + 1..]
-                    .iter()
-                    .any(|g| g.qualifier.map_or(g.first, |q| q.0) == s + l)
-        });
-        // A figure in an aside is about the aside: its clause ends where the aside does.
-        let aside_ends = para.aside[f.first].is_some() && punct_is(para, i, &[")"]);
-        if punct_is(para, i, &[";", "(", ":"])
-            || aside_ends
-            || is_verb
-            || is_change
-            || names_next
-            || para.consumed[i]
-        {
-            stop = i;
-            break;
-        }
+    let mut stop = jumps.next_clause_stop[f.last + 1];
+    while let Some((s, l)) = own.filter(|&(s, l)| (s..s + l).contains(&stop)) {
+        stop = jumps.next_clause_stop[(stop + 1).min(s + l)];
     }
+    // A figure in an aside is about the aside: its clause ends where the aside does.
+    if para.aside[f.first].is_some() {
+        stop = stop.min(jumps.next_close[f.last + 1]);
+    }
+    let stop = stop.min(sentence.end);
     // A unit that names its field (`2 khẩu súng`) is another figure's, never this one's.
-    let in_other_figure = |s: usize| figures.iter().any(|g| (g.first..=g.last).contains(&s));
-    let after: Vec<usize> = (0..para.topics.len())
-        .filter(|&ti| {
-            let s = para.topics[ti].0;
-            s > f.last && s < stop && !para.in_other_aside(s, f.first) && !in_other_figure(s)
-        })
-        .collect();
-    if let Some(pos) = after.iter().position(|&ti| rank(ti) >= 1) {
-        let chosen = after[pos];
+    let in_other_figure = |s: usize| {
+        let g = figures.partition_point(|g| g.first <= s);
+        g > 0 && s <= figures[g - 1].last
+    };
+    let fits_after = |ti: usize| {
+        let s = para.topics[ti].0;
+        !para.in_other_aside(s, f.first) && !in_other_figure(s)
+    };
+    let after_from =
+        |from: usize| topics_starting_in(para, from, stop).filter(move |&ti| fits_after(ti));
+    let after_first = after_from(f.last + 1).next();
+    let first_field_after = {
+        let range = topics_starting_in(para, f.last + 1, stop);
+        let mut ti = jumps.next_field[range.start];
+        while ti < range.end && !fits_after(ti) {
+            ti = jumps.next_field[ti + 1];
+        }
+        Some(ti).filter(|&ti| ti < range.end)
+    };
+    if let Some(chosen) = first_field_after {
+        let next_after = after_from(para.topics[chosen].0 + 1).next();
         // `tội phạm về kinh tế, tham nhũng, môi trường`: several fields, no topic.
-        if let Some(&other) = after.get(pos + 1) {
+        if let Some(other) = next_after {
             let (s, l, _) = para.topics[chosen];
             let between_is_list =
                 (s + l..para.topics[other].0).all(|i| lex.list_joiners.contains_at(t, i));
@@ -1398,69 +1625,87 @@ fn find_topic(
         // A more specific topic right after a general one (`tội phạm ma túy`, `vi phạm pháp
         // luật về môi trường`).
         let (cs, cl, _) = para.topics[chosen];
-        let best = after[pos..]
-            .iter()
-            .take_while(|&&ti| para.topics[ti].0 <= cs + cl + 2)
-            .max_by_key(|&&ti| rank(ti))
-            .copied();
+        let best = after_from(cs)
+            .take_while(|&ti| para.topics[ti].0 <= cs + cl + 2)
+            .max_by_key(|&ti| rank(ti));
         return TopicFound::Topic(best.unwrap_or(chosen));
     }
     // A field phrase that begins with the unit and runs on past it (`98.466 vụ án hình sự`)
     // names the figure's field when nothing after it names a narrower one.
-    if let Some(ti) = (0..para.topics.len()).find(|&ti| {
+    if let Some(ti) = topics_starting_in(para, f.unit.0, f.last + 1).find(|&ti| {
         let (s, l, _) = para.topics[ti];
-        s >= f.unit.0 && s <= f.last && s + l > f.last + 1 && rank(ti) >= 1
+        s + l > f.last + 1 && rank(ti) >= 1
     }) {
         return TopicFound::Topic(ti);
     }
     let start_of_figure = f.qualifier.map_or(f.first, |q| q.0);
+    // A broad field written between the figure's verb and the figures it governs (`xử lý
+    // hình sự 2 vụ, 3 bị can`) says how they were dealt with (criminally), not their field.
+    let manner = |ti: usize| {
+        let (s, l, _) = para.topics[ti];
+        let g = figures.partition_point(|g| g.qualifier.map_or(g.first, |q| q.0) < s + l);
+        rank(ti) <= 1
+            && own_action.is_some_and(|(a, al)| a + al == s)
+            && figures
+                .get(g)
+                .is_some_and(|g| g.qualifier.map_or(g.first, |q| q.0) == s + l)
+    };
+    // The most specific topic before the figure from `from` on, the latest of equals: each
+    // rank's topics are walked back from the figure, the highest rank first.
     let before_from = |from: usize| {
-        (0..para.topics.len())
-            .filter(|&ti| {
-                let (s, l, _) = para.topics[ti];
-                s >= from && s + l <= start_of_figure && !para.in_other_aside(s, f.first)
-            })
-            .max_by_key(|&ti| (rank(ti), para.topics[ti].0))
+        let range = topics_starting_in(para, from, start_of_figure);
+        let fits = |ti: usize| {
+            let (s, l, _) = para.topics[ti];
+            s + l <= start_of_figure && !para.in_other_aside(s, f.first) && !manner(ti)
+        };
+        jumps.prev_of_rank.iter().rev().find_map(|of_rank| {
+            let mut ti = of_rank[range.end];
+            while let Some(c) = ti.filter(|&c| c >= range.start) {
+                if fits(c) {
+                    return Some(c);
+                }
+                ti = of_rank[c];
+            }
+            None
+        })
     };
     // The field written right before the number is the figure's (`đánh bạc 33 vụ`).
-    if let Some(ti) = (0..para.topics.len()).find(|&ti| {
-        let (s, l, _) = para.topics[ti];
-        s + l == start_of_figure && rank(ti) >= 1
+    let ending_at_figure = para
+        .topics
+        .partition_point(|&(s, l, _)| s + l < start_of_figure);
+    if let Some(ti) = Some(ending_at_figure).filter(|&ti| {
+        para.topics
+            .get(ti)
+            .is_some_and(|&(s, l, _)| s + l == start_of_figure && rank(ti) >= 1 && !manner(ti))
     }) {
         return TopicFound::Topic(ti);
     }
     // Before the figure, its own clause first; an earlier clause of the sentence only when
     // nothing after the figure names a field at all.
-    let clause_start = (sentence.first..start_of_figure)
-        .rev()
-        .find(|&i| punct_is(para, i, &[";"]))
+    let clause_start = jumps.prev_semicolon[start_of_figure]
+        .filter(|&i| i >= sentence.first)
         .map_or(sentence.first, |i| i + 1);
     let in_clause = before_from(clause_start);
     let in_sentence = before_from(sentence.first);
     let chosen = match (in_clause, in_sentence) {
         (Some(ti), _) if rank(ti) >= 1 => Some(ti),
-        (_, Some(ti)) if rank(ti) >= 1 && after.is_empty() => Some(ti),
-        _ => after
-            .first()
-            .copied()
-            .or(in_clause)
-            .or(in_sentence)
-            .or_else(|| {
-                // Else a unit that is itself a broad field (`117 mô hình`).
-                (0..para.topics.len()).find(|&ti| para.topics[ti].0 == f.unit.0 && rank(ti) >= 1)
-            }),
+        (_, Some(ti)) if rank(ti) >= 1 && after_first.is_none() => Some(ti),
+        _ => after_first.or(in_clause).or(in_sentence).or_else(|| {
+            // Else a unit that is itself a broad field (`117 mô hình`).
+            topics_starting_in(para, f.unit.0, f.unit.0 + 1).find(|&ti| rank(ti) >= 1)
+        }),
     };
     // Clauses of one sentence listing figures share the field that closes the last list
-    // (`khởi tố 247 vụ, 238 bị can; truy tố 240 vụ; xét xử 264 vụ, 267 bị cáo về tội ...`).
+    // (`khởi tố 247 vụ, 238 bị can; truy tố 240 vụ; xét xử 264 vụ, 267 bị cáo về tội ...`):
+    // a field a few words after a later figure of the sentence.
     let closing = || {
-        (0..para.topics.len()).find(|&ti| {
+        topics_starting_in(para, stop, sentence.end).find(|&ti| {
             let s = para.topics[ti].0;
-            s >= stop
-                && s < sentence.end
-                && rank(ti) >= 1
-                && figures[k + 1..]
-                    .iter()
-                    .any(|g| g.sentence == f.sentence && g.last < s && s <= g.last + 3)
+            let g = figures.partition_point(|g| g.last < s);
+            rank(ti) >= 1
+                && g > k + 1
+                && figures[g - 1].sentence == f.sentence
+                && s <= figures[g - 1].last + 3
         })
     };
     let most_specific = |ti: usize| {
@@ -1477,34 +1722,29 @@ fn find_topic(
 
 /// Year and period for a figure: the period its sentence states (nearest before it, else the
 /// first after it), else the nearest stated earlier in the paragraph.
-fn find_period(para: &Paragraph, f: &Figure) -> (Option<i32>, Option<String>, bool) {
+fn find_period(para: &Paragraph, jumps: &Jumps, f: &Figure) -> (Option<i32>, Option<String>, bool) {
     let sentence = &para.sentences[f.sentence];
-    let in_sentence = |p: &&PeriodMention| p.first >= sentence.first && p.first < sentence.end;
-    let own = || {
-        para.periods
-            .iter()
-            .filter(|p| p.kind != PeriodKind::NotAPeriod && !para.in_other_aside(p.first, f.first))
+    let starting_before = |at: usize| para.periods.partition_point(|p| p.first < at);
+    let own = |&pi: &usize| {
+        let p = &para.periods[pi];
+        p.kind != PeriodKind::NotAPeriod && !para.in_other_aside(p.first, f.first)
     };
-    let chosen = own()
-        .filter(in_sentence)
-        .rfind(|p| p.first < f.first)
-        .or_else(|| own().filter(in_sentence).find(|p| p.first > f.last))
-        .or_else(|| own().rfind(|p| p.first < sentence.first));
-    let Some(p) = chosen else {
+    let (sentence_from, sentence_to) = (
+        starting_before(sentence.first),
+        starting_before(sentence.end),
+    );
+    let chosen = (sentence_from..starting_before(f.first))
+        .rev()
+        .find(own)
+        .or_else(|| (starting_before(f.last + 1)..sentence_to).find(own))
+        .or_else(|| (0..sentence_from).rev().find(own));
+    let Some(pi) = chosen else {
         return (None, None, false);
     };
+    let p = &para.periods[pi];
     let text = stretch_text(para, (p.first, p.len));
     // A period without its own year takes the nearest year stated before it.
-    let inherited = || {
-        para.periods
-            .iter()
-            .filter(|q| q.first < p.first)
-            .rev()
-            .find_map(|q| {
-                let has_year = !matches!(q.kind, PeriodKind::SpansYears | PeriodKind::NotAPeriod);
-                has_year.then(|| q.years.first().copied())?
-            })
-    };
+    let inherited = || jumps.year_before_period[pi];
     match p.kind {
         PeriodKind::WholeYear => (p.years.first().copied(), None, false),
         PeriodKind::PartOfYear => (
@@ -1525,18 +1765,19 @@ fn find_period(para: &Paragraph, f: &Figure) -> (Option<i32>, Option<String>, bo
 
 /// The baseline of a change: the nearest baseline phrase after it in its clause, else the
 /// nearest before it in its sentence.
-fn find_baseline(para: &Paragraph, f: &Figure) -> Option<String> {
+fn find_baseline(para: &Paragraph, jumps: &Jumps, f: &Figure) -> Option<String> {
     let sentence = &para.sentences[f.sentence];
-    let clause_end = (f.last + 1..sentence.end)
-        .find(|&i| punct_is(para, i, &[";"]))
-        .unwrap_or(sentence.end);
+    let clause_end = jumps.next_semicolon[f.last + 1].min(sentence.end);
+    let after = para.baselines.partition_point(|b| b.first <= f.last);
+    let before = para.baselines.partition_point(|b| b.first < f.first);
     para.baselines
-        .iter()
-        .find(|b| b.first > f.last && b.first < clause_end)
+        .get(after)
+        .filter(|b| b.first < clause_end)
         .or_else(|| {
-            para.baselines
-                .iter()
-                .rfind(|b| b.first >= sentence.first && b.first < f.first)
+            before
+                .checked_sub(1)
+                .map(|b| &para.baselines[b])
+                .filter(|b| b.first >= sentence.first)
         })
         .map(|b| b.baseline.clone())
 }
@@ -1581,6 +1822,7 @@ fn level_for_change(
     para: &Paragraph,
     lex: &Lexicon,
     figures: &[Figure],
+    jumps: &Jumps,
     resolved: &[Resolved],
     has_change: &[bool],
     c: usize,
@@ -1608,12 +1850,11 @@ fn level_for_change(
             topic_of(k) == Some(a) || (topic_of(k).is_none() && figures[k].sentence == cf.sentence)
         })
     };
-    let sentence_has_level =
-        (0..c).any(|k| figures[k].sentence == cf.sentence && figures[k].change_word.is_none());
-    let prev_sentence = (0..c)
-        .rev()
-        .map(|k| figures[k].sentence)
-        .find(|&s| s < cf.sentence);
+    // The figures of the change's sentence before it, and of the sentence before.
+    let sentence_from = figures.partition_point(|g| g.sentence < cf.sentence);
+    let sentence_has_level = jumps.levels_before[c] > jumps.levels_before[sentence_from];
+    let prev_sentence = sentence_from.checked_sub(1).map(|k| figures[k].sentence);
+    let prev_from = prev_sentence.map_or(0, |s| figures.partition_point(|g| g.sentence < s));
     if unit == "percent" || unit == "times" {
         let (cw, _) = cf.change_word?;
         // A percent that names its quantity (`số vụ tăng 18%`, `tăng 20% số vụ`) compares the
@@ -1630,15 +1871,11 @@ fn level_for_change(
                         .as_deref()
                         .is_none_or(|a| action_of(k).is_none_or(|b| a == b))
             };
-            let here = (0..c)
-                .rev()
-                .find(|&k| figures[k].sentence == cf.sentence && fits(k));
+            let here = (sentence_from..c).rev().find(|&k| fits(k));
             if here.is_some() || sentence_has_level {
                 return here;
             }
-            return (0..c)
-                .rev()
-                .find(|&k| Some(figures[k].sentence) == prev_sentence && fits(k));
+            return (prev_from..sentence_from).rev().find(|&k| fits(k));
         }
         // `x vụ TNGT (tăng 2% so với năm 2022)`, `x vụ phạm tội về trật tự xã hội, giảm 20%`:
         // right after its level, nothing but its field, a word or two and commas between.
@@ -1656,37 +1893,41 @@ fn level_for_change(
     }
     let same_unit = |k: usize| lex.unit_rows[figures[k].unit_idx].unit == *unit;
     let change_action = action_of(c);
-    let pick = |candidates: &[usize]| -> Option<usize> {
-        match change_action {
-            Some(a) => candidates
-                .iter()
-                .copied()
-                .find(|&k| action_of(k) == Some(a))
-                .or_else(|| {
-                    candidates
-                        .first()
-                        .copied()
-                        .filter(|_| candidates.len() == 1)
-                }),
-            None => candidates.first().copied(),
+    // The first candidate of the change's action, else the only candidate; with no action,
+    // the first. Candidates are walked lazily: a long list must not be gathered per change.
+    let pick = |candidates: &mut dyn Iterator<Item = usize>| -> Option<usize> {
+        let first = candidates.next()?;
+        let Some(a) = change_action else {
+            return Some(first);
+        };
+        if action_of(first) == Some(a) {
+            return Some(first);
         }
+        let mut more = false;
+        for k in candidates {
+            if action_of(k) == Some(a) {
+                return Some(k);
+            }
+            more = true;
+        }
+        (!more).then_some(first)
     };
-    let here: Vec<usize> = (0..c)
-        .rev()
-        .filter(|&k| figures[k].sentence == cf.sentence && same_unit(k) && is_level(k))
-        .collect();
-    if !here.is_empty() {
-        return pick(&here);
+    // The levels of the same unit before the change in its sentence, nearest first.
+    let mut here = std::iter::successors(jumps.prev_level_same_unit[c], |&k| {
+        jumps.prev_level_same_unit[k]
+    })
+    .take_while(|&k| k >= sentence_from)
+    .filter(|&k| is_level(k))
+    .peekable();
+    if here.peek().is_some() {
+        return pick(&mut here);
     }
     if sentence_has_level || cf.sentence == 0 {
         return None;
     }
-    let prev_sentence = prev_sentence?;
     // In text order, so the n-th change of a comparison sentence meets the n-th level.
-    let before: Vec<usize> = (0..c)
-        .filter(|&k| figures[k].sentence == prev_sentence && same_unit(k) && is_level(k))
-        .collect();
+    let mut before = (prev_from..sentence_from).filter(|&k| same_unit(k) && is_level(k));
     // A ratio's level is a part (`điều tra 341/360 vụ`): the change speaks of its whole, which
     // has no level row of its own, so the change stays a row.
-    pick(&before).filter(|&k| figures[k].denominator.is_none())
+    pick(&mut before).filter(|&k| figures[k].denominator.is_none())
 }

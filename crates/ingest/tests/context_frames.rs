@@ -337,6 +337,43 @@ fn criminal_cases_are_crime_in_general_criminal_offenders_social_order() {
 }
 
 #[test]
+fn handling_cases_criminally_names_no_field() {
+    // `xử lý hình sự` says how the cases were dealt with; the field is the clause's.
+    assert_eq!(
+        action_topic("Về tệ nạn xã hội, Công an huyện đã xử lý hình sự 5 vụ, 9 bị can."),
+        vec![
+            at("5", Some("xử lý"), Some("tệ nạn xã hội")),
+            at("9", Some("xử lý"), Some("tệ nạn xã hội")),
+        ]
+    );
+    // Written after the figures, the same words still name their field.
+    assert_eq!(
+        action_topic("Công an huyện đã khởi tố 5 vụ án hình sự.")[0]
+            .2
+            .as_deref(),
+        Some("vụ án hình sự")
+    );
+}
+
+#[test]
+fn shares_of_what_is_had_take_the_verb_that_closes_them() {
+    let rows = action_topic("Năm 2023, toàn huyện có 18/20 xã, thị trấn; 95/110 thôn, tổ dân phố đạt chuẩn an toàn về an ninh trật tự.");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r.1.as_deref() == Some("đạt chuẩn")),
+        "{rows:?}"
+    );
+    // Counts of what is had keep their `có` when a describing verb follows.
+    let rows = action_topic(
+        "Toàn huyện có 40 mô hình, 300 tổ chức quần chúng tham gia giữ gìn an ninh trật tự.",
+    );
+    assert!(
+        rows.iter().all(|r| r.1.as_deref() == Some("có")),
+        "{rows:?}"
+    );
+}
+
+#[test]
 fn verbs_read_by_what_they_count_are_in_the_lexicon() {
     // `có 41 vụ phạm pháp hình sự` occurred; `bắt giữ 12,4 kg` seized (transform reads them).
     let lex = common::lexicon();
@@ -359,6 +396,43 @@ fn what_a_place_has_keeps_its_verb_unless_a_passive_gives_another() {
     // After a passive, the verb is theirs.
     let rows = action_topic("Tại hội nghị, có 12 tập thể, 30 cá nhân có thành tích xuất sắc được nhận Giấy khen của Giám đốc Công an tỉnh.");
     assert_eq!(rows[0].1.as_deref(), Some("nhận Giấy khen"));
+}
+
+#[test]
+fn losing_ones_life_is_being_killed() {
+    let rows = action_topic("Vụ tai nạn khiến 3 người thiệt mạng, 5 người bị thương.");
+    assert_eq!(rows[0].1.as_deref(), Some("thiệt mạng"));
+    let lex = common::lexicon();
+    assert!(lex
+        .quantity_rows
+        .iter()
+        .any(|q| q.form == "số người thiệt mạng" && q.action.as_deref() == Some("killed")));
+}
+
+#[test]
+fn verbs_listed_after_a_passive_end_in_what_became_of_the_figures() {
+    let rows = action_topic("Trong tháng, 40 đối tượng bị phát hiện, bắt giữ.");
+    assert_eq!(rows[0].1.as_deref(), Some("bắt giữ"));
+    let rows = action_topic("Toàn huyện có 12 tập thể được biểu dương và khen thưởng.");
+    assert_eq!(rows[0].1.as_deref(), Some("khen thưởng"));
+}
+
+#[test]
+fn an_audience_reached_or_listening_attended() {
+    let rows = action_topic("Công an xã tổ chức 12 buổi tuyên truyền cho 1.500 lượt người nghe.");
+    assert_eq!(rows[1].1.as_deref(), Some("nghe"));
+    let rows = action_topic("Các buổi nói chuyện chuyên đề đã tiếp cận hơn 3.000 học sinh.");
+    assert_eq!(rows[0].1.as_deref(), Some("tiếp cận"));
+}
+
+#[test]
+fn commending_is_awarding() {
+    let rows = action_topic("Năm 2023, đơn vị được Bộ Công an 2 lần biểu dương, khen thưởng.");
+    assert_eq!(rows[0].1.as_deref(), Some("biểu dương"));
+    // Like `khen thưởng`, the commendation is itself the field.
+    assert_eq!(rows[0].2.as_deref(), Some("biểu dương"));
+    let rows = action_topic("Hội nghị đã tuyên dương 15 tập thể, 40 cá nhân.");
+    assert_eq!(rows[0].1.as_deref(), Some("tuyên dương"));
 }
 
 #[test]

@@ -203,8 +203,7 @@ fn page_navigation_ends_the_article() {
     );
 }
 
-/// A mention as these tests compare it: the number, its measure, and its attached change
-/// (direction word, number) if any.
+/// (number, measure, the attached change's (direction, number)) of each mention.
 type ChangeRow = (String, Measure, Option<(String, String)>);
 
 fn changes(text: &str) -> Vec<ChangeRow> {
