@@ -654,6 +654,15 @@ fn grouped_by_thousands(number: &str) -> bool {
     !whole.contains('.') || (first_ok && groups.all(|g| g.len() == 3))
 }
 
+/// More whole digits than any figure a report states (a quadrillion đồng is 16): a run of digits
+/// like that is a code, an identifier or noise, and as a value it would lose its digits or
+/// overflow to infinity.
+fn beyond_any_figure(number: &str) -> bool {
+    const MOST_DIGITS: usize = 16;
+    let whole = number.split(',').next().unwrap_or(number);
+    whole.bytes().filter(u8::is_ascii_digit).count() > MOST_DIGITS
+}
+
 /// `0912 345 678`, `024 3826 9999`, `0912345678`: a number starting with a 0 and three or more
 /// digits opens a phone number, and the groups written after it belong to it.
 fn in_phone_number(t: &[Token], i: usize) -> bool {
@@ -709,6 +718,7 @@ fn find_figures(para: &Paragraph, lex: &Lexicon) -> Vec<Figure> {
         if !is_word
             && (glued_to_code(para, i)
                 || !grouped_by_thousands(&t[i].folded)
+                || beyond_any_figure(&t[i].folded)
                 || in_phone_number(t, i))
         {
             i += 1;

@@ -23,6 +23,17 @@ fn only_the_real_figure(distractor: &str) {
 }
 
 #[test]
+fn digit_runs_longer_than_any_figure() {
+    only_the_real_figure("Hệ thống ghi nhận mã 12345678901234567890 đối tượng truy cập.");
+    only_the_real_figure(&format!("Tệp lỗi ghi {} đối tượng.", "9".repeat(400)));
+    // Sixteen digits is still a figure: a sum of money written out in full.
+    assert_eq!(
+        found("Thu hồi 1.234.567.890.123.456 đồng."),
+        vec!["1.234.567.890.123.456 đồng".to_string()]
+    );
+}
+
+#[test]
 fn dates_in_every_form() {
     for d in [
         "Ngày 22/1/2019 người dân trình báo.",
