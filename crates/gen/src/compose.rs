@@ -58,6 +58,8 @@ struct Fig {
     level: bool,
     has_change: bool,
     verb_form: Option<String>,
+    /// The field named right after the figure (`{TF}`), which beats the sentence's.
+    own_topic: Option<String>,
 }
 
 struct Sentence {
@@ -326,7 +328,7 @@ impl Generator {
             match piece {
                 Piece::Text(x) => {
                     d.write(x, false);
-                    if x.ends_with(". ") {
+                    if x.ends_with(". ") || x.ends_with('\n') {
                         d.case = Case::Upper;
                     }
                 }
@@ -352,6 +354,10 @@ impl Generator {
                 let canon = arg(rng);
                 d.verb(place, canon, rng);
             }
+            Slot::Reading => {
+                let form = arg(rng);
+                d.reading_verb(form);
+            }
             Slot::Figure(number) => {
                 let unit = arg(rng);
                 d.figure(number, unit, rng);
@@ -365,8 +371,9 @@ impl Generator {
                 let unit = arg(rng);
                 d.change_row(unit, rng);
             }
-            Slot::Baseline => d.baseline(rng, year),
+            Slot::Baseline => d.baseline(args, rng, year),
             Slot::Topic => d.topic(args, rng),
+            Slot::FigureTopic => d.figure_topic(args, rng),
             Slot::Topics => d.topics(args, rng),
             Slot::Fill => {
                 let name = args.first().cloned().unwrap_or_default();
@@ -453,6 +460,15 @@ impl<'t> Draft<'t> {
                 f.verb_form = Some(form.clone());
             }
         }
+        self.since_verb = self.figs.len();
+    }
+
+    /// `{AR:form}`: the verb as given; the figures after it take its action, or the one its
+    /// reading gives for their unit (applied in `finish`, as for every verb).
+    fn reading_verb(&mut self, form: String) {
+        let canon = self.t.action_of_form(&form).unwrap_or_default().to_string();
+        self.write(&form, true);
+        self.action = Some((canon, form));
         self.since_verb = self.figs.len();
     }
 
@@ -576,6 +592,7 @@ impl<'t> Draft<'t> {
             level,
             has_change: false,
             verb_form: self.action.as_ref().map(|a| a.1.clone()),
+            own_topic: None,
         });
     }
 
@@ -662,6 +679,7 @@ impl<'t> Draft<'t> {
             level: false,
             has_change: false,
             verb_form,
+            own_topic: None,
         });
     }
 
@@ -767,9 +785,17 @@ impl<'t> Draft<'t> {
         self.push_figure(obs, unit_at, unit_form, false);
     }
 
-    /// `{B}`: a baseline phrase for the sentence's changes.
-    fn baseline(&mut self, rng: &mut Rng, year: i32) {
-        let Some((pattern, canon)) = rng.pick(&self.t.baselines).cloned() else {
+    /// `{B}`: a baseline phrase for the sentence's changes; `{B:so}` one that opens with the
+    /// comparison word, to open a sentence (a bare `cùng kỳ năm 2022, ...` would read as a period).
+    fn baseline(&mut self, args: &[String], rng: &mut Rng, year: i32) {
+        let opening = args.first().is_some_and(|a| a == "so");
+        let patterns: Vec<_> = self
+            .t
+            .baselines
+            .iter()
+            .filter(|(p, _)| !opening || p.starts_with("so "))
+            .collect();
+        let Some((pattern, canon)) = rng.pick(&patterns).map(|&b| b.clone()) else {
             return;
         };
         // One year: the year before; two (`giai đoạn {year}-{year}`): three years before to
@@ -798,6 +824,18 @@ impl<'t> Draft<'t> {
         let text = self.topic_phrase(&topic, rng);
         self.write(&text, true);
         self.sentence_topic = Some(Some(topic));
+    }
+
+    /// `{TF:group}`: a topic phrase naming the field of the figure right before it.
+    fn figure_topic(&mut self, args: &[String], rng: &mut Rng) {
+        let group = args.first().cloned().unwrap_or_default();
+        let topics = self.t.topic_groups.get(&group).cloned().unwrap_or_default();
+        let topic = rng.pick(&topics).cloned().unwrap_or_default();
+        let text = self.topic_phrase(&topic, rng);
+        self.write(&text, true);
+        if let Some(f) = self.figs.last_mut() {
+            f.own_topic = Some(topic);
+        }
     }
 
     /// `{TT:group}`: two or three topics joined; the clause has no topic.
@@ -838,16 +876,26 @@ impl<'t> Draft<'t> {
                 .topic_named_in(&rest, 2)
                 .filter(|(i, _, _)| *i < f.unit_tokens)
                 .map(|(_, topic, _)| topic.to_string());
-            f.obs.topic = unit_topic.or_else(|| match &self.sentence_topic {
-                Some(topic) => topic.clone(),
-                None => f
-                    .verb_form
-                    .as_ref()
-                    .and_then(|v| t.topic_named_in(&form_tokens(v), 0))
-                    .map(|(_, topic, _)| topic.to_string()),
-            });
+            f.obs.topic =
+                f.own_topic
+                    .clone()
+                    .or(unit_topic)
+                    .or_else(|| match &self.sentence_topic {
+                        Some(topic) => topic.clone(),
+                        None => f
+                            .verb_form
+                            .as_ref()
+                            .and_then(|v| t.topic_named_in(&form_tokens(v), 0))
+                            .map(|(_, topic, _)| topic.to_string()),
+                    });
             if f.obs.change_direction.is_some() {
                 f.obs.baseline = self.baseline.clone();
+            }
+            // What a figure counts decides some verbs' action (`bắt giữ 12,4 kg` seized).
+            if let (Some(v), Some(_)) = (&f.verb_form, &f.obs.action) {
+                if let Some(a) = t.reading(v, &f.obs.unit) {
+                    f.obs.action = Some(a.to_string());
+                }
             }
         }
         Sentence {
