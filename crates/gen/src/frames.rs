@@ -65,6 +65,9 @@ pub enum Slot {
     ChangeRow,
     /// `{B}`: a baseline phrase.
     Baseline,
+    /// `{BY}`: a year one to five years before the report's, the baseline of the sentence's
+    /// changes (`gấp 4 lần năm 2020`): a comparison, never the report's year.
+    BaselineYear,
     /// `{T}`: one topic phrase of a group.
     Topic,
     /// `{TF}`: a topic phrase right after a figure: that figure's own field, which beats the
@@ -87,7 +90,7 @@ pub enum Slot {
 }
 
 /// Each slot kind as frames.toml writes it.
-const SLOTS: [(&str, Slot); 26] = [
+const SLOTS: [(&str, Slot); 27] = [
     ("A", Slot::Verb(VerbPlace::Before)),
     ("AR", Slot::Reading),
     ("AP", Slot::Verb(VerbPlace::After)),
@@ -104,6 +107,7 @@ const SLOTS: [(&str, Slot); 26] = [
     ("CT", Slot::ChangeTimes),
     ("CR", Slot::ChangeRow),
     ("B", Slot::Baseline),
+    ("BY", Slot::BaselineYear),
     ("T", Slot::Topic),
     ("TF", Slot::FigureTopic),
     ("TT", Slot::Topics),
