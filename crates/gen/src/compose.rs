@@ -210,7 +210,8 @@ impl Generator {
     /// A document that names no year of its own: a page dateline above the headline, an
     /// opening sentence with a day and month, paragraphs under openers without a year. Half are
     /// annual reviews published in January or February of the year after (`năm qua`), half
-    /// reports published within their year (`từ đầu năm đến nay`); the dateline decides.
+    /// reports published within their year (`từ đầu năm đến nay`); the dateline decides. Some
+    /// of the latter have no page dateline: a comparison with the year before implies the year.
     /// Distractors and headlines with figures are left out: they name years.
     fn undated_doc(
         &self,
@@ -252,11 +253,20 @@ impl Generator {
             .pick(&u.page_datelines)
             .map(|p| p.fill(&page_vars, &mut rng))
             .unwrap_or_default();
+        let without_page = !review && rng.chance(u.without_page_share);
         let k = rng.below(u.titles.len() as u64) as usize;
         let title = u.titles[k].fill(vars, &mut rng);
-        let mut text = format!("{page}\n{title}");
+        let mut text = if without_page {
+            title.clone()
+        } else {
+            format!("{page}\n{title}")
+        };
         text.push_str("\n\n");
         text.push_str(&self.opening(&kind.dateline, vars, day, pmonth, &mut rng));
+        if without_page {
+            text.push(' ');
+            text.push_str(&u.comparison.fill(vars, &mut rng));
+        }
         let body = Body {
             year,
             province,

@@ -149,6 +149,10 @@ pub struct Undated {
     pub share: f64,
     /// Page datelines above the headline (`{pyear}`, `{pmonth}`, `{pday}`, `{weekday}`).
     pub page_datelines: Vec<Template>,
+    /// The share of reports within their year printed without a page dateline: a comparison
+    /// with the year before, after the opening sentence, implies their year.
+    pub without_page_share: f64,
+    pub comparison: Template,
     /// Weekday names from a Thursday (1970-01-01) on.
     pub weekdays: Vec<String>,
     pub titles: Vec<Template>,
@@ -189,6 +193,8 @@ struct UndatedKindRow {
 struct UndatedRow {
     share: f64,
     page_datelines: Vec<String>,
+    without_page_share: f64,
+    comparison: String,
     weekdays: Vec<String>,
     titles: Vec<String>,
     review: UndatedKindRow,
@@ -258,6 +264,8 @@ impl Furniture {
                 .iter()
                 .map(|t| Template::parse(t, &page_vars).map_err(bad))
                 .collect::<Result<_, _>>()?,
+            without_page_share: u.without_page_share,
+            comparison: doc(&u.comparison)?,
             weekdays: u.weekdays.clone(),
             titles: u.titles.iter().map(|t| doc(t)).collect::<Result<_, _>>()?,
             review: undated_kind(&u.review)?,
