@@ -473,6 +473,9 @@ impl Generator {
                 let unit = arg(rng);
                 d.figure(number, unit, rng);
             }
+            Slot::Change if args.first().is_some_and(|a| a == "percent") => {
+                d.change_of_next_percent(rng)
+            }
             Slot::Change => d.change(false, rng),
             Slot::ChangeNext => d.change(true, rng),
             Slot::ChangeShare => d.change_share(args, rng),
@@ -751,6 +754,19 @@ impl<'t> Draft<'t> {
         self.last_change = Some((dir, mag, k));
     }
 
+    /// `{C:percent}`: a percent change of the first level without one (`giảm 9%`, the quantity
+    /// named after it by the frame: `số người chết`).
+    fn change_of_next_percent(&mut self, rng: &mut Rng) {
+        let Some(k) = self.figs.iter().position(|f| f.level && !f.has_change) else {
+            return;
+        };
+        let (form, dir) = rng.pick(&self.t.changes).cloned().unwrap_or_default();
+        let h = rng.range(1, 9999);
+        let num = fmt_hundredths(h, rng);
+        self.write(&format!("{form} {num}%"), true);
+        self.set_change(k, dir, h as f64 / 100.0, "percent");
+    }
+
     /// `{CS}`: the last change again in percent, bracketed or (`{CS:eq}`) after `=`.
     fn change_share(&mut self, args: &[String], rng: &mut Rng) {
         let Some((dir, mag, k)) = self.last_change.clone() else {
@@ -898,6 +914,8 @@ impl<'t> Draft<'t> {
         );
         obs.qualifier = qualifier;
         obs.action = self.action.as_ref().map(|a| a.0.clone());
+        // A change row is no item of a list: a verb after it (`9% số người chết`) is its own.
+        self.run_start = self.figs.len();
         self.push_figure(obs, unit_at, unit_form, false);
     }
 
