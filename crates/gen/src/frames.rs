@@ -645,4 +645,30 @@ mod tests {
         // A misspelt kind fails as the frames load, not when a document first draws it.
         assert!(parse_pieces("đã bắt {Fx:case}").is_err());
     }
+
+    #[test]
+    fn the_slots_of_the_new_constructions_parse() {
+        let kinds = |text: &str| -> Vec<Slot> {
+            parse_pieces(text)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|p| match p {
+                    Piece::Slot { kind, .. } => Some(kind),
+                    Piece::Text(_) => None,
+                })
+                .collect()
+        };
+        assert_eq!(
+            kinds("Trên địa bàn {AR:có} {F:case} {TF:offences}, {C:percent} năm {BY}."),
+            vec![
+                Slot::Reading,
+                Slot::Figure(Number::Digits),
+                Slot::FigureTopic,
+                Slot::Change,
+                Slot::BaselineYear
+            ]
+        );
+        assert!(Slot::Reading.needs_args());
+        assert_eq!(Slot::FigureTopic.to_string(), "{TF}");
+    }
 }
