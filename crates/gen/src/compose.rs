@@ -6,6 +6,7 @@ use solieu_ingest::form_tokens;
 
 use crate::format::{fmt_hundredths, fmt_int, ROMAN};
 use crate::frames::{Number, Piece, Slot, Templates, VerbPlace};
+use crate::furniture::{PeriodOpener, Template};
 use crate::gold::{GoldDoc, Obs};
 use crate::rng::Rng;
 
@@ -46,6 +47,21 @@ impl Period {
     }
 }
 
+/// The paragraph openers a document draws from, and whether it may hold distractors.
+struct Openers<'f> {
+    periods: &'f [PeriodOpener],
+    first: u64,
+    distractors: bool,
+}
+
+/// What a document's paragraphs are written from: its year, province, placeholders, openers.
+struct Body<'a> {
+    year: i32,
+    province: &'a str,
+    vars: &'a [(&'a str, &'a str)],
+    openers: Openers<'a>,
+}
+
 /// A figure as written in a sentence, before its context is resolved.
 #[derive(Debug, Clone)]
 struct Fig {
@@ -58,6 +74,8 @@ struct Fig {
     level: bool,
     has_change: bool,
     verb_form: Option<String>,
+    /// The field named right after the figure (`{TF}`), which beats the sentence's.
+    own_topic: Option<String>,
 }
 
 struct Sentence {
@@ -130,6 +148,11 @@ impl Generator {
             ("year-1", year_before.as_str()),
             ("next_year", next_year.as_str()),
         ];
+        // A drawn share of documents names no year of its own: see `undated`.
+        let undated = rng.chance(f.undated.share);
+        if undated {
+            return self.undated_doc(rng, doc_id, year, &province, &vars);
+        }
         let day = rng.range(5, 28) as u32;
         let month = rng.range(1, 2) as u32;
         let date = format!("{}-{month:02}-{day:02}", year + 1);
@@ -161,19 +184,8 @@ impl Generator {
             text.push('\n');
             text.push_str(&f.share);
         }
-        let marker = rng.pick(&f.markers).cloned().unwrap_or_default();
-        let (day_text, month_text) = (day.to_string(), month.to_string());
-        let dateline_vars = [
-            &vars[..],
-            &[
-                ("marker", marker.as_str()),
-                ("day", day_text.as_str()),
-                ("month", month_text.as_str()),
-            ],
-        ]
-        .concat();
         text.push_str("\n\n");
-        text.push_str(&f.dateline.fill(&dateline_vars, &mut rng));
+        text.push_str(&self.opening(&f.dateline, &vars, day, month, &mut rng));
         if rng.chance(0.5) {
             let d = self.distractor(&mut rng, year);
             if !d.is_empty() {
@@ -181,10 +193,127 @@ impl Generator {
                 text.push_str(&d);
             }
         }
+        let body = Body {
+            year,
+            province: &province,
+            vars: &vars,
+            openers: Openers {
+                periods: &f.periods,
+                first: f.first_paragraph_periods,
+                distractors: true,
+            },
+        };
+        self.body(&mut rng, &body, &mut text, &mut observations);
+        assemble(doc_id, &province, year, date, title, text, observations)
+    }
 
+    /// A document that names no year of its own: a page dateline above the headline, an
+    /// opening sentence with a day and month, paragraphs under openers without a year. Half are
+    /// annual reviews published in January or February of the year after (`năm qua`), half
+    /// reports published within their year (`từ đầu năm đến nay`); the dateline decides. Some
+    /// of the latter have no page dateline: a comparison with the year before implies the year.
+    /// Distractors and headlines with figures are left out: they name years.
+    fn undated_doc(
+        &self,
+        mut rng: Rng,
+        doc_id: String,
+        year: i32,
+        province: &str,
+        vars: &[(&str, &str)],
+    ) -> GenDoc {
+        let f = &self.templates.furniture;
+        let u = &f.undated;
+        let review = rng.chance(0.5);
+        let (kind, pyear, pmonth) = if review {
+            (&u.review, year + 1, rng.range(1, 2) as u32)
+        } else {
+            (&u.current, year, rng.range(3, 12) as u32)
+        };
+        let pday = rng.range(5, 28) as u32;
+        // The event is on or before the day the page was published, in the same month.
+        let day = rng.range(1, pday as u64) as u32;
+        let date = format!("{pyear}-{pmonth:02}-{day:02}");
+        let weekday = solieu_ingest::Date::new(pyear, pmonth, pday)
+            .map(|d| d.days_since_epoch().rem_euclid(7) as usize)
+            .and_then(|k| u.weekdays.get(k))
+            .cloned()
+            .unwrap_or_default();
+        let (py, pm, pd) = (
+            pyear.to_string(),
+            format!("{pmonth:02}"),
+            format!("{pday:02}"),
+        );
+        let page_vars = [
+            ("pyear", py.as_str()),
+            ("pmonth", pm.as_str()),
+            ("pday", pd.as_str()),
+            ("weekday", weekday.as_str()),
+        ];
+        let page = rng
+            .pick(&u.page_datelines)
+            .map(|p| p.fill(&page_vars, &mut rng))
+            .unwrap_or_default();
+        let without_page = !review && rng.chance(u.without_page_share);
+        let k = rng.below(u.titles.len() as u64) as usize;
+        let title = u.titles[k].fill(vars, &mut rng);
+        let mut text = if without_page {
+            title.clone()
+        } else {
+            format!("{page}\n{title}")
+        };
+        text.push_str("\n\n");
+        text.push_str(&self.opening(&kind.dateline, vars, day, pmonth, &mut rng));
+        if without_page {
+            text.push(' ');
+            text.push_str(&u.comparison.fill(vars, &mut rng));
+        }
+        let body = Body {
+            year,
+            province,
+            vars,
+            openers: Openers {
+                periods: &kind.periods,
+                first: kind.first_paragraph_periods,
+                distractors: false,
+            },
+        };
+        let mut observations = Vec::new();
+        self.body(&mut rng, &body, &mut text, &mut observations);
+        assemble(doc_id, province, year, date, title, text, observations)
+    }
+
+    /// The opening sentence: when (a marker, the day and month) and where the report was given.
+    fn opening(
+        &self,
+        template: &Template,
+        vars: &[(&str, &str)],
+        day: u32,
+        month: u32,
+        rng: &mut Rng,
+    ) -> String {
+        let marker = rng
+            .pick(&self.templates.furniture.markers)
+            .cloned()
+            .unwrap_or_default();
+        let (day_text, month_text) = (day.to_string(), month.to_string());
+        let dateline_vars = [
+            vars,
+            &[
+                ("marker", marker.as_str()),
+                ("day", day_text.as_str()),
+                ("month", month_text.as_str()),
+            ],
+        ]
+        .concat();
+        template.fill(&dateline_vars, rng)
+    }
+
+    /// The paragraphs and the page furniture after them, each figure's row added in order.
+    fn body(&self, rng: &mut Rng, doc: &Body, text: &mut String, observations: &mut Vec<Obs>) {
+        let f = &self.templates.furniture;
         let paragraphs = rng.range(2, 6);
         for p in 0..paragraphs {
-            let (para, figs, period) = self.paragraph(&mut rng, year, &province, &vars, p == 0);
+            let (para, figs, period) = self.paragraph(rng, doc, p == 0);
             text.push_str("\n\n");
             let base = text.len();
             text.push_str(&para);
@@ -199,25 +328,9 @@ impl Generator {
         }
         if rng.chance(0.7) {
             text.push_str("\n\n");
-            text.push_str(&f.footer.fill(&vars, &mut rng));
+            text.push_str(&f.footer.fill(doc.vars, rng));
         }
         text.push('\n');
-        let gold = GoldDoc {
-            doc: doc_id.clone(),
-            province: province.clone(),
-            report_year: year,
-            event_date: date.clone(),
-            title: title.clone(),
-            observations,
-        };
-        GenDoc {
-            doc_id,
-            text,
-            title,
-            date,
-            province,
-            gold,
-        }
     }
 
     /// A paragraph: an opener setting its period, one to three framed sentences (a frame
@@ -226,13 +339,12 @@ impl Generator {
     fn paragraph(
         &self,
         rng: &mut Rng,
-        year: i32,
-        province: &str,
-        vars: &[(&str, &str)],
+        doc: &Body,
         first: bool,
     ) -> (String, Vec<(usize, Fig)>, Period) {
+        let (year, province, openers) = (doc.year, doc.province, &doc.openers);
         let frames = &self.templates.frames;
-        let (intro, period) = self.intro(rng, year, vars, first);
+        let (intro, period) = self.intro(rng, year, doc.vars, openers, first);
         let n_sentences = rng.range(1, 3);
         let mut para = String::new();
         let mut figs: Vec<(usize, Fig)> = Vec::new();
@@ -256,7 +368,7 @@ impl Generator {
                 break;
             }
         }
-        if rng.chance(0.3) {
+        if rng.chance(0.3) && openers.distractors {
             let d = self.distractor(rng, year);
             if !d.is_empty() {
                 para.push(' ');
@@ -266,21 +378,22 @@ impl Generator {
         (para, figs, period)
     }
 
-    /// A paragraph opener and the period it sets. The first paragraph always names the year.
+    /// A paragraph opener and the period it sets. The first paragraph draws among the first
+    /// openers, which set the report's own period.
     fn intro(
         &self,
         rng: &mut Rng,
         year: i32,
         vars: &[(&str, &str)],
+        openers: &Openers,
         first: bool,
     ) -> (Option<String>, Period) {
-        let f = &self.templates.furniture;
         let choice = if first {
-            rng.below(f.first_paragraph_periods)
+            rng.below(openers.first)
         } else {
-            rng.below(f.periods.len() as u64)
+            rng.below(openers.periods.len() as u64)
         };
-        let Some(p) = f.periods.get(choice as usize) else {
+        let Some(p) = openers.periods.get(choice as usize) else {
             return (None, Period::whole(year));
         };
         let Some(text) = &p.text else {
@@ -326,7 +439,7 @@ impl Generator {
             match piece {
                 Piece::Text(x) => {
                     d.write(x, false);
-                    if x.ends_with(". ") {
+                    if x.ends_with(". ") || x.ends_with('\n') {
                         d.case = Case::Upper;
                     }
                 }
@@ -352,9 +465,16 @@ impl Generator {
                 let canon = arg(rng);
                 d.verb(place, canon, rng);
             }
+            Slot::Reading => {
+                let form = arg(rng);
+                d.reading_verb(form);
+            }
             Slot::Figure(number) => {
                 let unit = arg(rng);
                 d.figure(number, unit, rng);
+            }
+            Slot::Change if args.first().is_some_and(|a| a == "percent") => {
+                d.change_of_next_percent(rng)
             }
             Slot::Change => d.change(false, rng),
             Slot::ChangeNext => d.change(true, rng),
@@ -365,8 +485,14 @@ impl Generator {
                 let unit = arg(rng);
                 d.change_row(unit, rng);
             }
-            Slot::Baseline => d.baseline(rng, year),
+            Slot::Baseline => d.baseline(args, rng, year),
+            Slot::BaselineYear => {
+                let compared = year - rng.range(1, 5) as i32;
+                d.write(&compared.to_string(), true);
+                d.baseline = Some(format!("year:{compared}"));
+            }
             Slot::Topic => d.topic(args, rng),
+            Slot::FigureTopic => d.figure_topic(args, rng),
             Slot::Topics => d.topics(args, rng),
             Slot::Fill => {
                 let name = args.first().cloned().unwrap_or_default();
@@ -453,6 +579,15 @@ impl<'t> Draft<'t> {
                 f.verb_form = Some(form.clone());
             }
         }
+        self.since_verb = self.figs.len();
+    }
+
+    /// `{AR:form}`: the verb as given; the figures after it take its action, or the one its
+    /// reading gives for their unit (applied in `finish`, as for every verb).
+    fn reading_verb(&mut self, form: String) {
+        let canon = self.t.action_of_form(&form).unwrap_or_default().to_string();
+        self.write(&form, true);
+        self.action = Some((canon, form));
         self.since_verb = self.figs.len();
     }
 
@@ -576,6 +711,7 @@ impl<'t> Draft<'t> {
             level,
             has_change: false,
             verb_form: self.action.as_ref().map(|a| a.1.clone()),
+            own_topic: None,
         });
     }
 
@@ -616,6 +752,19 @@ impl<'t> Draft<'t> {
         f.obs.change_value = Some(mag as f64);
         f.obs.change_unit = Some("count".into());
         self.last_change = Some((dir, mag, k));
+    }
+
+    /// `{C:percent}`: a percent change of the first level without one (`giảm 9%`, the quantity
+    /// named after it by the frame: `số người chết`).
+    fn change_of_next_percent(&mut self, rng: &mut Rng) {
+        let Some(k) = self.figs.iter().position(|f| f.level && !f.has_change) else {
+            return;
+        };
+        let (form, dir) = rng.pick(&self.t.changes).cloned().unwrap_or_default();
+        let h = rng.range(1, 9999);
+        let num = fmt_hundredths(h, rng);
+        self.write(&format!("{form} {num}%"), true);
+        self.set_change(k, dir, h as f64 / 100.0, "percent");
     }
 
     /// `{CS}`: the last change again in percent, bracketed or (`{CS:eq}`) after `=`.
@@ -662,6 +811,7 @@ impl<'t> Draft<'t> {
             level: false,
             has_change: false,
             verb_form,
+            own_topic: None,
         });
     }
 
@@ -764,12 +914,22 @@ impl<'t> Draft<'t> {
         );
         obs.qualifier = qualifier;
         obs.action = self.action.as_ref().map(|a| a.0.clone());
+        // A change row is no item of a list: a verb after it (`9% số người chết`) is its own.
+        self.run_start = self.figs.len();
         self.push_figure(obs, unit_at, unit_form, false);
     }
 
-    /// `{B}`: a baseline phrase for the sentence's changes.
-    fn baseline(&mut self, rng: &mut Rng, year: i32) {
-        let Some((pattern, canon)) = rng.pick(&self.t.baselines).cloned() else {
+    /// `{B}`: a baseline phrase for the sentence's changes; `{B:so}` one that opens with the
+    /// comparison word, to open a sentence (a bare `cùng kỳ năm 2022, ...` would read as a period).
+    fn baseline(&mut self, args: &[String], rng: &mut Rng, year: i32) {
+        let opening = args.first().is_some_and(|a| a == "so");
+        let patterns: Vec<_> = self
+            .t
+            .baselines
+            .iter()
+            .filter(|(p, _)| !opening || p.starts_with("so "))
+            .collect();
+        let Some((pattern, canon)) = rng.pick(&patterns).map(|&b| b.clone()) else {
             return;
         };
         // One year: the year before; two (`giai đoạn {year}-{year}`): three years before to
@@ -798,6 +958,18 @@ impl<'t> Draft<'t> {
         let text = self.topic_phrase(&topic, rng);
         self.write(&text, true);
         self.sentence_topic = Some(Some(topic));
+    }
+
+    /// `{TF:group}`: a topic phrase naming the field of the figure right before it.
+    fn figure_topic(&mut self, args: &[String], rng: &mut Rng) {
+        let group = args.first().cloned().unwrap_or_default();
+        let topics = self.t.topic_groups.get(&group).cloned().unwrap_or_default();
+        let topic = rng.pick(&topics).cloned().unwrap_or_default();
+        let text = self.topic_phrase(&topic, rng);
+        self.write(&text, true);
+        if let Some(f) = self.figs.last_mut() {
+            f.own_topic = Some(topic);
+        }
     }
 
     /// `{TT:group}`: two or three topics joined; the clause has no topic.
@@ -838,16 +1010,26 @@ impl<'t> Draft<'t> {
                 .topic_named_in(&rest, 2)
                 .filter(|(i, _, _)| *i < f.unit_tokens)
                 .map(|(_, topic, _)| topic.to_string());
-            f.obs.topic = unit_topic.or_else(|| match &self.sentence_topic {
-                Some(topic) => topic.clone(),
-                None => f
-                    .verb_form
-                    .as_ref()
-                    .and_then(|v| t.topic_named_in(&form_tokens(v), 0))
-                    .map(|(_, topic, _)| topic.to_string()),
-            });
+            f.obs.topic =
+                f.own_topic
+                    .clone()
+                    .or(unit_topic)
+                    .or_else(|| match &self.sentence_topic {
+                        Some(topic) => topic.clone(),
+                        None => f
+                            .verb_form
+                            .as_ref()
+                            .and_then(|v| t.topic_named_in(&form_tokens(v), 0))
+                            .map(|(_, topic, _)| topic.to_string()),
+                    });
             if f.obs.change_direction.is_some() {
                 f.obs.baseline = self.baseline.clone();
+            }
+            // What a figure counts decides some verbs' action (`bắt giữ 12,4 kg` seized).
+            if let (Some(v), Some(_)) = (&f.verb_form, &f.obs.action) {
+                if let Some(a) = t.reading(v, &f.obs.unit) {
+                    f.obs.action = Some(a.to_string());
+                }
             }
         }
         Sentence {
@@ -857,6 +1039,34 @@ impl<'t> Draft<'t> {
                 .filter(|f| !f.unit_form.is_empty())
                 .collect(),
         }
+    }
+}
+
+/// A written document with its gold.
+fn assemble(
+    doc_id: String,
+    province: &str,
+    report_year: i32,
+    date: String,
+    title: String,
+    text: String,
+    observations: Vec<Obs>,
+) -> GenDoc {
+    let gold = GoldDoc {
+        doc: doc_id.clone(),
+        province: province.to_string(),
+        report_year,
+        event_date: date.clone(),
+        title: title.clone(),
+        observations,
+    };
+    GenDoc {
+        doc_id,
+        text,
+        title,
+        date,
+        province: province.to_string(),
+        gold,
     }
 }
 

@@ -139,6 +139,36 @@ pub struct Furniture {
     pub footer: Template,
     pub first_paragraph_periods: u64,
     pub periods: Vec<PeriodOpener>,
+    pub undated: Undated,
+}
+
+/// Documents that name no year of their own: the page's dateline decides their report year.
+#[derive(Debug, Clone)]
+pub struct Undated {
+    /// The share of documents written this way.
+    pub share: f64,
+    /// Page datelines above the headline (`{pyear}`, `{pmonth}`, `{pday}`, `{weekday}`).
+    pub page_datelines: Vec<Template>,
+    /// The share of reports within their year printed without a page dateline: a comparison
+    /// with the year before, after the opening sentence, implies their year.
+    pub without_page_share: f64,
+    pub comparison: Template,
+    /// Weekday names from a Thursday (1970-01-01) on.
+    pub weekdays: Vec<String>,
+    pub titles: Vec<Template>,
+    /// An annual review published in January or February of the year after.
+    pub review: UndatedKind,
+    /// A report published within the year it is about.
+    pub current: UndatedKind,
+}
+
+/// One kind of undated report: its opening sentence and its paragraph openers, the first
+/// `first_paragraph_periods` of which open the first paragraph.
+#[derive(Debug, Clone)]
+pub struct UndatedKind {
+    pub dateline: Template,
+    pub first_paragraph_periods: u64,
+    pub periods: Vec<PeriodOpener>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -148,6 +178,27 @@ struct PeriodRow {
     opener: Option<String>,
     #[serde(default)]
     spans_years: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UndatedKindRow {
+    dateline: String,
+    first_paragraph_periods: u64,
+    period: Vec<PeriodRow>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UndatedRow {
+    share: f64,
+    page_datelines: Vec<String>,
+    without_page_share: f64,
+    comparison: String,
+    weekdays: Vec<String>,
+    titles: Vec<String>,
+    review: UndatedKindRow,
+    current: UndatedKindRow,
 }
 
 #[derive(Debug, Deserialize)]
@@ -164,6 +215,7 @@ struct FurnitureFile {
     footer: String,
     first_paragraph_periods: u64,
     period: Vec<PeriodRow>,
+    undated: UndatedRow,
 }
 
 /// Placeholders of the document's own values.
@@ -183,39 +235,42 @@ impl Furniture {
         let file: FurnitureFile = toml::from_str(&text).map_err(|e| bad(e.to_string()))?;
         let doc = |t: &str| Template::parse(t, &DOC_VARS).map_err(bad);
         let dateline_vars = [&DOC_VARS[..], &["marker", "day", "month"]].concat();
-        let opener_vars = [&DOC_VARS[..], &["text"]].concat();
-        let periods = file
-            .period
-            .iter()
-            .map(|p| {
-                Ok(PeriodOpener {
-                    text: p.text.as_deref().map(doc).transpose()?,
-                    opener: p
-                        .opener
-                        .as_deref()
-                        .map(|o| Template::parse(o, &opener_vars).map_err(bad))
-                        .transpose()?,
-                    spans_years: p.spans_years,
-                })
-            })
-            .collect::<Result<Vec<_>, GenError>>()?;
-        if let Some(p) = periods
-            .iter()
-            .find(|p| p.text.is_some() && p.opener.is_none())
-        {
-            return Err(bad(format!("period {:?} has a text but no opener", p.text)));
-        }
+        let periods = parse_periods(&file.period).map_err(bad)?;
         let first = file.first_paragraph_periods;
-        if file.titles.is_empty() || file.markers.is_empty() || periods.is_empty() {
+        if file.titles.is_empty() || file.markers.is_empty() {
+            return Err(bad("titles and markers need one entry each".into()));
+        }
+        check_first(first, &periods).map_err(bad)?;
+        let u = &file.undated;
+        if u.weekdays.len() != 7 || u.titles.is_empty() || u.page_datelines.is_empty() {
             return Err(bad(
-                "titles, markers and [[period]] need one entry each".into()
+                "[undated] needs 7 weekdays, titles and page_datelines".into()
             ));
         }
-        if first == 0 || first as usize > periods.len() {
-            return Err(bad(format!(
-                "first_paragraph_periods = {first}: must be 1 to the number of [[period]]"
-            )));
-        }
+        let page_vars = ["pyear", "pmonth", "pday", "weekday"];
+        let undated_kind = |k: &UndatedKindRow| -> Result<UndatedKind, GenError> {
+            let periods = parse_periods(&k.period).map_err(bad)?;
+            check_first(k.first_paragraph_periods, &periods).map_err(bad)?;
+            Ok(UndatedKind {
+                dateline: Template::parse(&k.dateline, &dateline_vars).map_err(bad)?,
+                first_paragraph_periods: k.first_paragraph_periods,
+                periods,
+            })
+        };
+        let undated = Undated {
+            share: u.share,
+            page_datelines: u
+                .page_datelines
+                .iter()
+                .map(|t| Template::parse(t, &page_vars).map_err(bad))
+                .collect::<Result<_, _>>()?,
+            without_page_share: u.without_page_share,
+            comparison: doc(&u.comparison)?,
+            weekdays: u.weekdays.clone(),
+            titles: u.titles.iter().map(|t| doc(t)).collect::<Result<_, _>>()?,
+            review: undated_kind(&u.review)?,
+            current: undated_kind(&u.current)?,
+        };
         Ok(Furniture {
             titles: file
                 .titles
@@ -232,8 +287,49 @@ impl Furniture {
             markers: file.markers,
             first_paragraph_periods: first,
             periods,
+            undated,
         })
     }
+}
+
+/// Paragraph openers as loaded; a period text needs an opener to be written in.
+fn parse_periods(rows: &[PeriodRow]) -> Result<Vec<PeriodOpener>, String> {
+    let opener_vars = [&DOC_VARS[..], &["text"]].concat();
+    let periods = rows
+        .iter()
+        .map(|p| {
+            Ok(PeriodOpener {
+                text: p
+                    .text
+                    .as_deref()
+                    .map(|t| Template::parse(t, &DOC_VARS))
+                    .transpose()?,
+                opener: p
+                    .opener
+                    .as_deref()
+                    .map(|o| Template::parse(o, &opener_vars))
+                    .transpose()?,
+                spans_years: p.spans_years,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    if let Some(p) = periods
+        .iter()
+        .find(|p| p.text.is_some() && p.opener.is_none())
+    {
+        return Err(format!("period {:?} has a text but no opener", p.text));
+    }
+    Ok(periods)
+}
+
+/// The first paragraph draws among the first `first` openers: 1 to all of them.
+fn check_first(first: u64, periods: &[PeriodOpener]) -> Result<(), String> {
+    if first == 0 || first as usize > periods.len() {
+        return Err(format!(
+            "first_paragraph_periods = {first}: must be 1 to the number of [[period]]"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -316,3 +316,54 @@ fn a_wrong_gold_is_caught() {
     d.gold.observations[0].year = Some(1999);
     assert!(!check_doc(&d, &out).is_empty(), "a wrong year is caught");
 }
+
+#[test]
+fn undated_documents_open_with_a_page_dateline_that_decides_their_year() {
+    let (gen, _) = setup(11);
+    let weekdays = &gen.templates().furniture.undated.weekdays;
+    let mut seen = (0, 0);
+    for k in 0..400 {
+        let d = gen.doc(k);
+        let first = d.text.lines().next().unwrap_or_default();
+        // `date 2023-06` or `Thứ Sáu, 20/01/2023, 10:39 [GMT+7]`.
+        let (year, month, weekday_ok) = if let Some(rest) = first.strip_prefix("date ") {
+            let (y, m) = rest.split_once('-').expect("date YYYY-MM");
+            (y.parse::<i32>().ok(), m.parse::<u32>().ok(), true)
+        } else if first.ends_with("[GMT+7]") {
+            let (weekday, rest) = first.split_once(", ").expect("weekday, date");
+            let mut dmy = rest.split(',').next().unwrap_or_default().split('/');
+            let (day, month, year) = (
+                dmy.next().and_then(|x| x.parse::<u32>().ok()),
+                dmy.next().and_then(|x| x.parse::<u32>().ok()),
+                dmy.next().and_then(|x| x.parse::<i32>().ok()),
+            );
+            let date = solieu_ingest::Date::new(
+                year.unwrap_or_default(),
+                month.unwrap_or_default(),
+                day.unwrap_or_default(),
+            )
+            .expect("a real date");
+            let k = date.days_since_epoch().rem_euclid(7) as usize;
+            (year, month, weekdays[k] == weekday)
+        } else {
+            continue;
+        };
+        let (year, month) = (year.expect("year"), month.expect("month"));
+        assert!(weekday_ok, "{}: weekday of «{first}»", d.doc_id);
+        // An annual review in January or February speaks of the year just past.
+        let review = month <= 2;
+        assert_eq!(
+            d.gold.report_year,
+            if review { year - 1 } else { year },
+            "{}",
+            d.doc_id
+        );
+        assert_eq!(d.text.contains("năm qua"), review, "{}", d.doc_id);
+        if review {
+            seen.0 += 1;
+        } else {
+            seen.1 += 1;
+        }
+    }
+    assert!(seen.0 > 10 && seen.1 > 10, "both kinds are drawn: {seen:?}");
+}
