@@ -134,6 +134,19 @@ impl Gazetteer {
     /// (`TP.HCM`, `Thanh Hoá`), then its merged name; `tỉnh`/`thành phố` aside, and without
     /// marks (`Ha Noi`) when that names one province only. Unknown names pass as written.
     pub fn canonical(&self, name: &str, merged: bool) -> String {
+        self.lookup(name, merged)
+            .unwrap_or_else(|| name.trim().to_string())
+    }
+
+    /// Whether `name` is a province the lexicon knows, under any of its spellings: a pipeline
+    /// file's default province is checked with it, so a misspelt one is a configuration error
+    /// instead of a column of unknown names.
+    pub fn knows(&self, name: &str) -> bool {
+        self.lookup(name, false).is_some()
+    }
+
+    /// [`Gazetteer::canonical`], or `None` for a name the lexicon does not know.
+    fn lookup(&self, name: &str, merged: bool) -> Option<String> {
         let pick = |i: usize| {
             let (p, m) = &self.names[i];
             if merged {
@@ -157,7 +170,7 @@ impl Gazetteer {
             });
         for key in std::iter::once(full).chain(unprefixed) {
             if let Some(s) = self.spellings.iter().find(|s| s.2 == key) {
-                return pick(s.3);
+                return Some(pick(s.3));
             }
             let b = bare(&key);
             let mut found = self
@@ -167,11 +180,11 @@ impl Gazetteer {
                 .map(|s| pick(s.3));
             if let Some(first) = found.next() {
                 if found.all(|other| other == first) {
-                    return first;
+                    return Some(first);
                 }
             }
         }
-        name.trim().to_string()
+        None
     }
 
     /// The province the text is about: the name it states most often, a name after a place

@@ -169,7 +169,7 @@ pub fn explain(args: &ExplainRequest) -> Result<Explained> {
             )));
         }
     };
-    let defaults = defaults_of(&pipeline);
+    let defaults = defaults_of(&pipeline, &args.pipeline, &lexicon)?;
     let (doc, text) = Ingestor::new(&lexicon, &defaults)
         .document_and_text(&record)
         .map_err(|r| config(format!("{}: {}", r.source, r.reason)))?;

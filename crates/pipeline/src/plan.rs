@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use solieu_ingest::{
-    discover_with, DiscoverOptions, DocDefaults, InputFile, InputFormat, Lexicon, ReadLimits,
-    DEFAULT_MAX_DOCUMENT_BYTES,
+    discover_with, DiscoverOptions, DocDefaults, Gazetteer, InputFile, InputFormat, Lexicon,
+    ReadLimits, DEFAULT_MAX_DOCUMENT_BYTES,
 };
 use solieu_sink::lock::{describe, DatasetLock, LockError};
 use solieu_sink::{clean_stale, dataset_path, Format};
@@ -74,11 +74,28 @@ pub(crate) fn lexicon_of(pipeline: &Pipeline) -> Result<Lexicon> {
     Ok(lexicon)
 }
 
-pub(crate) fn defaults_of(pipeline: &Pipeline) -> DocDefaults {
-    DocDefaults {
+/// The pipeline file's defaults for documents that state no province or year. A default
+/// province the lexicon does not know is refused here: every document without a province of
+/// its own would otherwise carry the misspelt name into `documents.province`.
+pub(crate) fn defaults_of(
+    pipeline: &Pipeline,
+    file: &Path,
+    lexicon: &Lexicon,
+) -> Result<DocDefaults> {
+    if let Some(p) = &pipeline.defaults.province {
+        if !Gazetteer::new(lexicon).knows(p) {
+            return Err(config(format!(
+                "{}: defaults.province: `{p}` is not a province of the lexicon ({}); \
+                 give a name or spelling listed there",
+                file.display(),
+                pipeline.lexicon.dir.join("provinces.csv").display()
+            )));
+        }
+    }
+    Ok(DocDefaults {
         province: pipeline.defaults.province.clone(),
         report_year: pipeline.defaults.report_year,
-    }
+    })
 }
 
 impl Plan {
@@ -136,6 +153,7 @@ impl Plan {
             return Err(config("no output format: give parquet, csv or both"));
         }
         let lexicon = lexicon_of(&pipeline)?;
+        let defaults = defaults_of(&pipeline, file, &lexicon)?;
         if o.threads == Some(0) {
             return Err(config("--threads must be at least 1"));
         }
@@ -157,7 +175,7 @@ impl Plan {
             out,
             formats,
             lexicon,
-            defaults: defaults_of(&pipeline),
+            defaults,
             threads: o.threads,
             limits: ReadLimits { max_document_bytes },
             full_refresh: o.full_refresh,

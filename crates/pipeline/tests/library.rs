@@ -144,3 +144,29 @@ fn a_missing_input_is_a_configuration_error_before_any_work() {
     assert!(err.is_config(), "{err}");
     assert!(!out.exists());
 }
+
+#[test]
+fn a_default_province_the_lexicon_does_not_know_is_a_configuration_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = pipeline_file(tmp.path());
+    let with_default = |province: &str| {
+        let text = fs::read_to_string(&file).unwrap();
+        let path = tmp.path().join("with-default.toml");
+        fs::write(
+            &path,
+            format!("{text}[defaults]\nprovince = {province:?}\n"),
+        )
+        .unwrap();
+        Plan::resolve(&path, &Overrides::default())
+    };
+    // Spellings and abbreviations of a known province are accepted as they are.
+    for known in ["Bac Giang", "TP.HCM", "tỉnh Thanh Hoá", "Hồ Chí Minh"] {
+        assert!(with_default(known).is_ok(), "{known}");
+    }
+    let err = with_default("Xứ Đoài Xa")
+        .err()
+        .expect("an unknown province is refused");
+    assert!(err.is_config(), "{err}");
+    assert!(err.to_string().contains("defaults.province"), "{err}");
+    assert!(err.to_string().contains("Xứ Đoài Xa"), "{err}");
+}
