@@ -145,10 +145,9 @@ fn most_specific_topic_after_vi_pham_phap_luat() {
 }
 
 /// `vi phạm hành chính trong lĩnh vực kinh tế`: a field beats the procedure (SPEC names this
-/// very phrase → `economic_crime`); the extractor gives `administrative_violation`. The frame
-/// `field_beats_procedure_linh_vuc` waits at weight 0 until it is fixed.
+/// very phrase → `economic_crime`), not `administrative_violation`; the frame
+/// `field_beats_procedure_linh_vuc` draws it.
 #[test]
-#[ignore = "extractor gap: the procedure wins over a field named with `trong lĩnh vực`"]
 fn a_field_named_with_linh_vuc_beats_the_administrative_procedure() {
     assert_eq!(
         rows("Năm 2023, Công an tỉnh xử lý 27 vụ vi phạm hành chính trong lĩnh vực kinh tế."),

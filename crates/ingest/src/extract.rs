@@ -1633,10 +1633,15 @@ fn find_topic(
             }
         }
         // A more specific topic right after a general one (`tội phạm ma túy`, `vi phạm pháp
-        // luật về môi trường`).
+        // luật về môi trường`), or a field the words after it introduce (`vi phạm hành chính
+        // trong lĩnh vực kinh tế`): the field beats the procedure, however long its opener.
         let (cs, cl, _) = para.topics[chosen];
+        let reach = lex
+            .field_openers
+            .match_at(t, cs + cl)
+            .map_or(2, |(len, _)| len.max(2));
         let best = after_from(cs)
-            .take_while(|&ti| para.topics[ti].0 <= cs + cl + 2)
+            .take_while(|&ti| para.topics[ti].0 <= cs + cl + reach)
             .max_by_key(|&ti| rank(ti));
         return TopicFound::Topic(best.unwrap_or(chosen));
     }
