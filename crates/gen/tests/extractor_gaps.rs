@@ -163,11 +163,9 @@ fn a_field_named_with_linh_vuc_beats_the_administrative_procedure() {
 }
 
 /// `tăng 9,5% so với năm 2022` right after a level and its field is that level's change (SPEC:
-/// one statement, one row); after `liên quan đến {field}` the extractor writes the percent as a
-/// change row of its own (after `về`, `phạm tội về` it attaches). The frame
-/// `level_then_percent_after_lien_quan_den` waits at weight 0 until it is fixed.
+/// one statement, one row): after `liên quan đến {field}` as after `về`, `phạm tội về`, not a
+/// change row of its own; the frame `level_then_percent_after_lien_quan_den` draws it.
 #[test]
-#[ignore = "extractor gap: a percent after `liên quan đến {field}` stays unattached"]
 fn a_percent_after_a_lien_quan_den_field_is_the_levels_change() {
     assert_eq!(
         rows("Năm 2023, toàn tỉnh xảy ra 480 vụ liên quan đến ma túy, tăng 9,5% so với năm 2022."),

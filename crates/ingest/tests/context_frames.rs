@@ -589,3 +589,11 @@ fn a_field_named_after_linh_vuc_beats_the_procedure() {
         );
     }
 }
+
+#[test]
+fn a_percent_after_a_field_introduced_by_lien_quan_den_is_its_levels_change() {
+    assert_eq!(
+        changes("Năm 2024, Công an huyện điều tra 56 vụ liên quan đến đánh bạc, giảm 7,5% so với năm 2023."),
+        vec![level("56", Some(("giảm", "7,5", "year:2023")))]
+    );
+}
