@@ -145,10 +145,9 @@ fn most_specific_topic_after_vi_pham_phap_luat() {
 }
 
 /// `vi phạm hành chính trong lĩnh vực kinh tế`: a field beats the procedure (SPEC names this
-/// very phrase → `economic_crime`); the extractor gives `administrative_violation`. The frame
-/// `field_beats_procedure_linh_vuc` waits at weight 0 until it is fixed.
+/// very phrase → `economic_crime`), not `administrative_violation`; the frame
+/// `field_beats_procedure_linh_vuc` draws it.
 #[test]
-#[ignore = "extractor gap: the procedure wins over a field named with `trong lĩnh vực`"]
 fn a_field_named_with_linh_vuc_beats_the_administrative_procedure() {
     assert_eq!(
         rows("Năm 2023, Công an tỉnh xử lý 27 vụ vi phạm hành chính trong lĩnh vực kinh tế."),
@@ -164,11 +163,9 @@ fn a_field_named_with_linh_vuc_beats_the_administrative_procedure() {
 }
 
 /// `tăng 9,5% so với năm 2022` right after a level and its field is that level's change (SPEC:
-/// one statement, one row); after `liên quan đến {field}` the extractor writes the percent as a
-/// change row of its own (after `về`, `phạm tội về` it attaches). The frame
-/// `level_then_percent_after_lien_quan_den` waits at weight 0 until it is fixed.
+/// one statement, one row): after `liên quan đến {field}` as after `về`, `phạm tội về`, not a
+/// change row of its own; the frame `level_then_percent_after_lien_quan_den` draws it.
 #[test]
-#[ignore = "extractor gap: a percent after `liên quan đến {field}` stays unattached"]
 fn a_percent_after_a_lien_quan_den_field_is_the_levels_change() {
     assert_eq!(
         rows("Năm 2023, toàn tỉnh xảy ra 480 vụ liên quan đến ma túy, tăng 9,5% so với năm 2022."),

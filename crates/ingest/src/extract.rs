@@ -1633,10 +1633,15 @@ fn find_topic(
             }
         }
         // A more specific topic right after a general one (`tội phạm ma túy`, `vi phạm pháp
-        // luật về môi trường`).
+        // luật về môi trường`), or a field the words after it introduce (`vi phạm hành chính
+        // trong lĩnh vực kinh tế`): the field beats the procedure, however long its opener.
         let (cs, cl, _) = para.topics[chosen];
+        let reach = lex
+            .field_openers
+            .match_at(t, cs + cl)
+            .map_or(2, |(len, _)| len.max(2));
         let best = after_from(cs)
-            .take_while(|&ti| para.topics[ti].0 <= cs + cl + 2)
+            .take_while(|&ti| para.topics[ti].0 <= cs + cl + reach)
             .max_by_key(|&ti| rank(ti));
         return TopicFound::Topic(best.unwrap_or(chosen));
     }
@@ -1890,15 +1895,27 @@ fn level_for_change(
         // `x vụ TNGT (tăng 2% so với năm 2022)`, `x vụ phạm tội về trật tự xã hội, giảm 20%`:
         // right after its level, nothing but its field, a word or two and commas between.
         let k = c.checked_sub(1)?;
+        if cw <= figures[k].last {
+            return None;
+        }
         let gap = figures[k].last + 1..cw;
+        // The words that introduce the field (`liên quan đến ma túy`) belong to it.
+        let mut in_field = para.in_topic[gap.clone()].to_vec();
+        for i in gap.clone() {
+            if let Some((len, _)) = lex.field_openers.match_at(t, i) {
+                if i + len < cw && para.in_topic[i + len] {
+                    in_field[i - gap.start..i - gap.start + len].fill(true);
+                }
+            }
+        }
+        let in_field = |i: usize| in_field[i - gap.start];
         let plain_word =
-            |i: usize| t[i].kind == TokenKind::Word && !para.in_topic[i] && para.verbs[i].is_none();
-        let between_ok = cw > figures[k].last
-            && gap.clone().filter(|&i| !para.in_topic[i]).count() <= 4
+            |i: usize| t[i].kind == TokenKind::Word && !in_field(i) && para.verbs[i].is_none();
+        let between_ok = gap.clone().filter(|&i| !in_field(i)).count() <= 4
             && gap.clone().filter(|&i| plain_word(i)).count() <= 2
             && gap
                 .clone()
-                .all(|i| punct_is(para, i, &[",", "("]) || para.in_topic[i] || plain_word(i));
+                .all(|i| punct_is(para, i, &[",", "("]) || in_field(i) || plain_word(i));
         return (is_level(k) && figures[k].sentence == cf.sentence && between_ok).then_some(k);
     }
     let same_unit = |k: usize| lex.unit_rows[figures[k].unit_idx].unit == *unit;

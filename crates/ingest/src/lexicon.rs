@@ -18,7 +18,7 @@
 //! | `provinces.csv` | form, province, merged_into | place names, case-sensitive |
 //! | `province_merger.csv` | effective | the date the merged names apply from |
 //! | `quantities.csv` | form, unit, action | what a change compares (`số người chết` → person, killed) |
-//! | `place_prefixes.csv`, `date_markers.csv`, `passives.csv`, `abbreviations.csv`, `list_joiners.csv`, `comparison_openers.csv`, `dateline_words.csv`, `caption_markers.csv`, `document_words.csv` | form | small word classes the rules use |
+//! | `place_prefixes.csv`, `date_markers.csv`, `passives.csv`, `abbreviations.csv`, `list_joiners.csv`, `comparison_openers.csv`, `field_openers.csv`, `dateline_words.csv`, `caption_markers.csv`, `document_words.csv` | form | small word classes the rules use |
 //!
 //! Patterns take slots: `{n}` any number, `{year}` a year 1900–2100, `{month}` 1–12,
 //! `{roman}` I–IV.
@@ -464,6 +464,8 @@ pub struct Lexicon {
     /// Words after which a period is the baseline of a comparison, not the figures' own
     /// (`so với 6 tháng đầu năm 2023`, `gấp 5 lần năm 2018`).
     pub comparison_openers: PhraseTable<()>,
+    /// Words that introduce the field a figure is about (`trong lĩnh vực`, `liên quan đến`).
+    pub field_openers: PhraseTable<()>,
     pub quantity_rows: Vec<QuantityRow>,
     pub quantities: PhraseTable<usize>,
     /// The label a photo caption ends with (`Ảnh: CTV`): such a paragraph is no level a
@@ -663,6 +665,7 @@ impl Lexicon {
             list_joiners: forms(dir, "list_joiners.csv")?,
             unit_fillers: forms(dir, "unit_fillers.csv")?,
             comparison_openers: forms(dir, "comparison_openers.csv")?,
+            field_openers: forms(dir, "field_openers.csv")?,
             quantities: indexed(quantity_rows.iter().map(|r| &r.form).collect()),
             quantity_rows,
             caption_markers: forms(dir, "caption_markers.csv")?,

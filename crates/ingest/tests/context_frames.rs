@@ -574,3 +574,26 @@ fn a_field_phrase_running_on_from_the_unit_names_the_figure() {
     let rows = action_topic("Khám xét nơi ở, lực lượng chức năng thu giữ 71 viên hồng phiến.");
     assert_eq!(rows[0].2.as_deref(), Some("hồng phiến"));
 }
+
+#[test]
+fn a_field_named_after_linh_vuc_beats_the_procedure() {
+    for text in [
+        "Quý I/2024, Công an thành phố phát hiện 64 trường hợp vi phạm hành chính trong lĩnh vực môi trường.",
+        "Năm 2024, lực lượng chức năng xử lý 18 vụ vi phạm hành chính thuộc lĩnh vực buôn lậu.",
+    ] {
+        let rows = action_topic(text);
+        assert_ne!(rows[0].2.as_deref(), Some("vi phạm hành chính"), "{text}");
+        assert!(
+            matches!(rows[0].2.as_deref(), Some("môi trường" | "buôn lậu")),
+            "{text}: {rows:?}"
+        );
+    }
+}
+
+#[test]
+fn a_percent_after_a_field_introduced_by_lien_quan_den_is_its_levels_change() {
+    assert_eq!(
+        changes("Năm 2024, Công an huyện điều tra 56 vụ liên quan đến đánh bạc, giảm 7,5% so với năm 2023."),
+        vec![level("56", Some(("giảm", "7,5", "year:2023")))]
+    );
+}
