@@ -119,10 +119,15 @@ impl InputFile {
 
     /// The path without its compression extension: what the file holds.
     fn inner_path(&self) -> PathBuf {
-        match self.compression {
-            Some(_) => self.path.with_extension(""),
-            None => self.path.clone(),
-        }
+        inner_path(&self.path, self.compression)
+    }
+}
+
+/// `r.txt.gz` is read as `r.txt`.
+fn inner_path(path: &Path, compression: Option<Compression>) -> PathBuf {
+    match compression {
+        Some(_) => path.with_extension(""),
+        None => path.to_path_buf(),
     }
 }
 
@@ -351,11 +356,7 @@ fn push_file(
     named: bool,
 ) -> Result<(), SourceError> {
     let compression = Compression::of_path(&path);
-    // `r.txt.gz` is read as `r.txt`.
-    let inner = match compression {
-        Some(_) => path.with_extension(""),
-        None => path.clone(),
-    };
+    let inner = inner_path(&path, compression);
     let by_name = InputFormat::of_path(&inner);
     let resolved = match format {
         InputFormat::Auto => by_name,
