@@ -577,19 +577,14 @@ fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<
                     );
                     return emit(reject(reason));
                 }
-                Ok(_) => vec![Ok(Record {
-                    doc_id: file
-                        .inner_path()
+                Ok(_) => vec![Ok(text_record(
+                    file.inner_path()
                         .file_stem()
                         .map(|s| s.to_string_lossy().into_owned())
                         .unwrap_or_default(),
-                    source: source.clone(),
+                    source.clone(),
                     bytes,
-                    url: None,
-                    title: None,
-                    date: None,
-                    province: None,
-                })],
+                ))],
                 Err(e) => return emit(reject(format!("unreadable: {e}"))),
             }
         }
@@ -674,15 +669,11 @@ pub fn parse_records(
     match format {
         InputFormatKey::Jsonl => read_jsonl(bytes, source),
         InputFormatKey::Csv => read_csv(bytes, source),
-        InputFormatKey::Text => vec![Ok(Record {
-            doc_id: "doc".into(),
-            source: source.to_string(),
-            bytes: bytes.to_vec(),
-            url: None,
-            title: None,
-            date: None,
-            province: None,
-        })],
+        InputFormatKey::Text => vec![Ok(text_record(
+            "doc".into(),
+            source.to_string(),
+            bytes.to_vec(),
+        ))],
         InputFormatKey::Parquet => vec![Err(Reject {
             source: source.to_string(),
             reason: "Parquet is read from files only".into(),
@@ -691,6 +682,19 @@ pub fn parse_records(
             source: source.to_string(),
             reason: "not read".into(),
         })],
+    }
+}
+
+/// A text file's one record: all of its bytes, and no metadata.
+fn text_record(doc_id: String, source: String, bytes: Vec<u8>) -> Record {
+    Record {
+        doc_id,
+        source,
+        bytes,
+        url: None,
+        title: None,
+        date: None,
+        province: None,
     }
 }
 
