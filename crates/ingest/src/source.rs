@@ -551,7 +551,7 @@ fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<
         Ok(r) => r,
         Err(e) => return emit(reject(format!("unreadable: {e}"))),
     };
-    let records = match file.format {
+    match file.format {
         InputFormatKey::Text => {
             // A compressed file's size says nothing of its text: its limit is checked as it
             // is read.
@@ -575,17 +575,17 @@ fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<
                         "too large: over the limit of {} bytes once decompressed (input.max_document_bytes)",
                         limits.max_document_bytes
                     );
-                    return emit(reject(reason));
+                    emit(reject(reason))
                 }
-                Ok(_) => vec![Ok(text_record(
+                Ok(_) => emit(Ok(text_record(
                     file.inner_path()
                         .file_stem()
                         .map(|s| s.to_string_lossy().into_owned())
                         .unwrap_or_default(),
                     source.clone(),
                     bytes,
-                ))],
-                Err(e) => return emit(reject(format!("unreadable: {e}"))),
+                ))),
+                Err(e) => emit(reject(format!("unreadable: {e}"))),
             }
         }
         InputFormatKey::Jsonl | InputFormatKey::Csv => {
@@ -604,13 +604,9 @@ fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<
             } else {
                 csv_records(reader, &source, emit);
             }
-            return;
         }
         // Read above, and refused before opening.
-        InputFormatKey::Parquet | InputFormatKey::Refused => return,
-    };
-    for r in records {
-        emit(r);
+        InputFormatKey::Parquet | InputFormatKey::Refused => {}
     }
 }
 
