@@ -119,16 +119,21 @@ fn manifest(out: &Path) -> serde_json::Value {
 /// Rejects as (file name or `name:line`, reason).
 type Rejects = Vec<(String, String)>;
 
-fn run_with(files: &[(&str, &[u8])], extra: &[&str]) -> (Output, Rejects, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let tmp = dir.path();
-    let input = tmp.join("in");
+/// A temporary folder holding an empty input folder `in`, and where the run's output `out` goes.
+fn in_and_out() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
     fs::create_dir_all(&input).unwrap();
+    let out = tmp.path().join("out");
+    (tmp, input, out)
+}
+
+fn run_with(files: &[(&str, &[u8])], extra: &[&str]) -> (Output, Rejects, tempfile::TempDir) {
+    let (dir, input, out) = in_and_out();
     fs::write(input.join("good.txt"), GOOD).unwrap();
     for (name, bytes) in files {
         fs::write(input.join(name), bytes).unwrap();
     }
-    let out = tmp.join("out");
     let mut args = vec!["run", "-i", p(&input), "-o", p(&out)];
     args.extend_from_slice(extra);
     let o = solieu(&args);
@@ -260,16 +265,13 @@ fn a_file_over_the_size_limit_is_rejected() {
 #[cfg(unix)]
 #[test]
 fn broken_and_unreadable_symlinks_are_rejected() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    fs::create_dir_all(&input).unwrap();
+    let (tmp, input, out) = in_and_out();
     fs::write(input.join("good.txt"), GOOD).unwrap();
     std::os::unix::fs::symlink(tmp.path().join("moved-away.txt"), input.join("broken.txt"))
         .unwrap();
     // A link loop cannot be opened at all: the "unreadable file" a root-run test can make.
     std::os::unix::fs::symlink(input.join("loop-b.txt"), input.join("loop-a.txt")).unwrap();
     std::os::unix::fs::symlink(input.join("loop-a.txt"), input.join("loop-b.txt")).unwrap();
-    let out = tmp.path().join("out");
     let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let rejects = read(&out.join("rejects.parquet"));
@@ -287,9 +289,7 @@ fn broken_and_unreadable_symlinks_are_rejected() {
 #[cfg(unix)]
 #[test]
 fn a_named_pipe_is_rejected_and_the_run_does_not_hang() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    fs::create_dir_all(&input).unwrap();
+    let (_tmp, input, out) = in_and_out();
     fs::write(input.join("good.txt"), GOOD).unwrap();
     let fifo = input.join("pipe.txt");
     if !Command::new("mkfifo")
@@ -299,7 +299,6 @@ fn a_named_pipe_is_rejected_and_the_run_does_not_hang() {
     {
         return; // no mkfifo on this machine
     }
-    let out = tmp.path().join("out");
     let mut child = spawn(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     let start = Instant::now();
     let status = loop {
@@ -559,9 +558,7 @@ fn a_lock_left_by_a_dead_run_is_taken_over_with_a_warning() {
 
 #[test]
 fn a_rerun_reads_only_new_and_changed_inputs_and_equals_a_full_run() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    fs::create_dir_all(&input).unwrap();
+    let (tmp, input, out) = in_and_out();
     let line = |id: &str, i: usize| serde_json::json!({"id": id, "text": report(i)}).to_string();
     // A: a text file. B: JSONL whose second record repeats A's id (a duplicate, rejected).
     // C: a text file. D (later): CSV repeating an id of B.
@@ -572,7 +569,6 @@ fn a_rerun_reads_only_new_and_changed_inputs_and_equals_a_full_run() {
     )
     .unwrap();
     fs::write(input.join("c.txt"), report(4)).unwrap();
-    let out = tmp.path().join("out");
     let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(manifest(&out)["incremental"]["processed"], 3);
@@ -893,13 +889,10 @@ fn a_lock_file_that_is_not_utf8_does_not_block_runs() {
 
 #[test]
 fn csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised_parquet_keeps_them() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    fs::create_dir_all(&input).unwrap();
+    let (_tmp, input, out) = in_and_out();
     let text = "Năm 2024, Công an huyện phát hiện 14 vụ, giảm 9 vụ so với năm 2023.\n\n-Năm 2024, bắt giữ 23 đối tượng về ma túy.\n\n+Thu giữ 5 kg ma túy.\n";
     let record = serde_json::json!({"id": "=2+5", "title": "@SUM(A1:A9)", "province": "Sơn La", "text": text});
     fs::write(input.join("f.jsonl"), format!("{record}\n")).unwrap();
-    let out = tmp.path().join("out");
     let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let risky = |s: &str| s.starts_with(['=', '+', '-', '@', '\t', '\r']);
@@ -948,9 +941,7 @@ fn csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised_parquet_keeps_t
 
 #[test]
 fn compressed_inputs_are_read_as_what_they_hold() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    fs::create_dir_all(&input).unwrap();
+    let (_tmp, input, out) = in_and_out();
     fs::write(input.join("z.txt"), GOOD.replace("Đồi Mây", "Suối Lặng")).unwrap();
     let gzip = Command::new("gzip").arg(input.join("z.txt")).status();
     assert!(
@@ -958,7 +949,6 @@ fn compressed_inputs_are_read_as_what_they_hold() {
         "gzip (Debian's essential set) packs z.txt"
     );
     fs::write(input.join("bad.txt.zst"), b"(\xb5/\xfd not really zstd").unwrap();
-    let out = tmp.path().join("out");
     let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(strs(&read(&out.join("documents.parquet")), "doc_id"), ["z"]);
@@ -990,15 +980,12 @@ fn every_file_an_input_folder_holds_is_a_document_or_a_reject() {
 #[cfg(unix)]
 #[test]
 fn a_symlink_out_of_the_input_folder_is_a_reject_and_not_read() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    fs::create_dir_all(&input).unwrap();
+    let (tmp, input, out) = in_and_out();
     fs::write(input.join("good.txt"), GOOD).unwrap();
     let secret = tmp.path().join("secret.txt");
     fs::write(&secret, "Bí mật: phát hiện 99 vụ.").unwrap();
     std::os::unix::fs::symlink(&secret, input.join("leak.txt")).unwrap();
     std::os::unix::fs::symlink(input.join("good.txt"), input.join("same.txt")).unwrap();
-    let out = tmp.path().join("out");
     let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let docs = read(&out.join("documents.parquet"));
@@ -1280,15 +1267,12 @@ fn a_damaged_block_inside_the_state_means_a_full_run_with_a_warning() {
 #[test]
 fn two_file_names_that_fold_to_one_doc_id_keep_only_the_first_files_rows() {
     use std::os::unix::ffi::OsStrExt;
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    fs::create_dir_all(&input).unwrap();
+    let (_tmp, input, out) = in_and_out();
     // Two names that differ only in bytes that are not UTF-8: both read `b�` as text.
     for (name, i) in [(&b"b\xfe.txt"[..], 1), (&b"b\xff.txt"[..], 2)] {
         let path = input.join(std::ffi::OsStr::from_bytes(name));
         fs::write(path, report(i)).unwrap();
     }
-    let out = tmp.path().join("out");
     let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let docs = read(&out.join("documents.parquet"));
@@ -1322,9 +1306,7 @@ fn two_file_names_that_fold_to_one_doc_id_keep_only_the_first_files_rows() {
 #[cfg(unix)]
 #[test]
 fn the_deltas_spill_holds_few_files_open_whatever_the_provinces() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    fs::create_dir_all(&input).unwrap();
+    let (_tmp, input, out) = in_and_out();
     // 300 distinct provinces in the records' metadata, under a limit of 64 open files.
     let lines: String = (0..300)
         .map(|i| {
@@ -1333,7 +1315,6 @@ fn the_deltas_spill_holds_few_files_open_whatever_the_provinces() {
         })
         .collect();
     fs::write(input.join("c.jsonl"), lines).unwrap();
-    let out = tmp.path().join("out");
     let o = Command::new("sh")
         .current_dir(root())
         .args(["-c", "ulimit -n 64 && exec \"$0\" \"$@\""])
@@ -1365,12 +1346,9 @@ const GLUED: &str = "Chị ThuỳBình Định báo tin: bắt 5 vụ.\n";
 
 #[test]
 fn a_panic_is_one_warning_line_per_document_and_counted() {
-    let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("in");
-    fs::create_dir_all(&input).unwrap();
+    let (_tmp, input, out) = in_and_out();
     fs::write(input.join("good.txt"), GOOD).unwrap();
     fs::write(input.join("glued.txt"), GLUED).unwrap();
-    let out = tmp.path().join("out");
     for quiet in [true, false] {
         let mut args = vec!["run", "-i", p(&input), "-o", p(&out), "--allow-shrink"];
         if quiet {

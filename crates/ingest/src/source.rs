@@ -119,10 +119,15 @@ impl InputFile {
 
     /// The path without its compression extension: what the file holds.
     fn inner_path(&self) -> PathBuf {
-        match self.compression {
-            Some(_) => self.path.with_extension(""),
-            None => self.path.clone(),
-        }
+        inner_path(&self.path, self.compression)
+    }
+}
+
+/// `r.txt.gz` is read as `r.txt`.
+fn inner_path(path: &Path, compression: Option<Compression>) -> PathBuf {
+    match compression {
+        Some(_) => path.with_extension(""),
+        None => path.to_path_buf(),
     }
 }
 
@@ -351,11 +356,7 @@ fn push_file(
     named: bool,
 ) -> Result<(), SourceError> {
     let compression = Compression::of_path(&path);
-    // `r.txt.gz` is read as `r.txt`.
-    let inner = match compression {
-        Some(_) => path.with_extension(""),
-        None => path.clone(),
-    };
+    let inner = inner_path(&path, compression);
     let by_name = InputFormat::of_path(&inner);
     let resolved = match format {
         InputFormat::Auto => by_name,
@@ -550,7 +551,7 @@ fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<
         Ok(r) => r,
         Err(e) => return emit(reject(format!("unreadable: {e}"))),
     };
-    let records = match file.format {
+    match file.format {
         InputFormatKey::Text => {
             // A compressed file's size says nothing of its text: its limit is checked as it
             // is read.
@@ -574,22 +575,17 @@ fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<
                         "too large: over the limit of {} bytes once decompressed (input.max_document_bytes)",
                         limits.max_document_bytes
                     );
-                    return emit(reject(reason));
+                    emit(reject(reason))
                 }
-                Ok(_) => vec![Ok(Record {
-                    doc_id: file
-                        .inner_path()
+                Ok(_) => emit(Ok(text_record(
+                    file.inner_path()
                         .file_stem()
                         .map(|s| s.to_string_lossy().into_owned())
                         .unwrap_or_default(),
-                    source: source.clone(),
+                    source.clone(),
                     bytes,
-                    url: None,
-                    title: None,
-                    date: None,
-                    province: None,
-                })],
-                Err(e) => return emit(reject(format!("unreadable: {e}"))),
+                ))),
+                Err(e) => emit(reject(format!("unreadable: {e}"))),
             }
         }
         InputFormatKey::Jsonl | InputFormatKey::Csv => {
@@ -608,13 +604,9 @@ fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<
             } else {
                 csv_records(reader, &source, emit);
             }
-            return;
         }
         // Read above, and refused before opening.
-        InputFormatKey::Parquet | InputFormatKey::Refused => return,
-    };
-    for r in records {
-        emit(r);
+        InputFormatKey::Parquet | InputFormatKey::Refused => {}
     }
 }
 
@@ -673,15 +665,11 @@ pub fn parse_records(
     match format {
         InputFormatKey::Jsonl => read_jsonl(bytes, source),
         InputFormatKey::Csv => read_csv(bytes, source),
-        InputFormatKey::Text => vec![Ok(Record {
-            doc_id: "doc".into(),
-            source: source.to_string(),
-            bytes: bytes.to_vec(),
-            url: None,
-            title: None,
-            date: None,
-            province: None,
-        })],
+        InputFormatKey::Text => vec![Ok(text_record(
+            "doc".into(),
+            source.to_string(),
+            bytes.to_vec(),
+        ))],
         InputFormatKey::Parquet => vec![Err(Reject {
             source: source.to_string(),
             reason: "Parquet is read from files only".into(),
@@ -690,6 +678,19 @@ pub fn parse_records(
             source: source.to_string(),
             reason: "not read".into(),
         })],
+    }
+}
+
+/// A text file's one record: all of its bytes, and no metadata.
+fn text_record(doc_id: String, source: String, bytes: Vec<u8>) -> Record {
+    Record {
+        doc_id,
+        source,
+        bytes,
+        url: None,
+        title: None,
+        date: None,
+        province: None,
     }
 }
 

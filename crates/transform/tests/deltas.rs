@@ -113,6 +113,21 @@ fn drug_suspects(d: &DataFrame) -> Vec<Point> {
     series(d, "drug_crime", "arrested", "suspect")
 }
 
+/// The suspect series of a 2022 report of 120 arrests and a 2023 report of 150 that goes on
+/// with `change` (`tăng 30 đối tượng so với năm 2022`).
+fn suspects_120_then_150(change: &str) -> Vec<Point> {
+    let y2023 =
+        format!("Năm 2023, Công an tỉnh Lai Châu bắt giữ 150 đối tượng về ma túy, {change}.");
+    drug_suspects(&deltas(&[
+        (
+            "y2022",
+            None,
+            "Năm 2022, Công an tỉnh Lai Châu bắt giữ 120 đối tượng về ma túy.",
+        ),
+        ("y2023", None, &y2023),
+    ]))
+}
+
 /// (year, value, doc_id) of each point.
 fn values(points: &[Point]) -> Vec<(i32, f64, &str)> {
     points
@@ -251,22 +266,14 @@ fn totals_and_cases_of_two_reports_take_each_reports_total() {
 
 #[test]
 fn a_count_change_that_matches_the_previous_report_is_consistent() {
-    let d = deltas(&[
-        ("y2022", None, "Năm 2022, Công an tỉnh Lai Châu bắt giữ 120 đối tượng về ma túy."),
-        ("y2023", None, "Năm 2023, Công an tỉnh Lai Châu bắt giữ 150 đối tượng về ma túy, tăng 30 đối tượng so với năm 2022."),
-    ]);
-    let s = drug_suspects(&d);
+    let s = suspects_120_then_150("tăng 30 đối tượng so với năm 2022");
     assert_eq!(s[1].stated_prev_value, Some(120.0));
     assert_eq!(s[1].consistent, Some(true));
 }
 
 #[test]
 fn a_count_change_that_contradicts_the_previous_report_is_not_consistent() {
-    let d = deltas(&[
-        ("y2022", None, "Năm 2022, Công an tỉnh Lai Châu bắt giữ 120 đối tượng về ma túy."),
-        ("y2023", None, "Năm 2023, Công an tỉnh Lai Châu bắt giữ 150 đối tượng về ma túy, tăng 10 đối tượng so với năm 2022."),
-    ]);
-    let s = drug_suspects(&d);
+    let s = suspects_120_then_150("tăng 10 đối tượng so với năm 2022");
     assert_eq!(s[1].stated_prev_value, Some(140.0));
     assert_eq!(s[1].consistent, Some(false));
 }
@@ -358,22 +365,14 @@ fn an_amount_gets_one_percent_where_a_small_count_gets_one_unit() {
 
 #[test]
 fn a_same_period_change_states_the_previous_year() {
-    let d = deltas(&[
-        ("y2022", None, "Năm 2022, Công an tỉnh Lai Châu bắt giữ 120 đối tượng về ma túy."),
-        ("y2023", None, "Năm 2023, Công an tỉnh Lai Châu bắt giữ 150 đối tượng về ma túy, tăng 30 đối tượng so với cùng kỳ."),
-    ]);
-    let s = drug_suspects(&d);
+    let s = suspects_120_then_150("tăng 30 đối tượng so với cùng kỳ");
     assert_eq!(s[1].stated_prev_value, Some(120.0));
     assert_eq!(s[1].consistent, Some(true));
 }
 
 #[test]
 fn a_change_against_an_earlier_year_states_no_previous_value() {
-    let d = deltas(&[
-        ("y2022", None, "Năm 2022, Công an tỉnh Lai Châu bắt giữ 120 đối tượng về ma túy."),
-        ("y2023", None, "Năm 2023, Công an tỉnh Lai Châu bắt giữ 150 đối tượng về ma túy, tăng 50 đối tượng so với năm 2020."),
-    ]);
-    let s = drug_suspects(&d);
+    let s = suspects_120_then_150("tăng 50 đối tượng so với năm 2020");
     assert_eq!(s[1].stated_prev_value, None);
     assert_eq!(s[1].consistent, None);
 }
