@@ -194,8 +194,7 @@ fn unchanged_manifest(plan: &Plan, order: &[String], inc: &Incremental) -> Optio
     if inc.full_refresh.is_some() || inc.processed > 0 || inc.removed > 0 {
         return None;
     }
-    let text = std::fs::read_to_string(plan.out.join(MANIFEST)).ok()?;
-    let m: Manifest = serde_json::from_str(&text).ok()?;
+    let m = solieu_sink::read_manifest(&plan.out)?;
     let same = m.inputs == order
         && m.formats == plan.formats
         && m.pipeline == plan.name
@@ -619,9 +618,7 @@ pub fn sink_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         rejects,
     };
     // The inputs are those the ingest stage read, from its manifest.
-    let inputs = std::fs::read_to_string(plan.stage_dir("ingest").join(MANIFEST))
-        .ok()
-        .and_then(|t| serde_json::from_str::<Manifest>(&t).ok())
+    let inputs = solieu_sink::read_manifest(&plan.stage_dir("ingest"))
         .map(|m| m.inputs)
         .unwrap_or_default();
     write(plan, &inputs, data, started)
