@@ -80,10 +80,15 @@ fn manifest(
         inputs: inputs.to_vec(),
         formats: formats.to_vec(),
         rows: rows.iter().map(|(t, n)| (t.to_string(), *n)).collect(),
-        seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        seconds: seconds_since(started),
         incremental: None,
         shard: None,
     }
+}
+
+/// A manifest's `seconds`: to the millisecond.
+fn seconds_since(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
 }
 
 fn tables(data: &mut Dataset) -> [(&str, &mut DataFrame); 4] {
@@ -236,14 +241,14 @@ fn record_unchanged(
     inc.unchanged = true;
     inc.checked_at = Some(solieu_sink::lock::utc_now());
     m.incremental = Some(inc);
-    m.seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    m.seconds = seconds_since(started);
     let path = plan.out.join(MANIFEST);
     let tmp = plan.out.join(format!("{MANIFEST}.tmp"));
     let json = serde_json::to_string_pretty(&m)
         .map_err(|e| Error::Failed(format!("cannot write {}: {e}", path.display())))?;
     std::fs::write(&tmp, json + "\n").with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &path).with_context(|| format!("cannot replace {}", path.display()))?;
-    let rows = [DOCUMENTS, OBSERVATIONS, DELTAS, REJECTS]
+    let rows = ALL
         .into_iter()
         .map(|t| (t, m.rows.get(t).copied().unwrap_or(0)))
         .collect();
