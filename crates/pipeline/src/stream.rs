@@ -13,9 +13,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use polars::prelude::{
-    CsvReadOptions, CsvWriter, DataFrame, IdxCa, IdxSize, SchemaRef, SerReader, SerWriter,
-};
+use polars::prelude::{CsvReadOptions, CsvWriter, DataFrame, IdxCa, IdxSize, SerReader, SerWriter};
 use rayon::prelude::*;
 use solieu_ingest::{
     visit_records, word_key, IngestedDocument, InputFile, Lexicon, ReadLimits, Record, Reject,
@@ -440,10 +438,9 @@ struct Outputs {
     /// numbered in the order its province came, and open only while a batch is appended.
     points_dir: PathBuf,
     points: BTreeMap<String, usize>,
-    /// An empty frame with the points' columns, for a run with no point at all.
+    /// An empty frame with the points' columns: `deltas` of a run with no point at all, and
+    /// the columns and types the spilled points are read back with.
     empty_points: Option<DataFrame>,
-    /// The spilled points' columns and types, to read them back.
-    points_schema: Option<SchemaRef>,
     internal_errors: usize,
 }
 
@@ -518,7 +515,6 @@ impl Outputs {
             points_dir,
             points: BTreeMap::new(),
             empty_points: None,
-            points_schema: None,
             internal_errors: 0,
         })
     }
@@ -792,9 +788,6 @@ fn spill_points(placed: &DataFrame, out: &mut Outputs) -> Result<()> {
     if out.empty_points.is_none() {
         out.empty_points = Some(placed.clear());
     }
-    if out.points_schema.is_none() {
-        out.points_schema = Some(placed.schema().clone());
-    }
     // Each province's rows, in order, from one pass over the column.
     let mut by_province: BTreeMap<&str, Vec<IdxSize>> = BTreeMap::new();
     for (row, name) in placed.column("province")?.str()?.iter().enumerate() {
@@ -846,11 +839,12 @@ fn write_deltas(out: &mut Outputs) -> Result<usize> {
     // Provinces in sorted order, each sorted within by `deltas`: the whole table's order.
     let mut table = TableStream::new(&out.dir, DELTAS, &out.formats);
     let mut wrote = false;
+    let schema = out.empty_points.as_ref().map(|p| p.schema().clone());
     for (_, i) in std::mem::take(&mut out.points) {
         let path = points_file(&out.points_dir, i);
         let points = CsvReadOptions::default()
             .with_has_header(true)
-            .with_schema(out.points_schema.clone())
+            .with_schema(schema.clone())
             .try_into_reader_with_file_path(Some(path.clone()))
             .and_then(|r| r.finish())
             .with_context(|| format!("cannot read back {}", path.display()))?;
