@@ -568,6 +568,7 @@ pub fn read_batches(
     let mut told = 0u64;
     for file in files {
         let name = file.name();
+        let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
         if reuse.contains(&name) {
             if let Some(c) = cached.as_deref_mut() {
                 c.for_each_chunk(&name, batch.max_docs, |rows| {
@@ -582,7 +583,6 @@ pub fn read_batches(
                 })?;
             }
         } else {
-            let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
             let mut record = 0u32;
             let mut part = Part {
                 input: name.clone(),
@@ -636,7 +636,6 @@ pub fn read_batches(
             flush(s, batch.take(), &mut rejects, deliver)?;
             flushed_any = true;
         }
-        let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
         s.progress.advance(size.saturating_sub(told));
         told = 0;
     }
