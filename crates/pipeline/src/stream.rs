@@ -314,11 +314,9 @@ pub fn merge_parts(
     };
     let mut batch = empty();
     let mut docs = 0;
-    let write = |batch: Ingested, out: &mut Outputs| -> Result<()> {
-        let keyed = batch.keyed()?;
-        let staged = combine_after(&keyed, &batch.inputs, &mut out.seen)
-            .context("cannot combine the parts")?;
-        write_transformed(transformer, staged, out)
+    // Outputs without state: a batch is only transformed and written.
+    let write = |batch: Ingested, out: &mut Outputs| {
+        write_batch(transformer, batch, out, "cannot combine the parts")
     };
     for input in order {
         let mut cursors: Vec<Cursor> = parts.iter().map(|p| p.cursor(input)).collect();
@@ -465,7 +463,7 @@ pub fn stream_dataset(
         let writer = scope.spawn(move || -> Result<Outputs> {
             let mut out = out;
             for b in batches {
-                write_batch(transformer, b, &mut out)?;
+                write_batch(transformer, b, &mut out, "cannot build ingest tables")?;
             }
             Ok(out)
         });
@@ -751,11 +749,16 @@ fn flush(
     })
 }
 
-/// Transforms and writes one ingested batch.
-fn write_batch(transformer: &Transformer, batch: Ingested, out: &mut Outputs) -> Result<()> {
+/// Transforms and writes one ingested batch, and its keyed rows into the state when `out`
+/// keeps one; `combining` says what failed when the batch's rows do not combine.
+fn write_batch(
+    transformer: &Transformer,
+    batch: Ingested,
+    out: &mut Outputs,
+    combining: &str,
+) -> Result<()> {
     let mut keyed = batch.keyed()?;
-    let staged = combine_after(&keyed, &batch.inputs, &mut out.seen)
-        .context("cannot build ingest tables")?;
+    let staged = combine_after(&keyed, &batch.inputs, &mut out.seen).context(combining)?;
     if let Some(state) = &mut out.state {
         state[0].write(&mut keyed.documents)?;
         state[1].write(&mut keyed.mentions)?;
