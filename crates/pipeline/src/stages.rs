@@ -206,13 +206,9 @@ fn unchanged_manifest(plan: &Plan, order: &[String], inc: &Incremental) -> Optio
         && m.solieu_version == env!("CARGO_PKG_VERSION")
         && m.shard == plan.shard.map(|s| s.to_string())
         && ALL.iter().all(|t| {
-            plan.formats.iter().all(|f| {
-                let ext = match f {
-                    Format::Parquet => "parquet",
-                    Format::Csv => "csv",
-                };
-                plan.out.join(format!("{t}.{ext}")).is_file()
-            })
+            plan.formats
+                .iter()
+                .all(|f| plan.out.join(format!("{t}.{}", f.extension())).is_file())
         })
         // A damaged state is rebuilt by a full run now rather than found on a later night.
         && STAGED_INGEST.iter().all(|t| {

@@ -43,6 +43,16 @@ pub enum Format {
     Csv,
 }
 
+impl Format {
+    /// The extension of a table file in this format, as `--format` names it.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv => "csv",
+        }
+    }
+}
+
 impl std::str::FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
