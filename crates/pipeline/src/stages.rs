@@ -445,17 +445,8 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
     let mut order: Option<Vec<String>> = None;
     let mut cached = Vec::new();
     let mut shards = Vec::new();
-    check_parts(parts)?;
-    for part in parts {
-        let manifest_path = part.join(MANIFEST);
-        let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
-            config(format!(
-                "{}: not a dataset of `solieu run --shard` ({e})",
-                part.display()
-            ))
-        })?;
-        let m: Manifest = serde_json::from_str(&text)
-            .map_err(|e| config(format!("{}: {e}", manifest_path.display())))?;
+    let manifests = check_parts(parts)?;
+    for (part, m) in parts.iter().zip(manifests) {
         let inputs = m.inputs;
         shards.push(m.shard.unwrap_or_else(|| "none".into()));
         match &order {
@@ -519,10 +510,12 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
 /// Refuses a set of parts that is not one whole run split in shards: a part not written by
 /// `run --shard`, shards of different splits (`0/3` beside `1/4`), a missing shard (a failed
 /// pod behind a `part-*` glob), or parts made from different inputs or input contents.
-fn check_parts(parts: &[PathBuf]) -> Result<()> {
+/// Returns the parts' manifests, in order.
+fn check_parts(parts: &[PathBuf]) -> Result<Vec<Manifest>> {
     let mut split: Option<(u64, &Path)> = None;
     let mut have = HashSet::new();
     let mut inputs: Option<(HashMap<String, InputKey>, &Path)> = None;
+    let mut manifests = Vec::with_capacity(parts.len());
     for part in parts {
         let Some(m) = solieu_sink::read_manifest(part) else {
             return Err(config(format!(
@@ -562,6 +555,7 @@ fn check_parts(parts: &[PathBuf]) -> Result<()> {
             Some(_) => {}
             None => inputs = Some((keys, part)),
         }
+        manifests.push(m);
     }
     if let Some((n, _)) = split {
         let missing: Vec<String> = (0..n)
@@ -575,7 +569,7 @@ fn check_parts(parts: &[PathBuf]) -> Result<()> {
             )));
         }
     }
-    Ok(())
+    Ok(manifests)
 }
 
 /// The `transform` stage: staged mentions to staged SPEC tables in `<out>.stage/transform`.
