@@ -80,10 +80,15 @@ fn manifest(
         inputs: inputs.to_vec(),
         formats: formats.to_vec(),
         rows: rows.iter().map(|(t, n)| (t.to_string(), *n)).collect(),
-        seconds: (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0,
+        seconds: seconds_since(started),
         incremental: None,
         shard: None,
     }
+}
+
+/// A manifest's `seconds`: to the millisecond.
+fn seconds_since(started: Instant) -> f64 {
+    (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
 }
 
 fn tables(data: &mut Dataset) -> [(&str, &mut DataFrame); 4] {
@@ -194,21 +199,16 @@ fn unchanged_manifest(plan: &Plan, order: &[String], inc: &Incremental) -> Optio
     if inc.full_refresh.is_some() || inc.processed > 0 || inc.removed > 0 {
         return None;
     }
-    let text = std::fs::read_to_string(plan.out.join(MANIFEST)).ok()?;
-    let m: Manifest = serde_json::from_str(&text).ok()?;
+    let m = solieu_sink::read_manifest(&plan.out)?;
     let same = m.inputs == order
         && m.formats == plan.formats
         && m.pipeline == plan.name
         && m.solieu_version == env!("CARGO_PKG_VERSION")
         && m.shard == plan.shard.map(|s| s.to_string())
         && ALL.iter().all(|t| {
-            plan.formats.iter().all(|f| {
-                let ext = match f {
-                    Format::Parquet => "parquet",
-                    Format::Csv => "csv",
-                };
-                plan.out.join(format!("{t}.{ext}")).is_file()
-            })
+            plan.formats
+                .iter()
+                .all(|f| plan.out.join(format!("{t}.{}", f.extension())).is_file())
         })
         // A damaged state is rebuilt by a full run now rather than found on a later night.
         && STAGED_INGEST.iter().all(|t| {
@@ -237,14 +237,14 @@ fn record_unchanged(
     inc.unchanged = true;
     inc.checked_at = Some(solieu_sink::lock::utc_now());
     m.incremental = Some(inc);
-    m.seconds = (started.elapsed().as_secs_f64() * 1000.0).round() / 1000.0;
+    m.seconds = seconds_since(started);
     let path = plan.out.join(MANIFEST);
     let tmp = plan.out.join(format!("{MANIFEST}.tmp"));
     let json = serde_json::to_string_pretty(&m)
         .map_err(|e| Error::Failed(format!("cannot write {}: {e}", path.display())))?;
     std::fs::write(&tmp, json + "\n").with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &path).with_context(|| format!("cannot replace {}", path.display()))?;
-    let rows = [DOCUMENTS, OBSERVATIONS, DELTAS, REJECTS]
+    let rows = ALL
         .into_iter()
         .map(|t| (t, m.rows.get(t).copied().unwrap_or(0)))
         .collect();
@@ -445,17 +445,8 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
     let mut order: Option<Vec<String>> = None;
     let mut cached = Vec::new();
     let mut shards = Vec::new();
-    check_parts(parts)?;
-    for part in parts {
-        let manifest_path = part.join(MANIFEST);
-        let text = std::fs::read_to_string(&manifest_path).map_err(|e| {
-            config(format!(
-                "{}: not a dataset of `solieu run --shard` ({e})",
-                part.display()
-            ))
-        })?;
-        let m: Manifest = serde_json::from_str(&text)
-            .map_err(|e| config(format!("{}: {e}", manifest_path.display())))?;
+    let manifests = check_parts(parts)?;
+    for (part, m) in parts.iter().zip(manifests) {
         let inputs = m.inputs;
         shards.push(m.shard.unwrap_or_else(|| "none".into()));
         match &order {
@@ -519,10 +510,12 @@ pub fn merge(plan: &Plan, parts: &[PathBuf], progress: &dyn Progress) -> Result<
 /// Refuses a set of parts that is not one whole run split in shards: a part not written by
 /// `run --shard`, shards of different splits (`0/3` beside `1/4`), a missing shard (a failed
 /// pod behind a `part-*` glob), or parts made from different inputs or input contents.
-fn check_parts(parts: &[PathBuf]) -> Result<()> {
+/// Returns the parts' manifests, in order.
+fn check_parts(parts: &[PathBuf]) -> Result<Vec<Manifest>> {
     let mut split: Option<(u64, &Path)> = None;
     let mut have = HashSet::new();
     let mut inputs: Option<(HashMap<String, InputKey>, &Path)> = None;
+    let mut manifests = Vec::with_capacity(parts.len());
     for part in parts {
         let Some(m) = solieu_sink::read_manifest(part) else {
             return Err(config(format!(
@@ -562,6 +555,7 @@ fn check_parts(parts: &[PathBuf]) -> Result<()> {
             Some(_) => {}
             None => inputs = Some((keys, part)),
         }
+        manifests.push(m);
     }
     if let Some((n, _)) = split {
         let missing: Vec<String> = (0..n)
@@ -575,7 +569,7 @@ fn check_parts(parts: &[PathBuf]) -> Result<()> {
             )));
         }
     }
-    Ok(())
+    Ok(manifests)
 }
 
 /// The `transform` stage: staged mentions to staged SPEC tables in `<out>.stage/transform`.
@@ -619,9 +613,7 @@ pub fn sink_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         rejects,
     };
     // The inputs are those the ingest stage read, from its manifest.
-    let inputs = std::fs::read_to_string(plan.stage_dir("ingest").join(MANIFEST))
-        .ok()
-        .and_then(|t| serde_json::from_str::<Manifest>(&t).ok())
+    let inputs = solieu_sink::read_manifest(&plan.stage_dir("ingest"))
         .map(|m| m.inputs)
         .unwrap_or_default();
     write(plan, &inputs, data, started)

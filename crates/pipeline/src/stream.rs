@@ -13,9 +13,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use polars::prelude::{
-    CsvReadOptions, CsvWriter, DataFrame, IdxCa, IdxSize, SchemaRef, SerReader, SerWriter,
-};
+use polars::prelude::{CsvReadOptions, CsvWriter, DataFrame, IdxCa, IdxSize, SerReader, SerWriter};
 use rayon::prelude::*;
 use solieu_ingest::{
     visit_records, word_key, IngestedDocument, InputFile, Lexicon, ReadLimits, Record, Reject,
@@ -316,11 +314,9 @@ pub fn merge_parts(
     };
     let mut batch = empty();
     let mut docs = 0;
-    let write = |batch: Ingested, out: &mut Outputs| -> Result<()> {
-        let keyed = batch.keyed()?;
-        let staged = combine_after(&keyed, &batch.inputs, &mut out.seen)
-            .context("cannot combine the parts")?;
-        write_transformed(transformer, staged, out)
+    // Outputs without state: a batch is only transformed and written.
+    let write = |batch: Ingested, out: &mut Outputs| {
+        write_batch(transformer, batch, out, "cannot combine the parts")
     };
     for input in order {
         let mut cursors: Vec<Cursor> = parts.iter().map(|p| p.cursor(input)).collect();
@@ -440,10 +436,9 @@ struct Outputs {
     /// numbered in the order its province came, and open only while a batch is appended.
     points_dir: PathBuf,
     points: BTreeMap<String, usize>,
-    /// An empty frame with the points' columns, for a run with no point at all.
+    /// An empty frame with the points' columns: `deltas` of a run with no point at all, and
+    /// the columns and types the spilled points are read back with.
     empty_points: Option<DataFrame>,
-    /// The spilled points' columns and types, to read them back.
-    points_schema: Option<SchemaRef>,
     internal_errors: usize,
 }
 
@@ -468,7 +463,7 @@ pub fn stream_dataset(
         let writer = scope.spawn(move || -> Result<Outputs> {
             let mut out = out;
             for b in batches {
-                write_batch(transformer, b, &mut out)?;
+                write_batch(transformer, b, &mut out, "cannot build ingest tables")?;
             }
             Ok(out)
         });
@@ -518,7 +513,6 @@ impl Outputs {
             points_dir,
             points: BTreeMap::new(),
             empty_points: None,
-            points_schema: None,
             internal_errors: 0,
         })
     }
@@ -572,6 +566,7 @@ pub fn read_batches(
     let mut told = 0u64;
     for file in files {
         let name = file.name();
+        let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
         if reuse.contains(&name) {
             if let Some(c) = cached.as_deref_mut() {
                 c.for_each_chunk(&name, batch.max_docs, |rows| {
@@ -586,7 +581,6 @@ pub fn read_batches(
                 })?;
             }
         } else {
-            let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
             let mut record = 0u32;
             let mut part = Part {
                 input: name.clone(),
@@ -640,7 +634,6 @@ pub fn read_batches(
             flush(s, batch.take(), &mut rejects, deliver)?;
             flushed_any = true;
         }
-        let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
         s.progress.advance(size.saturating_sub(told));
         told = 0;
     }
@@ -756,11 +749,16 @@ fn flush(
     })
 }
 
-/// Transforms and writes one ingested batch.
-fn write_batch(transformer: &Transformer, batch: Ingested, out: &mut Outputs) -> Result<()> {
+/// Transforms and writes one ingested batch, and its keyed rows into the state when `out`
+/// keeps one; `combining` says what failed when the batch's rows do not combine.
+fn write_batch(
+    transformer: &Transformer,
+    batch: Ingested,
+    out: &mut Outputs,
+    combining: &str,
+) -> Result<()> {
     let mut keyed = batch.keyed()?;
-    let staged = combine_after(&keyed, &batch.inputs, &mut out.seen)
-        .context("cannot build ingest tables")?;
+    let staged = combine_after(&keyed, &batch.inputs, &mut out.seen).context(combining)?;
     if let Some(state) = &mut out.state {
         state[0].write(&mut keyed.documents)?;
         state[1].write(&mut keyed.mentions)?;
@@ -791,9 +789,6 @@ fn write_transformed(transformer: &Transformer, staged: Staged, out: &mut Output
 fn spill_points(placed: &DataFrame, out: &mut Outputs) -> Result<()> {
     if out.empty_points.is_none() {
         out.empty_points = Some(placed.clear());
-    }
-    if out.points_schema.is_none() {
-        out.points_schema = Some(placed.schema().clone());
     }
     // Each province's rows, in order, from one pass over the column.
     let mut by_province: BTreeMap<&str, Vec<IdxSize>> = BTreeMap::new();
@@ -846,11 +841,12 @@ fn write_deltas(out: &mut Outputs) -> Result<usize> {
     // Provinces in sorted order, each sorted within by `deltas`: the whole table's order.
     let mut table = TableStream::new(&out.dir, DELTAS, &out.formats);
     let mut wrote = false;
+    let schema = out.empty_points.as_ref().map(|p| p.schema().clone());
     for (_, i) in std::mem::take(&mut out.points) {
         let path = points_file(&out.points_dir, i);
         let points = CsvReadOptions::default()
             .with_has_header(true)
-            .with_schema(out.points_schema.clone())
+            .with_schema(schema.clone())
             .try_into_reader_with_file_path(Some(path.clone()))
             .and_then(|r| r.finish())
             .with_context(|| format!("cannot read back {}", path.display()))?;

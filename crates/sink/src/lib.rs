@@ -43,6 +43,16 @@ pub enum Format {
     Csv,
 }
 
+impl Format {
+    /// The extension of a table file in this format, as `--format` names it.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv => "csv",
+        }
+    }
+}
+
 impl std::str::FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
@@ -406,23 +416,22 @@ impl TableStream {
     /// batch writes nothing: write an empty batch first for empty files with a header.
     pub fn finish(self) -> Result<usize, SinkError> {
         let (parquet_path, csv_path) = (self.path("parquet"), self.path("csv"));
-        if let Some(w) = self.parquet {
-            let path = parquet_path;
-            w.finish()
-                .map_err(|e| self.parquet_failure.explain(&path, e))?;
-            drop(w);
-            // The writer owns the file: reopen to sync what it wrote.
-            File::open(&path)
+        // The writers own the files: each is reopened to sync what it wrote.
+        let sync = |path: &Path| {
+            File::open(path)
                 .and_then(|f| f.sync_all())
-                .map_err(io(&path))?;
+                .map_err(io(path))
+        };
+        if let Some(w) = self.parquet {
+            w.finish()
+                .map_err(|e| self.parquet_failure.explain(&parquet_path, e))?;
+            drop(w);
+            sync(&parquet_path)?;
         }
         if let Some(mut w) = self.csv {
-            let path = csv_path;
-            w.finish().map_err(pl(&path))?;
+            w.finish().map_err(pl(&csv_path))?;
             drop(w);
-            File::open(&path)
-                .and_then(|f| f.sync_all())
-                .map_err(io(&path))?;
+            sync(&csv_path)?;
         }
         Ok(self.rows)
     }
