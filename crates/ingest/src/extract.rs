@@ -213,31 +213,46 @@ fn is_headline(para: &Paragraph) -> bool {
 /// states the comparison it sums up, so it takes the baseline of the body's first change of
 /// the same direction and kind (percent or count).
 fn baselines_from_the_body(mentions: &mut [Mention], headline_end: usize, lex: &Lexicon) {
-    let direction = |c: &ChangeParts| {
+    let (head, body) = mentions.split_at_mut(headline_end.min(mentions.len()));
+    let open = |m: &Mention| m.change.as_ref().is_some_and(|c| c.baseline.is_none());
+    if !head.iter().any(open) {
+        return;
+    }
+    // The lexicon's forms folded once, and each body change read once, rather than both again
+    // for every headline change compared with every body change.
+    let directions: Vec<(String, &str)> = lex
+        .change_rows
+        .iter()
+        .map(|r| (crate::text::fold(&r.form), r.direction.as_str()))
+        .collect();
+    let percents: Vec<String> = lex
+        .unit_rows
+        .iter()
+        .filter(|r| r.unit == "percent")
+        .map(|r| crate::text::fold(&r.form))
+        .collect();
+    let kind = |c: &ChangeParts| {
         let raw = crate::text::fold(&c.direction_raw);
-        lex.change_rows
-            .iter()
-            .find(|r| crate::text::fold(&r.form) == raw)
-            .map(|r| r.direction.clone())
+        let direction = directions.iter().find(|(f, _)| *f == raw).map(|(_, d)| *d);
+        (
+            direction,
+            percents.contains(&crate::text::fold(&c.unit_raw)),
+        )
     };
-    let percent = |c: &ChangeParts| {
-        let raw = crate::text::fold(&c.unit_raw);
-        lex.unit_rows
-            .iter()
-            .any(|r| r.unit == "percent" && crate::text::fold(&r.form) == raw)
-    };
-    for h in 0..headline_end.min(mentions.len()) {
-        let Some(c) = mentions[h].change.as_ref().filter(|c| c.baseline.is_none()) else {
+    let stated: Vec<_> = body
+        .iter()
+        .filter_map(|m| {
+            let b = m.change.as_ref()?;
+            Some((kind(b), b.baseline.as_ref()?))
+        })
+        .collect();
+    for m in head.iter_mut() {
+        let Some(c) = m.change.as_mut().filter(|c| c.baseline.is_none()) else {
             continue;
         };
-        let (dir, pct) = (direction(c), percent(c));
-        let found = mentions[headline_end..].iter().find_map(|m| {
-            let b = m.change.as_ref()?;
-            (b.baseline.is_some() && direction(b) == dir && percent(b) == pct)
-                .then(|| b.baseline.clone())?
-        });
-        if let (Some(baseline), Some(c)) = (found, mentions[h].change.as_mut()) {
-            c.baseline = Some(baseline);
+        let k = kind(c);
+        if let Some((_, baseline)) = stated.iter().find(|(b, _)| *b == k) {
+            c.baseline = Some((*baseline).clone());
         }
     }
 }
