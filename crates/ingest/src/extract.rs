@@ -257,16 +257,17 @@ fn baselines_from_the_body(mentions: &mut [Mention], headline_end: usize, lex: &
     }
 }
 
-/// What a row compares or is compared by, kept beside each mention while a document is read.
-struct MentionKey {
-    unit: String,
-    action: Option<String>,
-    topic: Option<String>,
+/// What a row compares or is compared by, kept beside each mention while a document is read
+/// (names borrowed from the lexicon: nothing is copied per figure).
+struct MentionKey<'l> {
+    unit: &'l str,
+    action: Option<&'l str>,
+    topic: Option<&'l str>,
     /// A level row with no change of its own yet.
     free_level: bool,
     /// A change whose paragraph states no level before it: the quantity (unit, action) it
     /// compares, looked for in the paragraph before.
-    compares: Option<(String, Option<String>)>,
+    compares: Option<(&'l str, Option<&'l str>)>,
 }
 
 /// A photo caption (`... Ảnh: CTV`): a short paragraph with a caption label before a colon.
@@ -290,19 +291,15 @@ fn attach_across_paragraphs(
 ) {
     let mut gone = Vec::new();
     for o in first..mentions.len() {
-        let Some((unit, action)) = keys[o].compares.clone() else {
+        let Some((unit, action)) = keys[o].compares else {
             continue;
         };
+        let topic = keys[o].topic;
         let fits = |k: &MentionKey| {
             k.free_level
                 && k.unit == unit
-                && action
-                    .as_ref()
-                    .is_none_or(|a| k.action.as_ref().is_none_or(|b| a == b))
-                && keys[o]
-                    .topic
-                    .as_ref()
-                    .is_none_or(|a| k.topic.as_ref().is_none_or(|b| a == b))
+                && action.is_none_or(|a| k.action.is_none_or(|b| a == b))
+                && topic.is_none_or(|a| k.topic.is_none_or(|b| a == b))
         };
         if let Some(l) = before.clone().rev().find(|&l| fits(&keys[l])) {
             mentions[l].change = mentions[o].change.take();
@@ -1130,12 +1127,12 @@ fn topics_starting_in(para: &Paragraph, from: usize, to: usize) -> std::ops::Ran
     lo..hi.max(lo)
 }
 
-fn extract_paragraph(
+fn extract_paragraph<'l>(
     para: &Paragraph,
-    lex: &Lexicon,
+    lex: &'l Lexicon,
     doc: &DocContext,
     out: &mut Vec<Mention>,
-    keys: &mut Vec<MentionKey>,
+    keys: &mut Vec<MentionKey<'l>>,
 ) {
     let figures = find_figures(para, lex);
     if figures.is_empty() {
@@ -1259,12 +1256,7 @@ fn extract_paragraph(
         }
     }
 
-    let action_of = |k: usize| {
-        resolved[k]
-            .action
-            .and_then(|(s, _)| lex.actions.match_at(t, s))
-            .map(|(_, &idx)| lex.action_rows[idx].action.clone())
-    };
+    let action_of = |k: usize| action_name(para, lex, &resolved[k]);
     // A change before any level of its paragraph, in a sentence that opens with its baseline
     // and states no period of its own (`So với cùng kỳ, tai nạn giao thông tăng 1.800 vụ`),
     // compares the paragraph before.
@@ -1283,16 +1275,16 @@ fn extract_paragraph(
         let own_period = para.periods.get(p).is_some_and(|p| p.first < sentence.end);
         opens && !own_period
     };
-    let compares = |k: usize| -> Option<(String, Option<String>)> {
+    let compares = |k: usize| -> Option<(&str, Option<&str>)> {
         if k >= opening_changes || attached_to[k].is_some() || !comparison_frame(k) {
             return None;
         }
         let unit = &lex.unit_rows[figures[k].unit_idx].unit;
         if unit == "percent" || unit == "times" {
             let row = &lex.quantity_rows[quantity_named(para, lex, &figures, k)?];
-            return Some((row.unit.clone(), row.action.clone()));
+            return Some((&row.unit, row.action.as_deref()));
         }
-        Some((unit.clone(), action_of(k)))
+        Some((unit, action_of(k)))
     };
 
     // The first change attached to each level.
@@ -1325,11 +1317,9 @@ fn extract_paragraph(
             (Measure::Level, change_of_level[k].map(change_of))
         };
         keys.push(MentionKey {
-            unit: lex.unit_rows[f.unit_idx].unit.clone(),
+            unit: &lex.unit_rows[f.unit_idx].unit,
             action: action_of(k),
-            topic: r
-                .topic
-                .map(|ti| lex.topic_rows[para.topics[ti].2].topic.clone()),
+            topic: topic_name(para, lex, r),
             free_level: measure == Measure::Level && change.is_none(),
             compares: compares(k),
         });
@@ -1373,6 +1363,19 @@ struct Resolved {
     year: Option<i32>,
     period: Option<String>,
     spans: bool,
+}
+
+/// The action a figure's verb names (`actions.csv`).
+fn action_name<'l>(para: &Paragraph, lex: &'l Lexicon, r: &Resolved) -> Option<&'l str> {
+    r.action
+        .and_then(|(s, _)| lex.actions.match_at(&para.tokens, s))
+        .map(|(_, &idx)| lex.action_rows[idx].action.as_str())
+}
+
+/// The field a figure was found to be about (`topics.csv`).
+fn topic_name<'l>(para: &Paragraph, lex: &'l Lexicon, r: &Resolved) -> Option<&'l str> {
+    r.topic
+        .map(|ti| lex.topic_rows[para.topics[ti].2].topic.as_str())
 }
 
 /// The verb of a figure: one right after it (`38 người chết`), the verb after a passive
@@ -1861,17 +1864,8 @@ fn level_for_change(
     let cf = &figures[c];
     let unit = &lex.unit_rows[cf.unit_idx].unit;
     let is_level = |k: usize| figures[k].change_word.is_none() && !has_change[k];
-    let action_of = |k: usize| {
-        resolved[k]
-            .action
-            .and_then(|(s, _)| lex.actions.match_at(t, s))
-            .map(|(_, &idx)| lex.action_rows[idx].action.as_str())
-    };
-    let topic_of = |k: usize| {
-        resolved[k]
-            .topic
-            .map(|ti| lex.topic_rows[para.topics[ti].2].topic.as_str())
-    };
+    let action_of = |k: usize| action_name(para, lex, &resolved[k]);
+    let topic_of = |k: usize| topic_name(para, lex, &resolved[k]);
     // A change that names its field compares a level of that field.
     // In its own sentence a level without a field of its own may be the one compared; in the
     // sentence before, the level must name the change's field.
