@@ -158,10 +158,10 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
     let mut keys: Vec<MentionKey> = Vec::new();
     // The mentions of the last paragraph with figures that is no caption.
     let mut levels_before = 0..0;
-    // The mentions of the headline lines that open the document (at most two).
-    let mut headline_count = Some(2);
+    // The headline lines that open the document (at most two), and where their mentions end.
+    let mut headlines = 0;
     let mut headline_end = 0;
-    for para in &paras {
+    for (pi, para) in paras.iter().enumerate() {
         for p in &para.periods {
             match p.kind {
                 PeriodKind::WholeYear => out.stated_years.extend(p.years.iter().copied()),
@@ -186,16 +186,10 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
         if out.mentions.len() > first && !is_caption(para, lex) {
             levels_before = first..out.mentions.len();
         }
-        if headline_count == Some(0) {
-            headline_count = None;
-        }
-        if let Some(n) = headline_count.as_mut() {
-            if is_headline(para) {
-                headline_end = out.mentions.len();
-                *n -= 1;
-            } else {
-                headline_count = None;
-            }
+        // Every paragraph before this one was a headline.
+        if headlines == pi && pi < 2 && is_headline(para) {
+            headlines += 1;
+            headline_end = out.mentions.len();
         }
     }
     baselines_from_the_body(&mut out.mentions, headline_end, lex);
