@@ -233,7 +233,7 @@ fn name_key(name: &str) -> String {
 fn bare(key: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     key.nfd()
-        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
+        .filter(|&c| !crate::text::is_mark(c))
         .map(|c| if c == 'đ' { 'd' } else { c })
         .collect()
 }

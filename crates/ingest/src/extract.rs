@@ -158,10 +158,10 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
     let mut keys: Vec<MentionKey> = Vec::new();
     // The mentions of the last paragraph with figures that is no caption.
     let mut levels_before = 0..0;
-    // The mentions of the headline lines that open the document (at most two).
-    let mut headline_count = Some(2);
+    // The headline lines that open the document (at most two), and where their mentions end.
+    let mut headlines = 0;
     let mut headline_end = 0;
-    for para in &paras {
+    for (pi, para) in paras.iter().enumerate() {
         for p in &para.periods {
             match p.kind {
                 PeriodKind::WholeYear => out.stated_years.extend(p.years.iter().copied()),
@@ -186,16 +186,10 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
         if out.mentions.len() > first && !is_caption(para, lex) {
             levels_before = first..out.mentions.len();
         }
-        if headline_count == Some(0) {
-            headline_count = None;
-        }
-        if let Some(n) = headline_count.as_mut() {
-            if is_headline(para) {
-                headline_end = out.mentions.len();
-                *n -= 1;
-            } else {
-                headline_count = None;
-            }
+        // Every paragraph before this one was a headline.
+        if headlines == pi && pi < 2 && is_headline(para) {
+            headlines += 1;
+            headline_end = out.mentions.len();
         }
     }
     baselines_from_the_body(&mut out.mentions, headline_end, lex);
@@ -213,45 +207,61 @@ fn is_headline(para: &Paragraph) -> bool {
 /// states the comparison it sums up, so it takes the baseline of the body's first change of
 /// the same direction and kind (percent or count).
 fn baselines_from_the_body(mentions: &mut [Mention], headline_end: usize, lex: &Lexicon) {
-    let direction = |c: &ChangeParts| {
+    let (head, body) = mentions.split_at_mut(headline_end.min(mentions.len()));
+    let open = |m: &Mention| m.change.as_ref().is_some_and(|c| c.baseline.is_none());
+    if !head.iter().any(open) {
+        return;
+    }
+    // The lexicon's forms folded once, and each body change read once, rather than both again
+    // for every headline change compared with every body change.
+    let directions: Vec<(String, &str)> = lex
+        .change_rows
+        .iter()
+        .map(|r| (crate::text::fold(&r.form), r.direction.as_str()))
+        .collect();
+    let percents: Vec<String> = lex
+        .unit_rows
+        .iter()
+        .filter(|r| r.unit == "percent")
+        .map(|r| crate::text::fold(&r.form))
+        .collect();
+    let kind = |c: &ChangeParts| {
         let raw = crate::text::fold(&c.direction_raw);
-        lex.change_rows
-            .iter()
-            .find(|r| crate::text::fold(&r.form) == raw)
-            .map(|r| r.direction.clone())
+        let direction = directions.iter().find(|(f, _)| *f == raw).map(|(_, d)| *d);
+        (
+            direction,
+            percents.contains(&crate::text::fold(&c.unit_raw)),
+        )
     };
-    let percent = |c: &ChangeParts| {
-        let raw = crate::text::fold(&c.unit_raw);
-        lex.unit_rows
-            .iter()
-            .any(|r| r.unit == "percent" && crate::text::fold(&r.form) == raw)
-    };
-    for h in 0..headline_end.min(mentions.len()) {
-        let Some(c) = mentions[h].change.as_ref().filter(|c| c.baseline.is_none()) else {
+    let stated: Vec<_> = body
+        .iter()
+        .filter_map(|m| {
+            let b = m.change.as_ref()?;
+            Some((kind(b), b.baseline.as_ref()?))
+        })
+        .collect();
+    for m in head.iter_mut() {
+        let Some(c) = m.change.as_mut().filter(|c| c.baseline.is_none()) else {
             continue;
         };
-        let (dir, pct) = (direction(c), percent(c));
-        let found = mentions[headline_end..].iter().find_map(|m| {
-            let b = m.change.as_ref()?;
-            (b.baseline.is_some() && direction(b) == dir && percent(b) == pct)
-                .then(|| b.baseline.clone())?
-        });
-        if let (Some(baseline), Some(c)) = (found, mentions[h].change.as_mut()) {
-            c.baseline = Some(baseline);
+        let k = kind(c);
+        if let Some((_, baseline)) = stated.iter().find(|(b, _)| *b == k) {
+            c.baseline = Some((*baseline).clone());
         }
     }
 }
 
-/// What a row compares or is compared by, kept beside each mention while a document is read.
-struct MentionKey {
-    unit: String,
-    action: Option<String>,
-    topic: Option<String>,
+/// What a row compares or is compared by, kept beside each mention while a document is read
+/// (names borrowed from the lexicon: nothing is copied per figure).
+struct MentionKey<'l> {
+    unit: &'l str,
+    action: Option<&'l str>,
+    topic: Option<&'l str>,
     /// A level row with no change of its own yet.
     free_level: bool,
     /// A change whose paragraph states no level before it: the quantity (unit, action) it
     /// compares, looked for in the paragraph before.
-    compares: Option<(String, Option<String>)>,
+    compares: Option<(&'l str, Option<&'l str>)>,
 }
 
 /// A photo caption (`... Ảnh: CTV`): a short paragraph with a caption label before a colon.
@@ -275,19 +285,15 @@ fn attach_across_paragraphs(
 ) {
     let mut gone = Vec::new();
     for o in first..mentions.len() {
-        let Some((unit, action)) = keys[o].compares.clone() else {
+        let Some((unit, action)) = keys[o].compares else {
             continue;
         };
+        let topic = keys[o].topic;
         let fits = |k: &MentionKey| {
             k.free_level
                 && k.unit == unit
-                && action
-                    .as_ref()
-                    .is_none_or(|a| k.action.as_ref().is_none_or(|b| a == b))
-                && keys[o]
-                    .topic
-                    .as_ref()
-                    .is_none_or(|a| k.topic.as_ref().is_none_or(|b| a == b))
+                && action.is_none_or(|a| k.action.is_none_or(|b| a == b))
+                && topic.is_none_or(|a| k.topic.is_none_or(|b| a == b))
         };
         if let Some(l) = before.clone().rev().find(|&l| fits(&keys[l])) {
             mentions[l].change = mentions[o].change.take();
@@ -1115,12 +1121,12 @@ fn topics_starting_in(para: &Paragraph, from: usize, to: usize) -> std::ops::Ran
     lo..hi.max(lo)
 }
 
-fn extract_paragraph(
+fn extract_paragraph<'l>(
     para: &Paragraph,
-    lex: &Lexicon,
+    lex: &'l Lexicon,
     doc: &DocContext,
     out: &mut Vec<Mention>,
-    keys: &mut Vec<MentionKey>,
+    keys: &mut Vec<MentionKey<'l>>,
 ) {
     let figures = find_figures(para, lex);
     if figures.is_empty() {
@@ -1244,12 +1250,7 @@ fn extract_paragraph(
         }
     }
 
-    let action_of = |k: usize| {
-        resolved[k]
-            .action
-            .and_then(|(s, _)| lex.actions.match_at(t, s))
-            .map(|(_, &idx)| lex.action_rows[idx].action.clone())
-    };
+    let action_of = |k: usize| action_name(para, lex, &resolved[k]);
     // A change before any level of its paragraph, in a sentence that opens with its baseline
     // and states no period of its own (`So với cùng kỳ, tai nạn giao thông tăng 1.800 vụ`),
     // compares the paragraph before.
@@ -1268,16 +1269,16 @@ fn extract_paragraph(
         let own_period = para.periods.get(p).is_some_and(|p| p.first < sentence.end);
         opens && !own_period
     };
-    let compares = |k: usize| -> Option<(String, Option<String>)> {
+    let compares = |k: usize| -> Option<(&str, Option<&str>)> {
         if k >= opening_changes || attached_to[k].is_some() || !comparison_frame(k) {
             return None;
         }
         let unit = &lex.unit_rows[figures[k].unit_idx].unit;
         if unit == "percent" || unit == "times" {
             let row = &lex.quantity_rows[quantity_named(para, lex, &figures, k)?];
-            return Some((row.unit.clone(), row.action.clone()));
+            return Some((&row.unit, row.action.as_deref()));
         }
-        Some((unit.clone(), action_of(k)))
+        Some((unit, action_of(k)))
     };
 
     // The first change attached to each level.
@@ -1310,11 +1311,9 @@ fn extract_paragraph(
             (Measure::Level, change_of_level[k].map(change_of))
         };
         keys.push(MentionKey {
-            unit: lex.unit_rows[f.unit_idx].unit.clone(),
+            unit: &lex.unit_rows[f.unit_idx].unit,
             action: action_of(k),
-            topic: r
-                .topic
-                .map(|ti| lex.topic_rows[para.topics[ti].2].topic.clone()),
+            topic: topic_name(para, lex, r),
             free_level: measure == Measure::Level && change.is_none(),
             compares: compares(k),
         });
@@ -1358,6 +1357,19 @@ struct Resolved {
     year: Option<i32>,
     period: Option<String>,
     spans: bool,
+}
+
+/// The action a figure's verb names (`actions.csv`).
+fn action_name<'l>(para: &Paragraph, lex: &'l Lexicon, r: &Resolved) -> Option<&'l str> {
+    r.action
+        .and_then(|(s, _)| lex.actions.match_at(&para.tokens, s))
+        .map(|(_, &idx)| lex.action_rows[idx].action.as_str())
+}
+
+/// The field a figure was found to be about (`topics.csv`).
+fn topic_name<'l>(para: &Paragraph, lex: &'l Lexicon, r: &Resolved) -> Option<&'l str> {
+    r.topic
+        .map(|ti| lex.topic_rows[para.topics[ti].2].topic.as_str())
 }
 
 /// The verb of a figure: one right after it (`38 người chết`), the verb after a passive
@@ -1846,17 +1858,8 @@ fn level_for_change(
     let cf = &figures[c];
     let unit = &lex.unit_rows[cf.unit_idx].unit;
     let is_level = |k: usize| figures[k].change_word.is_none() && !has_change[k];
-    let action_of = |k: usize| {
-        resolved[k]
-            .action
-            .and_then(|(s, _)| lex.actions.match_at(t, s))
-            .map(|(_, &idx)| lex.action_rows[idx].action.as_str())
-    };
-    let topic_of = |k: usize| {
-        resolved[k]
-            .topic
-            .map(|ti| lex.topic_rows[para.topics[ti].2].topic.as_str())
-    };
+    let action_of = |k: usize| action_name(para, lex, &resolved[k]);
+    let topic_of = |k: usize| topic_name(para, lex, &resolved[k]);
     // A change that names its field compares a level of that field.
     // In its own sentence a level without a field of its own may be the one compared; in the
     // sentence before, the level must name the change's field.

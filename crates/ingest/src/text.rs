@@ -514,7 +514,8 @@ pub fn tokenize(text: &str, base: usize) -> Vec<Token> {
     tokens
 }
 
-fn is_mark(c: char) -> bool {
+/// A combining tone or vowel mark, as NFD writes them apart from their letter.
+pub(crate) fn is_mark(c: char) -> bool {
     matches!(c, '\u{300}'..='\u{36f}')
 }
 
