@@ -301,10 +301,22 @@ fn attach_across_paragraphs(
             gone.push(o);
         }
     }
-    for &o in gone.iter().rev() {
-        mentions.remove(o);
-        keys.remove(o);
+    // One pass each, not one shift of the tail per attached change: a paragraph of thousands
+    // of changes stays linear.
+    let mut attached = vec![false; mentions.len()];
+    for o in gone {
+        attached[o] = true;
     }
+    let mut i = 0;
+    mentions.retain(|_| {
+        i += 1;
+        !attached[i - 1]
+    });
+    let mut i = 0;
+    keys.retain(|_| {
+        i += 1;
+        !attached[i - 1]
+    });
 }
 
 /// A numbered or colon-ended short line (`2. Số vụ phạm tội về trật tự quản lý kinh tế:`,
