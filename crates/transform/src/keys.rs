@@ -83,75 +83,52 @@ pub(crate) fn join_lexicon(mut lf: LazyFrame, lex: &Lexicon) -> PolarsResult<Laz
     apply_readings(lf, lex)
 }
 
-/// Each lexicon lookup table with the key it joins on.
+/// The (form, value) rows of a lexicon file a word lookup is built from.
+type Entries<'a> = Vec<(&'a str, AnyValue<'a>)>;
+
+/// Each lexicon lookup table with the key it joins on, in join order.
 fn lookups(lex: &Lexicon) -> PolarsResult<Vec<(LazyFrame, &'static str)>> {
-    Ok(vec![
+    let multipliers = || {
+        lex.multiplier_rows
+            .iter()
+            .map(|r| (r.form.as_str(), AnyValue::Float64(r.factor)))
+            .collect()
+    };
+    let words: [(&str, &str, Entries); 6] = [
+        ("multiplier_key", "multiplier", multipliers()),
+        ("change_multiplier_key", "change_multiplier", multipliers()),
+        (
+            "qualifier_key",
+            "qualifier",
+            labels(&lex.qualifier_rows, |r| (&r.form, &r.qualifier)),
+        ),
+        (
+            "action_key",
+            "action",
+            labels(&lex.action_rows, |r| (&r.form, &r.action)),
+        ),
+        (
+            "topic_key",
+            "topic",
+            labels(&lex.topic_rows, |r| (&r.form, &r.topic)),
+        ),
+        (
+            "change_key",
+            "change_direction",
+            labels(&lex.change_rows, |r| (&r.form, &r.direction)),
+        ),
+    ];
+    let mut tables = vec![
         (unit_lookup(lex, "unit_key", "")?, "unit_key"),
         (
             unit_lookup(lex, "change_unit_key", "change_")?,
             "change_unit_key",
         ),
-        (
-            word_lookup(
-                "multiplier_key",
-                "multiplier",
-                &lex.multiplier_rows,
-                |r| &r.form,
-                |r| AnyValue::Float64(r.factor),
-            )?,
-            "multiplier_key",
-        ),
-        (
-            word_lookup(
-                "change_multiplier_key",
-                "change_multiplier",
-                &lex.multiplier_rows,
-                |r| &r.form,
-                |r| AnyValue::Float64(r.factor),
-            )?,
-            "change_multiplier_key",
-        ),
-        (
-            word_lookup(
-                "qualifier_key",
-                "qualifier",
-                &lex.qualifier_rows,
-                |r| &r.form,
-                |r| AnyValue::String(&r.qualifier),
-            )?,
-            "qualifier_key",
-        ),
-        (
-            word_lookup(
-                "action_key",
-                "action",
-                &lex.action_rows,
-                |r| &r.form,
-                |r| AnyValue::String(&r.action),
-            )?,
-            "action_key",
-        ),
-        (
-            word_lookup(
-                "topic_key",
-                "topic",
-                &lex.topic_rows,
-                |r| &r.form,
-                |r| AnyValue::String(&r.topic),
-            )?,
-            "topic_key",
-        ),
-        (
-            word_lookup(
-                "change_key",
-                "change_direction",
-                &lex.change_rows,
-                |r| &r.form,
-                |r| AnyValue::String(&r.direction),
-            )?,
-            "change_key",
-        ),
-    ])
+    ];
+    for (key, column, entries) in words {
+        tables.push((word_lookup(key, column, &entries)?, key));
+    }
+    Ok(tables)
 }
 
 /// A lookup table: `key` (the folded form) and one column per value; the first row of a key
@@ -167,16 +144,16 @@ fn lookup(key: &str, forms: &[&str], values: Vec<Column>) -> PolarsResult<LazyFr
     Ok(df.filter(&mask)?.lazy())
 }
 
+/// The (form, label) pairs of a lexicon file whose value is a label.
+fn labels<'a, R>(rows: &'a [R], pair: impl Fn(&'a R) -> (&'a String, &'a String)) -> Entries<'a> {
+    (rows.iter().map(pair))
+        .map(|(form, label)| (form.as_str(), AnyValue::String(label)))
+        .collect()
+}
+
 /// A lookup from one lexicon file: the folded form under `key`, one value under `column`.
-fn word_lookup<'a, R>(
-    key: &str,
-    column: &str,
-    rows: &'a [R],
-    form: impl Fn(&'a R) -> &'a String,
-    value: impl Fn(&'a R) -> AnyValue<'a>,
-) -> PolarsResult<LazyFrame> {
-    let forms: Vec<&str> = rows.iter().map(|r| form(r).as_str()).collect();
-    let values: Vec<AnyValue> = rows.iter().map(value).collect();
+fn word_lookup(key: &str, column: &str, entries: &[(&str, AnyValue)]) -> PolarsResult<LazyFrame> {
+    let (forms, values): (Vec<&str>, Vec<AnyValue>) = entries.iter().cloned().unzip();
     let series = Series::from_any_values(column.into(), &values, true)?;
     lookup(key, &forms, vec![series.into_column()])
 }
