@@ -923,11 +923,16 @@ impl<'t> Draft<'t> {
     /// comparison word, to open a sentence (a bare `cùng kỳ năm 2022, ...` would read as a period).
     fn baseline(&mut self, args: &[String], rng: &mut Rng, year: i32) {
         let opening = args.first().is_some_and(|a| a == "so");
+        let comparison = &self.t.furniture.comparison;
+        let opens = |p: &str| {
+            p.strip_prefix(comparison.as_str())
+                .is_some_and(|r| r.starts_with(' '))
+        };
         let patterns: Vec<_> = self
             .t
             .baselines
             .iter()
-            .filter(|(p, _)| !opening || p.starts_with("so "))
+            .filter(|(p, _)| !opening || opens(p))
             .collect();
         let Some((pattern, canon)) = rng.pick(&patterns).map(|&b| b.clone()) else {
             return;
