@@ -646,9 +646,9 @@ impl<'t> Draft<'t> {
 
     /// A figure: maybe a qualifier, the number, a unit form; its level row.
     fn figure(&mut self, number: Number, unit: String, rng: &mut Rng) {
-        let forms = self.t.units.get(&unit).cloned().unwrap_or_default();
+        let forms = self.t.units.get(&unit).map(Vec::as_slice).unwrap_or(&[]);
         let (unit_form, factor) = rng
-            .pick(&forms)
+            .pick(forms)
             .cloned()
             .unwrap_or_else(|| (unit.clone(), 1.0));
         let q_start = self.s.len();
@@ -951,27 +951,34 @@ impl<'t> Draft<'t> {
 
     /// A topic phrase of `topic`.
     fn topic_phrase(&self, topic: &str, rng: &mut Rng) -> String {
-        let forms = self.t.topics.get(topic).cloned().unwrap_or_default();
-        topic_text(&rng.pick(&forms).cloned().unwrap_or_default())
+        let forms = self.t.topics.get(topic).map(Vec::as_slice).unwrap_or(&[]);
+        topic_text(rng.pick(forms).map(String::as_str).unwrap_or(""))
+    }
+
+    /// Writes a phrase of one topic of the group `args` names; returns the topic.
+    fn group_topic(&mut self, args: &[String], rng: &mut Rng) -> String {
+        let group = args.first().map(String::as_str).unwrap_or("");
+        let topics = self
+            .t
+            .topic_groups
+            .get(group)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let topic = rng.pick(topics).cloned().unwrap_or_default();
+        let text = self.topic_phrase(&topic, rng);
+        self.write(&text, true);
+        topic
     }
 
     /// `{T:group}`: one topic phrase; the sentence's figures take its topic.
     fn topic(&mut self, args: &[String], rng: &mut Rng) {
-        let group = args.first().cloned().unwrap_or_default();
-        let topics = self.t.topic_groups.get(&group).cloned().unwrap_or_default();
-        let topic = rng.pick(&topics).cloned().unwrap_or_default();
-        let text = self.topic_phrase(&topic, rng);
-        self.write(&text, true);
+        let topic = self.group_topic(args, rng);
         self.sentence_topic = Some(Some(topic));
     }
 
     /// `{TF:group}`: a topic phrase naming the field of the figure right before it.
     fn figure_topic(&mut self, args: &[String], rng: &mut Rng) {
-        let group = args.first().cloned().unwrap_or_default();
-        let topics = self.t.topic_groups.get(&group).cloned().unwrap_or_default();
-        let topic = rng.pick(&topics).cloned().unwrap_or_default();
-        let text = self.topic_phrase(&topic, rng);
-        self.write(&text, true);
+        let topic = self.group_topic(args, rng);
         if let Some(f) = self.figs.last_mut() {
             f.own_topic = Some(topic);
         }
