@@ -411,10 +411,10 @@ impl Generator {
     }
 
     fn distractor(&self, rng: &mut Rng, year: i32) -> String {
-        let Some(pieces) = rng.pick(&self.templates.distractors).cloned() else {
+        let Some(pieces) = rng.pick(&self.templates.distractors) else {
             return String::new();
         };
-        self.sentence(&pieces, None, rng, year, "").text
+        self.sentence(pieces, None, rng, year, "").text
     }
 
     fn pick_fill(&self, rng: &mut Rng, name: &str) -> String {
@@ -732,9 +732,8 @@ impl<'t> Draft<'t> {
                     .changes
                     .iter()
                     .filter(|c| v > 2 || c.1 == "decrease")
-                    .cloned()
                     .collect();
-                rng.pick(&changes).cloned().unwrap_or_default()
+                rng.pick(&changes).map(|&c| c.clone()).unwrap_or_default()
             }
         };
         let mag = rng.range(1, (v - 1).max(1));
