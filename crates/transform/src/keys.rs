@@ -73,14 +73,34 @@ fn with_number(
     Ok(())
 }
 
-/// Joins every lexicon table on its key: canonical units (also of the change), multipliers,
-/// qualifiers, actions, topics and change directions; then the words read by their context.
-pub(crate) fn join_lexicon(mut lf: LazyFrame, lex: &Lexicon) -> PolarsResult<LazyFrame> {
-    for (table, key) in lookups(lex)? {
-        lf = lf.left_join(table, col(key), col(key));
+/// The lexicon's lookup tables, built once per run and joined onto every batch.
+pub(crate) struct Lookups {
+    /// Each table with the key it joins on, in join order.
+    tables: Vec<(LazyFrame, &'static str)>,
+    unit_readings: LazyFrame,
+    action_readings: LazyFrame,
+}
+
+impl Lookups {
+    pub(crate) fn new(lex: &Lexicon) -> PolarsResult<Lookups> {
+        let (unit_readings, action_readings) = readings(lex)?;
+        Ok(Lookups {
+            tables: lookups(lex)?,
+            unit_readings,
+            action_readings,
+        })
     }
-    lf = lf.with_columns([col("unit_canonical").alias("unit")]);
-    apply_readings(lf, lex)
+
+    /// Joins every lexicon table on its key: canonical units (also of the change),
+    /// multipliers, qualifiers, actions, topics and change directions; then the words read by
+    /// their context.
+    pub(crate) fn join(&self, mut lf: LazyFrame) -> LazyFrame {
+        for (table, key) in &self.tables {
+            lf = lf.left_join(table.clone(), col(*key), col(*key));
+        }
+        lf = lf.with_columns([col("unit_canonical").alias("unit")]);
+        apply_readings(lf, self.unit_readings.clone(), self.action_readings.clone())
+    }
 }
 
 /// The (form, value) rows of a lexicon file a word lookup is built from.
@@ -222,10 +242,10 @@ fn pair_lookup(
     Ok(df.lazy())
 }
 
-/// Words read by their context (`unit_readings.csv`, `action_readings.csv`): a unit form whose
-/// unit depends on the action, then a verb whose action depends on the unit. Each is a left
-/// join on two keys.
-fn apply_readings(lf: LazyFrame, lex: &Lexicon) -> PolarsResult<LazyFrame> {
+/// The tables of the words read by their context (`unit_readings.csv`,
+/// `action_readings.csv`): a unit form whose unit depends on the action, a verb whose action
+/// depends on the unit.
+fn readings(lex: &Lexicon) -> PolarsResult<(LazyFrame, LazyFrame)> {
     let units = pair_lookup(
         lex.unit_reading_rows
             .iter()
@@ -238,6 +258,12 @@ fn apply_readings(lf: LazyFrame, lex: &Lexicon) -> PolarsResult<LazyFrame> {
             .map(|r| (r.form.clone(), r.unit.clone(), r.action.clone())),
         ["action_key", "unit", "action_reading"],
     )?;
+    Ok((units, actions))
+}
+
+/// The words read by their context: the unit first, then the verb by that unit. Each is a
+/// left join on two keys.
+fn apply_readings(lf: LazyFrame, units: LazyFrame, actions: LazyFrame) -> LazyFrame {
     let left = || JoinArgs::new(JoinType::Left);
     let read = |reading: &str, plain: &str| {
         when(col(reading).is_not_null())
@@ -245,19 +271,18 @@ fn apply_readings(lf: LazyFrame, lex: &Lexicon) -> PolarsResult<LazyFrame> {
             .otherwise(col(plain))
             .alias(plain)
     };
-    Ok(lf
-        .join(
-            units,
-            [col("unit_key"), col("action")],
-            [col("unit_key"), col("action")],
-            left(),
-        )
-        .with_columns([read("unit_reading", "unit")])
-        .join(
-            actions,
-            [col("action_key"), col("unit")],
-            [col("action_key"), col("unit")],
-            left(),
-        )
-        .with_columns([read("action_reading", "action")]))
+    lf.join(
+        units,
+        [col("unit_key"), col("action")],
+        [col("unit_key"), col("action")],
+        left(),
+    )
+    .with_columns([read("unit_reading", "unit")])
+    .join(
+        actions,
+        [col("action_key"), col("unit")],
+        [col("action_key"), col("unit")],
+        left(),
+    )
+    .with_columns([read("action_reading", "action")])
 }

@@ -4,14 +4,13 @@
 use std::collections::HashMap;
 
 use polars::prelude::*;
-use solieu_ingest::Lexicon;
 
 use crate::{changes, keys, schema, ARRIVAL};
 
 /// Staged mentions in, `observations` out.
 pub(crate) fn observations(
     mut mentions: DataFrame,
-    lex: &Lexicon,
+    lookups: &keys::Lookups,
     words: &HashMap<String, f64>,
 ) -> PolarsResult<DataFrame> {
     keys::with_keys_and_numbers(&mut mentions, words)?;
@@ -19,7 +18,7 @@ pub(crate) fn observations(
     // joins may reorder, so the arrival order is kept as a column and restored at the end. A
     // streamed run's batches then lay end to end as one run's rows.
     let lf = mentions.with_row_index(ARRIVAL.into(), None)?.lazy();
-    let lf = keys::join_lexicon(lf, lex)?;
+    let lf = lookups.join(lf);
     resolve(lf)
         .sort([ARRIVAL], SortMultipleOptions::default())
         .select(schema::select(schema::OBSERVATIONS))
