@@ -411,10 +411,10 @@ impl Generator {
     }
 
     fn distractor(&self, rng: &mut Rng, year: i32) -> String {
-        let Some(pieces) = rng.pick(&self.templates.distractors).cloned() else {
+        let Some(pieces) = rng.pick(&self.templates.distractors) else {
             return String::new();
         };
-        self.sentence(&pieces, None, rng, year, "").text
+        self.sentence(pieces, None, rng, year, "").text
     }
 
     fn pick_fill(&self, rng: &mut Rng, name: &str) -> String {
@@ -646,9 +646,9 @@ impl<'t> Draft<'t> {
 
     /// A figure: maybe a qualifier, the number, a unit form; its level row.
     fn figure(&mut self, number: Number, unit: String, rng: &mut Rng) {
-        let forms = self.t.units.get(&unit).cloned().unwrap_or_default();
+        let forms = self.t.units.get(&unit).map(Vec::as_slice).unwrap_or(&[]);
         let (unit_form, factor) = rng
-            .pick(&forms)
+            .pick(forms)
             .cloned()
             .unwrap_or_else(|| (unit.clone(), 1.0));
         let q_start = self.s.len();
@@ -732,9 +732,8 @@ impl<'t> Draft<'t> {
                     .changes
                     .iter()
                     .filter(|c| v > 2 || c.1 == "decrease")
-                    .cloned()
                     .collect();
-                rng.pick(&changes).cloned().unwrap_or_default()
+                rng.pick(&changes).map(|&c| c.clone()).unwrap_or_default()
             }
         };
         let mag = rng.range(1, (v - 1).max(1));
@@ -923,11 +922,16 @@ impl<'t> Draft<'t> {
     /// comparison word, to open a sentence (a bare `cùng kỳ năm 2022, ...` would read as a period).
     fn baseline(&mut self, args: &[String], rng: &mut Rng, year: i32) {
         let opening = args.first().is_some_and(|a| a == "so");
+        let comparison = &self.t.furniture.comparison;
+        let opens = |p: &str| {
+            p.strip_prefix(comparison.as_str())
+                .is_some_and(|r| r.starts_with(' '))
+        };
         let patterns: Vec<_> = self
             .t
             .baselines
             .iter()
-            .filter(|(p, _)| !opening || p.starts_with("so "))
+            .filter(|(p, _)| !opening || opens(p))
             .collect();
         let Some((pattern, canon)) = rng.pick(&patterns).map(|&b| b.clone()) else {
             return;
@@ -946,27 +950,34 @@ impl<'t> Draft<'t> {
 
     /// A topic phrase of `topic`.
     fn topic_phrase(&self, topic: &str, rng: &mut Rng) -> String {
-        let forms = self.t.topics.get(topic).cloned().unwrap_or_default();
-        topic_text(&rng.pick(&forms).cloned().unwrap_or_default())
+        let forms = self.t.topics.get(topic).map(Vec::as_slice).unwrap_or(&[]);
+        topic_text(rng.pick(forms).map(String::as_str).unwrap_or(""))
+    }
+
+    /// Writes a phrase of one topic of the group `args` names; returns the topic.
+    fn group_topic(&mut self, args: &[String], rng: &mut Rng) -> String {
+        let group = args.first().map(String::as_str).unwrap_or("");
+        let topics = self
+            .t
+            .topic_groups
+            .get(group)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let topic = rng.pick(topics).cloned().unwrap_or_default();
+        let text = self.topic_phrase(&topic, rng);
+        self.write(&text, true);
+        topic
     }
 
     /// `{T:group}`: one topic phrase; the sentence's figures take its topic.
     fn topic(&mut self, args: &[String], rng: &mut Rng) {
-        let group = args.first().cloned().unwrap_or_default();
-        let topics = self.t.topic_groups.get(&group).cloned().unwrap_or_default();
-        let topic = rng.pick(&topics).cloned().unwrap_or_default();
-        let text = self.topic_phrase(&topic, rng);
-        self.write(&text, true);
+        let topic = self.group_topic(args, rng);
         self.sentence_topic = Some(Some(topic));
     }
 
     /// `{TF:group}`: a topic phrase naming the field of the figure right before it.
     fn figure_topic(&mut self, args: &[String], rng: &mut Rng) {
-        let group = args.first().cloned().unwrap_or_default();
-        let topics = self.t.topic_groups.get(&group).cloned().unwrap_or_default();
-        let topic = rng.pick(&topics).cloned().unwrap_or_default();
-        let text = self.topic_phrase(&topic, rng);
-        self.write(&text, true);
+        let topic = self.group_topic(args, rng);
         if let Some(f) = self.figs.last_mut() {
             f.own_topic = Some(topic);
         }

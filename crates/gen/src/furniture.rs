@@ -132,6 +132,8 @@ pub struct Furniture {
     pub place_province: String,
     /// Joins the last two items of a list.
     pub and: String,
+    /// The word of a baseline that may open a sentence (`so với cùng kỳ`).
+    pub comparison: String,
     pub titles: Vec<Template>,
     pub share: String,
     pub markers: Vec<String>,
@@ -208,6 +210,7 @@ struct FurnitureFile {
     place_city: String,
     place_province: String,
     and: String,
+    comparison: String,
     titles: Vec<String>,
     share: String,
     markers: Vec<String>,
@@ -283,6 +286,7 @@ impl Furniture {
             place_city: file.place_city,
             place_province: file.place_province,
             and: file.and,
+            comparison: file.comparison,
             share: file.share,
             markers: file.markers,
             first_paragraph_periods: first,

@@ -10,7 +10,7 @@
 use polars::prelude::*;
 
 use crate::changes::absolute;
-use crate::schema::AMOUNT_UNITS;
+use crate::schema::{self, AMOUNT_UNITS};
 
 /// The series key.
 const SERIES: [&str; 4] = ["province", "topic", "action", "unit"];
@@ -193,7 +193,7 @@ pub fn deltas_of_points(points: &DataFrame) -> PolarsResult<DataFrame> {
             SERIES.iter().chain(&["year"]).copied().collect::<Vec<_>>(),
             SortMultipleOptions::default(),
         )
-        .select(output())
+        .select(schema::select(schema::DELTAS))
         .collect()
 }
 
@@ -243,27 +243,4 @@ fn consistent() -> Expr {
     )
     .then(lit(NULL).cast(DataType::Boolean))
     .otherwise(absolute(col("stated_prev_value") - prev).lt_eq(tolerance))
-}
-
-/// The table's columns in order, typed.
-fn output() -> [Expr; 17] {
-    [
-        col("province"),
-        col("topic"),
-        col("action"),
-        col("unit"),
-        col("year").cast(DataType::Int32),
-        col("value").cast(DataType::Float64),
-        col("doc_id"),
-        col("n_mentions").cast(DataType::Int32),
-        col("n_documents").cast(DataType::Int32),
-        col("n_values").cast(DataType::Int32),
-        col("prev_year").cast(DataType::Int32),
-        col("prev_value").cast(DataType::Float64),
-        col("prev_doc_id"),
-        col("delta").cast(DataType::Float64),
-        col("pct_change").cast(DataType::Float64),
-        col("stated_prev_value").cast(DataType::Float64),
-        col("consistent"),
-    ]
 }

@@ -3,7 +3,7 @@
 
 use polars::prelude::*;
 
-use crate::ARRIVAL;
+use crate::{schema, ARRIVAL};
 
 /// Staged documents and their observations in, `documents` out.
 pub(crate) fn documents(staged: &DataFrame, observations: &DataFrame) -> PolarsResult<DataFrame> {
@@ -19,18 +19,6 @@ pub(crate) fn documents(staged: &DataFrame, observations: &DataFrame) -> PolarsR
         .left_join(counts, col("doc_id"), col("doc_id"))
         .with_columns([col("n_observations").fill_null(lit(0i32))])
         .sort([ARRIVAL], SortMultipleOptions::default())
-        .select([
-            col("doc_id"),
-            col("source"),
-            col("sha256"),
-            col("title"),
-            col("url"),
-            col("published").cast(DataType::Date),
-            col("event_date").cast(DataType::Date),
-            col("report_year").cast(DataType::Int32),
-            col("province"),
-            col("n_chars").cast(DataType::Int64),
-            col("n_observations").cast(DataType::Int32),
-        ])
+        .select(schema::select(schema::DOCUMENTS))
         .collect()
 }

@@ -73,85 +73,82 @@ fn with_number(
     Ok(())
 }
 
-/// Joins every lexicon table on its key: canonical units (also of the change), multipliers,
-/// qualifiers, actions, topics and change directions; then the words read by their context.
-pub(crate) fn join_lexicon(mut lf: LazyFrame, lex: &Lexicon) -> PolarsResult<LazyFrame> {
-    for (table, key) in lookups(lex)? {
-        lf = lf.left_join(table, col(key), col(key));
-    }
-    lf = lf.with_columns([col("unit_canonical").alias("unit")]);
-    apply_readings(lf, lex)
+/// The lexicon's lookup tables, built once per run and joined onto every batch.
+pub(crate) struct Lookups {
+    /// Each table with the key it joins on, in join order.
+    tables: Vec<(LazyFrame, &'static str)>,
+    unit_readings: LazyFrame,
+    action_readings: LazyFrame,
 }
 
-/// Each lexicon lookup table with the key it joins on.
+impl Lookups {
+    pub(crate) fn new(lex: &Lexicon) -> PolarsResult<Lookups> {
+        let (unit_readings, action_readings) = readings(lex)?;
+        Ok(Lookups {
+            tables: lookups(lex)?,
+            unit_readings,
+            action_readings,
+        })
+    }
+
+    /// Joins every lexicon table on its key: canonical units (also of the change),
+    /// multipliers, qualifiers, actions, topics and change directions; then the words read by
+    /// their context.
+    pub(crate) fn join(&self, mut lf: LazyFrame) -> LazyFrame {
+        for (table, key) in &self.tables {
+            lf = lf.left_join(table.clone(), col(*key), col(*key));
+        }
+        lf = lf.with_columns([col("unit_canonical").alias("unit")]);
+        apply_readings(lf, self.unit_readings.clone(), self.action_readings.clone())
+    }
+}
+
+/// The (form, value) rows of a lexicon file a word lookup is built from.
+type Entries<'a> = Vec<(&'a str, AnyValue<'a>)>;
+
+/// Each lexicon lookup table with the key it joins on, in join order.
 fn lookups(lex: &Lexicon) -> PolarsResult<Vec<(LazyFrame, &'static str)>> {
-    Ok(vec![
+    let multipliers = || {
+        lex.multiplier_rows
+            .iter()
+            .map(|r| (r.form.as_str(), AnyValue::Float64(r.factor)))
+            .collect()
+    };
+    let words: [(&str, &str, Entries); 6] = [
+        ("multiplier_key", "multiplier", multipliers()),
+        ("change_multiplier_key", "change_multiplier", multipliers()),
+        (
+            "qualifier_key",
+            "qualifier",
+            labels(&lex.qualifier_rows, |r| (&r.form, &r.qualifier)),
+        ),
+        (
+            "action_key",
+            "action",
+            labels(&lex.action_rows, |r| (&r.form, &r.action)),
+        ),
+        (
+            "topic_key",
+            "topic",
+            labels(&lex.topic_rows, |r| (&r.form, &r.topic)),
+        ),
+        (
+            "change_key",
+            "change_direction",
+            labels(&lex.change_rows, |r| (&r.form, &r.direction)),
+        ),
+    ];
+    let mut tables = vec![
         (unit_lookup(lex, "unit_key", "")?, "unit_key"),
         (
             unit_lookup(lex, "change_unit_key", "change_")?,
             "change_unit_key",
         ),
-        (
-            word_lookup(
-                "multiplier_key",
-                "multiplier",
-                &lex.multiplier_rows,
-                |r| &r.form,
-                |r| AnyValue::Float64(r.factor),
-            )?,
-            "multiplier_key",
-        ),
-        (
-            word_lookup(
-                "change_multiplier_key",
-                "change_multiplier",
-                &lex.multiplier_rows,
-                |r| &r.form,
-                |r| AnyValue::Float64(r.factor),
-            )?,
-            "change_multiplier_key",
-        ),
-        (
-            word_lookup(
-                "qualifier_key",
-                "qualifier",
-                &lex.qualifier_rows,
-                |r| &r.form,
-                |r| AnyValue::String(&r.qualifier),
-            )?,
-            "qualifier_key",
-        ),
-        (
-            word_lookup(
-                "action_key",
-                "action",
-                &lex.action_rows,
-                |r| &r.form,
-                |r| AnyValue::String(&r.action),
-            )?,
-            "action_key",
-        ),
-        (
-            word_lookup(
-                "topic_key",
-                "topic",
-                &lex.topic_rows,
-                |r| &r.form,
-                |r| AnyValue::String(&r.topic),
-            )?,
-            "topic_key",
-        ),
-        (
-            word_lookup(
-                "change_key",
-                "change_direction",
-                &lex.change_rows,
-                |r| &r.form,
-                |r| AnyValue::String(&r.direction),
-            )?,
-            "change_key",
-        ),
-    ])
+    ];
+    for (key, column, entries) in words {
+        tables.push((word_lookup(key, column, &entries)?, key));
+    }
+    Ok(tables)
 }
 
 /// A lookup table: `key` (the folded form) and one column per value; the first row of a key
@@ -167,16 +164,16 @@ fn lookup(key: &str, forms: &[&str], values: Vec<Column>) -> PolarsResult<LazyFr
     Ok(df.filter(&mask)?.lazy())
 }
 
+/// The (form, label) pairs of a lexicon file whose value is a label.
+fn labels<'a, R>(rows: &'a [R], pair: impl Fn(&'a R) -> (&'a String, &'a String)) -> Entries<'a> {
+    (rows.iter().map(pair))
+        .map(|(form, label)| (form.as_str(), AnyValue::String(label)))
+        .collect()
+}
+
 /// A lookup from one lexicon file: the folded form under `key`, one value under `column`.
-fn word_lookup<'a, R>(
-    key: &str,
-    column: &str,
-    rows: &'a [R],
-    form: impl Fn(&'a R) -> &'a String,
-    value: impl Fn(&'a R) -> AnyValue<'a>,
-) -> PolarsResult<LazyFrame> {
-    let forms: Vec<&str> = rows.iter().map(|r| form(r).as_str()).collect();
-    let values: Vec<AnyValue> = rows.iter().map(value).collect();
+fn word_lookup(key: &str, column: &str, entries: &[(&str, AnyValue)]) -> PolarsResult<LazyFrame> {
+    let (forms, values): (Vec<&str>, Vec<AnyValue>) = entries.iter().cloned().unzip();
     let series = Series::from_any_values(column.into(), &values, true)?;
     lookup(key, &forms, vec![series.into_column()])
 }
@@ -245,10 +242,10 @@ fn pair_lookup(
     Ok(df.lazy())
 }
 
-/// Words read by their context (`unit_readings.csv`, `action_readings.csv`): a unit form whose
-/// unit depends on the action, then a verb whose action depends on the unit. Each is a left
-/// join on two keys.
-fn apply_readings(lf: LazyFrame, lex: &Lexicon) -> PolarsResult<LazyFrame> {
+/// The tables of the words read by their context (`unit_readings.csv`,
+/// `action_readings.csv`): a unit form whose unit depends on the action, a verb whose action
+/// depends on the unit.
+fn readings(lex: &Lexicon) -> PolarsResult<(LazyFrame, LazyFrame)> {
     let units = pair_lookup(
         lex.unit_reading_rows
             .iter()
@@ -261,6 +258,12 @@ fn apply_readings(lf: LazyFrame, lex: &Lexicon) -> PolarsResult<LazyFrame> {
             .map(|r| (r.form.clone(), r.unit.clone(), r.action.clone())),
         ["action_key", "unit", "action_reading"],
     )?;
+    Ok((units, actions))
+}
+
+/// The words read by their context: the unit first, then the verb by that unit. Each is a
+/// left join on two keys.
+fn apply_readings(lf: LazyFrame, units: LazyFrame, actions: LazyFrame) -> LazyFrame {
     let left = || JoinArgs::new(JoinType::Left);
     let read = |reading: &str, plain: &str| {
         when(col(reading).is_not_null())
@@ -268,19 +271,18 @@ fn apply_readings(lf: LazyFrame, lex: &Lexicon) -> PolarsResult<LazyFrame> {
             .otherwise(col(plain))
             .alias(plain)
     };
-    Ok(lf
-        .join(
-            units,
-            [col("unit_key"), col("action")],
-            [col("unit_key"), col("action")],
-            left(),
-        )
-        .with_columns([read("unit_reading", "unit")])
-        .join(
-            actions,
-            [col("action_key"), col("unit")],
-            [col("action_key"), col("unit")],
-            left(),
-        )
-        .with_columns([read("action_reading", "action")]))
+    lf.join(
+        units,
+        [col("unit_key"), col("action")],
+        [col("unit_key"), col("action")],
+        left(),
+    )
+    .with_columns([read("unit_reading", "unit")])
+    .join(
+        actions,
+        [col("action_key"), col("unit")],
+        [col("action_key"), col("unit")],
+        left(),
+    )
+    .with_columns([read("action_reading", "action")])
 }

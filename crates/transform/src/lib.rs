@@ -97,23 +97,28 @@ pub fn validate_lexicon(lex: &Lexicon) -> Result<(), TransformError> {
 
 /// The transform of a run: the lexicon checked once, then any number of batches.
 pub struct Transformer<'a> {
-    lex: &'a Lexicon,
     words: HashMap<String, f64>,
+    /// The lexicon's tables, built once rather than per batch.
+    lookups: keys::Lookups,
+    // The lookups copy what they need; the borrow stays in the type so callers need not change.
+    _lex: std::marker::PhantomData<&'a Lexicon>,
 }
 
 impl<'a> Transformer<'a> {
-    /// Checks the lexicon ([`validate_lexicon`]) and prepares its number words.
+    /// Checks the lexicon ([`validate_lexicon`]) and prepares its number words and lookup
+    /// tables.
     pub fn new(lex: &'a Lexicon) -> Result<Self, TransformError> {
         validate_lexicon(lex)?;
         Ok(Transformer {
-            lex,
             words: keys::number_words(lex),
+            lookups: keys::Lookups::new(lex)?,
+            _lex: std::marker::PhantomData,
         })
     }
 
     /// One batch's tables and its `deltas` points; no `deltas` of its own.
     pub fn batch(&self, staged: Staged) -> Result<Batch, TransformError> {
-        let observations = observations::observations(staged.mentions, self.lex, &self.words)?;
+        let observations = observations::observations(staged.mentions, &self.lookups, &self.words)?;
         let documents = documents::documents(&staged.documents, &observations)?;
         let points = document_points(&observations, &documents)?;
         Ok(Batch {

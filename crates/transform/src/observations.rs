@@ -4,14 +4,13 @@
 use std::collections::HashMap;
 
 use polars::prelude::*;
-use solieu_ingest::Lexicon;
 
-use crate::{changes, keys, ARRIVAL};
+use crate::{changes, keys, schema, ARRIVAL};
 
 /// Staged mentions in, `observations` out.
 pub(crate) fn observations(
     mut mentions: DataFrame,
-    lex: &Lexicon,
+    lookups: &keys::Lookups,
     words: &HashMap<String, f64>,
 ) -> PolarsResult<DataFrame> {
     keys::with_keys_and_numbers(&mut mentions, words)?;
@@ -19,10 +18,10 @@ pub(crate) fn observations(
     // joins may reorder, so the arrival order is kept as a column and restored at the end. A
     // streamed run's batches then lay end to end as one run's rows.
     let lf = mentions.with_row_index(ARRIVAL.into(), None)?.lazy();
-    let lf = keys::join_lexicon(lf, lex)?;
+    let lf = lookups.join(lf);
     resolve(lf)
         .sort([ARRIVAL], SortMultipleOptions::default())
-        .select(columns())
+        .select(schema::select(schema::OBSERVATIONS))
         .collect()
 }
 
@@ -33,6 +32,8 @@ fn resolve(lf: LazyFrame) -> LazyFrame {
         changes::scaled_change().alias("change_value_raw_scaled"),
         changes::change_unit().alias("change_unit"),
         col("qualifier").fill_null(lit("exact")),
+        // A unit word the lexicon does not know still counts something.
+        col("unit").fill_null(lit("item")),
     ])
     .with_columns([
         // A change row's own figure is its change.
@@ -51,34 +52,4 @@ fn resolve(lf: LazyFrame) -> LazyFrame {
         changes::delta().alias("delta"),
         changes::pct_change().alias("pct_change"),
     ])
-}
-
-/// The table's columns in SPEC's order and types.
-fn columns() -> [Expr; 23] {
-    [
-        col("doc_id"),
-        col("obs_idx").cast(DataType::Int32),
-        col("span_start").cast(DataType::Int64),
-        col("span_end").cast(DataType::Int64),
-        col("mention"),
-        col("sentence"),
-        col("measure"),
-        col("value").cast(DataType::Float64),
-        col("denominator").cast(DataType::Float64),
-        // A unit word the lexicon does not know still counts something.
-        col("unit").fill_null(lit("item")),
-        col("unit_raw"),
-        col("qualifier"),
-        col("topic"),
-        col("action"),
-        col("year").cast(DataType::Int32),
-        col("period"),
-        col("change_direction"),
-        col("change_value").cast(DataType::Float64),
-        col("change_unit"),
-        col("baseline"),
-        col("baseline_value").cast(DataType::Float64),
-        col("delta").cast(DataType::Float64),
-        col("pct_change").cast(DataType::Float64),
-    ]
 }

@@ -3,7 +3,7 @@
 //! Parquet files carry it in their key-value metadata, and tests hold the written tables to it,
 //! so the code, the files and the dictionary cannot drift apart.
 
-use polars::prelude::{DataType, Schema};
+use polars::prelude::{DataType, Expr, Schema};
 
 /// The version of this description, written into every Parquet table (`solieu.schema_version`).
 /// Raise it when a column is added, removed, retyped or changes meaning.
@@ -122,7 +122,7 @@ const fn vocab(column: Column, vocabulary: &'static str) -> Column {
 
 use ColumnType::{Bool, Date, Float64, Int32, Int64, String as Str};
 
-const DOCUMENTS: &[Column] = &[
+pub(crate) const DOCUMENTS: &[Column] = &[
     col("doc_id", Str, "the file stem for a `.txt` input; the record's `id` for a JSONL, CSV or Parquet corpus. Read it as text: ids such as `0000236` are not numbers"),
     col("source", Str, "the input path, with the record index for a multi-record input"),
     col("sha256", Str, "SHA-256 of the raw bytes of the document text"),
@@ -136,7 +136,7 @@ const DOCUMENTS: &[Column] = &[
     col("n_observations", Int32, "rows in `observations` for this document"),
 ];
 
-const OBSERVATIONS: &[Column] = &[
+pub(crate) const OBSERVATIONS: &[Column] = &[
     col("doc_id", Str, "the document (`documents.doc_id`)"),
     col("obs_idx", Int32, "the mention's rank in its document, from 0 in text order"),
     col("span_start", Int64, "byte offset where the mention starts in the normalised text (NFC, UTF-8)"),
@@ -162,7 +162,7 @@ const OBSERVATIONS: &[Column] = &[
     opt("pct_change", Float64, "signed percent change against `baseline_value` (or the signed percent of a `change` row)"),
 ];
 
-const DELTAS: &[Column] = &[
+pub(crate) const DELTAS: &[Column] = &[
     col("province", Str, "the series' province (`documents.province`)"),
     vocab(col("topic", Str, "the series' topic"), "topic"),
     vocab(col("action", Str, "the series' action"), "action"),
@@ -214,6 +214,13 @@ pub const TABLES: &[Table] = &[
         columns: REJECTS,
     },
 ];
+
+/// The select that gives a frame a table's `columns`, in order, each cast to its type.
+pub(crate) fn select(columns: &[Column]) -> Vec<Expr> {
+    (columns.iter())
+        .map(|c| polars::prelude::col(c.name).cast(c.ty.polars()))
+        .collect()
+}
 
 /// The table called `name`.
 pub fn table(name: &str) -> Option<&'static Table> {
