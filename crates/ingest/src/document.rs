@@ -4,10 +4,10 @@
 use aho_corasick::{AhoCorasick, MatchKind};
 use sha2::{Digest, Sha256};
 
-use crate::extract::{extract, Mention};
+use crate::extract::{extract_tokens, Mention};
 use crate::lexicon::{Effect, Lexicon};
 use crate::source::{Record, Reject};
-use crate::text::{decode, fold, normalize, tokenize, FoldedText, TokenKind};
+use crate::text::{decode, fold, normalize, tokenize, FoldedText, Token, TokenKind, Tokens};
 
 /// A calendar date (`event_date`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -296,7 +296,9 @@ fn opening_dateline(
 
 /// A dateline at the start of the line `(s, e)`: its date and where it ends.
 fn dateline_at(text: &str, (s, e): (usize, usize), lex: &Lexicon) -> Option<(Date, usize)> {
-    let toks = tokenize(&text[s..e], s);
+    // A dateline is read from a line's first twenty or so tokens; whether more follow is all
+    // the rest is asked, and a body line can be a whole article long.
+    let toks: Vec<Token> = Tokens::new(&text[s..e], s).take(64).collect();
     let mut i = lex
         .dateline_words
         .match_at(&toks, 0)
@@ -362,13 +364,8 @@ fn dateline_at(text: &str, (s, e): (usize, usize), lex: &Lexicon) -> Option<(Dat
 
 /// The page's own date (a dateline such as `date 2020-10`, `10/02/2023 - 19:44:00`) in the
 /// first lines, as (year, month, day if given).
-fn find_dateline(
-    text: &str,
-    lines: &[(usize, usize)],
-    lex: &Lexicon,
-) -> Option<(i32, u32, Option<u32>)> {
-    for &(s, e) in lines.iter().take(3) {
-        let toks = tokenize(&text[s..e], s);
+fn find_dateline(lines: &[Vec<Token>], lex: &Lexicon) -> Option<(i32, u32, Option<u32>)> {
+    for toks in lines.iter().take(3) {
         for i in 0..toks.len() {
             if let Some(y) = crate::lexicon::year_of(&toks[i]) {
                 let glued = |k: usize| {
@@ -388,8 +385,8 @@ fn find_dateline(
                     }
                 }
             }
-            if let Some((day, month, Some(year))) = date_at(&toks, i) {
-                if !cites_document(&toks, i, lex) {
+            if let Some((day, month, Some(year))) = date_at(toks, i) {
+                if !cites_document(toks, i, lex) {
                     return Some((year, month, Some(day)));
                 }
             }
@@ -404,8 +401,7 @@ fn find_dateline(
 /// year before); else the first full date's; else the report's year, or the year after it for
 /// a review of a whole year held in January or February.
 fn find_event_date(
-    text: &str,
-    lines: &[(usize, usize)],
+    lines: &[Vec<Token>],
     lex: &Lexicon,
     published: Option<(i32, u32)>,
     report_year: Option<i32>,
@@ -413,26 +409,25 @@ fn find_event_date(
 ) -> Option<Date> {
     let mut marked: Option<(u32, u32, Option<i32>)> = None;
     let mut first_full_year = None;
-    for &(s, e) in lines.iter().take(6) {
-        let toks = tokenize(&text[s..e], s);
+    for toks in lines.iter().take(6) {
         for i in 0..toks.len() {
-            let Some((day, month, year)) = date_at(&toks, i) else {
+            let Some((day, month, year)) = date_at(toks, i) else {
                 continue;
             };
             // A cited document's date, or an end of a period (`từ ngày 15/12/2021 đến ngày
             // 14/12/2022`), is no event.
             let in_period = (i.saturating_sub(3)..=i).any(|j| {
                 lex.periods
-                    .longest_at(&toks, j)
+                    .longest_at(toks, j)
                     .is_some_and(|(m, _)| j + m.len > i)
             });
-            if cites_document(&toks, i, lex) || in_period {
+            if cites_document(toks, i, lex) || in_period {
                 continue;
             }
             if first_full_year.is_none() {
                 first_full_year = year;
             }
-            let marker = lex.date_markers.match_ending_at(&toks, i).is_some();
+            let marker = lex.date_markers.match_ending_at(toks, i).is_some();
             if marker && marked.is_none() {
                 marked = Some((day, month, year));
             }
@@ -505,11 +500,10 @@ fn date_at(toks: &[crate::text::Token], i: usize) -> Option<(u32, u32, Option<i3
     ((1..=31).contains(&day) && (1..=12).contains(&month)).then_some((day, month, year))
 }
 
-fn first_full_date_year(text: &str, lines: &[(usize, usize)]) -> Option<i32> {
-    lines.iter().find_map(|&(s, e)| {
-        let toks = tokenize(&text[s..e], s);
-        (0..toks.len()).find_map(|i| date_at(&toks, i).and_then(|d| d.2))
-    })
+fn first_full_date_year(lines: &[Vec<Token>]) -> Option<i32> {
+    lines
+        .iter()
+        .find_map(|toks| (0..toks.len()).find_map(|i| date_at(toks, i).and_then(|d| d.2)))
 }
 
 /// The headline: the first line when it reads as one (5 to 40 words, no closing full stop),
@@ -517,29 +511,36 @@ fn first_full_date_year(text: &str, lines: &[(usize, usize)]) -> Option<i32> {
 /// hành`), without
 /// the date and time some pages print after it (`... 29/07/2025 10:53`), which is returned as
 /// the publication date.
-fn headline(text: &str, lines: &[(usize, usize)], lex: &Lexicon) -> Option<(String, Option<Date>)> {
+fn headline(
+    text: &str,
+    lines: &[(usize, usize)],
+    tokens: &[Vec<Token>],
+    lex: &Lexicon,
+) -> Option<(String, Option<Date>)> {
     if lines.len() < 2 {
         return None;
     }
     // The second line only under a first that is too short to be one (a site's name).
     let short = |&(s, e): &(usize, usize)| text[s..e].split_whitespace().count() < 5;
     let candidates = if short(&lines[0]) { 2 } else { 1 };
-    lines.iter().take(candidates).find_map(|&(s, e)| {
-        let line = &text[s..e];
-        let toks = tokenize(line, s);
-        // A trailing `dd/mm/yyyy hh:mm`.
-        let tail = toks.len().checked_sub(8).and_then(|i| {
-            let (day, month, year) = date_at(&toks, i)?;
-            let time = toks[i + 6].folded == ":" && toks[i + 5].kind == TokenKind::Number;
-            time.then(|| (toks[i].start, year.and_then(|y| Date::new(y, month, day))))
-        });
-        let (end, date) = tail.map_or((e, None), |(at, date)| (at, date));
-        let title = text[s..end].trim();
-        let words = title.split_whitespace().count();
-        let furniture = lex.boilerplate.effect(title).is_some();
-        ((5..=40).contains(&words) && !title.ends_with('.') && !furniture)
-            .then(|| (title.to_string(), date))
-    })
+    lines
+        .iter()
+        .zip(tokens)
+        .take(candidates)
+        .find_map(|(&(s, e), toks)| {
+            // A trailing `dd/mm/yyyy hh:mm`.
+            let tail = toks.len().checked_sub(8).and_then(|i| {
+                let (day, month, year) = date_at(toks, i)?;
+                let time = toks[i + 6].folded == ":" && toks[i + 5].kind == TokenKind::Number;
+                time.then(|| (toks[i].start, year.and_then(|y| Date::new(y, month, day))))
+            });
+            let (end, date) = tail.map_or((e, None), |(at, date)| (at, date));
+            let title = text[s..end].trim();
+            let words = title.split_whitespace().count();
+            let furniture = lex.boilerplate.effect(title).is_some();
+            ((5..=40).contains(&words) && !title.ends_with('.') && !furniture)
+                .then(|| (title.to_string(), date))
+        })
 }
 
 /// Turns one record into an ingested document, or says why it cannot be one.
@@ -582,17 +583,22 @@ pub fn ingest_keeping_text(
             reason: "empty: no article text after removing page furniture".into(),
         });
     }
-    let headline = headline(&text, &lines, lex);
+    // Every line is tokenised once, here: the readers below and the extraction share them.
+    let tokens: Vec<Vec<Token>> = lines
+        .iter()
+        .map(|&(s, e)| tokenize(&text[s..e], s))
+        .collect();
+    let headline = headline(&text, &lines, &tokens, lex);
     let published_in_text = published_in_text.or(headline.as_ref().and_then(|h| h.1));
     let title = record.title.clone().or(headline.map(|h| h.0));
-    let extraction = extract(&text, &lines, lex);
+    let extraction = extract_tokens(&text, &lines, &tokens, lex);
     let mut mentions = extraction.mentions;
 
     let meta_date = record.date.as_deref().and_then(Date::parse_iso);
     let published = meta_date.or(published_in_text);
     let dateline = published
         .map(|d| (d.year, d.month, Some(d.day)))
-        .or_else(|| find_dateline(&text, &lines, lex));
+        .or_else(|| find_dateline(&tokens, lex));
     // The year most figures state (comparisons are baselines, never the figures' year); else
     // the year the text names most; else the publication's year (a review published in
     // January or February that speaks of `năm qua` is about the year before); else the year
@@ -608,7 +614,7 @@ pub fn ingest_keeping_text(
         .or_else(|| mode(extraction.stated_years.iter().copied()))
         .or(published_year)
         .or_else(|| extraction.comparison_years.iter().max().map(|y| y + 1))
-        .or_else(|| first_full_date_year(&text, &lines))
+        .or_else(|| first_full_date_year(&tokens))
         .or(defaults.report_year);
     for m in &mut mentions {
         if m.year.is_none() && !m.period_spans_years {
@@ -618,8 +624,7 @@ pub fn ingest_keeping_text(
 
     let annual_review = report_year.is_some_and(|y| extraction.stated_years.contains(&y));
     let event_date = find_event_date(
-        &text,
-        &lines,
+        &tokens,
         lex,
         dateline.map(|d| (d.0, d.1)),
         report_year,

@@ -100,7 +100,7 @@ struct BaselineMention {
 /// A paragraph being read: its tokens and what each stretch of them has been found to be.
 struct Paragraph<'a> {
     text: &'a str,
-    tokens: Vec<Token>,
+    tokens: &'a [Token],
     sentences: Vec<Sentence>,
     /// Tokens inside a baseline or period phrase: never a figure, never a year context.
     consumed: Vec<bool>,
@@ -137,10 +137,26 @@ pub struct Extraction {
 
 /// Finds every mention in the given paragraphs (byte ranges of `text`).
 pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extraction {
+    let tokens: Vec<Vec<Token>> = paragraphs
+        .iter()
+        .map(|&(start, end)| tokenize(&text[start..end], start))
+        .collect();
+    extract_tokens(text, paragraphs, &tokens, lex)
+}
+
+/// [`extract`] over paragraphs already tokenised (`tokens[k]` is paragraph `k`'s), as the
+/// document reader has them: a text is tokenised once.
+pub(crate) fn extract_tokens(
+    text: &str,
+    paragraphs: &[(usize, usize)],
+    tokens: &[Vec<Token>],
+    lex: &Lexicon,
+) -> Extraction {
     let mut out = Extraction::default();
     let mut paras: Vec<Paragraph> = paragraphs
         .iter()
-        .map(|&(start, end)| read_paragraph(text, start, end, lex))
+        .zip(tokens)
+        .map(|(&(start, end), tokens)| read_paragraph(text, start, end, tokens, lex))
         .collect();
     if let Some(last) = paras.last_mut() {
         // Only a last word that is the start of a longer unit word can have been cut short.
@@ -149,7 +165,7 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
                 && lex
                     .units
                     .words()
-                    .any(|w| w.len() > t.folded.len() && w.starts_with(&t.folded))
+                    .any(|w| w.len() > t.folded.len() && w.starts_with(t.folded.as_str()))
         });
     }
     let doc_topic = document_topic(&paras, lex);
@@ -269,7 +285,7 @@ fn is_caption(para: &Paragraph, lex: &Lexicon) -> bool {
     para.tokens.len() <= 60
         && (0..para.tokens.len()).any(|i| {
             lex.caption_markers
-                .match_at(&para.tokens, i)
+                .match_at(para.tokens, i)
                 .is_some_and(|(len, _)| punct_is(para, i + len, &[":"]))
         })
 }
@@ -417,10 +433,17 @@ fn topic_group(para: &Paragraph, ti: usize) -> std::ops::Range<usize> {
     first..end
 }
 
-fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) -> Paragraph<'a> {
-    let tokens = tokenize(&text[start..end], start);
+fn read_paragraph<'a>(
+    text: &'a str,
+    start: usize,
+    end: usize,
+    tokens: &'a [Token],
+    lex: &Lexicon,
+) -> Paragraph<'a> {
+    debug_assert!(tokens.first().is_none_or(|t| t.start >= start));
+    debug_assert!(tokens.last().is_none_or(|t| t.end <= end));
     let n = tokens.len();
-    let sentences = split_sentences(&tokens, text, lex);
+    let sentences = split_sentences(tokens, text, lex);
     let mut para = Paragraph {
         text,
         tokens,
@@ -437,10 +460,10 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
     };
     let mut i = 0;
     while i < n {
-        if let Some((m, baseline)) = lex.baselines.longest_at(&para.tokens, i) {
+        if let Some((m, baseline)) = lex.baselines.longest_at(para.tokens, i) {
             // A period right after the baseline is the period compared with (`so với cùng kỳ 6
             // tháng đầu năm 2023`), never the figures' own.
-            let compared = lex.periods.longest_at(&para.tokens, i + m.len);
+            let compared = lex.periods.longest_at(para.tokens, i + m.len);
             let len = m.len + compared.as_ref().map_or(0, |(p, _)| p.len);
             let year = m
                 .years
@@ -460,7 +483,7 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
             i += len;
             continue;
         }
-        if let Some(found) = compared_period(&para.tokens, i, lex) {
+        if let Some(found) = compared_period(para.tokens, i, lex) {
             let (opener, len, baseline) = found;
             para.baselines.push(BaselineMention {
                 first: i + opener,
@@ -472,8 +495,8 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
             i += opener + len;
             continue;
         }
-        if let Some((m, kind)) = lex.periods.longest_at(&para.tokens, i) {
-            if !is_birth_year(&para.tokens, i, lex) {
+        if let Some((m, kind)) = lex.periods.longest_at(para.tokens, i) {
+            if !is_birth_year(para.tokens, i, lex) {
                 para.periods.push(PeriodMention {
                     first: i,
                     len: m.len,
@@ -487,20 +510,20 @@ fn read_paragraph<'a>(text: &'a str, start: usize, end: usize, lex: &Lexicon) ->
         }
         i += 1;
     }
-    para.aside = asides(&para.tokens);
+    para.aside = asides(para.tokens);
     para.verbs = (0..n)
         .map(|i| {
             lex.actions
-                .match_at(&para.tokens, i)
+                .match_at(para.tokens, i)
                 .map(|(l, &idx)| (l, idx))
         })
         .collect();
     para.change_starts = (0..n)
-        .map(|i| lex.changes.contains_at(&para.tokens, i))
+        .map(|i| lex.changes.contains_at(para.tokens, i))
         .collect();
     let mut i = 0;
     while i < n {
-        if let Some((len, &idx)) = lex.topics.match_at(&para.tokens, i) {
+        if let Some((len, &idx)) = lex.topics.match_at(para.tokens, i) {
             para.topics.push((i, len, idx));
             para.in_topic[i..i + len].fill(true);
             i += len;
@@ -843,13 +866,13 @@ fn inherit_changes(para: &Paragraph, lex: &Lexicon, figures: &mut [Figure]) {
         // `giảm 11% số vụ, 10% số người chết`: the quantity a percent names is no gap.
         let after_quantity = lex
             .quantities
-            .match_at(&para.tokens, prev.last + 1)
+            .match_at(para.tokens, prev.last + 1)
             .map_or(prev.last + 1, |(len, _)| prev.last + 1 + len);
         let gap = after_quantity..start;
         let is_percent = lex.unit_rows[this.unit_idx].unit == "percent";
         let joined = gap
             .clone()
-            .all(|i| lex.list_joiners.contains_at(&para.tokens, i));
+            .all(|i| lex.list_joiners.contains_at(para.tokens, i));
         let bracketed = is_percent && gap.clone().all(|i| punct_is(para, i, &["(", "=", ","]));
         if (joined && !gap.is_empty()) || bracketed {
             let word = prev.change_word;
@@ -1340,7 +1363,7 @@ fn extract_paragraph<'l>(
             ),
             measure,
             number_raw: stretch_text(para, (f.first, f.number_len)),
-            denominator_raw: f.denominator.map(|d| t[d].folded.clone()),
+            denominator_raw: f.denominator.map(|d| t[d].folded.to_string()),
             multiplier_raw: f.multiplier.map(|st| stretch_text(para, st)),
             unit_raw: stretch_text(para, f.unit),
             qualifier_raw: f.qualifier.map(|st| stretch_text(para, st)),
@@ -1374,7 +1397,7 @@ struct Resolved {
 /// The action a figure's verb names (`actions.csv`).
 fn action_name<'l>(para: &Paragraph, lex: &'l Lexicon, r: &Resolved) -> Option<&'l str> {
     r.action
-        .and_then(|(s, _)| lex.actions.match_at(&para.tokens, s))
+        .and_then(|(s, _)| lex.actions.match_at(para.tokens, s))
         .map(|(_, &idx)| lex.action_rows[idx].action.as_str())
 }
 

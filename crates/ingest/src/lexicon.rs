@@ -235,7 +235,7 @@ impl<T: Clone> PhraseTable<T> {
                 && form
                     .iter()
                     .zip(&tokens[at..end])
-                    .all(|(f, t)| f == &t.folded);
+                    .all(|(f, t)| t.folded == f.as_str());
             fits.then_some((form.len(), value))
         })
     }
@@ -326,7 +326,7 @@ impl<T> Pattern<T> {
         for (k, slot) in self.slots.iter().enumerate() {
             let tok = tokens.get(at + k)?;
             let ok = match slot {
-                Slot::Literal(w) => &tok.folded == w,
+                Slot::Literal(w) => tok.folded == w.as_str(),
                 Slot::Number => tok.kind == TokenKind::Number,
                 Slot::Year => match year_of(tok) {
                     Some(y) => {
@@ -533,7 +533,7 @@ fn folded_key(text: &str, words_only: bool) -> String {
     crate::text::tokenize(text, 0)
         .into_iter()
         .filter(|t| !words_only || t.kind == crate::text::TokenKind::Word)
-        .map(|t| t.folded)
+        .map(|t| t.folded.to_string())
         .collect::<Vec<_>>()
         .join(" ")
 }

@@ -30,4 +30,6 @@ pub use source::{
     ReadLimits, Record, Reject, SourceError, DEFAULT_MAX_DOCUMENT_BYTES, MAX_ID_BYTES,
     MAX_TITLE_BYTES,
 };
-pub use text::{decode, fold, form_tokens, normalize, tokenize, DecodeProblem, Token, TokenKind};
+pub use text::{
+    decode, fold, form_tokens, normalize, tokenize, DecodeProblem, Folded, Token, TokenKind,
+};

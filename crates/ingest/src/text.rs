@@ -281,17 +281,168 @@ fn entity(s: &str) -> Option<(usize, char, Option<char>)> {
 /// traditional spelling puts it on (`tuý` and `túy`, `hoà` and `hòa` fold alike). Lexicon forms
 /// and text are compared through it.
 pub fn fold(word: &str) -> String {
-    if word.is_ascii() {
-        return word.to_ascii_lowercase();
+    Folded::of(word).as_str().to_owned()
+}
+
+/// A folded word ([`fold`]), kept inline when short: nearly every Vietnamese word is a syllable
+/// of a few bytes, and tokenising used to allocate a `String` for each one.
+#[derive(Clone)]
+pub struct Folded(FoldedRepr);
+
+#[derive(Clone)]
+enum FoldedRepr {
+    Inline { len: u8, bytes: [u8; INLINE] },
+    Heap(Box<str>),
+}
+
+/// Bytes a folded word holds without allocating: `nghiêng` is 9, a hyphenated word 20 or so.
+const INLINE: usize = 22;
+
+impl Folded {
+    /// `word` folded: lowered a character at a time, then each new-style tone pair rewritten
+    /// (see [`TONE_MOVES`]), in one pass.
+    pub fn of(word: &str) -> Folded {
+        let mut out = FoldBuffer::default();
+        if word.is_ascii() {
+            out.push_ascii_lowered(word.as_bytes());
+            return out.finish();
+        }
+        // A lowered character waits for the next: together they may be a tone pair to move.
+        let mut waiting: Option<char> = None;
+        let mut step = |l: char, out: &mut FoldBuffer| {
+            if let Some(w) = waiting.take() {
+                if let Some(traditional) = tone_move(w, l) {
+                    out.push_str(traditional);
+                    return;
+                }
+                out.push_char(w);
+            }
+            waiting = Some(l);
+        };
+        for c in word.chars() {
+            match vietnamese_lower(c) {
+                Some(l) => step(l, &mut out),
+                None => c.to_lowercase().for_each(|l| step(l, &mut out)),
+            }
+        }
+        if let Some(w) = waiting {
+            out.push_char(w);
+        }
+        out.finish()
     }
-    let mut out = String::with_capacity(word.len());
-    for c in word.chars() {
-        match vietnamese_lower(c) {
-            Some(l) => out.push(l),
-            None => out.extend(c.to_lowercase()),
+
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // Only whole characters are ever pushed (see `FoldBuffer`), so this never fails.
+            FoldedRepr::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            FoldedRepr::Heap(s) => s,
         }
     }
-    move_tones(out)
+
+    fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            FoldedRepr::Inline { len, bytes } => &bytes[..usize::from(*len)],
+            FoldedRepr::Heap(s) => s.as_bytes(),
+        }
+    }
+}
+
+/// Where [`Folded::of`] writes: inline until a word outgrows [`INLINE`] bytes. Only whole
+/// characters are pushed.
+#[derive(Default)]
+struct FoldBuffer {
+    len: usize,
+    bytes: [u8; INLINE],
+    spilled: Option<String>,
+}
+
+impl FoldBuffer {
+    fn push_char(&mut self, c: char) {
+        if self.spilled.is_none() && self.len + c.len_utf8() <= INLINE {
+            self.len += c.encode_utf8(&mut self.bytes[self.len..]).len();
+        } else {
+            self.push_str(c.encode_utf8(&mut [0; 4]));
+        }
+    }
+
+    fn push_ascii_lowered(&mut self, ascii: &[u8]) {
+        if self.spilled.is_none() && self.len + ascii.len() <= INLINE {
+            let to = &mut self.bytes[self.len..self.len + ascii.len()];
+            for (t, b) in to.iter_mut().zip(ascii) {
+                *t = b.to_ascii_lowercase();
+            }
+            self.len += ascii.len();
+        } else {
+            let lowered = String::from_utf8_lossy(ascii).to_ascii_lowercase();
+            self.push_str(&lowered);
+        }
+    }
+
+    fn push_str(&mut self, more: &str) {
+        if let Some(s) = &mut self.spilled {
+            s.push_str(more);
+        } else if self.len + more.len() <= INLINE {
+            self.bytes[self.len..self.len + more.len()].copy_from_slice(more.as_bytes());
+            self.len += more.len();
+        } else {
+            let mut s = String::with_capacity(self.len + more.len() + 8);
+            // Only whole characters were pushed, so the inline bytes are UTF-8.
+            s.push_str(std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default());
+            s.push_str(more);
+            self.spilled = Some(s);
+        }
+    }
+
+    fn finish(self) -> Folded {
+        match self.spilled {
+            Some(s) => Folded(FoldedRepr::Heap(s.into_boxed_str())),
+            // `len` never passes INLINE (22), so it fits a byte.
+            None => Folded(FoldedRepr::Inline {
+                len: self.len as u8,
+                bytes: self.bytes,
+            }),
+        }
+    }
+}
+
+impl std::ops::Deref for Folded {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for Folded {
+    fn eq(&self, other: &Folded) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialEq<str> for Folded {
+    fn eq(&self, other: &str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for Folded {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for Folded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Folded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// `char::to_lowercase` for the letters Vietnamese is written in, by arithmetic instead of the
@@ -314,40 +465,8 @@ fn vietnamese_lower(c: char) -> Option<char> {
     char::from_u32(lower)
 }
 
-/// Rewrites new-style tone placement to traditional in one pass over the text (see
-/// [`TONE_MOVES`]); every move keeps the byte length.
-fn move_tones(text: String) -> String {
-    let maybe = text
-        .as_bytes()
-        .windows(2)
-        .any(|w| (w[0] == b'o' || w[0] == b'u') && w[1] >= 0xC3);
-    // `uố`, `oạ` in `cuộc`, `hoạt` pass the byte test but need no move: most words with o or u.
-    if !maybe
-        || !text
-            .chars()
-            .zip(text.chars().skip(1))
-            .any(|(c, next)| tone_move(c, next).is_some())
-    {
-        return text;
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == 'o' || c == 'u' {
-            if let Some(&next) = chars.peek() {
-                if let Some(traditional) = tone_move(c, next) {
-                    out.push_str(traditional);
-                    chars.next();
-                    continue;
-                }
-            }
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// The traditional spelling of `c` followed by `next`, when that pair is a new-style one.
+#[inline]
 fn tone_move(c: char, next: char) -> Option<&'static str> {
     if c != 'o' && c != 'u' {
         return None;
@@ -366,11 +485,18 @@ pub struct FoldedText {
     pub folded: String,
     /// (offset in `folded`, offset in the source) at the start of each unit: a source
     /// character, or the pair of characters a tone move rewrote; then (folded.len(), text.len()).
+    /// Empty when the text folded in place (see [`fold_in_place`]).
     units: Vec<(usize, usize)>,
 }
 
 impl FoldedText {
     pub fn new(text: &str) -> FoldedText {
+        if let Some(folded) = fold_in_place(text) {
+            return FoldedText {
+                folded,
+                units: Vec::new(),
+            };
+        }
         let mut lowered: Vec<(usize, char)> = Vec::with_capacity(text.len());
         for (i, c) in text.char_indices() {
             match vietnamese_lower(c) {
@@ -403,6 +529,18 @@ impl FoldedText {
     /// The source span of a span of `folded`, widened to whole source characters when an end
     /// falls inside a rewritten pair; always on character boundaries of the source.
     pub fn source_span(&self, start: usize, end: usize) -> (usize, usize) {
+        if self.units.is_empty() {
+            // Folded byte for byte in place: the same character boundaries as the source.
+            let f = &self.folded;
+            let start = (0..=start.min(f.len()))
+                .rev()
+                .find(|&i| f.is_char_boundary(i))
+                .unwrap_or(0);
+            let end = (end.min(f.len())..=f.len())
+                .find(|&i| f.is_char_boundary(i))
+                .unwrap_or(f.len());
+            return (start, end.max(start));
+        }
         // The unit holding `start`, and the first unit starting at or after `end`.
         let s = self.units.partition_point(|&(f, _)| f <= start);
         let e = self.units.partition_point(|&(f, _)| f < end);
@@ -410,6 +548,32 @@ impl FoldedText {
         let source_end = self.units[e.min(self.units.len() - 1)].1;
         (source_start, source_end.max(source_start))
     }
+}
+
+/// `text` folded when every character folds to one of the same byte length and no tone pair
+/// moves (most texts): then offsets in the folded text are offsets in the source.
+fn fold_in_place(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut before: Option<char> = None;
+    for c in text.chars() {
+        let l = match vietnamese_lower(c) {
+            Some(l) => l,
+            None => {
+                let mut lower = c.to_lowercase();
+                let l = lower.next()?;
+                if lower.next().is_some() {
+                    return None;
+                }
+                l
+            }
+        };
+        if l.len_utf8() != c.len_utf8() || before.is_some_and(|b| tone_move(b, l).is_some()) {
+            return None;
+        }
+        out.push(l);
+        before = Some(l);
+    }
+    Some(out)
 }
 
 /// New-style tone placement → traditional placement (the convention SPEC names use).
@@ -458,7 +622,7 @@ pub struct Token {
     pub kind: TokenKind,
     pub start: usize,
     pub end: usize,
-    pub folded: String,
+    pub folded: Folded,
     /// [`crate::hash::word_key`] of `folded`.
     pub key: u64,
 }
@@ -467,12 +631,42 @@ pub struct Token {
 /// digits), words (letters, digits after a letter, inner hyphens and apostrophes) and single
 /// punctuation marks. Offsets are relative to `text` plus `base`.
 pub fn tokenize(text: &str, base: usize) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if c.is_whitespace() {
-            continue;
+    // About one token per five bytes of Vietnamese prose: one allocation for most lines.
+    let mut tokens = Vec::with_capacity(text.len() / 5 + 4);
+    tokens.extend(Tokens::new(text, base));
+    tokens
+}
+
+/// [`tokenize`], one token at a time: a reader that needs only a line's first tokens (a
+/// dateline) does not fold the rest of it.
+pub(crate) struct Tokens<'a> {
+    text: &'a str,
+    base: usize,
+    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+}
+
+impl<'a> Tokens<'a> {
+    pub(crate) fn new(text: &'a str, base: usize) -> Tokens<'a> {
+        Tokens {
+            text,
+            base,
+            chars: text.char_indices().peekable(),
         }
+    }
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        let text = self.text;
+        let chars = &mut self.chars;
+        let (i, c) = loop {
+            let (i, c) = chars.next()?;
+            if !c.is_whitespace() {
+                break (i, c);
+            }
+        };
         let (kind, end) = if c.is_ascii_digit() {
             let mut end = i + 1;
             while let Some(&(j, d)) = chars.peek() {
@@ -502,16 +696,15 @@ pub fn tokenize(text: &str, base: usize) -> Vec<Token> {
         } else {
             (TokenKind::Punct, i + c.len_utf8())
         };
-        let folded = fold(&text[i..end]);
-        tokens.push(Token {
+        let folded = Folded::of(&text[i..end]);
+        Some(Token {
             kind,
-            start: base + i,
-            end: base + end,
+            start: self.base + i,
+            end: self.base + end,
             key: crate::hash::word_key(&folded),
             folded,
-        });
+        })
     }
-    tokens
 }
 
 /// A combining tone or vowel mark, as NFD writes them apart from their letter.
@@ -522,7 +715,10 @@ pub(crate) fn is_mark(c: char) -> bool {
 /// Tokenises a lexicon form or pattern the way text is tokenised, keeping only folded strings.
 pub fn form_tokens(form: &str) -> Vec<String> {
     let nfc: String = form.nfc().collect();
-    tokenize(&nfc, 0).into_iter().map(|t| t.folded).collect()
+    tokenize(&nfc, 0)
+        .into_iter()
+        .map(|t| t.folded.to_string())
+        .collect()
 }
 
 #[cfg(test)]
@@ -629,6 +825,68 @@ mod tests {
         let (s, e) = f.source_span(5, 6);
         assert_eq!(&text[s..e], "uỳ");
         assert_eq!(FoldedText::new("İa").source_span(0, 3), (0, 2));
+    }
+
+    #[test]
+    fn a_text_folded_in_place_maps_spans_to_themselves() {
+        // No tone pair to move, every letter lowers to one of its byte length.
+        let text = "Công an TP. Hồ Chí Minh bắt 12 đối tượng";
+        let f = FoldedText::new(text);
+        assert!(f.units.is_empty());
+        assert_eq!(f.folded, "công an tp. hồ chí minh bắt 12 đối tượng");
+        let at = f.folded.find("hồ chí minh").expect("found");
+        let (s, e) = f.source_span(at, at + "hồ chí minh".len());
+        assert_eq!((s, &text[s..e]), (at, "Hồ Chí Minh"));
+        // Offsets inside a character widen to the whole character, as the mapped path does.
+        assert_eq!(f.source_span(2, 3), (1, 3));
+        // One new-style pair anywhere, and the text is mapped instead.
+        assert!(!FoldedText::new("Công an tỉnh Thanh Hoá").units.is_empty());
+    }
+
+    /// Lower case a character at a time, then the tone pairs moved left to right: how words
+    /// were folded before `Folded` wrote into a buffer of its own.
+    fn fold_by_steps(word: &str) -> String {
+        let lowered: Vec<char> = word.chars().flat_map(char::to_lowercase).collect();
+        let mut out = String::new();
+        let mut k = 0;
+        while k < lowered.len() {
+            match lowered.get(k + 1).and_then(|&n| tone_move(lowered[k], n)) {
+                Some(t) => {
+                    out.push_str(t);
+                    k += 2;
+                }
+                None => {
+                    out.push(lowered[k]);
+                    k += 1;
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn long_words_fold_like_short_ones() {
+        for word in [
+            "HOÀ",
+            "Thuỷ",
+            "Ka-li-phoóc-ni-a",
+            "KHOẺKHOẺKHOẺKHOẺKHOẺKHOẺ",
+            "İa",
+            "a".repeat(40).as_str(),
+        ] {
+            assert_eq!(Folded::of(word).as_str(), fold_by_steps(word), "{word}");
+        }
+        assert_eq!(Folded::of("ĐẮK LẮK"), "đắk lắk");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn folding_writes_what_lowering_and_moving_tones_give(
+            word in "[a-zA-ZàáảãạòóỏõọOoUuÒÓÙÚỦŨỤùúủũụỳýỷỹỵYyĐđİÀẢ\\-]{0,30}"
+        ) {
+            let folded = Folded::of(&word);
+            proptest::prop_assert_eq!(folded.as_str(), fold_by_steps(&word));
+        }
     }
 
     #[test]
