@@ -296,53 +296,81 @@ pub fn fold_word(word: &str) -> Folded {
         out.make_ascii_lowercase();
         return out;
     }
-    // Written on the stack, then copied once: pushing char by char into the small string
-    // cost more than the folding.
-    let mut buf = [0u8; 64];
+    // Written on the stack, then copied once. Lowering at most doubles a character's bytes,
+    // so a word of up to half the buffer always fits; longer ones (never Vietnamese words)
+    // take the general road.
+    let mut buf = [0u8; 96];
+    if word.len() > buf.len() / 2 {
+        return Folded::from(fold_by_chars(word));
+    }
     let mut len = 0;
-    let mut long: Option<String> = None;
-    let mut write = |piece: &str| match &mut long {
-        Some(l) => l.push_str(piece),
-        None if len + piece.len() <= buf.len() => {
-            buf[len..len + piece.len()].copy_from_slice(piece.as_bytes());
-            len += piece.len();
+    let bytes = word.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            buf[len] = b.to_ascii_lowercase();
+            len += 1;
+            i += 1;
+            continue;
         }
-        None => {
-            let mut l = String::from_utf8_lossy(&buf[..len]).into_owned();
-            l.push_str(piece);
-            long = Some(l);
-        }
-    };
-    // A lowered `o` or `u` waits for the next letter: together they may be a tone pair.
-    let mut waiting: Option<char> = None;
-    let mut step = |l: char| {
-        if let Some(w) = waiting.take() {
-            if let Some(traditional) = tone_move(w, l) {
-                write(traditional);
-                return;
+        let Some(c) = word.get(i..).and_then(|rest| rest.chars().next()) else {
+            break;
+        };
+        i += c.len_utf8();
+        let mut put = |l: char| {
+            // A tone pair's second letter is never ASCII, and no pair ends in `o` or `u`: the
+            // byte before is the pair's first letter exactly when it is an unpaired `o`/`u`.
+            let moved = len
+                .checked_sub(1)
+                .filter(|&k| matches!(buf[k], b'o' | b'u'))
+                .and_then(|k| tone_move(char::from(buf[k]), l));
+            match moved {
+                Some(traditional) => {
+                    len -= 1;
+                    buf[len..len + traditional.len()].copy_from_slice(traditional.as_bytes());
+                    len += traditional.len();
+                }
+                None => len += l.encode_utf8(&mut buf[len..]).len(),
             }
-            write(w.encode_utf8(&mut [0; 4]));
-        }
-        if l == 'o' || l == 'u' {
-            waiting = Some(l);
-        } else {
-            write(l.encode_utf8(&mut [0; 4]));
-        }
-    };
-    for c in word.chars() {
+        };
         match vietnamese_lower(c) {
-            Some(l) => step(l),
-            None => c.to_lowercase().for_each(&mut step),
+            Some(l) => put(l),
+            None => c.to_lowercase().for_each(put),
         }
     }
-    if let Some(w) = waiting {
-        write(w.encode_utf8(&mut [0; 4]));
+    // Whole characters only were written.
+    Folded::from(std::str::from_utf8(&buf[..len]).unwrap_or_default())
+}
+
+/// [`fold_word`] for any length: the lowered characters, then the tone pairs moved.
+fn fold_by_chars(word: &str) -> String {
+    let lowered: Vec<char> = word
+        .chars()
+        .flat_map(|c| {
+            let fast = vietnamese_lower(c);
+            fast.into_iter().chain(
+                fast.is_none()
+                    .then(|| c.to_lowercase())
+                    .into_iter()
+                    .flatten(),
+            )
+        })
+        .collect();
+    let mut out = String::with_capacity(word.len());
+    let mut k = 0;
+    while let Some(&c) = lowered.get(k) {
+        match lowered.get(k + 1).and_then(|&next| tone_move(c, next)) {
+            Some(traditional) => {
+                out.push_str(traditional);
+                k += 2;
+            }
+            None => {
+                out.push(c);
+                k += 1;
+            }
+        }
     }
-    match long {
-        Some(l) => Folded::from(l),
-        // Whole characters only were written.
-        None => Folded::from(std::str::from_utf8(&buf[..len]).unwrap_or_default()),
-    }
+    out
 }
 
 /// `char::to_lowercase` for the letters Vietnamese is written in, by arithmetic instead of the
@@ -568,16 +596,17 @@ pub fn tokenize(text: &str, base: usize) -> Vec<Token> {
 pub(crate) struct Tokens<'a> {
     text: &'a str,
     base: usize,
-    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+    /// Where the next token is looked for (a character boundary).
+    at: usize,
 }
 
 impl<'a> Tokens<'a> {
     pub(crate) fn new(text: &'a str, base: usize) -> Tokens<'a> {
-        Tokens {
-            text,
-            base,
-            chars: text.char_indices().peekable(),
-        }
+        Tokens { text, base, at: 0 }
+    }
+
+    fn char_at(&self, i: usize) -> Option<char> {
+        self.text.get(i..)?.chars().next()
     }
 }
 
@@ -586,42 +615,60 @@ impl Iterator for Tokens<'_> {
 
     fn next(&mut self) -> Option<Token> {
         let text = self.text;
-        let chars = &mut self.chars;
+        let bytes = text.as_bytes();
+        // Bytes are read directly where they are ASCII (most of every text); other
+        // characters are decoded one at a time.
         let (i, c) = loop {
-            let (i, c) = chars.next()?;
-            if !c.is_whitespace() {
-                break (i, c);
+            let b = *bytes.get(self.at)?;
+            if b.is_ascii() {
+                if b.is_ascii_whitespace() || b == 0x0b {
+                    self.at += 1;
+                    continue;
+                }
+                break (self.at, char::from(b));
             }
+            let c = self.char_at(self.at)?;
+            if !c.is_whitespace() {
+                break (self.at, c);
+            }
+            self.at += c.len_utf8();
         };
+        let digit = |k: usize| bytes.get(k).is_some_and(u8::is_ascii_digit);
         let (kind, end) = if c.is_ascii_digit() {
             let mut end = i + 1;
-            while let Some(&(j, d)) = chars.peek() {
-                // A separator belongs to the number only between digits (`1.213`, `17,3`).
-                let separator = (d == '.' || d == ',')
-                    && text[j + 1..].starts_with(|x: char| x.is_ascii_digit());
-                if d.is_ascii_digit() || separator {
-                    chars.next();
-                    end = j + 1;
-                } else {
-                    break;
-                }
+            // A separator belongs to the number only between digits (`1.213`, `17,3`).
+            while digit(end) || (matches!(bytes.get(end), Some(b'.' | b',')) && digit(end + 1)) {
+                end += 1;
             }
             (TokenKind::Number, end)
         } else if is_letter(c) {
             let mut end = i + c.len_utf8();
-            while let Some(&(j, d)) = chars.peek() {
-                let joins = (d == '-' || d == '\'') && text[j + 1..].starts_with(is_letter);
-                if is_letter(d) || d.is_alphanumeric() || is_mark(d) || joins {
-                    chars.next();
-                    end = j + d.len_utf8();
-                } else {
-                    break;
+            while let Some(&b) = bytes.get(end) {
+                if b.is_ascii_alphanumeric() {
+                    end += 1;
+                    continue;
+                }
+                if b.is_ascii() {
+                    let joins =
+                        (b == b'-' || b == b'\'') && self.char_at(end + 1).is_some_and(is_letter);
+                    if !joins {
+                        break;
+                    }
+                    end += 1;
+                    continue;
+                }
+                match self.char_at(end) {
+                    Some(d) if is_letter(d) || d.is_alphanumeric() || is_mark(d) => {
+                        end += d.len_utf8();
+                    }
+                    _ => break,
                 }
             }
             (TokenKind::Word, end)
         } else {
             (TokenKind::Punct, i + c.len_utf8())
         };
+        self.at = end;
         let folded = fold_word(&text[i..end]);
         Some(Token {
             kind,
