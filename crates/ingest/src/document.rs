@@ -296,9 +296,10 @@ fn opening_dateline(
 
 /// A dateline at the start of the line `(s, e)`: its date and where it ends.
 fn dateline_at(text: &str, (s, e): (usize, usize), lex: &Lexicon) -> Option<(Date, usize)> {
-    // A dateline is read from a line's first twenty or so tokens; whether more follow is all
-    // the rest is asked, and a body line can be a whole article long.
-    let toks: Vec<Token> = Tokens::new(&text[s..e], s).take(64).collect();
+    // A dateline is read from a line's first tokens (a dateline word, a date, a time and a
+    // bracketed zone: under 30); whether more follow is all the rest is asked, and a body line
+    // can be a whole article long.
+    let toks: Vec<Token> = Tokens::new(&text[s..e], s).take(40).collect();
     let mut i = lex
         .dateline_words
         .match_at(&toks, 0)

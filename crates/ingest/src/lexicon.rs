@@ -375,22 +375,49 @@ fn small_number(tok: &Token) -> Option<u32> {
 
 /// The patterns of one lexicon file, indexed by what can start them: every token of a text is
 /// a candidate start, and most tokens start none, so only the patterns whose first literal is
-/// the token (or whose first slot is a number) are tried.
+/// the token (or whose first slot is a number) are tried, and of those only the ones whose
+/// second word is the next token's (or whose second piece is a slot).
 #[derive(Debug, Clone)]
 pub struct PatternSet<T> {
     pub patterns: Vec<Pattern<T>>,
-    by_first_literal: KeyMap<Vec<usize>>,
-    slot_first: Vec<usize>,
+    by_first_literal: KeyMap<BySecond>,
+    slot_first: BySecond,
+}
+
+/// Patterns sharing a first piece, by their second.
+#[derive(Debug, Clone, Default)]
+struct BySecond {
+    literal: KeyMap<Vec<usize>>,
+    /// A slot second, or no second piece.
+    other: Vec<usize>,
+}
+
+impl BySecond {
+    fn add(&mut self, second: Option<&Slot>, i: usize) {
+        match second {
+            Some(Slot::Literal(w)) => self.literal.entry(word_key(w)).or_default().push(i),
+            _ => self.other.push(i),
+        }
+    }
+
+    fn candidates(&self, next: Option<&Token>) -> impl Iterator<Item = usize> + '_ {
+        let literal = next.and_then(|t| self.literal.get(&t.key));
+        literal.into_iter().flatten().chain(&self.other).copied()
+    }
 }
 
 impl<T> PatternSet<T> {
     fn new(patterns: Vec<Pattern<T>>) -> Self {
-        let mut by_first_literal: KeyMap<Vec<usize>> = KeyMap::default();
-        let mut slot_first = Vec::new();
+        let mut by_first_literal: KeyMap<BySecond> = KeyMap::default();
+        let mut slot_first = BySecond::default();
         for (i, p) in patterns.iter().enumerate() {
+            let second = p.slots.get(1);
             match p.slots.first() {
-                Some(Slot::Literal(w)) => by_first_literal.entry(word_key(w)).or_default().push(i),
-                _ => slot_first.push(i),
+                Some(Slot::Literal(w)) => by_first_literal
+                    .entry(word_key(w))
+                    .or_default()
+                    .add(second, i),
+                _ => slot_first.add(second, i),
             }
         }
         PatternSet {
@@ -404,24 +431,23 @@ impl<T> PatternSet<T> {
     /// the one listed last).
     pub fn longest_at(&self, tokens: &[Token], at: usize) -> Option<(PatternMatch, &T)> {
         let tok = tokens.get(at)?;
-        // Each pattern compares its literals to the tokens, the first too.
-        let literal = self.by_first_literal.get(&tok.key).map(Vec::as_slice);
+        let next = tokens.get(at + 1);
+        // Each pattern compares its literals to the tokens, the first two too.
+        let literal = self.by_first_literal.get(&tok.key);
         // Every slot matches numbers only, except a roman numeral (`quý II`).
         let slot_may_match = tok.kind == TokenKind::Number || looks_roman(&tok.folded);
-        let slots: &[usize] = if slot_may_match {
-            &self.slot_first
-        } else {
-            &[]
-        };
+        let slots = slot_may_match.then_some(&self.slot_first);
         let mut best: Option<(PatternMatch, usize)> = None;
-        for &i in literal.unwrap_or(&[]).iter().chain(slots) {
-            if let Some(m) = self.patterns[i].match_at(tokens, at) {
-                let better = match &best {
-                    None => true,
-                    Some((b, bi)) => m.len > b.len || (m.len == b.len && i > *bi),
-                };
-                if better {
-                    best = Some((m, i));
+        for level in literal.into_iter().chain(slots) {
+            for i in level.candidates(next) {
+                if let Some(m) = self.patterns[i].match_at(tokens, at) {
+                    let better = match &best {
+                        None => true,
+                        Some((b, bi)) => m.len > b.len || (m.len == b.len && i > *bi),
+                    };
+                    if better {
+                        best = Some((m, i));
+                    }
                 }
             }
         }
