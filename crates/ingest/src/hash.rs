@@ -60,3 +60,50 @@ impl Hasher for KeyHasher {
 
 /// A map keyed by [`word_key`]s; a hit is confirmed by comparing the words themselves.
 pub type KeyMap<V> = HashMap<u64, V, BuildHasherDefault<KeyHasher>>;
+
+/// Which [`word_key`]s a table may hold, as one bit each in a small fixed set: most tokens
+/// start no form of a given table, and testing a bit that stays in cache answers them without
+/// probing the table's map (a miss there costs a cache miss per token per table).
+#[derive(Debug, Clone)]
+pub struct KeyFilter(Box<[u64; KeyFilter::WORDS]>);
+
+impl KeyFilter {
+    const WORDS: usize = 256;
+    const BITS: usize = KeyFilter::WORDS * 64;
+
+    fn bit(key: u64) -> usize {
+        ((key ^ (key >> 29)) as usize) % KeyFilter::BITS
+    }
+
+    pub fn insert(&mut self, key: u64) {
+        let b = KeyFilter::bit(key);
+        self.0[b / 64] |= 1 << (b % 64);
+    }
+
+    /// False only when no key inserted is `key`; true may be a neighbour's bit.
+    pub fn may_contain(&self, key: u64) -> bool {
+        let b = KeyFilter::bit(key);
+        self.0[b / 64] & (1 << (b % 64)) != 0
+    }
+}
+
+impl Default for KeyFilter {
+    fn default() -> KeyFilter {
+        KeyFilter(Box::new([0; KeyFilter::WORDS]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_filter_says_yes_to_every_key_it_holds_and_no_to_most_others() {
+        let mut filter = KeyFilter::default();
+        let held: Vec<u64> = ["ma túy", "vụ", "đối tượng"].iter().map(|w| word_key(w)).collect();
+        held.iter().for_each(|&k| filter.insert(k));
+        assert!(held.iter().all(|&k| filter.may_contain(k)));
+        let others = (0..1000).filter(|n| filter.may_contain(word_key(&format!("từ{n}"))));
+        assert!(others.count() < 10);
+    }
+}

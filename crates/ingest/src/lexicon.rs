@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use crate::hash::{word_key, KeyMap};
+use crate::hash::{word_key, KeyFilter, KeyMap};
 use crate::text::{form_tokens, Token, TokenKind};
 
 /// A lexicon file that could not be used, with the file and row at fault.
@@ -203,6 +203,7 @@ struct FormRow {
 #[derive(Debug, Clone)]
 pub struct PhraseTable<T> {
     by_first: KeyMap<Vec<(Vec<String>, T)>>,
+    firsts: KeyFilter,
 }
 
 impl<T: Clone> PhraseTable<T> {
@@ -217,15 +218,20 @@ impl<T: Clone> PhraseTable<T> {
                     .push((toks, value));
             }
         }
-        for list in by_first.values_mut() {
+        let mut firsts = KeyFilter::default();
+        for (&key, list) in by_first.iter_mut() {
+            firsts.insert(key);
             list.sort_by_key(|entry| std::cmp::Reverse(entry.0.len()));
         }
-        PhraseTable { by_first }
+        PhraseTable { by_first, firsts }
     }
 
     /// The longest form starting at `tokens[at]`: its length in tokens and its value.
     pub fn match_at(&self, tokens: &[Token], at: usize) -> Option<(usize, &T)> {
         let first = tokens.get(at)?;
+        if !self.firsts.may_contain(first.key) {
+            return None;
+        }
         // The whole form is compared below, its first word too: two words sharing a key
         // never match each other.
         let list = self.by_first.get(&first.key)?;
@@ -381,6 +387,7 @@ fn small_number(tok: &Token) -> Option<u32> {
 pub struct PatternSet<T> {
     pub patterns: Vec<Pattern<T>>,
     by_first_literal: KeyMap<BySecond>,
+    first_literals: KeyFilter,
     slot_first: BySecond,
 }
 
@@ -400,6 +407,10 @@ impl BySecond {
         }
     }
 
+    fn is_empty(&self) -> bool {
+        self.literal.is_empty() && self.other.is_empty()
+    }
+
     fn candidates(&self, next: Option<&Token>) -> impl Iterator<Item = usize> + '_ {
         let literal = next.and_then(|t| self.literal.get(&t.key));
         literal.into_iter().flatten().chain(&self.other).copied()
@@ -409,20 +420,25 @@ impl BySecond {
 impl<T> PatternSet<T> {
     fn new(patterns: Vec<Pattern<T>>) -> Self {
         let mut by_first_literal: KeyMap<BySecond> = KeyMap::default();
+        let mut first_literals = KeyFilter::default();
         let mut slot_first = BySecond::default();
         for (i, p) in patterns.iter().enumerate() {
             let second = p.slots.get(1);
             match p.slots.first() {
-                Some(Slot::Literal(w)) => by_first_literal
-                    .entry(word_key(w))
-                    .or_default()
-                    .add(second, i),
+                Some(Slot::Literal(w)) => {
+                    first_literals.insert(word_key(w));
+                    by_first_literal
+                        .entry(word_key(w))
+                        .or_default()
+                        .add(second, i);
+                }
                 _ => slot_first.add(second, i),
             }
         }
         PatternSet {
             patterns,
             by_first_literal,
+            first_literals,
             slot_first,
         }
     }
@@ -433,9 +449,14 @@ impl<T> PatternSet<T> {
         let tok = tokens.get(at)?;
         let next = tokens.get(at + 1);
         // Each pattern compares its literals to the tokens, the first two too.
-        let literal = self.by_first_literal.get(&tok.key);
+        let literal = if self.first_literals.may_contain(tok.key) {
+            self.by_first_literal.get(&tok.key)
+        } else {
+            None
+        };
         // Every slot matches numbers only, except a roman numeral (`quý II`).
-        let slot_may_match = tok.kind == TokenKind::Number || looks_roman(&tok.folded);
+        let slot_may_match = tok.kind == TokenKind::Number
+            || (!self.slot_first.is_empty() && looks_roman(&tok.folded));
         let slots = slot_may_match.then_some(&self.slot_first);
         let mut best: Option<(PatternMatch, usize)> = None;
         for level in literal.into_iter().chain(slots) {
