@@ -1,7 +1,7 @@
 //! One record in, one ingested document out: normalised text, boilerplate removed, document
 //! fields (title, province, years, event date) and its mentions.
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use sha2::{Digest, Sha256};
 
 use crate::extract::{extract_tokens, Mention};
@@ -105,8 +105,10 @@ impl Gazetteer {
     pub fn new(lex: &Lexicon) -> Gazetteer {
         let mut rows: Vec<_> = lex.province_rows.iter().collect();
         rows.sort_by_key(|r| std::cmp::Reverse(r.form.len()));
+        // A DFA: it scans every byte of every text, and a few hundred names make a small one.
         let matcher = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(rows.iter().map(|r| fold(&r.form)))
             .ok();
         let mut spellings = Vec::new();
