@@ -669,53 +669,15 @@ impl Iterator for Tokens<'_> {
             (TokenKind::Punct, i + c.len_utf8())
         };
         self.at = end;
-        let (folded, key) = fold_and_key(&text[i..end]);
+        let folded = fold_word(&text[i..end]);
         Some(Token {
             kind,
             start: self.base + i,
             end: self.base + end,
-            key,
+            key: crate::hash::word_key(&folded),
             folded,
         })
     }
-}
-
-/// A word folded and keyed ([`fold_word`], [`crate::hash::word_key`]). Reports are written
-/// in a few thousand distinct syllables, so the non-ASCII ones are folded once per thread and
-/// looked up after; ASCII words (numbers, codes) fold as fast as they hash.
-fn fold_and_key(word: &str) -> (Folded, u64) {
-    if word.is_ascii() {
-        let folded = fold_word(word);
-        let key = crate::hash::word_key(&folded);
-        return (folded, key);
-    }
-    FOLDED_WORDS.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if let Some(hit) = cache.get(word) {
-            return hit.clone();
-        }
-        // Bounded: a text of made-up words must not grow it without end.
-        if cache.len() >= FOLDED_WORDS_MAX {
-            cache.clear();
-        }
-        let folded = fold_word(word);
-        let key = crate::hash::word_key(&folded);
-        cache.insert(word.into(), (folded.clone(), key));
-        (folded, key)
-    })
-}
-
-/// Distinct words a thread's fold cache holds before it starts again.
-const FOLDED_WORDS_MAX: usize = 1 << 16;
-
-type FoldCache = std::collections::HashMap<
-    Box<str>,
-    (Folded, u64),
-    std::hash::BuildHasherDefault<crate::hash::WordHasher>,
->;
-
-thread_local! {
-    static FOLDED_WORDS: std::cell::RefCell<FoldCache> = std::cell::RefCell::default();
 }
 
 /// A combining tone or vowel mark, as NFD writes them apart from their letter.
