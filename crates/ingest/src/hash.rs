@@ -100,7 +100,10 @@ mod tests {
     #[test]
     fn a_filter_says_yes_to_every_key_it_holds_and_no_to_most_others() {
         let mut filter = KeyFilter::default();
-        let held: Vec<u64> = ["ma túy", "vụ", "đối tượng"].iter().map(|w| word_key(w)).collect();
+        let held: Vec<u64> = ["ma túy", "vụ", "đối tượng"]
+            .iter()
+            .map(|w| word_key(w))
+            .collect();
         held.iter().for_each(|&k| filter.insert(k));
         assert!(held.iter().all(|&k| filter.may_contain(k)));
         let others = (0..1000).filter(|n| filter.may_contain(word_key(&format!("từ{n}"))));

@@ -103,9 +103,13 @@ pub fn normalize(raw: &str) -> String {
     let unhtml = strip_html(raw);
     // Most text arrives composed already: the quick check is a table lookup per character,
     // composing is a buffer and a sort per character.
-    let nfc: Cow<str> = match unicode_normalization::is_nfc_quick(unhtml.chars()) {
-        unicode_normalization::IsNormalized::Yes => Cow::Borrowed(&unhtml),
-        _ => Cow::Owned(unhtml.nfc().collect()),
+    let composed = unhtml.chars().all(composed_starter)
+        || unicode_normalization::is_nfc_quick(unhtml.chars())
+            == unicode_normalization::IsNormalized::Yes;
+    let nfc: Cow<str> = if composed {
+        Cow::Borrowed(&unhtml)
+    } else {
+        Cow::Owned(unhtml.nfc().collect())
     };
     let mut out = String::with_capacity(nfc.len());
     let mut blank_run = 0usize;
@@ -127,6 +131,13 @@ pub fn normalize(raw: &str) -> String {
     out
 }
 
+/// A character NFC keeps as it is whatever surrounds it (quick check yes, combining class 0):
+/// ASCII, the precomposed Latin letters Vietnamese is written in, and the dashes and quotes of
+/// General Punctuation. A text of these alone is NFC without the table lookups per character.
+fn composed_starter(c: char) -> bool {
+    matches!(c, '\u{0}'..='\u{7f}' | '\u{a0}'..='\u{17f}' | '\u{1a0}'..='\u{1b0}' | '\u{1ea0}'..='\u{1ef9}' | '\u{2010}'..='\u{2027}')
+}
+
 /// Characters a line loses: zero-width spaces and joiners, the BOM, soft hyphens.
 fn is_invisible(c: char) -> bool {
     matches!(
@@ -143,8 +154,12 @@ fn clean_line(line: &str) -> Cow<'_, str> {
         && !line.ends_with(' ')
         && !line.contains("  ")
         && line
-            .chars()
-            .all(|c| c == ' ' || !(c.is_whitespace() || c.is_control() || is_invisible(c)));
+            .bytes()
+            .all(|b| b == b' ' || (b.is_ascii() && !b.is_ascii_control()) || b >= 0x80)
+        && (line.is_ascii()
+            || line.chars().all(|c| {
+                c.is_ascii() || !(c.is_whitespace() || c.is_control() || is_invisible(c))
+            }));
     if clean {
         return Cow::Borrowed(line);
     }
@@ -798,6 +813,19 @@ mod tests {
         let (s, e) = f.source_span(5, 6);
         assert_eq!(&text[s..e], "uỳ");
         assert_eq!(FoldedText::new("İa").source_span(0, 3), (0, 2));
+    }
+
+    #[test]
+    fn composed_starters_are_what_nfc_keeps_as_they_are() {
+        use unicode_normalization::char::canonical_combining_class;
+        use unicode_normalization::{is_nfc_quick, IsNormalized};
+        let all = (0..=0x10ffff_u32).filter_map(char::from_u32);
+        for c in all.filter(|&c| composed_starter(c)) {
+            assert_eq!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
+            assert_eq!(canonical_combining_class(c), 0, "{c:?}");
+        }
+        assert!(!composed_starter('\u{301}'));
+        assert_eq!(normalize("Ho\u{300}a"), "Hòa");
     }
 
     #[test]
