@@ -443,7 +443,7 @@ struct Irregular {
 impl FoldedText {
     pub fn new(text: &str) -> FoldedText {
         let bytes = text.as_bytes();
-        let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+        let mut out = String::with_capacity(bytes.len());
         let mut irregular: Vec<Irregular> = Vec::new();
         let mut shift = 0isize;
         // The last character, when it was ASCII `o` or `u` and no pair's second letter: the
@@ -453,10 +453,16 @@ impl FoldedText {
         let mut i = 0;
         while let Some(&b) = bytes.get(i) {
             if b.is_ascii() {
-                let l = b.to_ascii_lowercase();
-                out.push(l);
-                pair_start = matches!(l, b'o' | b'u').then_some(char::from(l));
-                i += 1;
+                // A run of ASCII is copied and lowered in one go.
+                let end = bytes[i..]
+                    .iter()
+                    .position(|b| !b.is_ascii())
+                    .map_or(bytes.len(), |n| i + n);
+                let at = out.len();
+                out.push_str(&text[i..end]);
+                out[at..].make_ascii_lowercase();
+                pair_start = out.chars().next_back().filter(|&l| l == 'o' || l == 'u');
+                i = end;
                 continue;
             }
             let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
@@ -472,7 +478,7 @@ impl FoldedText {
                     // The `o`/`u` just written and this vowel become the traditional pair.
                     let at = out.len() - 1;
                     out.truncate(at);
-                    out.extend_from_slice(traditional.as_bytes());
+                    out.push_str(traditional);
                     shift += (1 + c.len_utf8()) as isize - traditional.len() as isize;
                     irregular.push(Irregular {
                         folded: (at, out.len()),
@@ -480,14 +486,10 @@ impl FoldedText {
                         shift,
                     });
                 }
-                (Some(l), None) if l.len_utf8() == c.len_utf8() => {
-                    out.extend_from_slice(l.encode_utf8(&mut [0; 4]).as_bytes());
-                }
+                (Some(l), None) if l.len_utf8() == c.len_utf8() => out.push(l),
                 _ => {
                     let at = out.len();
-                    for l in c.to_lowercase() {
-                        out.extend_from_slice(l.encode_utf8(&mut [0; 4]).as_bytes());
-                    }
+                    out.extend(c.to_lowercase());
                     shift += c.len_utf8() as isize - (out.len() - at) as isize;
                     irregular.push(Irregular {
                         folded: (at, out.len()),
@@ -500,8 +502,7 @@ impl FoldedText {
             i += c.len_utf8();
         }
         FoldedText {
-            // Whole characters only were written.
-            folded: String::from_utf8(out).unwrap_or_default(),
+            folded: out,
             irregular,
         }
     }
