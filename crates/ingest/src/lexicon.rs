@@ -202,20 +202,21 @@ struct FormRow {
 /// Forms as token sequences, found by longest match at a token position.
 #[derive(Debug, Clone)]
 pub struct PhraseTable<T> {
-    by_first: KeyMap<Vec<(Vec<String>, T)>>,
+    /// Each form's words with their keys: a key compared first spares comparing the words.
+    by_first: KeyMap<Vec<(Vec<(u64, String)>, T)>>,
     firsts: KeyFilter,
 }
 
 impl<T: Clone> PhraseTable<T> {
     fn new(entries: impl IntoIterator<Item = (String, T)>) -> Self {
-        let mut by_first: KeyMap<Vec<(Vec<String>, T)>> = KeyMap::default();
+        let mut by_first: KeyMap<Vec<(Vec<(u64, String)>, T)>> = KeyMap::default();
         for (form, value) in entries {
-            let toks = form_tokens(&form);
-            if let Some(first) = toks.first() {
-                by_first
-                    .entry(word_key(first))
-                    .or_default()
-                    .push((toks, value));
+            let toks: Vec<(u64, String)> = form_tokens(&form)
+                .into_iter()
+                .map(|w| (word_key(&w), w))
+                .collect();
+            if let Some(&(first, _)) = toks.first() {
+                by_first.entry(first).or_default().push((toks, value));
             }
         }
         let mut firsts = KeyFilter::default();
@@ -241,7 +242,7 @@ impl<T: Clone> PhraseTable<T> {
                 && form
                     .iter()
                     .zip(&tokens[at..end])
-                    .all(|(f, t)| t.folded == f.as_str());
+                    .all(|((key, f), t)| t.key == *key && t.folded == f.as_str());
             fits.then_some((form.len(), value))
         })
     }
@@ -269,7 +270,7 @@ impl<T: Clone> PhraseTable<T> {
         self.by_first
             .values()
             .flatten()
-            .flat_map(|(form, _)| form.iter().map(String::as_str))
+            .flat_map(|(form, _)| form.iter().map(|(_, w)| w.as_str()))
     }
 }
 
