@@ -100,6 +100,16 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DecodeProblem> {
 /// gone, lines trimmed, and at most one blank line in a row.
 pub fn normalize(raw: &str) -> String {
     let raw = raw.strip_prefix('\u{feff}').unwrap_or(raw);
+    // Blank lines and spaces around the text are dropped whatever they are.
+    let core = raw.trim_matches([' ', '\n']);
+    if already_normal(core) {
+        return core.to_string();
+    }
+    normalize_by_steps(raw)
+}
+
+/// [`normalize`] for a text that needs some of it.
+fn normalize_by_steps(raw: &str) -> String {
     let unhtml = strip_html(raw);
     // Most text arrives composed already: the quick check is a table lookup per character,
     // composing is a buffer and a sort per character.
@@ -129,6 +139,44 @@ pub fn normalize(raw: &str) -> String {
         out.push_str(&cleaned);
     }
     out
+}
+
+/// Whether [`normalize`] would give `text` back as it is: no markup, composed letters only,
+/// single spaces inside lines, no other spacing or control characters, no blank line at either
+/// end and none doubled. Most corpus texts are, and one pass tells it.
+fn already_normal(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let at_ends = |b: Option<&u8>| b.is_some_and(|&b| b == b'\n' || b == b' ');
+    if at_ends(bytes.first()) || at_ends(bytes.last()) {
+        return false;
+    }
+    let (mut before, mut before_that) = (0u8, 0u8);
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            let fine = match b {
+                b'<' | b'&' => false,
+                b'\n' => before != b' ' && !(before == b'\n' && before_that == b'\n'),
+                b' ' => before != b' ' && before != b'\n',
+                _ => !b.is_ascii_control(),
+            };
+            if !fine {
+                return false;
+            }
+            (before, before_that) = (b, before);
+            i += 1;
+            continue;
+        }
+        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+            return false;
+        };
+        if !composed_starter(c) || c.is_whitespace() || c.is_control() || is_invisible(c) {
+            return false;
+        }
+        (before, before_that) = (0x80, before);
+        i += c.len_utf8();
+    }
+    true
 }
 
 /// A character NFC keeps as it is whatever surrounds it (quick check yes, combining class 0):
@@ -814,6 +862,39 @@ mod tests {
         let (s, e) = f.source_span(5, 6);
         assert_eq!(&text[s..e], "uỳ");
         assert_eq!(FoldedText::new("İa").source_span(0, 3), (0, 2));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_text_taken_as_already_normal_is_what_normalizing_gives(
+            text in "[ab \n\t\r<>&;àạ\u{a0}\u{ad}\u{301}\u{2013}\u{200b}]{0,30}"
+        ) {
+            let core = text.trim_matches([' ', '\n']);
+            if already_normal(core) {
+                proptest::prop_assert_eq!(normalize_by_steps(&text), core);
+            }
+        }
+    }
+
+    #[test]
+    fn text_that_needs_work_is_not_taken_as_normal() {
+        for text in [
+            "a  b",
+            " a",
+            "a\n",
+            "a \nb",
+            "a\n\n\nb",
+            "a&amp;b",
+            "a<b>",
+            "a\tb",
+            "Ho\u{300}a",
+            "a\u{a0}b",
+        ] {
+            assert!(!already_normal(text), "{text:?}");
+        }
+        assert!(already_normal(
+            "Công an tỉnh – 12 vụ.\n\nNgày 5/2 “bắt” 3 đối tượng"
+        ));
     }
 
     #[test]
