@@ -932,28 +932,23 @@ const EVIDENCE_CHARS: usize = 400;
 /// costs no more per figure than a short one.
 fn evidence(text: &str, (start, end): (usize, usize), (m0, m1): (usize, usize)) -> String {
     let sentence = &text[start..end];
-    if sentence.chars().take(EVIDENCE_CHARS + 1).count() <= EVIDENCE_CHARS {
+    // A character is at most four bytes: a sentence of more bytes than that holds more
+    // characters than the limit, and a shorter one is counted by its bytes, not decoded.
+    let short = sentence.len() <= EVIDENCE_CHARS
+        || (sentence.len() <= 4 * (EVIDENCE_CHARS + 1)
+            && sentence.chars().count() <= EVIDENCE_CHARS);
+    if short {
         return sentence.to_string();
     }
     let mention = text[m0..m1].chars().count();
     let room = EVIDENCE_CHARS.saturating_sub(mention + 2);
-    let before = text[start..m0].chars().rev().take(room).count();
-    let after = text[m1..end].chars().take(room).count();
+    let (_, before) = chars_back(text, m0, start, room);
+    let (_, after) = chars_forward(text, m1, end, room);
     // Half the room each side; a side with less to show leaves the rest to the other.
     let right = after.min(room - before.min(room / 2));
     let left = before.min(room - right);
-    let from = match left {
-        0 => m0,
-        n => text[start..m0]
-            .char_indices()
-            .rev()
-            .nth(n - 1)
-            .map_or(start, |(i, _)| start + i),
-    };
-    let to = text[m1..end]
-        .char_indices()
-        .nth(right)
-        .map_or(end, |(i, _)| m1 + i);
+    let (from, _) = chars_back(text, m0, start, left);
+    let (to, _) = chars_forward(text, m1, end, right);
     let mut out = String::with_capacity(to - from + 6);
     if from > start {
         out.push('…');
@@ -963,6 +958,41 @@ fn evidence(text: &str, (start, end): (usize, usize), (m0, m1): (usize, usize)) 
         out.push('…');
     }
     out
+}
+
+/// Where `n` characters before `at` start, going no further back than `floor`, and how many
+/// characters that is (fewer than `n` at the floor). Counted by the bytes that start a
+/// character: nothing is decoded.
+fn chars_back(text: &str, at: usize, floor: usize, n: usize) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let (mut i, mut count) = (at, 0);
+    while count < n && i > floor {
+        i -= 1;
+        if !is_continuation(bytes[i]) {
+            count += 1;
+        }
+    }
+    (i, count)
+}
+
+/// Where the character `n` characters after `at` starts, going no further than `ceiling`,
+/// and how many characters were passed.
+fn chars_forward(text: &str, at: usize, ceiling: usize, n: usize) -> (usize, usize) {
+    let bytes = text.as_bytes();
+    let (mut i, mut count) = (at, 0);
+    while count < n && i < ceiling {
+        i += 1;
+        while i < ceiling && is_continuation(bytes[i]) {
+            i += 1;
+        }
+        count += 1;
+    }
+    (i, count)
+}
+
+/// A UTF-8 byte that continues a character.
+fn is_continuation(b: u8) -> bool {
+    b & 0xc0 == 0x80
 }
 
 fn span_text(para: &Paragraph, first: usize, last: usize) -> String {
@@ -1995,4 +2025,66 @@ fn level_for_change(
     // A ratio's level is a part (`điều tra 341/360 vụ`): the change speaks of its whole, which
     // has no level row of its own, so the change stays a row.
     pick(&mut before).filter(|&k| figures[k].denominator.is_none())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The evidence as it was cut before counting went by bytes: decoding every character.
+    fn evidence_by_chars(
+        text: &str,
+        (start, end): (usize, usize),
+        (m0, m1): (usize, usize),
+    ) -> String {
+        let sentence = &text[start..end];
+        if sentence.chars().take(EVIDENCE_CHARS + 1).count() <= EVIDENCE_CHARS {
+            return sentence.to_string();
+        }
+        let mention = text[m0..m1].chars().count();
+        let room = EVIDENCE_CHARS.saturating_sub(mention + 2);
+        let before = text[start..m0].chars().rev().take(room).count();
+        let after = text[m1..end].chars().take(room).count();
+        let right = after.min(room - before.min(room / 2));
+        let left = before.min(room - right);
+        let from = match left {
+            0 => m0,
+            n => text[start..m0]
+                .char_indices()
+                .rev()
+                .nth(n - 1)
+                .map_or(start, |(i, _)| start + i),
+        };
+        let to = text[m1..end]
+            .char_indices()
+            .nth(right)
+            .map_or(end, |(i, _)| m1 + i);
+        let mut out = String::new();
+        if from > start {
+            out.push('…');
+        }
+        out.push_str(&text[from..to]);
+        if to < end {
+            out.push('…');
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn evidence_counted_by_bytes_is_evidence_counted_by_characters(
+            words in proptest::collection::vec("[a-zđạệữ𝔸 ]{1,12}", 1..300),
+            at in 0usize..300,
+            len in 1usize..4,
+        ) {
+            let text: String = words.concat();
+            let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+            let m0 = starts[at.min(starts.len() - 1)];
+            let m1 = starts[(at + len).min(starts.len() - 1)];
+            proptest::prop_assert_eq!(
+                evidence(&text, (0, text.len()), (m0, m1)),
+                evidence_by_chars(&text, (0, text.len()), (m0, m1))
+            );
+        }
+    }
 }
