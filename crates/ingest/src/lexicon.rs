@@ -199,19 +199,21 @@ struct FormRow {
     form: String,
 }
 
+/// A form's folded words with their keys: a key compared first spares comparing the words.
+type FormWords = Vec<(u64, String)>;
+
 /// Forms as token sequences, found by longest match at a token position.
 #[derive(Debug, Clone)]
 pub struct PhraseTable<T> {
-    /// Each form's words with their keys: a key compared first spares comparing the words.
-    by_first: KeyMap<Vec<(Vec<(u64, String)>, T)>>,
+    by_first: KeyMap<Vec<(FormWords, T)>>,
     firsts: KeyFilter,
 }
 
 impl<T: Clone> PhraseTable<T> {
     fn new(entries: impl IntoIterator<Item = (String, T)>) -> Self {
-        let mut by_first: KeyMap<Vec<(Vec<(u64, String)>, T)>> = KeyMap::default();
+        let mut by_first: KeyMap<Vec<(FormWords, T)>> = KeyMap::default();
         for (form, value) in entries {
-            let toks: Vec<(u64, String)> = form_tokens(&form)
+            let toks: FormWords = form_tokens(&form)
                 .into_iter()
                 .map(|w| (word_key(&w), w))
                 .collect();
