@@ -359,6 +359,9 @@ pub fn fold_word(word: &str) -> Folded {
         out.make_ascii_lowercase();
         return out;
     }
+    if is_folded(word) {
+        return Folded::from(word);
+    }
     // Written on the stack, then copied once. Lowering at most doubles a character's bytes,
     // so a word of up to half the buffer always fits; longer ones (never Vietnamese words)
     // take the general road.
@@ -403,6 +406,32 @@ pub fn fold_word(word: &str) -> Folded {
     }
     // Whole characters only were written.
     Folded::from(std::str::from_utf8(&buf[..len]).unwrap_or_default())
+}
+
+/// Whether `word` is its own fold (most words of a text: lower case, traditional tones).
+fn is_folded(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            if b.is_ascii_uppercase() {
+                return false;
+            }
+            i += 1;
+            continue;
+        }
+        let Some(c) = word.get(i..).and_then(|rest| rest.chars().next()) else {
+            return false;
+        };
+        let pair = i > 0 && matches!(bytes[i - 1], b'o' | b'u');
+        if vietnamese_lower(c) != Some(c)
+            || (pair && tone_move(char::from(bytes[i - 1]), c).is_some())
+        {
+            return false;
+        }
+        i += c.len_utf8();
+    }
+    true
 }
 
 /// [`fold_word`] for any length: the lowered characters, then the tone pairs moved.
