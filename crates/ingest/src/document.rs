@@ -699,10 +699,12 @@ fn mode(values: impl Iterator<Item = i32>) -> Option<i32> {
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::digest(bytes);
     let mut s = String::with_capacity(64);
     for b in digest {
-        s.push_str(&format!("{b:02x}"));
+        s.push(char::from(HEX[usize::from(b >> 4)]));
+        s.push(char::from(HEX[usize::from(b & 0xf)]));
     }
     s
 }
@@ -720,6 +722,14 @@ mod tests {
         );
         assert_eq!(Date::new(2023, 2, 29), None);
         assert_eq!(Date::parse_iso("2024-02-29"), Date::new(2024, 2, 29));
+    }
+
+    #[test]
+    fn a_document_hash_is_the_sha256_in_lower_case_hex() {
+        assert_eq!(
+            hex_sha256(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
