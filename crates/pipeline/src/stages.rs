@@ -400,7 +400,7 @@ pub fn ingest_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
     };
     let mut keyed: Option<Staged> = None;
     read_batches(&stream, &files, &HashSet::new(), None, &mut |batch| {
-        let rows = batch.keyed()?;
+        let rows = batch.keyed;
         keyed = Some(match keyed.take() {
             Some(k) => append(k, &rows).context("cannot build ingest tables")?,
             None => rows,

@@ -307,15 +307,12 @@ pub fn merge_parts(
     // The lexicon is checked once for the whole merge, not once per window.
     let transformer = &Transformer::new(lexicon)?;
     let window = u32::try_from(batch_docs()).unwrap_or(u32::MAX);
-    let empty = || Ingested {
-        inputs: Vec::new(),
-        fresh: Vec::new(),
-        cached: Vec::new(),
-    };
-    let mut batch = empty();
+    // Inputs in order, each once, and their rows from the parts.
+    let mut batch: (Vec<String>, Vec<Staged>) = (Vec::new(), Vec::new());
     let mut docs = 0;
     // Outputs without state: a batch is only transformed and written.
-    let write = |batch: Ingested, out: &mut Outputs| {
+    let write = |(inputs, cached): (Vec<String>, Vec<Staged>), out: &mut Outputs| {
+        let batch = Ingested::new(inputs, Vec::new(), cached)?;
         write_batch(transformer, batch, out, "cannot combine the parts")
     };
     for input in order {
@@ -331,15 +328,15 @@ pub fn merge_parts(
             for (part, c) in parts.iter_mut().zip(&mut cursors) {
                 let rows = part.take_through(c, last)?;
                 docs += rows.documents.height() + rows.rejects.height();
-                batch.cached.push(rows);
+                batch.1.push(rows);
             }
-            if batch.inputs.last() != Some(input) {
-                batch.inputs.push(input.clone());
+            if batch.0.last() != Some(input) {
+                batch.0.push(input.clone());
             }
             taken_all = last == u32::MAX;
             last = last.saturating_add(window);
             if docs >= window as usize {
-                write(std::mem::replace(&mut batch, empty()), &mut out)?;
+                write(std::mem::take(&mut batch), &mut out)?;
                 docs = 0;
             }
         }
@@ -370,10 +367,13 @@ pub struct Totals {
     pub internal_errors: usize,
 }
 
+/// A record as read, with its record number in its input.
+type Numbered = (u32, Result<Record, Reject>);
+
 /// Records of one input waiting in a batch, with their record numbers.
 struct Part {
     input: String,
-    records: Vec<(u32, Result<Record, Reject>)>,
+    records: Vec<Numbered>,
 }
 
 struct Batch {
@@ -659,38 +659,89 @@ fn record_bytes(r: &Record) -> u64 {
     len as u64
 }
 
-/// Records' results in record order, each with its record number.
-type Results = Vec<(u32, Result<IngestedDocument, Reject>)>;
+/// Records of one input ingested and keyed together by one worker: a slice of a batch small
+/// enough that the workers share a batch evenly, large enough that its frames are not mostly
+/// overhead.
+const CHUNK_DOCS: usize = 64;
+
+/// One chunk of a batch after its worker: its keyed rows, its rejects, and the warning lines of
+/// the documents extraction panicked on.
+struct Chunk {
+    keyed: Staged,
+    rejects: usize,
+    panics: Vec<String>,
+}
 
 /// One batch ingested, on its way to the writer.
 pub struct Ingested {
     inputs: Vec<String>,
-    /// Each part's input and its records' results.
-    fresh: Vec<(String, Results)>,
-    cached: Vec<Staged>,
+    /// The batch's rows keyed by input, the cached ones among them, each input's rows together
+    /// in input order: what the state keeps and what [`combine_after`] reads.
+    pub keyed: Staged,
 }
 
 impl Ingested {
-    /// The batch's rows keyed by input, the cached ones among them, each input's rows together
-    /// in input order: what the state keeps and what [`combine_after`] reads.
-    pub fn keyed(&self) -> Result<Staged> {
-        let parts: Vec<InputPart> = self
-            .fresh
-            .iter()
-            .map(|(input, results)| InputPart { input, results })
-            .collect();
-        let mut keyed = to_keyed_parts(&parts).context("cannot build ingest tables")?;
-        if !self.cached.is_empty() {
-            for c in &self.cached {
+    /// A batch of `inputs` (in order, each once) from the keyed rows of its fresh chunks, in
+    /// record order, and the rows of its `cached` inputs.
+    fn new(inputs: Vec<String>, fresh: Vec<Staged>, cached: Vec<Staged>) -> Result<Ingested> {
+        // The columns, for a batch without a fresh record.
+        let mut keyed = to_keyed_parts(&[]).context("cannot build ingest tables")?;
+        for f in &fresh {
+            keyed = append(keyed, f).context("cannot build ingest tables")?;
+        }
+        if !cached.is_empty() {
+            for c in &cached {
                 keyed = append(keyed, c).context("cannot reuse the last run's rows")?;
             }
             // The state keeps each input's rows together, in input order, for the next run to
             // find.
-            keyed =
-                in_input_order(keyed, &self.inputs).context("cannot reuse the last run's rows")?;
+            keyed = in_input_order(keyed, &inputs).context("cannot reuse the last run's rows")?;
         }
-        Ok(keyed)
+        // One chunk per column: the writer then reads and writes contiguous arrays.
+        for df in [
+            &mut keyed.documents,
+            &mut keyed.mentions,
+            &mut keyed.rejects,
+        ] {
+            df.align_chunks_par();
+        }
+        Ok(Ingested { inputs, keyed })
     }
+}
+
+/// Ingests the records of one chunk and keys their rows; the documents are freed here, on the
+/// worker, so the writer never holds or frees them.
+fn ingest_chunk(s: &Stream, input: &str, records: &[Numbered]) -> Result<Chunk> {
+    let results: Vec<(u32, Result<IngestedDocument, Reject>)> = records
+        .iter()
+        .map(|(n, r)| {
+            let result = r
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|rec| s.ingestor.document(rec));
+            (*n, result)
+        })
+        .collect();
+    let mut rejects = 0;
+    let mut panics = Vec::new();
+    for (_, r) in &results {
+        if let Err(r) = r {
+            rejects += 1;
+            if r.reason.starts_with(INTERNAL_ERROR) {
+                panics.push(format!("{}: {}", r.source, r.reason));
+            }
+        }
+    }
+    let keyed = to_keyed_parts(&[InputPart {
+        input,
+        results: &results,
+    }])
+    .context("cannot build ingest tables")?;
+    Ok(Chunk {
+        keyed,
+        rejects,
+        panics,
+    })
 }
 
 /// Ingests one batch on the pool and hands it on; `rejects` counts the run's rejects so far
@@ -701,29 +752,23 @@ fn flush(
     rejects: &mut usize,
     deliver: &mut dyn FnMut(Ingested) -> Result<()>,
 ) -> Result<()> {
-    let ingested: Vec<Results> = s.pool.install(|| {
-        batch
-            .fresh
+    let chunks: Vec<(&str, &[Numbered])> = batch
+        .fresh
+        .iter()
+        .flat_map(|p| {
+            p.records
+                .chunks(CHUNK_DOCS)
+                .map(move |c| (p.input.as_str(), c))
+        })
+        .collect();
+    let done: Vec<Result<Chunk>> = s.pool.install(|| {
+        chunks
             .par_iter()
-            .map(|part| {
-                part.records
-                    .par_iter()
-                    .map(|(n, r)| {
-                        let result = r
-                            .as_ref()
-                            .map_err(Clone::clone)
-                            .and_then(|rec| s.ingestor.document(rec));
-                        (*n, result)
-                    })
-                    .collect()
-            })
+            .map(|(input, records)| ingest_chunk(s, input, records))
             .collect()
     });
-    *rejects += ingested
-        .iter()
-        .flatten()
-        .filter(|(_, r)| r.is_err())
-        .count()
+    let done: Vec<Chunk> = done.into_iter().collect::<Result<_>>()?;
+    *rejects += done.iter().map(|c| c.rejects).sum::<usize>()
         + batch
             .cached
             .iter()
@@ -732,21 +777,11 @@ fn flush(
     s.progress.rejects(*rejects);
     s.progress.documents(batch.docs_before + batch.docs);
     // A panic is one line per document, whatever the batch's size or the threads.
-    for results in &ingested {
-        for (_, r) in results {
-            if let Err(r) = r {
-                if r.reason.starts_with(INTERNAL_ERROR) {
-                    s.progress.warn(&format!("{}: {}", r.source, r.reason));
-                }
-            }
-        }
+    for line in done.iter().flat_map(|c| &c.panics) {
+        s.progress.warn(line);
     }
-    let fresh = batch.fresh.into_iter().map(|p| p.input).zip(ingested);
-    deliver(Ingested {
-        inputs: batch.inputs,
-        fresh: fresh.collect(),
-        cached: batch.cached,
-    })
+    let fresh = done.into_iter().map(|c| c.keyed).collect();
+    deliver(Ingested::new(batch.inputs, fresh, batch.cached)?)
 }
 
 /// Transforms and writes one ingested batch, and its keyed rows into the state when `out`
@@ -757,7 +792,7 @@ fn write_batch(
     out: &mut Outputs,
     combining: &str,
 ) -> Result<()> {
-    let mut keyed = batch.keyed()?;
+    let mut keyed = batch.keyed;
     let staged = combine_after(&keyed, &batch.inputs, &mut out.seen).context(combining)?;
     if let Some(state) = &mut out.state {
         state[0].write(&mut keyed.documents)?;
