@@ -551,17 +551,55 @@ pub fn write_staged(
 /// Reads `files` a batch at a time (the rows of `reuse` inputs from `cached` instead), ingests
 /// each batch in parallel on the pool and hands it to `deliver`, in input order. A streamed
 /// run delivers to its writer thread, the `ingest` stage to its staged tables.
+///
+/// Reading and parsing run on a reader thread, one batch ahead of the pool: done between the
+/// batches on the thread that waits for the pool, they left the workers idle. The channel holds
+/// no batch (a hand-over), so the reader fills at most one batch while the pool ingests another.
 pub fn read_batches(
     s: &Stream,
     files: &[InputFile],
     reuse: &HashSet<String>,
-    mut cached: Option<&mut Cached>,
+    cached: Option<&mut Cached>,
     deliver: &mut dyn FnMut(Ingested) -> Result<()>,
 ) -> Result<()> {
+    std::thread::scope(|scope| {
+        let (to_pool, batches) = std::sync::mpsc::sync_channel::<Batch>(0);
+        let reader = scope.spawn(move || read_into(s, files, reuse, cached, &to_pool));
+        let mut rejects = 0;
+        let mut ingested = Ok(());
+        for batch in batches.iter() {
+            if let Err(e) = flush(s, batch, &mut rejects, deliver) {
+                ingested = Err(e);
+                break;
+            }
+        }
+        // A reader still sending learns that nobody takes its batches, and stops.
+        drop(batches);
+        let read = reader
+            .join()
+            .map_err(|_| Error::Failed("the reader thread panicked".into()))?;
+        // The pool's or the writer's error first: it is why the reader stopped.
+        ingested?;
+        read
+    })
+}
+
+/// The reader of [`read_batches`]: `files` gathered into batches, each sent to the pool.
+fn read_into(
+    s: &Stream,
+    files: &[InputFile],
+    reuse: &HashSet<String>,
+    mut cached: Option<&mut Cached>,
+    to_pool: &std::sync::mpsc::SyncSender<Batch>,
+) -> Result<()> {
+    let send = |batch: Batch| {
+        to_pool
+            .send(batch)
+            .map_err(|_| Error::Failed("the ingest stopped".into()))
+    };
     let mut batch = Batch::new(batch_docs());
     let mut failure: Option<Error> = None;
     let mut flushed_any = false;
-    let mut rejects = 0;
     // Bytes of the current input already told to the progress.
     let mut told = 0u64;
     for file in files {
@@ -574,7 +612,7 @@ pub fn read_batches(
                     batch.enter(&name);
                     batch.cached.push(rows);
                     if batch.full() {
-                        flush(s, batch.take(), &mut rejects, deliver)?;
+                        send(batch.take())?;
                         flushed_any = true;
                     }
                     Ok(())
@@ -617,8 +655,7 @@ pub fn read_batches(
                         records: Vec::new(),
                     };
                     batch.fresh.push(std::mem::replace(&mut part, rest));
-                    let full = batch.take();
-                    if let Err(e) = flush(s, full, &mut rejects, deliver) {
+                    if let Err(e) = send(batch.take()) {
                         failure = Some(e);
                     }
                     flushed_any = true;
@@ -631,7 +668,7 @@ pub fn read_batches(
             return Err(e);
         }
         if batch.full() {
-            flush(s, batch.take(), &mut rejects, deliver)?;
+            send(batch.take())?;
             flushed_any = true;
         }
         s.progress.advance(size.saturating_sub(told));
@@ -639,7 +676,7 @@ pub fn read_batches(
     }
     // The last batch, and always one: an empty run still writes its tables with their columns.
     if !batch.inputs.is_empty() || !flushed_any {
-        flush(s, batch, &mut rejects, deliver)?;
+        send(batch)?;
     }
     Ok(())
 }
