@@ -343,7 +343,7 @@ pub fn merge_parts(
     }
     // The last batch, and always one: a merge of empty parts still writes its tables.
     write(batch, &mut out)?;
-    out.finish()
+    out.finish(None)
 }
 
 /// What a streamed run needs besides its inputs.
@@ -481,7 +481,7 @@ pub fn stream_dataset(
         Ok(out)
     })?;
 
-    out.finish()
+    out.finish(Some(s.pool))
 }
 
 impl Outputs {
@@ -517,20 +517,53 @@ impl Outputs {
         })
     }
 
-    /// Works `deltas` out of the spilled points and closes every table.
-    fn finish(mut self) -> Result<Totals> {
-        let mut totals = Totals {
-            deltas: write_deltas(&mut self)?,
-            internal_errors: self.internal_errors,
-            ..Totals::default()
-        };
-        totals.documents = self.documents.finish()?;
-        totals.observations = self.observations.finish()?;
-        totals.rejects = self.rejects.finish()?;
-        for t in self.state.into_iter().flatten() {
-            t.finish()?;
-        }
-        Ok(totals)
+    /// Works `deltas` out of the spilled points (on `pool` when given) and closes every table.
+    fn finish(self, pool: Option<&rayon::ThreadPool>) -> Result<Totals> {
+        let Outputs {
+            dir,
+            formats,
+            documents,
+            observations,
+            rejects,
+            state,
+            points_dir,
+            points,
+            empty_points,
+            internal_errors,
+            ..
+        } = self;
+        // The other tables' footers are written and synced while `deltas` is worked: neither
+        // needs the other, and both come after the last batch, when nothing else runs.
+        let (closed, deltas) = std::thread::scope(|scope| {
+            let closed = scope.spawn(move || -> Result<[usize; 3]> {
+                let rows = [
+                    documents.finish()?,
+                    observations.finish()?,
+                    rejects.finish()?,
+                ];
+                for t in state.into_iter().flatten() {
+                    t.finish()?;
+                }
+                Ok(rows)
+            });
+            let spilled = Spilled {
+                dir: &points_dir,
+                files: points,
+                empty: empty_points.as_ref(),
+            };
+            let deltas = write_deltas(&dir, &formats, spilled, pool);
+            (closed.join(), deltas)
+        });
+        let deltas = deltas?;
+        let [documents, observations, rejects] =
+            closed.map_err(|_| Error::Failed("closing the tables panicked".into()))??;
+        Ok(Totals {
+            documents,
+            observations,
+            deltas,
+            rejects,
+            internal_errors,
+        })
     }
 }
 
@@ -545,7 +578,7 @@ pub fn write_staged(
 ) -> Result<Totals> {
     let mut out = Outputs::new(dir, formats, false)?;
     write_transformed(&Transformer::new(lexicon)?, staged, &mut out)?;
-    out.finish()
+    out.finish(None)
 }
 
 /// Reads `files` a batch at a time (the rows of `reuse` inputs from `cached` instead), ingests
@@ -831,12 +864,23 @@ fn write_batch(
 ) -> Result<()> {
     let mut keyed = batch.keyed;
     let staged = combine_after(&keyed, &batch.inputs, &mut out.seen).context(combining)?;
-    if let Some(state) = &mut out.state {
-        state[0].write(&mut keyed.documents)?;
-        state[1].write(&mut keyed.mentions)?;
-        state[2].write(&mut keyed.rejects)?;
-    }
-    write_transformed(transformer, staged, out)
+    let Some(mut state) = out.state.take() else {
+        return write_transformed(transformer, staged, out);
+    };
+    // The state's rows are written beside the transform, not before it: both are serial work
+    // of the writer, which bounds a run once extraction is fast.
+    let (kept, written) = std::thread::scope(|scope| {
+        let kept = scope.spawn(move || -> Result<[TableStream; 3]> {
+            state[0].write(&mut keyed.documents)?;
+            state[1].write(&mut keyed.mentions)?;
+            state[2].write(&mut keyed.rejects)?;
+            Ok(state)
+        });
+        let written = write_transformed(transformer, staged, out);
+        (kept.join(), written)
+    });
+    out.state = Some(kept.map_err(|_| Error::Failed("the state writer panicked".into()))??);
+    written
 }
 
 /// Transforms staged rows and writes them, spilling what `deltas` needs.
@@ -908,33 +952,61 @@ fn append_points(path: &Path, rows: &mut DataFrame, header: bool) -> Result<()> 
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Works the spilled points one province at a time into the `deltas` table; returns its rows.
-fn write_deltas(out: &mut Outputs) -> Result<usize> {
+/// The points a run spilled for `deltas`: the folder, each province's file number (by
+/// province), and an empty frame with their columns.
+struct Spilled<'a> {
+    dir: &'a Path,
+    files: BTreeMap<String, usize>,
+    empty: Option<&'a DataFrame>,
+}
+
+/// Works the spilled points one province at a time into the `deltas` table of the dataset
+/// folder `dir`; returns its rows. With a `pool`, a few provinces are worked at once on it, and
+/// written in order.
+fn write_deltas(
+    dir: &Path,
+    formats: &[Format],
+    spilled: Spilled,
+    pool: Option<&rayon::ThreadPool>,
+) -> Result<usize> {
     // Provinces in sorted order, each sorted within by `deltas`: the whole table's order.
-    let mut table = TableStream::new(&out.dir, DELTAS, &out.formats);
+    let mut table = TableStream::new(dir, DELTAS, formats);
     let mut wrote = false;
-    let schema = out.empty_points.as_ref().map(|p| p.schema().clone());
-    for (_, i) in std::mem::take(&mut out.points) {
-        let path = points_file(&out.points_dir, i);
+    let schema = spilled.empty.map(|p| p.schema().clone());
+    let deltas_of = |i: usize| -> Result<DataFrame> {
+        let path = points_file(spilled.dir, i);
         let points = CsvReadOptions::default()
             .with_has_header(true)
             .with_schema(schema.clone())
             .try_into_reader_with_file_path(Some(path.clone()))
             .and_then(|r| r.finish())
             .with_context(|| format!("cannot read back {}", path.display()))?;
-        let mut d = deltas_of_points(&points).context("cannot compute deltas")?;
-        table.write(&mut d)?;
-        wrote = true;
+        deltas_of_points(&points).context("cannot compute deltas")
+    };
+    let files: Vec<usize> = spilled.files.into_values().collect();
+    // A window of provinces at a time: memory holds a few provinces' points, not all.
+    let window = pool.map_or(1, |p| 2 * p.current_num_threads());
+    for provinces in files.chunks(window) {
+        let worked: Vec<Result<DataFrame>> = match pool {
+            Some(p) if provinces.len() > 1 => {
+                p.install(|| provinces.par_iter().map(|&i| deltas_of(i)).collect())
+            }
+            _ => provinces.iter().map(|&i| deltas_of(i)).collect(),
+        };
+        for d in worked {
+            table.write(&mut d?)?;
+            wrote = true;
+        }
     }
     if !wrote {
-        if let Some(points) = &out.empty_points {
+        if let Some(points) = spilled.empty {
             let mut d = deltas_of_points(points).context("cannot compute deltas")?;
             table.write(&mut d)?;
         }
     }
     let rows = table.finish()?;
-    std::fs::remove_dir_all(&out.points_dir)
-        .with_context(|| format!("cannot remove {}", out.points_dir.display()))?;
+    std::fs::remove_dir_all(spilled.dir)
+        .with_context(|| format!("cannot remove {}", spilled.dir.display()))?;
     Ok(rows)
 }
 
