@@ -773,7 +773,7 @@ impl Ingested {
             &mut keyed.mentions,
             &mut keyed.rejects,
         ] {
-            df.align_chunks_par();
+            df.rechunk_mut_par();
         }
         Ok(Ingested { inputs, keyed })
     }
