@@ -16,8 +16,8 @@ use std::str::FromStr;
 use polars::prelude::{CsvReadOptions, CsvWriter, DataFrame, IdxCa, IdxSize, SerReader, SerWriter};
 use rayon::prelude::*;
 use solieu_ingest::{
-    visit_records, word_key, IngestedDocument, InputFile, Lexicon, ReadLimits, Record, Reject,
-    Staged,
+    visit_records, word_key, IngestedDocument, InputFile, InputFormatKey, Lexicon, ReadLimits,
+    Record, Reject, Staged,
 };
 use solieu_sink::tables::{DELTAS, DOCUMENTS, MENTIONS, OBSERVATIONS, REJECTS};
 use solieu_sink::{Format, ParquetRows, TableStream};
@@ -37,6 +37,9 @@ use crate::state::STATE_DIR;
 /// a machine short of memory can too).
 const BATCH_DOCS: usize = 4096;
 const BATCH_BYTES: usize = 32 << 20;
+/// Text bytes under which a batch is never cut early at the end of a run (see
+/// [`Batch::full`]).
+const TAIL_BYTES: usize = 1 << 20;
 
 fn batch_docs() -> usize {
     std::env::var("SOLIEU_BATCH_DOCUMENTS")
@@ -402,8 +405,15 @@ impl Batch {
         }
     }
 
-    fn full(&self) -> bool {
-        self.docs >= self.max_docs || self.bytes >= BATCH_BYTES
+    /// Whether the batch goes to the pool now. `left` is about the bytes of input still to be
+    /// read, when known: near the end of a run a batch is cut once it holds as much as is
+    /// left, so batches halve down to [`TAIL_BYTES`]. The writer's work on the last batch is
+    /// what nothing overlaps, and a small last batch keeps it short. Batches are cut by the
+    /// input alone, never by timing, so the output does not depend on the threads.
+    fn full(&self, left: Option<u64>) -> bool {
+        self.docs >= self.max_docs
+            || self.bytes >= BATCH_BYTES
+            || left.is_some_and(|left| self.bytes >= TAIL_BYTES && self.bytes as u64 >= left)
     }
 
     /// This batch, leaving an empty one of the same size in its place.
@@ -635,16 +645,36 @@ fn read_into(
     let mut flushed_any = false;
     // Bytes of the current input already told to the progress.
     let mut told = 0u64;
-    for file in files {
-        let name = file.name();
-        let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+    let names: Vec<String> = files.iter().map(InputFile::name).collect();
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
+        .collect();
+    // The bytes of the inputs after each one, when all of them are read as they lie on disk
+    // (a compressed or Parquet file's size says little of its text, and a reused input is not
+    // read): what [`Batch::full`] compares a batch with near the end of the run.
+    let plain = |i: usize| {
+        files[i].compression.is_none()
+            && files[i].format != InputFormatKey::Parquet
+            && !reuse.contains(&names[i])
+    };
+    let mut after: Vec<Option<u64>> = vec![Some(0); files.len()];
+    for i in (0..files.len().saturating_sub(1)).rev() {
+        after[i] = after[i + 1]
+            .filter(|_| plain(i + 1))
+            .map(|a| a + sizes[i + 1]);
+    }
+    for (i, file) in files.iter().enumerate() {
+        let name = names[i].clone();
+        let size = sizes[i];
+        let after = after[i].filter(|_| plain(i));
         if reuse.contains(&name) {
             if let Some(c) = cached.as_deref_mut() {
                 c.for_each_chunk(&name, batch.max_docs, |rows| {
                     batch.docs += rows.documents.height() + rows.rejects.height();
                     batch.enter(&name);
                     batch.cached.push(rows);
-                    if batch.full() {
+                    if batch.full(None) {
                         send(batch.take())?;
                         flushed_any = true;
                     }
@@ -682,7 +712,8 @@ fn read_into(
                 batch.bytes += r.as_ref().map_or(0, |rec| rec.bytes.len());
                 batch.docs += 1;
                 part.records.push((n, r));
-                if batch.full() {
+                let left = after.map(|a| a + size.saturating_sub(told));
+                if batch.full(left) {
                     let rest = Part {
                         input: part.input.clone(),
                         records: Vec::new(),
@@ -700,7 +731,7 @@ fn read_into(
         if let Some(e) = failure.take() {
             return Err(e);
         }
-        if batch.full() {
+        if batch.full(after) {
             send(batch.take())?;
             flushed_any = true;
         }
