@@ -442,10 +442,11 @@ struct Outputs {
     state: Option<[TableStream; 3]>,
     seen: SeenIds,
     /// The points `deltas` reads, spilled to disk by province as batches pass: a series never
-    /// crosses provinces, so each province's file is worked alone at the end. Each file is
-    /// numbered in the order its province came, and open only while a batch is appended.
+    /// crosses provinces, so each province's file is worked apart from other provinces' at the
+    /// end. Each file is numbered in the order its province came, and open only while a batch
+    /// is appended; its rows are counted.
     points_dir: PathBuf,
-    points: BTreeMap<String, usize>,
+    points: BTreeMap<String, (usize, usize)>,
     /// An empty frame with the points' columns: `deltas` of a run with no point at all, and
     /// the columns and types the spilled points are read back with.
     empty_points: Option<DataFrame>,
@@ -947,10 +948,13 @@ fn spill_points(placed: &DataFrame, out: &mut Outputs) -> Result<()> {
     for (name, rows) in by_province {
         let mut rows = placed.take(&IdxCa::from_vec("idx".into(), rows))?;
         let next = out.points.len();
-        let (file, new) = match out.points.get(name) {
-            Some(&i) => (i, false),
+        let (file, new) = match out.points.get_mut(name) {
+            Some((i, n)) => {
+                *n += rows.height();
+                (*i, false)
+            }
             None => {
-                out.points.insert(name.to_string(), next);
+                out.points.insert(name.to_string(), (next, rows.height()));
                 (next, true)
             }
         };
@@ -987,13 +991,19 @@ fn append_points(path: &Path, rows: &mut DataFrame, header: bool) -> Result<()> 
 /// province), and an empty frame with their columns.
 struct Spilled<'a> {
     dir: &'a Path,
-    files: BTreeMap<String, usize>,
+    files: BTreeMap<String, (usize, usize)>,
     empty: Option<&'a DataFrame>,
 }
 
-/// Works the spilled points one province at a time into the `deltas` table of the dataset
-/// folder `dir`; returns its rows. With a `pool`, a few provinces are worked at once on it, and
-/// written in order.
+/// Points worked in one `deltas` query: neighbouring provinces are worked together up to this
+/// many rows, since a query costs about a millisecond whatever its size and a run meets a few
+/// dozen provinces; a larger province is worked alone, as before.
+const DELTAS_GROUP_ROWS: usize = 50_000;
+
+/// Works the spilled points into the `deltas` table of the dataset folder `dir`, neighbouring
+/// provinces together (`deltas` sorts by province first, so the rows are those of one
+/// province at a time); returns its rows. With a `pool`, a few groups are worked at once on it,
+/// and written in order.
 fn write_deltas(
     dir: &Path,
     formats: &[Format],
@@ -1004,25 +1014,45 @@ fn write_deltas(
     let mut table = TableStream::new(dir, DELTAS, formats);
     let mut wrote = false;
     let schema = spilled.empty.map(|p| p.schema().clone());
-    let deltas_of = |i: usize| -> Result<DataFrame> {
-        let path = points_file(spilled.dir, i);
-        let points = CsvReadOptions::default()
-            .with_has_header(true)
-            .with_schema(schema.clone())
-            .try_into_reader_with_file_path(Some(path.clone()))
-            .and_then(|r| r.finish())
-            .with_context(|| format!("cannot read back {}", path.display()))?;
+    let deltas_of = |files: &Vec<usize>| -> Result<DataFrame> {
+        let mut points: Option<DataFrame> = None;
+        for &i in files {
+            let path = points_file(spilled.dir, i);
+            let read = CsvReadOptions::default()
+                .with_has_header(true)
+                .with_schema(schema.clone())
+                .try_into_reader_with_file_path(Some(path.clone()))
+                .and_then(|r| r.finish())
+                .with_context(|| format!("cannot read back {}", path.display()))?;
+            points = Some(match points {
+                Some(mut p) => {
+                    p.vstack_mut(&read)?;
+                    p
+                }
+                None => read,
+            });
+        }
+        let points = points.context("a group of no province")?;
         deltas_of_points(&points).context("cannot compute deltas")
     };
-    let files: Vec<usize> = spilled.files.into_values().collect();
-    // A window of provinces at a time: memory holds a few provinces' points, not all.
-    let window = pool.map_or(1, |p| 2 * p.current_num_threads());
-    for provinces in files.chunks(window) {
-        let worked: Vec<Result<DataFrame>> = match pool {
-            Some(p) if provinces.len() > 1 => {
-                p.install(|| provinces.par_iter().map(|&i| deltas_of(i)).collect())
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut group_rows = 0;
+    for (file, rows) in spilled.files.into_values() {
+        match groups.last_mut() {
+            Some(g) if group_rows + rows <= DELTAS_GROUP_ROWS => g.push(file),
+            _ => {
+                groups.push(vec![file]);
+                group_rows = 0;
             }
-            _ => provinces.iter().map(|&i| deltas_of(i)).collect(),
+        }
+        group_rows += rows;
+    }
+    // A window of groups at a time: memory holds a few groups' points, not all.
+    let window = pool.map_or(1, |p| p.current_num_threads());
+    for window in groups.chunks(window) {
+        let worked: Vec<Result<DataFrame>> = match pool {
+            Some(p) if window.len() > 1 => p.install(|| window.par_iter().map(deltas_of).collect()),
+            _ => window.iter().map(deltas_of).collect(),
         };
         for d in worked {
             table.write(&mut d?)?;
