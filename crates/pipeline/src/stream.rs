@@ -1,7 +1,8 @@
-//! A run as a stream, so memory does not grow with the corpus. Records are read one
-//! input at a time (a JSONL or CSV corpus line by line), gathered into batches of a few
-//! thousand documents, ingested in parallel, then transformed and written as Parquet row groups
-//! and CSV rows on a writer thread while the next batch is read and ingested. What outlives a batch: the `doc_id`s seen (a
+//! A run as a stream, so memory does not grow with the corpus. Three stages overlap, handing
+//! batches on in order: a reader thread reads the inputs one at a time (a JSONL or CSV corpus
+//! line by line) into batches of a few thousand documents; the pool ingests a batch and keys
+//! its rows, each worker a chunk; a writer thread transforms it and writes it as Parquet row
+//! groups and CSV rows, the state's rows beside. What outlives a batch: the `doc_id`s seen (a
 //! duplicate is rejected across batches too), the points `deltas` needs, and nothing else.
 //! Rows come out in input order, so the batches laid end to end are the rows of the whole.
 //!
