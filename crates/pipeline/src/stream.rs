@@ -38,9 +38,9 @@ use crate::state::STATE_DIR;
 /// a machine short of memory can too).
 const BATCH_DOCS: usize = 4096;
 const BATCH_BYTES: usize = 32 << 20;
-/// Text bytes under which a batch is never cut early at the end of a run (see
-/// [`Batch::full`]).
-const TAIL_BYTES: usize = 1 << 20;
+/// Text bytes of the first batch, and under which a batch is never cut early at the end of
+/// a run (see [`Batch::full`]).
+const EDGE_BYTES: usize = 1 << 20;
 
 fn batch_docs() -> usize {
     std::env::var("SOLIEU_BATCH_DOCUMENTS")
@@ -391,6 +391,8 @@ struct Batch {
     bytes: usize,
     /// Documents of the batches before this one, for the progress count.
     docs_before: usize,
+    /// Batches before this one.
+    index: usize,
 }
 
 impl Batch {
@@ -403,24 +405,29 @@ impl Batch {
             docs: 0,
             bytes: 0,
             docs_before: 0,
+            index: 0,
         }
     }
 
-    /// Whether the batch goes to the pool now. `left` is about the bytes of input still to be
-    /// read, when known: near the end of a run a batch is cut once it holds as much as is
-    /// left, so batches halve down to [`TAIL_BYTES`]. The writer's work on the last batch is
-    /// what nothing overlaps, and a small last batch keeps it short. Batches are cut by the
-    /// input alone, never by timing, so the output does not depend on the threads.
+    /// Whether the batch goes to the pool now. The first batch holds [`EDGE_BYTES`]: the pool
+    /// waits while it is read, the first thing a run does. `left` is about the bytes of input
+    /// still to be read, when known: near the end of a run a batch is cut once it holds as
+    /// much as is left, so batches halve down to [`EDGE_BYTES`]; the writer's work on the last
+    /// batch is what nothing overlaps. Batches are cut by the input alone, never by timing, so
+    /// the output does not depend on the threads.
     fn full(&self, left: Option<u64>) -> bool {
+        let first = self.index == 0 && self.bytes >= EDGE_BYTES;
         self.docs >= self.max_docs
             || self.bytes >= BATCH_BYTES
-            || left.is_some_and(|left| self.bytes >= TAIL_BYTES && self.bytes as u64 >= left)
+            || first
+            || left.is_some_and(|left| self.bytes >= EDGE_BYTES && self.bytes as u64 >= left)
     }
 
     /// This batch, leaving an empty one of the same size in its place.
     fn take(&mut self) -> Batch {
         let mut next = Batch::new(self.max_docs);
         next.docs_before = self.docs_before + self.docs;
+        next.index = self.index + 1;
         std::mem::replace(self, next)
     }
 
