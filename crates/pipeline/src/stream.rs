@@ -1084,6 +1084,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_first_batch_is_small_and_batches_halve_toward_the_end_of_the_input() {
+        let mb = 1 << 20;
+        let batch = |index, bytes| Batch {
+            index,
+            bytes,
+            ..Batch::new(4096)
+        };
+        // The first batch goes at 1 MB, a later one only when full.
+        assert!(batch(0, mb).full(None));
+        assert!(!batch(1, mb).full(None));
+        assert!(batch(1, BATCH_BYTES).full(None));
+        // Near the end, a batch goes once it holds what is left, never under 1 MB.
+        let left = 6 * mb as u64;
+        assert!(!batch(3, 5 * mb).full(Some(left)));
+        assert!(batch(3, 6 * mb).full(Some(left)));
+        assert!(!batch(3, mb / 2).full(Some(0)));
+        assert!(batch(3, mb).full(Some(0)));
+    }
+
+    #[test]
     fn a_shard_is_read_from_k_slash_n_and_splits_ids_evenly() {
         assert_eq!("1/4".parse::<Shard>(), Ok(Shard { index: 1, count: 4 }));
         for bad in ["4/4", "1", "a/b", "0/0", "-1/3"] {
