@@ -116,9 +116,12 @@ import os, subprocess, sys, tempfile, time
 fd, log = tempfile.mkstemp()
 os.close(fd)
 t = time.perf_counter()
-subprocess.run(["/usr/bin/time", "-f", "%M", "-o", log, *sys.argv[1:]],
-               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+done = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", log, *sys.argv[1:]],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 secs = time.perf_counter() - t
+if done.returncode != 0:
+    # A run that refused to finish (say, a dataset that would shrink) is not a measurement.
+    print(f"bench: `{' '.join(sys.argv[1:])}` exited with {done.returncode}", file=sys.stderr)
 rss = open(log).read().split()[-1]
 os.remove(log)
 print(f"{secs:.4f} {rss}")
@@ -184,7 +187,7 @@ for corpus in $CORPORA; do
   row "$corpus" "bare regex" 1 "$bytes" "" "$secs1" "$rss1"
   row "$corpus" "bare regex" 2 "$bytes" "" "$secs2" "$rss2"
   row "$corpus" "rg -c '[0-9]'" 1 "$bytes" "" "$(seconds rg -c '[0-9]' "$path")" -
-  out="$BENCH_DIR/out-$corpus"
+  out="$BENCH_DIR/out-$corpus-$SIZE"
   repeated "$bin" run -i "$path" --input-format jsonl -o "$out" --threads "{T}" --quiet --full-refresh
   row "$corpus" "solieu run" 1 "$bytes" "$(documents "$out")" "$secs1" "$rss1"
   row "$corpus" "solieu run" 2 "$bytes" "$(documents "$out")" "$secs2" "$rss2"
@@ -198,7 +201,7 @@ for corpus in $CORPORA; do
     find "$folder" -name '*.txt' -exec touch -d '1 minute ago' {} +
     folder_bytes=$(find "$folder" -name '*.txt' -printf '%s\n' | awk '{s += $1} END {print s}')
     find "$folder" -name '*.txt' -exec cat {} + >/dev/null
-    out="$BENCH_DIR/out-$corpus-txt"
+    out="$BENCH_DIR/out-$corpus-$SIZE-txt"
     read -r secs rss < <(measure "$bin" run -i "$folder" --input-format txt -o "$out" --threads 2 --quiet --full-refresh)
     row "$corpus" "solieu run, .txt folder" 2 "$folder_bytes" "$(documents "$out")" "$secs" "$rss"
     read -r secs rss < <(measure "$bin" run -i "$folder" --input-format txt -o "$out" --threads 2 --quiet)
