@@ -995,8 +995,8 @@ fn append_points(path: &Path, rows: &mut DataFrame, header: bool) -> Result<()> 
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// The points a run spilled for `deltas`: the folder, each province's file number (by
-/// province), and an empty frame with their columns.
+/// The points a run spilled for `deltas`: the folder, each province's file number and rows
+/// (by province), and an empty frame with their columns.
 struct Spilled<'a> {
     dir: &'a Path,
     files: BTreeMap<String, (usize, usize)>,
