@@ -15,6 +15,11 @@
 #
 #   tests/bench.sh                               100MB, both corpora, with the .txt folders
 #   SIZE=10MB CORPORA=real TXT=0 tests/bench.sh  a quick look
+#   REPEAT=5 tests/bench.sh                      each full run and the regex 5 times, 1 and 2
+#                                                threads taking turns: seconds as a range
+#   BIN=path/to/solieu tests/bench.sh            another build (say, main's) on the same files
+#
+# On a machine other work shares, one run says little: repeat, and compare the ranges.
 #
 # Everything is built into $BENCH_DIR (default data/out/bench, ignored by git) and reused by
 # the next bench; the dev corpus's text never leaves it.
@@ -24,6 +29,7 @@ cd "$(dirname "$0")/.."
 SIZE=${SIZE:-100MB}
 CORPORA=${CORPORA:-"generated real"}
 TXT=${TXT:-1}
+REPEAT=${REPEAT:-1}
 BENCH_DIR=${BENCH_DIR:-data/out/bench}
 DEV_CORPUS=${DEV_CORPUS:-../shared/corpus/dev}
 SEED=${SEED:-7}
@@ -47,7 +53,7 @@ fi
 
 cargo build --release --quiet
 cargo build --release --quiet -p solieu-pipeline --example bare_regex
-bin=target/release/solieu
+bin=${BIN:-target/release/solieu}
 bare=target/release/examples/bare_regex
 
 # Bytes of $SIZE (10MB, 1GB, 512MiB...).
@@ -110,9 +116,12 @@ import os, subprocess, sys, tempfile, time
 fd, log = tempfile.mkstemp()
 os.close(fd)
 t = time.perf_counter()
-subprocess.run(["/usr/bin/time", "-f", "%M", "-o", log, *sys.argv[1:]],
-               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+done = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", log, *sys.argv[1:]],
+                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 secs = time.perf_counter() - t
+if done.returncode != 0:
+    # A run that refused to finish (say, a dataset that would shrink) is not a measurement.
+    print(f"bench: `{' '.join(sys.argv[1:])}` exited with {done.returncode}", file=sys.stderr)
 rss = open(log).read().split()[-1]
 os.remove(log)
 print(f"{secs:.4f} {rss}")
@@ -126,16 +135,33 @@ results="$BENCH_DIR/results.md"
 echo "| corpus | program | threads | file MB | documents | seconds | MB/s | × bare regex (1 thread) | peak RSS MB |" | tee "$results"
 echo "|---|---|---|---|---|---|---|---|---|" | tee -a "$results"
 
-# One row; $base is the bare regex's 1-thread seconds on the same file.
+# One row; $base is the bare regex's 1-thread seconds on the same file. `secs` and `rss_kib`
+# may list several runs (space-separated): seconds are shown as a range, the speed and ratio
+# are the fastest run's, the memory the largest.
 row() { # corpus program threads bytes docs secs rss_kib
   python3 - "$@" "${base:-0}" <<'EOF' | tee -a "$results"
 import sys
 corpus, program, threads, nbytes, docs, secs, rss, base = sys.argv[1:]
-secs, mb, base = max(float(secs), 1e-4), int(nbytes) / 1e6, float(base)
+runs = [max(float(x), 1e-4) for x in secs.split()]
+secs, mb, base = min(runs), int(nbytes) / 1e6, float(base)
+shown = f"{secs:.3g}" if len(runs) == 1 else f"{secs:.3g}–{max(runs):.3g}"
 ratio = (f"{secs / base:.1f}" if secs >= base else f"{secs / base:.2f}") if base > 0 else ""
-rss = f"{int(rss) / 1024:.0f}" if rss != "-" else ""
-print(f"| {corpus} | {program} | {threads} | {mb:.1f} | {docs} | {secs:.3g} | {mb / secs:.{1 if mb / secs < 100 else 0}f} | {ratio} | {rss} |")
+rss = f"{max(int(r) for r in rss.split()) / 1024:.0f}" if rss != "-" else ""
+print(f"| {corpus} | {program} | {threads} | {mb:.1f} | {docs} | {shown} | {mb / secs:.{1 if mb / secs < 100 else 0}f} | {ratio} | {rss} |")
 EOF
+}
+
+# Runs "$@" $REPEAT times for 1 and 2 threads in turn (`{T}` in the arguments is the thread
+# count), so both see the same spells of other work; sets secs1 rss1 secs2 rss2 (lists).
+repeated() {
+  secs1= rss1= secs2= rss2=
+  local r t secs rss
+  for r in $(seq "$REPEAT"); do
+    for t in 1 2; do
+      read -r secs rss < <(measure "${@//\{T\}/$t}")
+      if [ "$t" = 1 ]; then secs1+="$secs " rss1+="$rss "; else secs2+="$secs " rss2+="$rss "; fi
+    done
+  done
 }
 
 documents() { python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['rows']['documents'])" "$1/manifest.json"; }
@@ -156,17 +182,15 @@ for corpus in $CORPORA; do
   cat "$path" >/dev/null # a warm page cache: every program reads from memory
 
   base=
-  for t in 1 2; do
-    read -r secs rss < <(measure "$bare" "$path" "$BENCH_DIR/bare-$corpus.csv" --threads "$t")
-    [ -z "$base" ] && base=$secs
-    row "$corpus" "bare regex" "$t" "$bytes" "" "$secs" "$rss"
-  done
+  repeated "$bare" "$path" "$BENCH_DIR/bare-$corpus.csv" --threads "{T}"
+  base=$(tr ' ' '\n' <<<"$secs1" | grep . | sort -g | head -1)
+  row "$corpus" "bare regex" 1 "$bytes" "" "$secs1" "$rss1"
+  row "$corpus" "bare regex" 2 "$bytes" "" "$secs2" "$rss2"
   row "$corpus" "rg -c '[0-9]'" 1 "$bytes" "" "$(seconds rg -c '[0-9]' "$path")" -
-  out="$BENCH_DIR/out-$corpus"
-  for t in 1 2; do
-    read -r secs rss < <(measure "$bin" run -i "$path" --input-format jsonl -o "$out" --threads "$t" --quiet --full-refresh)
-    row "$corpus" "solieu run" "$t" "$bytes" "$(documents "$out")" "$secs" "$rss"
-  done
+  out="$BENCH_DIR/out-$corpus-$SIZE"
+  repeated "$bin" run -i "$path" --input-format jsonl -o "$out" --threads "{T}" --quiet --full-refresh
+  row "$corpus" "solieu run" 1 "$bytes" "$(documents "$out")" "$secs1" "$rss1"
+  row "$corpus" "solieu run" 2 "$bytes" "$(documents "$out")" "$secs2" "$rss2"
   read -r secs rss < <(measure "$bin" run -i "$path" --input-format jsonl -o "$out" --threads 2 --quiet)
   row "$corpus" "solieu run, unchanged rerun" 2 "$bytes" "$(documents "$out")" "$secs" "$rss"
 
@@ -177,7 +201,7 @@ for corpus in $CORPORA; do
     find "$folder" -name '*.txt' -exec touch -d '1 minute ago' {} +
     folder_bytes=$(find "$folder" -name '*.txt' -printf '%s\n' | awk '{s += $1} END {print s}')
     find "$folder" -name '*.txt' -exec cat {} + >/dev/null
-    out="$BENCH_DIR/out-$corpus-txt"
+    out="$BENCH_DIR/out-$corpus-$SIZE-txt"
     read -r secs rss < <(measure "$bin" run -i "$folder" --input-format txt -o "$out" --threads 2 --quiet --full-refresh)
     row "$corpus" "solieu run, .txt folder" 2 "$folder_bytes" "$(documents "$out")" "$secs" "$rss"
     read -r secs rss < <(measure "$bin" run -i "$folder" --input-format txt -o "$out" --threads 2 --quiet)

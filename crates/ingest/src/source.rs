@@ -702,6 +702,14 @@ fn json_string(v: &serde_json::Value) -> Option<String> {
     }
 }
 
+/// [`json_string`] of a value given away.
+fn json_into_string(v: serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s),
+        other => json_string(&other),
+    }
+}
+
 fn read_jsonl(reader: impl BufRead, source: &str) -> Vec<Result<Record, Reject>> {
     let mut out = Vec::new();
     jsonl_records(reader, source, &ReadLimits::default(), &mut |r| out.push(r));
@@ -792,7 +800,7 @@ fn jsonl_records(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let value: serde_json::Value = match serde_json::from_slice(line) {
+        let mut value: serde_json::Value = match serde_json::from_slice(line) {
             Ok(v) => v,
             Err(e) => {
                 emit(Err(Reject {
@@ -802,10 +810,15 @@ fn jsonl_records(
                 continue;
             }
         };
+        // The text is taken out of the parsed line, not copied: it is most of the line's bytes.
+        let text = value
+            .as_object_mut()
+            .and_then(|fields| fields.remove("text"))
+            .and_then(json_into_string);
         let field = |k: &str| value.get(k).and_then(json_string);
         // `doc_id`, the name of the column solieu writes, is read as the id too.
         let id = field("id").or_else(|| field("doc_id"));
-        emit(record_from_fields(at, id, field("text"), |k| field(k)));
+        emit(record_from_fields(at, id, text, |k| field(k)));
     }
 }
 

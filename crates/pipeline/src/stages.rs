@@ -267,11 +267,14 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
     let _lock = plan.lock(progress)?;
     let order = input_names(&files);
     let pool = plan.pool()?;
-    let fingerprint = plan.fingerprint()?;
-    let previous = if plan.full_refresh {
-        Err("--full-refresh".to_string())
+    // The fingerprint hashes the whole program (about 0.07 s for 100 MB): a full refresh needs
+    // it only at the end, and has its inputs read meanwhile.
+    state::hash_build_ahead();
+    let (previous, fingerprint) = if plan.full_refresh {
+        (Err("--full-refresh".to_string()), None)
     } else {
-        state::load(&plan.out, &fingerprint)
+        let fingerprint = plan.fingerprint()?;
+        (state::load(&plan.out, &fingerprint), Some(fingerprint))
     };
     let hashed =
         pool.install(|| state::hash_inputs(&files, previous.as_ref().ok().map(|p| &p.inputs)));
@@ -324,6 +327,10 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
     let totals =
         streamed.with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
     progress.finish();
+    let fingerprint = match fingerprint {
+        Some(f) => f,
+        None => plan.fingerprint()?,
+    };
     state::write_inputs(pending.path(), &fingerprint, &state_inputs)?;
     let rows = totals_rows(&totals);
     let mut m = manifest(plan, &order, &plan.formats, &rows, started);
@@ -400,7 +407,7 @@ pub fn ingest_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
     };
     let mut keyed: Option<Staged> = None;
     read_batches(&stream, &files, &HashSet::new(), None, &mut |batch| {
-        let rows = batch.keyed()?;
+        let rows = batch.keyed;
         keyed = Some(match keyed.take() {
             Some(k) => append(k, &rows).context("cannot build ingest tables")?,
             None => rows,

@@ -123,6 +123,15 @@ fn hash_file(f: &InputFile, format: String, mtime: Option<i64>) -> Option<InputK
     })
 }
 
+/// Starts hashing the program ([`build_id`]) on a thread of its own; [`config_fingerprint`]
+/// waits for it, so a caller can do other work first.
+pub fn hash_build_ahead() {
+    // A thread that cannot start leaves the hash to the first caller.
+    let _ = std::thread::Builder::new().spawn(|| {
+        build_id();
+    });
+}
+
 /// What identifies the running build: the sha256 of the program's own file. The version
 /// string stays `0.1.0` across rebuilds, so a solieu rebuilt with new rules would otherwise
 /// reuse the rows its old rules made from unchanged inputs. Read once per process; a program

@@ -1,7 +1,8 @@
-//! A run as a stream, so memory does not grow with the corpus. Records are read one
-//! input at a time (a JSONL or CSV corpus line by line), gathered into batches of a few
-//! thousand documents, ingested in parallel, then transformed and written as Parquet row groups
-//! and CSV rows on a writer thread while the next batch is read and ingested. What outlives a batch: the `doc_id`s seen (a
+//! A run as a stream, so memory does not grow with the corpus. Three stages overlap, handing
+//! batches on in order: a reader thread reads the inputs one at a time (a JSONL or CSV corpus
+//! line by line) into batches of a few thousand documents; the pool ingests a batch and keys
+//! its rows, each worker a chunk; a writer thread transforms it and writes it as Parquet row
+//! groups and CSV rows, the state's rows beside. What outlives a batch: the `doc_id`s seen (a
 //! duplicate is rejected across batches too), the points `deltas` needs, and nothing else.
 //! Rows come out in input order, so the batches laid end to end are the rows of the whole.
 //!
@@ -16,8 +17,8 @@ use std::str::FromStr;
 use polars::prelude::{CsvReadOptions, CsvWriter, DataFrame, IdxCa, IdxSize, SerReader, SerWriter};
 use rayon::prelude::*;
 use solieu_ingest::{
-    visit_records, word_key, IngestedDocument, InputFile, Lexicon, ReadLimits, Record, Reject,
-    Staged,
+    visit_records, word_key, IngestedDocument, InputFile, InputFormatKey, Lexicon, ReadLimits,
+    Record, Reject, Staged,
 };
 use solieu_sink::tables::{DELTAS, DOCUMENTS, MENTIONS, OBSERVATIONS, REJECTS};
 use solieu_sink::{Format, ParquetRows, TableStream};
@@ -37,6 +38,9 @@ use crate::state::STATE_DIR;
 /// a machine short of memory can too).
 const BATCH_DOCS: usize = 4096;
 const BATCH_BYTES: usize = 32 << 20;
+/// Text bytes of the first batch, and under which a batch is never cut early at the end of
+/// a run (see [`Batch::full`]).
+const EDGE_BYTES: usize = 1 << 20;
 
 fn batch_docs() -> usize {
     std::env::var("SOLIEU_BATCH_DOCUMENTS")
@@ -307,15 +311,12 @@ pub fn merge_parts(
     // The lexicon is checked once for the whole merge, not once per window.
     let transformer = &Transformer::new(lexicon)?;
     let window = u32::try_from(batch_docs()).unwrap_or(u32::MAX);
-    let empty = || Ingested {
-        inputs: Vec::new(),
-        fresh: Vec::new(),
-        cached: Vec::new(),
-    };
-    let mut batch = empty();
+    // Inputs in order, each once, and their rows from the parts.
+    let mut batch: (Vec<String>, Vec<Staged>) = (Vec::new(), Vec::new());
     let mut docs = 0;
     // Outputs without state: a batch is only transformed and written.
-    let write = |batch: Ingested, out: &mut Outputs| {
+    let write = |(inputs, cached): (Vec<String>, Vec<Staged>), out: &mut Outputs| {
+        let batch = Ingested::new(inputs, Vec::new(), cached)?;
         write_batch(transformer, batch, out, "cannot combine the parts")
     };
     for input in order {
@@ -331,22 +332,22 @@ pub fn merge_parts(
             for (part, c) in parts.iter_mut().zip(&mut cursors) {
                 let rows = part.take_through(c, last)?;
                 docs += rows.documents.height() + rows.rejects.height();
-                batch.cached.push(rows);
+                batch.1.push(rows);
             }
-            if batch.inputs.last() != Some(input) {
-                batch.inputs.push(input.clone());
+            if batch.0.last() != Some(input) {
+                batch.0.push(input.clone());
             }
             taken_all = last == u32::MAX;
             last = last.saturating_add(window);
             if docs >= window as usize {
-                write(std::mem::replace(&mut batch, empty()), &mut out)?;
+                write(std::mem::take(&mut batch), &mut out)?;
                 docs = 0;
             }
         }
     }
     // The last batch, and always one: a merge of empty parts still writes its tables.
     write(batch, &mut out)?;
-    out.finish()
+    out.finish(None)
 }
 
 /// What a streamed run needs besides its inputs.
@@ -370,10 +371,13 @@ pub struct Totals {
     pub internal_errors: usize,
 }
 
+/// A record as read, with its record number in its input.
+type Numbered = (u32, Result<Record, Reject>);
+
 /// Records of one input waiting in a batch, with their record numbers.
 struct Part {
     input: String,
-    records: Vec<(u32, Result<Record, Reject>)>,
+    records: Vec<Numbered>,
 }
 
 struct Batch {
@@ -387,6 +391,8 @@ struct Batch {
     bytes: usize,
     /// Documents of the batches before this one, for the progress count.
     docs_before: usize,
+    /// Batches before this one.
+    index: usize,
 }
 
 impl Batch {
@@ -399,17 +405,29 @@ impl Batch {
             docs: 0,
             bytes: 0,
             docs_before: 0,
+            index: 0,
         }
     }
 
-    fn full(&self) -> bool {
-        self.docs >= self.max_docs || self.bytes >= BATCH_BYTES
+    /// Whether the batch goes to the pool now. The first batch holds [`EDGE_BYTES`]: the pool
+    /// waits while it is read, the first thing a run does. `left` is about the bytes of input
+    /// still to be read, when known: near the end of a run a batch is cut once it holds as
+    /// much as is left, so batches halve down to [`EDGE_BYTES`]; the writer's work on the last
+    /// batch is what nothing overlaps. Batches are cut by the input alone, never by timing, so
+    /// the output does not depend on the threads.
+    fn full(&self, left: Option<u64>) -> bool {
+        let first = self.index == 0 && self.bytes >= EDGE_BYTES;
+        self.docs >= self.max_docs
+            || self.bytes >= BATCH_BYTES
+            || first
+            || left.is_some_and(|left| self.bytes >= EDGE_BYTES && self.bytes as u64 >= left)
     }
 
     /// This batch, leaving an empty one of the same size in its place.
     fn take(&mut self) -> Batch {
         let mut next = Batch::new(self.max_docs);
         next.docs_before = self.docs_before + self.docs;
+        next.index = self.index + 1;
         std::mem::replace(self, next)
     }
 
@@ -432,10 +450,11 @@ struct Outputs {
     state: Option<[TableStream; 3]>,
     seen: SeenIds,
     /// The points `deltas` reads, spilled to disk by province as batches pass: a series never
-    /// crosses provinces, so each province's file is worked alone at the end. Each file is
-    /// numbered in the order its province came, and open only while a batch is appended.
+    /// crosses provinces, so each province's file is worked apart from other provinces' at the
+    /// end. Each file is numbered in the order its province came, and open only while a batch
+    /// is appended; its rows are counted.
     points_dir: PathBuf,
-    points: BTreeMap<String, usize>,
+    points: BTreeMap<String, (usize, usize)>,
     /// An empty frame with the points' columns: `deltas` of a run with no point at all, and
     /// the columns and types the spilled points are read back with.
     empty_points: Option<DataFrame>,
@@ -481,7 +500,7 @@ pub fn stream_dataset(
         Ok(out)
     })?;
 
-    out.finish()
+    out.finish(Some(s.pool))
 }
 
 impl Outputs {
@@ -517,20 +536,53 @@ impl Outputs {
         })
     }
 
-    /// Works `deltas` out of the spilled points and closes every table.
-    fn finish(mut self) -> Result<Totals> {
-        let mut totals = Totals {
-            deltas: write_deltas(&mut self)?,
-            internal_errors: self.internal_errors,
-            ..Totals::default()
-        };
-        totals.documents = self.documents.finish()?;
-        totals.observations = self.observations.finish()?;
-        totals.rejects = self.rejects.finish()?;
-        for t in self.state.into_iter().flatten() {
-            t.finish()?;
-        }
-        Ok(totals)
+    /// Works `deltas` out of the spilled points (on `pool` when given) and closes every table.
+    fn finish(self, pool: Option<&rayon::ThreadPool>) -> Result<Totals> {
+        let Outputs {
+            dir,
+            formats,
+            documents,
+            observations,
+            rejects,
+            state,
+            points_dir,
+            points,
+            empty_points,
+            internal_errors,
+            ..
+        } = self;
+        // The other tables' footers are written and synced while `deltas` is worked: neither
+        // needs the other, and both come after the last batch, when nothing else runs.
+        let (closed, deltas) = std::thread::scope(|scope| {
+            let closed = scope.spawn(move || -> Result<[usize; 3]> {
+                let rows = [
+                    documents.finish()?,
+                    observations.finish()?,
+                    rejects.finish()?,
+                ];
+                for t in state.into_iter().flatten() {
+                    t.finish()?;
+                }
+                Ok(rows)
+            });
+            let spilled = Spilled {
+                dir: &points_dir,
+                files: points,
+                empty: empty_points.as_ref(),
+            };
+            let deltas = write_deltas(&dir, &formats, spilled, pool);
+            (closed.join(), deltas)
+        });
+        let deltas = deltas?;
+        let [documents, observations, rejects] =
+            closed.map_err(|_| Error::Failed("closing the tables panicked".into()))??;
+        Ok(Totals {
+            documents,
+            observations,
+            deltas,
+            rejects,
+            internal_errors,
+        })
     }
 }
 
@@ -545,36 +597,94 @@ pub fn write_staged(
 ) -> Result<Totals> {
     let mut out = Outputs::new(dir, formats, false)?;
     write_transformed(&Transformer::new(lexicon)?, staged, &mut out)?;
-    out.finish()
+    out.finish(None)
 }
 
 /// Reads `files` a batch at a time (the rows of `reuse` inputs from `cached` instead), ingests
 /// each batch in parallel on the pool and hands it to `deliver`, in input order. A streamed
 /// run delivers to its writer thread, the `ingest` stage to its staged tables.
+///
+/// Reading and parsing run on a reader thread, one batch ahead of the pool: done between the
+/// batches on the thread that waits for the pool, they left the workers idle. The channel holds
+/// no batch (a hand-over), so the reader fills at most one batch while the pool ingests another.
 pub fn read_batches(
     s: &Stream,
     files: &[InputFile],
     reuse: &HashSet<String>,
-    mut cached: Option<&mut Cached>,
+    cached: Option<&mut Cached>,
     deliver: &mut dyn FnMut(Ingested) -> Result<()>,
 ) -> Result<()> {
+    std::thread::scope(|scope| {
+        let (to_pool, batches) = std::sync::mpsc::sync_channel::<Batch>(0);
+        let reader = scope.spawn(move || read_into(s, files, reuse, cached, &to_pool));
+        let mut rejects = 0;
+        let mut ingested = Ok(());
+        for batch in batches.iter() {
+            if let Err(e) = flush(s, batch, &mut rejects, deliver) {
+                ingested = Err(e);
+                break;
+            }
+        }
+        // A reader still sending learns that nobody takes its batches, and stops.
+        drop(batches);
+        let read = reader
+            .join()
+            .map_err(|_| Error::Failed("the reader thread panicked".into()))?;
+        // The pool's or the writer's error first: it is why the reader stopped.
+        ingested?;
+        read
+    })
+}
+
+/// The reader of [`read_batches`]: `files` gathered into batches, each sent to the pool.
+fn read_into(
+    s: &Stream,
+    files: &[InputFile],
+    reuse: &HashSet<String>,
+    mut cached: Option<&mut Cached>,
+    to_pool: &std::sync::mpsc::SyncSender<Batch>,
+) -> Result<()> {
+    let send = |batch: Batch| {
+        to_pool
+            .send(batch)
+            .map_err(|_| Error::Failed("the ingest stopped".into()))
+    };
     let mut batch = Batch::new(batch_docs());
     let mut failure: Option<Error> = None;
     let mut flushed_any = false;
-    let mut rejects = 0;
     // Bytes of the current input already told to the progress.
     let mut told = 0u64;
-    for file in files {
-        let name = file.name();
-        let size = std::fs::metadata(&file.path).map_or(0, |m| m.len());
+    let names: Vec<String> = files.iter().map(InputFile::name).collect();
+    let sizes: Vec<u64> = files
+        .iter()
+        .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
+        .collect();
+    // The bytes of the inputs after each one, when all of them are read as they lie on disk
+    // (a compressed or Parquet file's size says little of its text, and a reused input is not
+    // read): what [`Batch::full`] compares a batch with near the end of the run.
+    let plain = |i: usize| {
+        files[i].compression.is_none()
+            && files[i].format != InputFormatKey::Parquet
+            && !reuse.contains(&names[i])
+    };
+    let mut after: Vec<Option<u64>> = vec![Some(0); files.len()];
+    for i in (0..files.len().saturating_sub(1)).rev() {
+        after[i] = after[i + 1]
+            .filter(|_| plain(i + 1))
+            .map(|a| a + sizes[i + 1]);
+    }
+    for (i, file) in files.iter().enumerate() {
+        let name = names[i].clone();
+        let size = sizes[i];
+        let after = after[i].filter(|_| plain(i));
         if reuse.contains(&name) {
             if let Some(c) = cached.as_deref_mut() {
                 c.for_each_chunk(&name, batch.max_docs, |rows| {
                     batch.docs += rows.documents.height() + rows.rejects.height();
                     batch.enter(&name);
                     batch.cached.push(rows);
-                    if batch.full() {
-                        flush(s, batch.take(), &mut rejects, deliver)?;
+                    if batch.full(None) {
+                        send(batch.take())?;
                         flushed_any = true;
                     }
                     Ok(())
@@ -611,14 +721,14 @@ pub fn read_batches(
                 batch.bytes += r.as_ref().map_or(0, |rec| rec.bytes.len());
                 batch.docs += 1;
                 part.records.push((n, r));
-                if batch.full() {
+                let left = after.map(|a| a + size.saturating_sub(told));
+                if batch.full(left) {
                     let rest = Part {
                         input: part.input.clone(),
                         records: Vec::new(),
                     };
                     batch.fresh.push(std::mem::replace(&mut part, rest));
-                    let full = batch.take();
-                    if let Err(e) = flush(s, full, &mut rejects, deliver) {
+                    if let Err(e) = send(batch.take()) {
                         failure = Some(e);
                     }
                     flushed_any = true;
@@ -630,8 +740,8 @@ pub fn read_batches(
         if let Some(e) = failure.take() {
             return Err(e);
         }
-        if batch.full() {
-            flush(s, batch.take(), &mut rejects, deliver)?;
+        if batch.full(after) {
+            send(batch.take())?;
             flushed_any = true;
         }
         s.progress.advance(size.saturating_sub(told));
@@ -639,7 +749,7 @@ pub fn read_batches(
     }
     // The last batch, and always one: an empty run still writes its tables with their columns.
     if !batch.inputs.is_empty() || !flushed_any {
-        flush(s, batch, &mut rejects, deliver)?;
+        send(batch)?;
     }
     Ok(())
 }
@@ -659,38 +769,81 @@ fn record_bytes(r: &Record) -> u64 {
     len as u64
 }
 
-/// Records' results in record order, each with its record number.
-type Results = Vec<(u32, Result<IngestedDocument, Reject>)>;
+/// Records of one input ingested and keyed together by one worker: a slice of a batch small
+/// enough that the workers share a batch evenly, large enough that its frames are not mostly
+/// overhead.
+const CHUNK_DOCS: usize = 64;
+
+/// One chunk of a batch after its worker: its keyed rows, its rejects, and the warning lines of
+/// the documents extraction panicked on.
+struct Chunk {
+    keyed: Staged,
+    rejects: usize,
+    panics: Vec<String>,
+}
 
 /// One batch ingested, on its way to the writer.
 pub struct Ingested {
     inputs: Vec<String>,
-    /// Each part's input and its records' results.
-    fresh: Vec<(String, Results)>,
-    cached: Vec<Staged>,
+    /// The batch's rows keyed by input, the cached ones among them, each input's rows together
+    /// in input order: what the state keeps and what [`combine_after`] reads.
+    pub keyed: Staged,
 }
 
 impl Ingested {
-    /// The batch's rows keyed by input, the cached ones among them, each input's rows together
-    /// in input order: what the state keeps and what [`combine_after`] reads.
-    pub fn keyed(&self) -> Result<Staged> {
-        let parts: Vec<InputPart> = self
-            .fresh
-            .iter()
-            .map(|(input, results)| InputPart { input, results })
-            .collect();
-        let mut keyed = to_keyed_parts(&parts).context("cannot build ingest tables")?;
-        if !self.cached.is_empty() {
-            for c in &self.cached {
+    /// A batch of `inputs` (in order, each once) from the keyed rows of its fresh chunks, in
+    /// record order, and the rows of its `cached` inputs.
+    fn new(inputs: Vec<String>, fresh: Vec<Staged>, cached: Vec<Staged>) -> Result<Ingested> {
+        // The columns, for a batch without a fresh record.
+        let mut keyed = to_keyed_parts(&[]).context("cannot build ingest tables")?;
+        for f in &fresh {
+            keyed = append(keyed, f).context("cannot build ingest tables")?;
+        }
+        if !cached.is_empty() {
+            for c in &cached {
                 keyed = append(keyed, c).context("cannot reuse the last run's rows")?;
             }
             // The state keeps each input's rows together, in input order, for the next run to
             // find.
-            keyed =
-                in_input_order(keyed, &self.inputs).context("cannot reuse the last run's rows")?;
+            keyed = in_input_order(keyed, &inputs).context("cannot reuse the last run's rows")?;
         }
-        Ok(keyed)
+        Ok(Ingested { inputs, keyed })
     }
+}
+
+/// Ingests the records of one chunk and keys their rows; the documents are freed here, on the
+/// worker, so the writer never holds or frees them.
+fn ingest_chunk(s: &Stream, input: &str, records: &[Numbered]) -> Result<Chunk> {
+    let results: Vec<(u32, Result<IngestedDocument, Reject>)> = records
+        .iter()
+        .map(|(n, r)| {
+            let result = r
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|rec| s.ingestor.document(rec));
+            (*n, result)
+        })
+        .collect();
+    let mut rejects = 0;
+    let mut panics = Vec::new();
+    for (_, r) in &results {
+        if let Err(r) = r {
+            rejects += 1;
+            if r.reason.starts_with(INTERNAL_ERROR) {
+                panics.push(format!("{}: {}", r.source, r.reason));
+            }
+        }
+    }
+    let keyed = to_keyed_parts(&[InputPart {
+        input,
+        results: &results,
+    }])
+    .context("cannot build ingest tables")?;
+    Ok(Chunk {
+        keyed,
+        rejects,
+        panics,
+    })
 }
 
 /// Ingests one batch on the pool and hands it on; `rejects` counts the run's rejects so far
@@ -701,29 +854,23 @@ fn flush(
     rejects: &mut usize,
     deliver: &mut dyn FnMut(Ingested) -> Result<()>,
 ) -> Result<()> {
-    let ingested: Vec<Results> = s.pool.install(|| {
-        batch
-            .fresh
+    let chunks: Vec<(&str, &[Numbered])> = batch
+        .fresh
+        .iter()
+        .flat_map(|p| {
+            p.records
+                .chunks(CHUNK_DOCS)
+                .map(move |c| (p.input.as_str(), c))
+        })
+        .collect();
+    let done: Vec<Result<Chunk>> = s.pool.install(|| {
+        chunks
             .par_iter()
-            .map(|part| {
-                part.records
-                    .par_iter()
-                    .map(|(n, r)| {
-                        let result = r
-                            .as_ref()
-                            .map_err(Clone::clone)
-                            .and_then(|rec| s.ingestor.document(rec));
-                        (*n, result)
-                    })
-                    .collect()
-            })
+            .map(|(input, records)| ingest_chunk(s, input, records))
             .collect()
     });
-    *rejects += ingested
-        .iter()
-        .flatten()
-        .filter(|(_, r)| r.is_err())
-        .count()
+    let done: Vec<Chunk> = done.into_iter().collect::<Result<_>>()?;
+    *rejects += done.iter().map(|c| c.rejects).sum::<usize>()
         + batch
             .cached
             .iter()
@@ -732,21 +879,11 @@ fn flush(
     s.progress.rejects(*rejects);
     s.progress.documents(batch.docs_before + batch.docs);
     // A panic is one line per document, whatever the batch's size or the threads.
-    for results in &ingested {
-        for (_, r) in results {
-            if let Err(r) = r {
-                if r.reason.starts_with(INTERNAL_ERROR) {
-                    s.progress.warn(&format!("{}: {}", r.source, r.reason));
-                }
-            }
-        }
+    for line in done.iter().flat_map(|c| &c.panics) {
+        s.progress.warn(line);
     }
-    let fresh = batch.fresh.into_iter().map(|p| p.input).zip(ingested);
-    deliver(Ingested {
-        inputs: batch.inputs,
-        fresh: fresh.collect(),
-        cached: batch.cached,
-    })
+    let fresh = done.into_iter().map(|c| c.keyed).collect();
+    deliver(Ingested::new(batch.inputs, fresh, batch.cached)?)
 }
 
 /// Transforms and writes one ingested batch, and its keyed rows into the state when `out`
@@ -757,14 +894,33 @@ fn write_batch(
     out: &mut Outputs,
     combining: &str,
 ) -> Result<()> {
-    let mut keyed = batch.keyed()?;
+    let mut keyed = batch.keyed;
     let staged = combine_after(&keyed, &batch.inputs, &mut out.seen).context(combining)?;
-    if let Some(state) = &mut out.state {
-        state[0].write(&mut keyed.documents)?;
-        state[1].write(&mut keyed.mentions)?;
-        state[2].write(&mut keyed.rejects)?;
-    }
-    write_transformed(transformer, staged, out)
+    let Some(mut state) = out.state.take() else {
+        return write_transformed(transformer, staged, out);
+    };
+    // The state's rows are written beside the transform, not before it: both are serial work
+    // of the writer, which bounds a run once extraction is fast.
+    let (kept, written) = std::thread::scope(|scope| {
+        let kept = scope.spawn(move || -> Result<[TableStream; 3]> {
+            // One row group per batch, not one per worker's chunk of it.
+            for df in [
+                &mut keyed.documents,
+                &mut keyed.mentions,
+                &mut keyed.rejects,
+            ] {
+                df.rechunk_mut();
+            }
+            state[0].write(&mut keyed.documents)?;
+            state[1].write(&mut keyed.mentions)?;
+            state[2].write(&mut keyed.rejects)?;
+            Ok(state)
+        });
+        let written = write_transformed(transformer, staged, out);
+        (kept.join(), written)
+    });
+    out.state = Some(kept.map_err(|_| Error::Failed("the state writer panicked".into()))??);
+    written
 }
 
 /// Transforms staged rows and writes them, spilling what `deltas` needs.
@@ -800,10 +956,13 @@ fn spill_points(placed: &DataFrame, out: &mut Outputs) -> Result<()> {
     for (name, rows) in by_province {
         let mut rows = placed.take(&IdxCa::from_vec("idx".into(), rows))?;
         let next = out.points.len();
-        let (file, new) = match out.points.get(name) {
-            Some(&i) => (i, false),
+        let (file, new) = match out.points.get_mut(name) {
+            Some((i, n)) => {
+                *n += rows.height();
+                (*i, false)
+            }
             None => {
-                out.points.insert(name.to_string(), next);
+                out.points.insert(name.to_string(), (next, rows.height()));
                 (next, true)
             }
         };
@@ -836,39 +995,113 @@ fn append_points(path: &Path, rows: &mut DataFrame, header: bool) -> Result<()> 
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Works the spilled points one province at a time into the `deltas` table; returns its rows.
-fn write_deltas(out: &mut Outputs) -> Result<usize> {
+/// The points a run spilled for `deltas`: the folder, each province's file number and rows
+/// (by province), and an empty frame with their columns.
+struct Spilled<'a> {
+    dir: &'a Path,
+    files: BTreeMap<String, (usize, usize)>,
+    empty: Option<&'a DataFrame>,
+}
+
+/// Points worked in one `deltas` query: neighbouring provinces are worked together up to this
+/// many rows, since a query costs about a millisecond whatever its size and a run meets a few
+/// dozen provinces; a larger province is worked alone, as before.
+const DELTAS_GROUP_ROWS: usize = 50_000;
+
+/// Works the spilled points into the `deltas` table of the dataset folder `dir`, neighbouring
+/// provinces together (`deltas` sorts by province first, so the rows are those of one
+/// province at a time); returns its rows. With a `pool`, a few groups are worked at once on it,
+/// and written in order.
+fn write_deltas(
+    dir: &Path,
+    formats: &[Format],
+    spilled: Spilled,
+    pool: Option<&rayon::ThreadPool>,
+) -> Result<usize> {
     // Provinces in sorted order, each sorted within by `deltas`: the whole table's order.
-    let mut table = TableStream::new(&out.dir, DELTAS, &out.formats);
+    let mut table = TableStream::new(dir, DELTAS, formats);
     let mut wrote = false;
-    let schema = out.empty_points.as_ref().map(|p| p.schema().clone());
-    for (_, i) in std::mem::take(&mut out.points) {
-        let path = points_file(&out.points_dir, i);
-        let points = CsvReadOptions::default()
-            .with_has_header(true)
-            .with_schema(schema.clone())
-            .try_into_reader_with_file_path(Some(path.clone()))
-            .and_then(|r| r.finish())
-            .with_context(|| format!("cannot read back {}", path.display()))?;
-        let mut d = deltas_of_points(&points).context("cannot compute deltas")?;
-        table.write(&mut d)?;
-        wrote = true;
+    let schema = spilled.empty.map(|p| p.schema().clone());
+    let deltas_of = |files: &Vec<usize>| -> Result<DataFrame> {
+        let mut points: Option<DataFrame> = None;
+        for &i in files {
+            let path = points_file(spilled.dir, i);
+            let read = CsvReadOptions::default()
+                .with_has_header(true)
+                .with_schema(schema.clone())
+                .try_into_reader_with_file_path(Some(path.clone()))
+                .and_then(|r| r.finish())
+                .with_context(|| format!("cannot read back {}", path.display()))?;
+            points = Some(match points {
+                Some(mut p) => {
+                    p.vstack_mut(&read)?;
+                    p
+                }
+                None => read,
+            });
+        }
+        let points = points.context("a group of no province")?;
+        deltas_of_points(&points).context("cannot compute deltas")
+    };
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut group_rows = 0;
+    for (file, rows) in spilled.files.into_values() {
+        match groups.last_mut() {
+            Some(g) if group_rows + rows <= DELTAS_GROUP_ROWS => g.push(file),
+            _ => {
+                groups.push(vec![file]);
+                group_rows = 0;
+            }
+        }
+        group_rows += rows;
+    }
+    // A window of groups at a time: memory holds a few groups' points, not all.
+    let window = pool.map_or(1, |p| p.current_num_threads());
+    for window in groups.chunks(window) {
+        let worked: Vec<Result<DataFrame>> = match pool {
+            Some(p) if window.len() > 1 => p.install(|| window.par_iter().map(deltas_of).collect()),
+            _ => window.iter().map(deltas_of).collect(),
+        };
+        for d in worked {
+            table.write(&mut d?)?;
+            wrote = true;
+        }
     }
     if !wrote {
-        if let Some(points) = &out.empty_points {
+        if let Some(points) = spilled.empty {
             let mut d = deltas_of_points(points).context("cannot compute deltas")?;
             table.write(&mut d)?;
         }
     }
     let rows = table.finish()?;
-    std::fs::remove_dir_all(&out.points_dir)
-        .with_context(|| format!("cannot remove {}", out.points_dir.display()))?;
+    std::fs::remove_dir_all(spilled.dir)
+        .with_context(|| format!("cannot remove {}", spilled.dir.display()))?;
     Ok(rows)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_batch_is_small_and_batches_halve_toward_the_end_of_the_input() {
+        let mb = 1 << 20;
+        let batch = |index, bytes| Batch {
+            index,
+            bytes,
+            ..Batch::new(4096)
+        };
+        // The first batch goes at 1 MB, a later one only when full.
+        assert!(batch(0, mb).full(None));
+        assert!(!batch(1, mb).full(None));
+        assert!(batch(1, BATCH_BYTES).full(None));
+        // Near the end, a batch goes once it holds what is left, never under 1 MB.
+        let left = 6 * mb as u64;
+        assert!(!batch(3, 5 * mb).full(Some(left)));
+        assert!(batch(3, 6 * mb).full(Some(left)));
+        assert!(!batch(3, mb / 2).full(Some(0)));
+        assert!(batch(3, mb).full(Some(0)));
+    }
 
     #[test]
     fn a_shard_is_read_from_k_slash_n_and_splits_ids_evenly() {

@@ -398,15 +398,33 @@ impl TableStream {
                 }
             }
         }
-        if let Some(w) = self.parquet.as_mut() {
-            let path = self.dir.join(format!("{}.parquet", self.name));
-            w.write_batch(df)
-                .map_err(|e| self.parquet_failure.explain(&path, e))?;
-        }
-        if let Some(w) = self.csv.as_mut() {
-            let path = self.dir.join(format!("{}.csv", self.name));
-            let safe = csv_safe(df).map_err(pl(&path))?;
-            w.write_batch(&safe).map_err(pl(&path))?;
+        let df: &DataFrame = df;
+        let parquet_path = self.path("parquet");
+        let csv_path = self.path("csv");
+        let failure = &self.parquet_failure;
+        let parquet = self.parquet.as_mut().map(|w| {
+            move || {
+                w.write_batch(df)
+                    .map_err(|e| failure.explain(&parquet_path, e))
+            }
+        });
+        let csv = self.csv.as_mut().map(|w| {
+            move || {
+                let safe = csv_safe(df).map_err(pl(&csv_path))?;
+                w.write_batch(&safe).map_err(pl(&csv_path))
+            }
+        });
+        // The two files of a table are encoded side by side: each is one writer's serial work.
+        match (parquet, csv) {
+            (Some(mut parquet), Some(csv)) => std::thread::scope(|scope| {
+                let csv = scope.spawn(csv);
+                let parquet = parquet();
+                let csv = csv.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+                parquet.and(csv)
+            })?,
+            (Some(mut parquet), None) => parquet()?,
+            (None, Some(mut csv)) => csv()?,
+            (None, None) => {}
         }
         self.rows += df.height();
         Ok(())

@@ -448,3 +448,54 @@ fn a_percent_change_beside_its_level_is_checked_against_each_previous_report() {
         assert_eq!(s[1].consistent, Some(consistent), "{reported}");
     }
 }
+
+#[test]
+fn provinces_worked_together_give_the_rows_of_each_province_worked_alone() {
+    // A run spills points by province and works neighbouring provinces in one query, so the
+    // rows of several provinces at once must be each province's rows, in province order.
+    let ids = ["a22", "a23", "b22", "b23", "c23"];
+    let observations = df!(
+        "doc_id" => ids,
+        "obs_idx" => [0i32; 5],
+        "measure" => ["level"; 5],
+        "qualifier" => ["exact"; 5],
+        "period" => [None::<&str>; 5],
+        "year" => [2022i32, 2023, 2022, 2023, 2023],
+        "topic" => ["drugs"; 5],
+        "action" => ["arrested"; 5],
+        "unit" => ["person"; 5],
+        "value" => [120.0, 150.0, 40.0, 30.0, 7.0],
+        "change_direction" => [None::<&str>; 5],
+        "change_unit" => [None::<&str>; 5],
+        "baseline" => [None::<&str>; 5],
+        "baseline_value" => [None::<f64>; 5],
+    )
+    .expect("observations");
+    let documents = df!(
+        "doc_id" => ids,
+        "province" => ["Lai Châu", "Lai Châu", "Điện Biên", "Điện Biên", "Sơn La"],
+    )
+    .expect("documents");
+    let points = solieu_transform::document_points(&observations, &documents).expect("points");
+    let together = solieu_transform::deltas_of_points(&points).expect("deltas");
+    let mut alone: Option<DataFrame> = None;
+    for province in std::collections::BTreeSet::from(["Lai Châu", "Điện Biên", "Sơn La"]) {
+        let mine = points
+            .clone()
+            .lazy()
+            .filter(col("province").eq(lit(province)))
+            .collect()
+            .expect("one province");
+        let d = solieu_transform::deltas_of_points(&mine).expect("deltas");
+        alone = Some(match alone {
+            Some(mut a) => {
+                a.vstack_mut(&d).expect("same columns");
+                a
+            }
+            None => d,
+        });
+    }
+    let alone = alone.expect("three provinces");
+    assert_eq!(together.height(), 5);
+    assert!(together.equals_missing(&alone), "{together:?}\n{alone:?}");
+}
