@@ -113,7 +113,7 @@ fn normalize_by_steps(raw: &str) -> String {
     let unhtml = strip_html(raw);
     // Most text arrives composed already: the quick check is a table lookup per character,
     // composing is a buffer and a sort per character.
-    let composed = unhtml.chars().all(composed_starter)
+    let composed = non_ascii_chars(&unhtml).all(composed_starter)
         || unicode_normalization::is_nfc_quick(unhtml.chars())
             == unicode_normalization::IsNormalized::Yes;
     let nfc: Cow<str> = if composed {
@@ -150,33 +150,44 @@ fn already_normal(text: &str) -> bool {
     if at_ends(bytes.first()) || at_ends(bytes.last()) {
         return false;
     }
-    let (mut before, mut before_that) = (0u8, 0u8);
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b.is_ascii() {
-            let fine = match b {
-                b'<' | b'&' => false,
-                b'\n' => before != b' ' && !(before == b'\n' && before_that == b'\n'),
-                b' ' => before != b' ' && before != b'\n',
-                _ => !b.is_ascii_control(),
-            };
-            if !fine {
-                return false;
-            }
-            (before, before_that) = (b, before);
-            i += 1;
-            continue;
-        }
-        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
-            return false;
-        };
-        if !composed_starter(c) || c.is_whitespace() || c.is_control() || is_invisible(c) {
-            return false;
-        }
-        (before, before_that) = (0x80, before);
-        i += c.len_utf8();
+    // Whole-text searches, each a vectorised scan, rather than a state machine per byte.
+    let controls = has_control(bytes, b'\n');
+    let spacing = ["  ", " \n", "\n ", "\n\n\n"]
+        .iter()
+        .any(|p| memchr::memmem::find(bytes, p.as_bytes()).is_some());
+    if controls || spacing || memchr::memchr2(b'<', b'&', bytes).is_some() {
+        return false;
     }
-    true
+    non_ascii_chars(text).all(|c| composed_starter(c) && !spacing_or_control(c))
+}
+
+/// Whether `bytes` hold an ASCII control character other than `allowed`. No early exit
+/// inside a block, so the compiler can vectorise it.
+fn has_control(bytes: &[u8], allowed: u8) -> bool {
+    bytes.chunks(64).any(|block| {
+        block.iter().fold(false, |seen, &b| {
+            seen | ((b < 0x20) & (b != allowed)) | (b == 0x7f)
+        })
+    })
+}
+
+/// The characters of `text` that are not ASCII, found by skipping ASCII runs byte-wise: a
+/// report is mostly ASCII, and decoding it character by character is the slow part.
+fn non_ascii_chars(text: &str) -> impl Iterator<Item = char> + '_ {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        i += bytes.get(i..)?.iter().position(|&b| !b.is_ascii())?;
+        let c = text.get(i..)?.chars().next()?;
+        i += c.len_utf8();
+        Some(c)
+    })
+}
+
+/// A space, control or invisible character: what [`clean_line`] removes or turns into one
+/// ASCII space.
+fn spacing_or_control(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || is_invisible(c)
 }
 
 /// A character NFC keeps as it is whatever surrounds it (quick check yes, combining class 0):
@@ -201,13 +212,8 @@ fn clean_line(line: &str) -> Cow<'_, str> {
     let clean = !line.starts_with(' ')
         && !line.ends_with(' ')
         && !line.contains("  ")
-        && line
-            .bytes()
-            .all(|b| b == b' ' || (b.is_ascii() && !b.is_ascii_control()) || b >= 0x80)
-        && (line.is_ascii()
-            || line.chars().all(|c| {
-                c.is_ascii() || !(c.is_whitespace() || c.is_control() || is_invisible(c))
-            }));
+        && !has_control(line.as_bytes(), b' ')
+        && !non_ascii_chars(line).any(spacing_or_control);
     if clean {
         return Cow::Borrowed(line);
     }
@@ -216,7 +222,7 @@ fn clean_line(line: &str) -> Cow<'_, str> {
     for c in line.chars() {
         match c {
             c if is_invisible(c) => {}
-            c if c.is_whitespace() || c.is_control() => pending_space = true,
+            c if spacing_or_control(c) => pending_space = true,
             c => {
                 if pending_space && !cleaned.is_empty() {
                     cleaned.push(' ');
