@@ -807,6 +807,14 @@ impl Ingested {
             // find.
             keyed = in_input_order(keyed, &inputs).context("cannot reuse the last run's rows")?;
         }
+        // One chunk per column: the writer then reads and writes contiguous arrays.
+        for df in [
+            &mut keyed.documents,
+            &mut keyed.mentions,
+            &mut keyed.rejects,
+        ] {
+            df.rechunk_mut_par();
+        }
         Ok(Ingested { inputs, keyed })
     }
 }
@@ -903,14 +911,6 @@ fn write_batch(
     // of the writer, which bounds a run once extraction is fast.
     let (kept, written) = std::thread::scope(|scope| {
         let kept = scope.spawn(move || -> Result<[TableStream; 3]> {
-            // One row group per batch, not one per worker's chunk of it.
-            for df in [
-                &mut keyed.documents,
-                &mut keyed.mentions,
-                &mut keyed.rejects,
-            ] {
-                df.rechunk_mut();
-            }
             state[0].write(&mut keyed.documents)?;
             state[1].write(&mut keyed.mentions)?;
             state[2].write(&mut keyed.rejects)?;

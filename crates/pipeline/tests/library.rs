@@ -5,7 +5,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use solieu_pipeline::{merge, run, tables, Overrides, Plan, Progress, Silent};
+use solieu_pipeline::{
+    ingest_stage, merge, run, sink_stage, tables, transform_stage, Overrides, Plan, Progress,
+    Silent,
+};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -169,4 +172,49 @@ fn a_default_province_the_lexicon_does_not_know_is_a_configuration_error() {
     assert!(err.is_config(), "{err}");
     assert!(err.to_string().contains("defaults.province"), "{err}");
     assert!(err.to_string().contains("Xứ Đoài Xa"), "{err}");
+}
+
+#[test]
+fn a_corpus_cut_into_batches_gives_the_tables_of_the_stages_which_take_it_whole() {
+    // About 2.5 MB of text in one JSONL file: a run cuts a small first batch and halves its
+    // batches toward the end; the stages transform everything at once.
+    let tmp = tempfile::tempdir().unwrap();
+    let corpus = tmp.path().join("corpus.jsonl");
+    let provinces = ["Lai Châu", "Nghệ An", "Cà Mau", "Sơn La", "Điện Biên"];
+    let mut lines = String::new();
+    for i in 0..1600 {
+        let (province, year) = (provinces[i % 5], 2019 + (i % 6));
+        let sentence = format!(
+            "Năm {year}, Công an tỉnh {province} đã khởi tố {} vụ, {} bị can về ma túy, giảm {} vụ so với năm {}. ",
+            100 + i % 37,
+            150 + i % 41,
+            i % 7 + 1,
+            year - 1
+        );
+        let text = sentence.repeat(12);
+        lines.push_str(&serde_json::json!({"id": format!("d{i}"), "text": text}).to_string());
+        lines.push('\n');
+    }
+    fs::write(&corpus, &lines).unwrap();
+    assert!(lines.len() > 2 << 20, "{} bytes", lines.len());
+    let file = pipeline_file(tmp.path());
+    let jsonl = |out: &Path| {
+        let o = Overrides {
+            inputs: vec![corpus.display().to_string()],
+            input_format: Some("jsonl".into()),
+            out: Some(out.to_path_buf()),
+            formats: Some(vec!["csv".into()]),
+            ..Overrides::default()
+        };
+        Plan::resolve(&file, &o).unwrap()
+    };
+    let (streamed, staged) = (tmp.path().join("run"), tmp.path().join("stages"));
+    run(&jsonl(&streamed), &Silent).unwrap();
+    let p = jsonl(&staged);
+    ingest_stage(&p, &Silent).unwrap();
+    transform_stage(&p, &Silent).unwrap();
+    sink_stage(&p, &Silent).unwrap();
+    for t in tables::ALL {
+        assert_eq!(csv(&streamed, t), csv(&staged, t), "{t}");
+    }
 }
