@@ -820,21 +820,29 @@ impl Ingested {
 }
 
 /// Ingests the records of one chunk and keys their rows; the documents are freed here, on the
-/// worker, so the writer never holds or frees them.
-fn ingest_chunk(s: &Stream, input: &str, records: &[Numbered]) -> Result<Chunk> {
-    let results: Vec<(u32, Result<IngestedDocument, Reject>)> = records
+/// worker, so the writer never holds or frees them. A chunk is pieces of one or more inputs (a
+/// folder of `.txt` files gives one record per input).
+fn ingest_chunk(s: &Stream, pieces: &[(&str, &[Numbered])]) -> Result<Chunk> {
+    type Results = Vec<(u32, Result<IngestedDocument, Reject>)>;
+    let results: Vec<(&str, Results)> = pieces
         .iter()
-        .map(|(n, r)| {
-            let result = r
-                .as_ref()
-                .map_err(Clone::clone)
-                .and_then(|rec| s.ingestor.document(rec));
-            (*n, result)
+        .map(|&(input, records)| {
+            let results = records
+                .iter()
+                .map(|(n, r)| {
+                    let result = r
+                        .as_ref()
+                        .map_err(Clone::clone)
+                        .and_then(|rec| s.ingestor.document(rec));
+                    (*n, result)
+                })
+                .collect();
+            (input, results)
         })
         .collect();
     let mut rejects = 0;
     let mut panics = Vec::new();
-    for (_, r) in &results {
+    for (_, r) in results.iter().flat_map(|(_, rs)| rs) {
         if let Err(r) = r {
             rejects += 1;
             if r.reason.starts_with(INTERNAL_ERROR) {
@@ -842,16 +850,39 @@ fn ingest_chunk(s: &Stream, input: &str, records: &[Numbered]) -> Result<Chunk> 
             }
         }
     }
-    let keyed = to_keyed_parts(&[InputPart {
-        input,
-        results: &results,
-    }])
-    .context("cannot build ingest tables")?;
+    let parts: Vec<InputPart> = results
+        .iter()
+        .map(|(input, results)| InputPart { input, results })
+        .collect();
+    let keyed = to_keyed_parts(&parts).context("cannot build ingest tables")?;
     Ok(Chunk {
         keyed,
         rejects,
         panics,
     })
+}
+
+/// A batch's fresh records cut into chunks of [`CHUNK_DOCS`], in order: an input's records may
+/// span chunks, and a chunk may hold several inputs' records.
+fn chunks_of(parts: &[Part]) -> Vec<Vec<(&str, &[Numbered])>> {
+    let mut chunks: Vec<Vec<(&str, &[Numbered])>> = Vec::new();
+    let mut room = 0;
+    for p in parts {
+        let mut records = p.records.as_slice();
+        while !records.is_empty() {
+            if room == 0 {
+                chunks.push(Vec::new());
+                room = CHUNK_DOCS;
+            }
+            let (piece, rest) = records.split_at(room.min(records.len()));
+            room -= piece.len();
+            if let Some(chunk) = chunks.last_mut() {
+                chunk.push((p.input.as_str(), piece));
+            }
+            records = rest;
+        }
+    }
+    chunks
 }
 
 /// Ingests one batch on the pool and hands it on; `rejects` counts the run's rejects so far
@@ -862,19 +893,11 @@ fn flush(
     rejects: &mut usize,
     deliver: &mut dyn FnMut(Ingested) -> Result<()>,
 ) -> Result<()> {
-    let chunks: Vec<(&str, &[Numbered])> = batch
-        .fresh
-        .iter()
-        .flat_map(|p| {
-            p.records
-                .chunks(CHUNK_DOCS)
-                .map(move |c| (p.input.as_str(), c))
-        })
-        .collect();
+    let chunks = chunks_of(&batch.fresh);
     let done: Vec<Result<Chunk>> = s.pool.install(|| {
         chunks
             .par_iter()
-            .map(|(input, records)| ingest_chunk(s, input, records))
+            .map(|pieces| ingest_chunk(s, pieces))
             .collect()
     });
     let done: Vec<Chunk> = done.into_iter().collect::<Result<_>>()?;
@@ -1082,6 +1105,47 @@ fn write_deltas(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chunks_gather_the_records_of_small_inputs_and_cut_large_ones() {
+        let part = |input: &str, n: u32| Part {
+            input: input.to_string(),
+            records: (0..n)
+                .map(|k| {
+                    let reject = Reject {
+                        source: input.to_string(),
+                        reason: String::new(),
+                    };
+                    (k, Err(reject))
+                })
+                .collect(),
+        };
+        // A folder of one-record files: 200 inputs are four chunks, not 200.
+        let files: Vec<Part> = (0..200).map(|i| part(&format!("f{i}.txt"), 1)).collect();
+        let chunks = chunks_of(&files);
+        let sizes: Vec<usize> = chunks
+            .iter()
+            .map(|c| c.iter().map(|(_, r)| r.len()).sum())
+            .collect();
+        assert_eq!(sizes, [64, 64, 64, 8]);
+        let order: Vec<&str> = chunks.iter().flatten().map(|(input, _)| *input).collect();
+        let names: Vec<String> = (0..200).map(|i| format!("f{i}.txt")).collect();
+        assert_eq!(order, names);
+        // A corpus file is cut across chunks, and the next input fills the last one up.
+        let corpus = [part("a.jsonl", 100), part("b.jsonl", 30)];
+        let pieces: Vec<Vec<(&str, usize)>> = chunks_of(&corpus)
+            .iter()
+            .map(|c| c.iter().map(|(i, r)| (*i, r.len())).collect())
+            .collect();
+        assert_eq!(
+            pieces,
+            [
+                vec![("a.jsonl", 64)],
+                vec![("a.jsonl", 36), ("b.jsonl", 28)],
+                vec![("b.jsonl", 2)]
+            ]
+        );
+    }
 
     #[test]
     fn the_first_batch_is_small_and_batches_halve_toward_the_end_of_the_input() {
