@@ -7,7 +7,9 @@ use sha2::{Digest, Sha256};
 use crate::extract::{extract_tokens, Mention};
 use crate::lexicon::{Effect, Lexicon};
 use crate::source::{Record, Reject};
-use crate::text::{decode, fold, normalize, tokenize, FoldedText, Token, TokenKind, Tokens};
+use crate::text::{
+    decode, floor_char_boundary, fold, normalize, tokenize, FoldedText, Token, TokenKind, Tokens,
+};
 
 /// A calendar date (`event_date`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -238,13 +240,6 @@ fn bare(key: &str) -> String {
         .filter(|&c| !crate::text::is_mark(c))
         .map(|c| if c == 'đ' { 'd' } else { c })
         .collect()
-}
-
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    while i > 0 && !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// Lines that are the article, as byte ranges of `text`: page furniture dropped, and nothing

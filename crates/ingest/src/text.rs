@@ -178,7 +178,7 @@ fn non_ascii_chars(text: &str) -> impl Iterator<Item = char> + '_ {
     let mut i = 0;
     std::iter::from_fn(move || {
         i += bytes.get(i..)?.iter().position(|&b| !b.is_ascii())?;
-        let c = text.get(i..)?.chars().next()?;
+        let c = char_at(text, i)?;
         i += c.len_utf8();
         Some(c)
     })
@@ -385,7 +385,7 @@ pub fn fold_word(word: &str) -> Folded {
             i += 1;
             continue;
         }
-        let Some(c) = word.get(i..).and_then(|rest| rest.chars().next()) else {
+        let Some(c) = char_at(word, i) else {
             break;
         };
         i += c.len_utf8();
@@ -433,7 +433,7 @@ fn is_folded(word: &str) -> bool {
                 continue;
             }
         }
-        let Some(c) = word.get(i..).and_then(|rest| rest.chars().next()) else {
+        let Some(c) = char_at(word, i) else {
             return false;
         };
         if vietnamese_lower(c) != Some(c)
@@ -580,7 +580,7 @@ impl FoldedText {
                     continue;
                 }
             }
-            let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else {
+            let Some(c) = char_at(text, i) else {
                 break;
             };
             let single = vietnamese_lower(c).or_else(|| {
@@ -638,22 +638,14 @@ impl FoldedText {
         let (k, shift) = before(start);
         let source_start = match self.irregular.get(k) {
             Some(u) if u.folded.0 < start => u.source.0,
-            _ => {
-                let floor = (0..=start)
-                    .rev()
-                    .find(|&i| f.is_char_boundary(i))
-                    .unwrap_or(0);
-                moved(floor, shift)
-            }
+            _ => moved(floor_char_boundary(f, start), shift),
         };
         let end = end.min(f.len());
         let (k, _) = before(end);
         let source_end = match self.irregular.get(k) {
             Some(u) if u.folded.0 < end => u.source.1,
             _ => {
-                let ceil = (end..=f.len())
-                    .find(|&i| f.is_char_boundary(i))
-                    .unwrap_or(f.len());
+                let ceil = ceil_char_boundary(f, end);
                 moved(ceil, before(ceil).1)
             }
         };
@@ -735,10 +727,6 @@ impl<'a> Tokens<'a> {
     pub(crate) fn new(text: &'a str, base: usize) -> Tokens<'a> {
         Tokens { text, base, at: 0 }
     }
-
-    fn char_at(&self, i: usize) -> Option<char> {
-        self.text.get(i..)?.chars().next()
-    }
 }
 
 impl Iterator for Tokens<'_> {
@@ -758,7 +746,7 @@ impl Iterator for Tokens<'_> {
                 }
                 break (self.at, char::from(b));
             }
-            let c = self.char_at(self.at)?;
+            let c = char_at(self.text, self.at)?;
             if !c.is_whitespace() {
                 break (self.at, c);
             }
@@ -780,15 +768,15 @@ impl Iterator for Tokens<'_> {
                     continue;
                 }
                 if b.is_ascii() {
-                    let joins =
-                        (b == b'-' || b == b'\'') && self.char_at(end + 1).is_some_and(is_letter);
+                    let joins = (b == b'-' || b == b'\'')
+                        && char_at(self.text, end + 1).is_some_and(is_letter);
                     if !joins {
                         break;
                     }
                     end += 1;
                     continue;
                 }
-                match self.char_at(end) {
+                match char_at(self.text, end) {
                     Some(d) if is_letter(d) || d.is_alphanumeric() || is_mark(d) => {
                         end += d.len_utf8();
                     }
@@ -809,6 +797,26 @@ impl Iterator for Tokens<'_> {
             folded,
         })
     }
+}
+
+/// The character of `text` starting at byte `i`, if one starts there.
+fn char_at(text: &str, i: usize) -> Option<char> {
+    text.get(i..)?.chars().next()
+}
+
+/// The last character boundary of `s` at or before `i`.
+pub(crate) fn floor_char_boundary(s: &str, i: usize) -> usize {
+    (0..=i.min(s.len()))
+        .rev()
+        .find(|&k| s.is_char_boundary(k))
+        .unwrap_or(0)
+}
+
+/// The first character boundary of `s` at or after `i`.
+fn ceil_char_boundary(s: &str, i: usize) -> usize {
+    (i.min(s.len())..=s.len())
+        .find(|&k| s.is_char_boundary(k))
+        .unwrap_or(s.len())
 }
 
 /// A combining tone or vowel mark, as NFD writes them apart from their letter.
