@@ -448,18 +448,9 @@ fn is_folded(word: &str) -> bool {
 
 /// [`fold_word`] for any length: the lowered characters, then the tone pairs moved.
 fn fold_by_chars(word: &str) -> String {
-    let lowered: Vec<char> = word
-        .chars()
-        .flat_map(|c| {
-            let fast = vietnamese_lower(c);
-            fast.into_iter().chain(
-                fast.is_none()
-                    .then(|| c.to_lowercase())
-                    .into_iter()
-                    .flatten(),
-            )
-        })
-        .collect();
+    // `vietnamese_lower` is `to_lowercase` made fast for the common letters; a word this
+    // long is off the common path, and the general one serves.
+    let lowered: Vec<char> = word.chars().flat_map(char::to_lowercase).collect();
     let mut out = String::with_capacity(word.len());
     let mut k = 0;
     while let Some(&c) = lowered.get(k) {
