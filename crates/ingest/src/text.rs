@@ -1008,11 +1008,8 @@ mod tests {
         assert_eq!(f.source_span(2, 3), (1, 3));
     }
 
-    // How a folded text was mapped before: one entry per source character. Kept as the
-    // reference the sparse map must agree with.
-    /// A whole text folded as [`fold`] folds words, with the way back to the text's offsets: a
-    /// folded text is not the same length as its source (`Quỳnh` folds to `qùynh`, a byte
-    /// shorter; `İ` lowers to two characters), so its offsets are mapped, never assumed.
+    /// How a folded text was mapped before: one entry per source character. Kept as the
+    /// reference the sparse map must agree with.
     struct MappedByUnit {
         folded: String,
         /// (offset in `folded`, offset in the source) at the start of each unit: a source
@@ -1021,7 +1018,7 @@ mod tests {
     }
 
     impl MappedByUnit {
-        pub fn new(text: &str) -> MappedByUnit {
+        fn new(text: &str) -> MappedByUnit {
             let mut lowered: Vec<(usize, char)> = Vec::with_capacity(text.len());
             for (i, c) in text.char_indices() {
                 match vietnamese_lower(c) {
@@ -1051,9 +1048,7 @@ mod tests {
             MappedByUnit { folded, units }
         }
 
-        /// The source span of a span of `folded`, widened to whole source characters when an end
-        /// falls inside a rewritten pair; always on character boundaries of the source.
-        pub fn source_span(&self, start: usize, end: usize) -> (usize, usize) {
+        fn source_span(&self, start: usize, end: usize) -> (usize, usize) {
             // The unit holding `start`, and the first unit starting at or after `end`.
             let s = self.units.partition_point(|&(f, _)| f <= start);
             let e = self.units.partition_point(|&(f, _)| f < end);
