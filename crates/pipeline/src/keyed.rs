@@ -187,14 +187,16 @@ impl SeenIds {
                 i
             }
         };
+        // A line is kept as a number only when the number spells it back (no sign, no
+        // leading zero), since the source is rebuilt from it; checked on the digits, not by
+        // formatting a string for every document.
         let line = source
             .strip_prefix(input)
             .and_then(|rest| rest.strip_prefix(':'))
-            .and_then(|n| {
-                n.parse::<u32>()
-                    .ok()
-                    .filter(|l| format!("{input}:{l}") == source)
-            });
+            .filter(|n| {
+                n.bytes().all(|b| b.is_ascii_digit()) && !(n.len() > 1 && n.starts_with('0'))
+            })
+            .and_then(|n| n.parse::<u32>().ok());
         let place = if source == input {
             FirstSource::Input(i)
         } else if let Some(line) = line {
@@ -458,5 +460,28 @@ mod tests {
             ]
         );
         assert_eq!(seen.len(), 2);
+    }
+
+    #[test]
+    fn a_source_is_given_back_as_written_even_when_it_looks_like_a_line() {
+        let mut seen = SeenIds::default();
+        let sources = [
+            "f.csv:0",
+            "f.csv:12",
+            "f.csv:012",
+            "f.csv:+3",
+            "f.csv:",
+            "f.csv:99999999999",
+        ];
+        for (k, source) in sources.iter().enumerate() {
+            assert_eq!(
+                seen.first_or_insert(&format!("id{k}"), "f.csv", source),
+                None
+            );
+        }
+        for (k, source) in sources.iter().enumerate() {
+            let first = seen.first_or_insert(&format!("id{k}"), "f.csv", "f.csv:1");
+            assert_eq!(first.as_deref(), Some(*source));
+        }
     }
 }
