@@ -279,8 +279,6 @@ const BOLD_CHANGE: &str = "\x1b[1;30;46m";
 const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
 
-/// The terminal view: each paragraph with its mentions highlighted and numbered, then the rows
-/// of those mentions.
 /// `s` with every control character but line breaks and tabs replaced by one of the same
 /// UTF-8 length (`?` or `¿`), so byte spans into it stay right. Ids, titles and texts come from
 /// inputs, and a terminal acts on escape sequences in them (OSC 52 writes the clipboard).
@@ -315,6 +313,8 @@ impl Row {
     }
 }
 
+/// The terminal view: each paragraph with its mentions highlighted and numbered, then the rows
+/// of those mentions.
 fn terminal(e: &Explained, color: bool) -> String {
     let opt_printable = |o: &Option<String>| o.as_deref().map(printable);
     let e = &Explained {
