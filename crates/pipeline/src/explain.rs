@@ -293,21 +293,25 @@ fn printable(s: &str) -> String {
         .collect()
 }
 
+/// [`printable`] of an optional field.
+fn printable_opt(o: &Option<String>) -> Option<String> {
+    o.as_deref().map(printable)
+}
+
 impl Row {
     fn printable(&self) -> Row {
-        let opt = |o: &Option<String>| o.as_deref().map(printable);
         Row {
             mention: printable(&self.mention),
             measure: printable(&self.measure),
             unit: printable(&self.unit),
             unit_raw: printable(&self.unit_raw),
             qualifier: printable(&self.qualifier),
-            topic: opt(&self.topic),
-            action: opt(&self.action),
-            period: opt(&self.period),
-            change_direction: opt(&self.change_direction),
-            change_unit: opt(&self.change_unit),
-            baseline: opt(&self.baseline),
+            topic: printable_opt(&self.topic),
+            action: printable_opt(&self.action),
+            period: printable_opt(&self.period),
+            change_direction: printable_opt(&self.change_direction),
+            change_unit: printable_opt(&self.change_unit),
+            baseline: printable_opt(&self.baseline),
             ..self.clone()
         }
     }
@@ -316,13 +320,12 @@ impl Row {
 /// The terminal view: each paragraph with its mentions highlighted and numbered, then the rows
 /// of those mentions.
 fn terminal(e: &Explained, color: bool) -> String {
-    let opt_printable = |o: &Option<String>| o.as_deref().map(printable);
     let e = &Explained {
         doc_id: printable(&e.doc_id),
-        title: opt_printable(&e.title),
-        province: opt_printable(&e.province),
+        title: printable_opt(&e.title),
+        province: printable_opt(&e.province),
         report_year: e.report_year,
-        event_date: opt_printable(&e.event_date),
+        event_date: printable_opt(&e.event_date),
         text: printable(&e.text),
         rows: e.rows.iter().map(Row::printable).collect(),
     };
