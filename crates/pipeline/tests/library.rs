@@ -5,14 +5,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod common;
+
 use solieu_pipeline::{
     ingest_stage, merge, run, sink_stage, tables, transform_stage, Overrides, Plan, Progress,
     Silent,
 };
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// Reports written for these tests: three provinces, three years, a change each.
 fn write_reports(dir: &Path, n: usize) {
@@ -31,24 +29,10 @@ fn write_reports(dir: &Path, n: usize) {
     }
 }
 
-/// A pipeline file whose lexicon path does not depend on the working directory.
-fn pipeline_file(dir: &Path) -> PathBuf {
-    let path = dir.join("test.toml");
-    let lexicon = root().join("pipelines/lexicon");
-    fs::write(
-        &path,
-        format!(
-            "[input]\npaths = [\"unused\"]\nformat = \"txt\"\n[lexicon]\ndir = {:?}\n",
-            lexicon.display().to_string()
-        ),
-    )
-    .unwrap();
-    path
-}
-
 fn plan(file: &Path, input: &Path, out: &Path, shard: Option<&str>) -> Plan {
     let o = Overrides {
         inputs: vec![input.display().to_string()],
+        input_format: Some("txt".into()),
         out: Some(out.to_path_buf()),
         formats: Some(vec!["csv".into()]),
         shard: shard.map(String::from),
@@ -76,7 +60,7 @@ fn a_program_runs_the_pipeline_and_reruns_only_what_changed() {
     let tmp = tempfile::tempdir().unwrap();
     let (input, out) = (tmp.path().join("in"), tmp.path().join("out"));
     write_reports(&input, 6);
-    let file = pipeline_file(tmp.path());
+    let file = common::pipeline_file(tmp.path());
     let p = plan(&file, &input, &out, None);
 
     let bytes = Bytes::default();
@@ -115,7 +99,7 @@ fn shards_merged_by_the_library_give_the_rows_of_one_run() {
     let tmp = tempfile::tempdir().unwrap();
     let input = tmp.path().join("in");
     write_reports(&input, 9);
-    let file = pipeline_file(tmp.path());
+    let file = common::pipeline_file(tmp.path());
     let whole = tmp.path().join("whole");
     run(&plan(&file, &input, &whole, None), &Silent).unwrap();
     let parts: Vec<PathBuf> = (0..3)
@@ -140,7 +124,7 @@ fn shards_merged_by_the_library_give_the_rows_of_one_run() {
 #[test]
 fn a_missing_input_is_a_configuration_error_before_any_work() {
     let tmp = tempfile::tempdir().unwrap();
-    let file = pipeline_file(tmp.path());
+    let file = common::pipeline_file(tmp.path());
     let out = tmp.path().join("out");
     let p = plan(&file, &tmp.path().join("absent"), &out, None);
     let err = run(&p, &Silent).unwrap_err();
@@ -151,7 +135,7 @@ fn a_missing_input_is_a_configuration_error_before_any_work() {
 #[test]
 fn a_default_province_the_lexicon_does_not_know_is_a_configuration_error() {
     let tmp = tempfile::tempdir().unwrap();
-    let file = pipeline_file(tmp.path());
+    let file = common::pipeline_file(tmp.path());
     let with_default = |province: &str| {
         let text = fs::read_to_string(&file).unwrap();
         let path = tmp.path().join("with-default.toml");
@@ -197,7 +181,7 @@ fn a_corpus_cut_into_batches_gives_the_tables_of_the_stages_which_take_it_whole(
     }
     fs::write(&corpus, &lines).unwrap();
     assert!(lines.len() > 2 << 20, "{} bytes", lines.len());
-    let file = pipeline_file(tmp.path());
+    let file = common::pipeline_file(tmp.path());
     let jsonl = |out: &Path| {
         let o = Overrides {
             inputs: vec![corpus.display().to_string()],
