@@ -53,19 +53,14 @@ pub fn config<E: std::fmt::Display>(e: E) -> Error {
 }
 
 /// Says what was being done when an error happened, as anyhow's `context` does.
-pub trait Context<T> {
-    fn context(self, what: impl Into<String>) -> Result<T>;
+pub trait Context<T>: Sized {
+    fn context(self, what: impl Into<String>) -> Result<T> {
+        self.with_context(|| what)
+    }
     fn with_context<S: Into<String>>(self, what: impl FnOnce() -> S) -> Result<T>;
 }
 
 impl<T, E: std::error::Error + Send + Sync + 'static> Context<T> for Result<T, E> {
-    fn context(self, what: impl Into<String>) -> Result<T> {
-        self.map_err(|e| Error::Context {
-            what: what.into(),
-            source: Box::new(e),
-        })
-    }
-
     fn with_context<S: Into<String>>(self, what: impl FnOnce() -> S) -> Result<T> {
         self.map_err(|e| Error::Context {
             what: what().into(),
@@ -75,10 +70,6 @@ impl<T, E: std::error::Error + Send + Sync + 'static> Context<T> for Result<T, E
 }
 
 impl<T> Context<T> for Option<T> {
-    fn context(self, what: impl Into<String>) -> Result<T> {
-        self.ok_or_else(|| Error::Failed(what.into()))
-    }
-
     fn with_context<S: Into<String>>(self, what: impl FnOnce() -> S) -> Result<T> {
         self.ok_or_else(|| Error::Failed(what().into()))
     }
