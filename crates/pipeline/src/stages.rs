@@ -57,13 +57,18 @@ fn input_names(files: &[InputFile]) -> Vec<String> {
     files.iter().map(InputFile::name).collect()
 }
 
+/// Rows of the four SPEC tables, counted in the order of [`ALL`].
+fn table_rows(counts: [usize; 4]) -> Vec<(&'static str, usize)> {
+    ALL.into_iter().zip(counts).collect()
+}
+
 fn dataset_rows(data: &Dataset) -> Vec<(&'static str, usize)> {
-    vec![
-        (DOCUMENTS, data.documents.height()),
-        (OBSERVATIONS, data.observations.height()),
-        (DELTAS, data.deltas.height()),
-        (REJECTS, data.rejects.height()),
-    ]
+    table_rows([
+        data.documents.height(),
+        data.observations.height(),
+        data.deltas.height(),
+        data.rejects.height(),
+    ])
 }
 
 fn manifest(
@@ -244,10 +249,7 @@ fn record_unchanged(
         .map_err(|e| Error::Failed(format!("cannot write {}: {e}", path.display())))?;
     std::fs::write(&tmp, json + "\n").with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &path).with_context(|| format!("cannot replace {}", path.display()))?;
-    let rows = ALL
-        .into_iter()
-        .map(|t| (t, m.rows.get(t).copied().unwrap_or(0)))
-        .collect();
+    let rows = table_rows(ALL.map(|t| m.rows.get(t).copied().unwrap_or(0)));
     Ok(Summary {
         rows,
         incremental: m.incremental,
@@ -349,12 +351,7 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
 }
 
 fn totals_rows(t: &Totals) -> Vec<(&'static str, usize)> {
-    vec![
-        (DOCUMENTS, t.documents),
-        (OBSERVATIONS, t.observations),
-        (DELTAS, t.deltas),
-        (REJECTS, t.rejects),
-    ]
+    table_rows([t.documents, t.observations, t.deltas, t.rejects])
 }
 
 fn read_stage(dir: &Path, names: &[&str]) -> Result<Vec<DataFrame>> {
