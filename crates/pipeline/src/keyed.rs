@@ -3,6 +3,7 @@
 //! read in batches or split across machines combine into the tables one run over everything
 //! would give (input order; of a duplicated `doc_id` the first kept, each later one a reject).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use polars::prelude::{
@@ -245,8 +246,9 @@ pub fn combine_after(keyed: &Staged, order: &[String], seen: &mut SeenIds) -> Po
     let records = keyed.documents.column(RECORD)?.u32()?;
     let mut kept_rows = Vec::new();
     let mut kept_keys = HashSet::new();
-    // (input rank, record, source, reason) of each duplicate.
-    let mut dups: Vec<(usize, u32, String, String)> = Vec::new();
+    // (input rank, record, source, reason) of each duplicate; sources and read reasons are
+    // borrowed from the keyed frames, not copied.
+    let mut dups: Vec<(usize, u32, &str, Cow<str>)> = Vec::new();
     for (i, s, row) in doc_rows {
         let id = ids.get(row).ok_or_else(|| missing("doc_id"))?;
         let source = sources.get(row).ok_or_else(|| missing("source"))?;
@@ -256,8 +258,8 @@ pub fn combine_after(keyed: &Staged, order: &[String], seen: &mut SeenIds) -> Po
             dups.push((
                 i,
                 record,
-                source.to_string(),
-                format!("duplicate doc_id `{id}` (first in {first_source})"),
+                source,
+                Cow::Owned(format!("duplicate doc_id `{id}` (first in {first_source})")),
             ));
         } else {
             kept_rows.push(row as IdxSize);
@@ -296,7 +298,7 @@ pub fn combine_after(keyed: &Staged, order: &[String], seen: &mut SeenIds) -> Po
     let reject_records = keyed.rejects.column(RECORD)?.u32()?;
     let reject_sources = keyed.rejects.column("source")?.str()?;
     let reject_reasons = keyed.rejects.column("reason")?.str()?;
-    let mut all: Vec<(usize, u32, String, String)> = dups;
+    let mut all = dups;
     for row in 0..keyed.rejects.height() {
         let Some(&i) = reject_inputs.get(row).and_then(|i| rank.get(i)) else {
             continue;
@@ -304,21 +306,18 @@ pub fn combine_after(keyed: &Staged, order: &[String], seen: &mut SeenIds) -> Po
         all.push((
             i,
             reject_records.get(row).ok_or_else(|| missing("record"))?,
-            reject_sources.get(row).unwrap_or_default().to_string(),
-            reject_reasons.get(row).unwrap_or_default().to_string(),
+            reject_sources.get(row).unwrap_or_default(),
+            Cow::Borrowed(reject_reasons.get(row).unwrap_or_default()),
         ));
     }
     all.sort_by_key(|a| (a.0, a.1));
     let rejects = DataFrame::new(
         all.len(),
         vec![
-            col(
-                "source",
-                all.iter().map(|r| r.2.as_str()).collect::<Vec<_>>(),
-            ),
+            col("source", all.iter().map(|r| r.2).collect::<Vec<_>>()),
             col(
                 "reason",
-                all.iter().map(|r| r.3.as_str()).collect::<Vec<_>>(),
+                all.iter().map(|r| r.3.as_ref()).collect::<Vec<_>>(),
             ),
         ],
     )?;
