@@ -37,6 +37,13 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Runs solieu with `args` and checks that it succeeded, showing its stderr when not.
+fn succeeds(args: &[&str]) -> Output {
+    let o = solieu(args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    o
+}
+
 fn p(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
 }
@@ -256,8 +263,7 @@ fn a_file_over_the_size_limit_is_rejected() {
     .unwrap();
     let out = tmp.path().join("out");
     // No document at all: said to be intended.
-    let o = solieu(&["run", p(&pipeline), "-o", p(&out), "-q", "--allow-shrink"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&["run", p(&pipeline), "-o", p(&out), "-q", "--allow-shrink"]);
     let rejects = read(&out.join("rejects.parquet"));
     assert_eq!(rejects.height(), 6, "every sample report is over 100 bytes");
 }
@@ -425,8 +431,7 @@ fn a_run_killed_at_any_moment_leaves_the_previous_dataset_whole() {
     write_corpus(&old_in, 2500, 0);
     write_corpus(&new_in, 2500, 7);
     let out = tmp.path().join("out");
-    let o = solieu(&["run", "-i", p(&old_in), "-o", p(&out), "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&["run", "-i", p(&old_in), "-o", p(&out), "-q"]);
     let before = snapshot(&out);
     let reference = tmp.path().join("reference");
     assert!(
@@ -483,8 +488,7 @@ fn a_run_killed_at_any_moment_leaves_the_previous_dataset_whole() {
     assert_eq!(killed_while_writing, 1, "the run was seen writing");
 
     // The next run takes over the stale lock, cleans up and succeeds.
-    let o = solieu(&["run", "-i", p(&new_in), "-o", p(&out), "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&["run", "-i", p(&new_in), "-o", p(&out), "-q"]);
     assert!(same(&snapshot(&out), &after));
     let left = beside_out(tmp.path());
     assert_eq!(
@@ -544,8 +548,7 @@ fn a_lock_left_by_a_dead_run_is_taken_over_with_a_warning() {
         ),
     )
     .unwrap();
-    let o = solieu(&["run", "-o", p(&out)]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let o = succeeds(&["run", "-o", p(&out)]);
     let err = stderr(&o);
     assert!(
         err.contains("took over lock") && err.contains(&format!("pid {pid}")),
@@ -569,8 +572,7 @@ fn a_rerun_reads_only_new_and_changed_inputs_and_equals_a_full_run() {
     )
     .unwrap();
     fs::write(input.join("c.txt"), report(4)).unwrap();
-    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     assert_eq!(manifest(&out)["incremental"]["processed"], 3);
 
     // B changes, C goes, D comes; A stays.
@@ -585,8 +587,7 @@ fn a_rerun_reads_only_new_and_changed_inputs_and_equals_a_full_run() {
         format!("id,text\nb1,\"{}\"\nd1,\"{}\"\n", report(6), report(7)),
     )
     .unwrap();
-    let o = solieu(&["run", "-i", p(&input), "-o", p(&out)]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let o = succeeds(&["run", "-i", p(&input), "-o", p(&out)]);
     let m = manifest(&out);
     assert_eq!(m["incremental"]["processed"], 2, "{m}");
     assert_eq!(m["incremental"]["reused"], 1, "{m}");
@@ -611,13 +612,12 @@ fn a_rerun_reads_only_new_and_changed_inputs_and_equals_a_full_run() {
     );
 
     // Nothing changed: nothing is read.
-    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
-    assert!(o.status.success());
+    succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     assert_eq!(manifest(&out)["incremental"]["processed"], 0);
     assert!(same(&snapshot(&out), &whole));
 
     // --full-refresh reads everything again, and so does a changed configuration.
-    let o = solieu(&[
+    succeeds(&[
         "run",
         "-i",
         p(&input),
@@ -626,12 +626,11 @@ fn a_rerun_reads_only_new_and_changed_inputs_and_equals_a_full_run() {
         "-q",
         "--full-refresh",
     ]);
-    assert!(o.status.success());
     let m = manifest(&out);
     assert_eq!(m["incremental"]["processed"], 3, "{m}");
     assert_eq!(m["incremental"]["full_refresh"], "--full-refresh", "{m}");
     assert!(same(&snapshot(&out), &whole));
-    let o = solieu(&[
+    succeeds(&[
         "run",
         "-i",
         p(&input),
@@ -641,7 +640,6 @@ fn a_rerun_reads_only_new_and_changed_inputs_and_equals_a_full_run() {
         "--max-document-bytes",
         "100000",
     ]);
-    assert!(o.status.success());
     let m = manifest(&out);
     assert_eq!(m["incremental"]["reused"], 0, "{m}");
 }
@@ -652,8 +650,7 @@ fn an_unreadable_state_means_a_full_run_not_a_failure() {
     let out = tmp.path().join("out");
     assert!(solieu(&["run", "-o", p(&out), "-q"]).status.success());
     fs::write(out.join(".state/mentions.parquet"), b"cut off").unwrap();
-    let o = solieu(&["run", "-o", p(&out), "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&["run", "-o", p(&out), "-q"]);
     let m = manifest(&out);
     let why = m["incremental"]["full_refresh"]
         .as_str()
@@ -764,8 +761,7 @@ fn small_dataset() -> (tempfile::TempDir, PathBuf, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let input = small_corpus(tmp.path());
     let out = tmp.path().join("out");
-    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     (tmp, input, out)
 }
 
@@ -806,8 +802,7 @@ fn a_plain_folder_at_out_is_refused_and_left_untouched() {
         r#"{"pipeline": "default", "solieu_version": "0.1.0", "rows": {"documents": 1}}"#,
     )
     .unwrap();
-    let o = solieu(&["run", "-i", p(&input), "-o", p(&old), "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&["run", "-i", p(&input), "-o", p(&old), "-q"]);
     assert_eq!(read(&old.join("documents.parquet")).height(), 3);
     assert_eq!(manifest(&old)["dataset_format"], 1);
 }
@@ -859,8 +854,7 @@ fn deleting_the_output_link_starts_afresh_not_from_a_hidden_version() {
     let (tmp, input, out) = small_dataset();
     // What `rm -rf out` does to the link: the link goes, the version it named stays.
     fs::remove_file(&out).unwrap();
-    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     let m = manifest(&out);
     assert_eq!(m["incremental"]["reused"], 0, "{m}");
     assert_eq!(m["incremental"]["processed"], 3, "{m}");
@@ -881,8 +875,7 @@ fn a_lock_file_that_is_not_utf8_does_not_block_runs() {
         .unwrap()
         .set_modified(hour_ago)
         .unwrap();
-    let o = solieu(&["run", "-o", p(&out)]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let o = succeeds(&["run", "-o", p(&out)]);
     assert!(stderr(&o).contains("took over lock"), "{}", stderr(&o));
     assert!(!lock.exists());
 }
@@ -893,8 +886,7 @@ fn csv_cells_a_spreadsheet_would_run_as_formulas_are_neutralised_parquet_keeps_t
     let text = "Năm 2024, Công an huyện phát hiện 14 vụ, giảm 9 vụ so với năm 2023.\n\n-Năm 2024, bắt giữ 23 đối tượng về ma túy.\n\n+Thu giữ 5 kg ma túy.\n";
     let record = serde_json::json!({"id": "=2+5", "title": "@SUM(A1:A9)", "province": "Sơn La", "text": text});
     fs::write(input.join("f.jsonl"), format!("{record}\n")).unwrap();
-    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     let risky = |s: &str| s.starts_with(['=', '+', '-', '@', '\t', '\r']);
     let mut neutralised = 0;
     for table in ["documents", "observations"] {
@@ -949,8 +941,7 @@ fn compressed_inputs_are_read_as_what_they_hold() {
         "gzip (Debian's essential set) packs z.txt"
     );
     fs::write(input.join("bad.txt.zst"), b"(\xb5/\xfd not really zstd").unwrap();
-    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     assert_eq!(strs(&read(&out.join("documents.parquet")), "doc_id"), ["z"]);
     let rejects = read(&out.join("rejects.parquet"));
     let reasons = strs(&rejects, "reason");
@@ -986,8 +977,7 @@ fn a_symlink_out_of_the_input_folder_is_a_reject_and_not_read() {
     fs::write(&secret, "Bí mật: phát hiện 99 vụ.").unwrap();
     std::os::unix::fs::symlink(&secret, input.join("leak.txt")).unwrap();
     std::os::unix::fs::symlink(input.join("good.txt"), input.join("same.txt")).unwrap();
-    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     let docs = read(&out.join("documents.parquet"));
     assert_eq!(
         strs(&docs, "doc_id"),
@@ -1070,7 +1060,7 @@ fn an_empty_input_folder_exits_2_and_keeps_the_dataset() {
     assert!(same(&snapshot(&out), &before), "the dataset is kept");
     assert_eq!(beside_out(tmp.path()).len(), 2, "no version left behind");
     // Said on purpose, the drop goes through.
-    let o = solieu(&[
+    succeeds(&[
         "run",
         "-i",
         p(&empty),
@@ -1079,7 +1069,6 @@ fn an_empty_input_folder_exits_2_and_keeps_the_dataset() {
         "-q",
         "--allow-shrink",
     ]);
-    assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(read(&out.join("documents.parquet")).height(), 0);
 }
 
@@ -1122,8 +1111,7 @@ fn a_run_finding_far_fewer_documents_exits_2_unless_allowed() {
         "[input]\npaths = [\"in\"]\n[output]\nmin_document_share = 0.3\n",
     )
     .unwrap();
-    let o = solieu(&["run", p(&pipeline), "-i", p(&input), "-o", p(&out), "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&["run", p(&pipeline), "-i", p(&input), "-o", p(&out), "-q"]);
     assert_eq!(read(&out.join("documents.parquet")).height(), 4);
 }
 
@@ -1134,7 +1122,7 @@ fn a_merge_missing_a_shard_or_mixing_splits_or_inputs_exits_2() {
     write_corpus(&input, 12, 0);
     let part = |name: &str, shard: &str| {
         let out = tmp.path().join(name);
-        let o = solieu(&[
+        succeeds(&[
             "run",
             "-i",
             p(&input),
@@ -1144,7 +1132,6 @@ fn a_merge_missing_a_shard_or_mixing_splits_or_inputs_exits_2() {
             "--shard",
             shard,
         ]);
-        assert!(o.status.success(), "{}", stderr(&o));
         out
     };
     let parts: Vec<PathBuf> = (0..3)
@@ -1211,10 +1198,8 @@ fn a_rebuilt_binary_re_extracts_unchanged_inputs() {
         "{m}"
     );
     // The same build again reuses its own rows.
-    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
-    assert!(o.status.success());
-    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
-    assert!(o.status.success());
+    succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     assert_eq!(manifest(&out)["incremental"]["reused"], 3);
 }
 
@@ -1243,8 +1228,7 @@ fn a_damaged_block_inside_the_state_means_a_full_run_with_a_warning() {
         .success());
     let whole = snapshot(&reference);
     for round in 0..2 {
-        let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
-        assert!(o.status.success(), "{}", stderr(&o));
+        let o = succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
         assert!(same(&snapshot(&out), &whole), "the full run's dataset");
         if round == 0 {
             assert!(
@@ -1273,8 +1257,7 @@ fn two_file_names_that_fold_to_one_doc_id_keep_only_the_first_files_rows() {
         let path = input.join(std::ffi::OsStr::from_bytes(name));
         fs::write(path, report(i)).unwrap();
     }
-    let o = solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     let docs = read(&out.join("documents.parquet"));
     assert_eq!(docs.height(), 1);
     let rejects = read(&out.join("rejects.parquet"));
