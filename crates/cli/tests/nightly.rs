@@ -434,11 +434,7 @@ fn a_run_killed_at_any_moment_leaves_the_previous_dataset_whole() {
     succeeds(&["run", "-i", p(&old_in), "-o", p(&out), "-q"]);
     let before = snapshot(&out);
     let reference = tmp.path().join("reference");
-    assert!(
-        solieu(&["run", "-i", p(&new_in), "-o", p(&reference), "-q"])
-            .status
-            .success()
-    );
+    succeeds(&["run", "-i", p(&new_in), "-o", p(&reference), "-q"]);
     let after = snapshot(&reference);
     assert!(!same(&before, &after));
 
@@ -480,9 +476,7 @@ fn a_run_killed_at_any_moment_leaves_the_previous_dataset_whole() {
         );
         if same(&now, &after) {
             // The kill came after the swap: put the old dataset back for the next round.
-            assert!(solieu(&["run", "-i", p(&old_in), "-o", p(&out), "-q"])
-                .status
-                .success());
+            succeeds(&["run", "-i", p(&old_in), "-o", p(&out), "-q"]);
         }
     }
     assert_eq!(killed_while_writing, 1, "the run was seen writing");
@@ -595,9 +589,7 @@ fn a_rerun_reads_only_new_and_changed_inputs_and_equals_a_full_run() {
     assert!(stderr(&o).contains("2 inputs read, 1 reused, 1 removed"));
 
     let full = tmp.path().join("full");
-    assert!(solieu(&["run", "-i", p(&input), "-o", p(&full), "-q"])
-        .status
-        .success());
+    succeeds(&["run", "-i", p(&input), "-o", p(&full), "-q"]);
     let (inc, whole) = (snapshot(&out), snapshot(&full));
     assert!(
         same(&inc, &whole),
@@ -648,7 +640,7 @@ fn a_rerun_reads_only_new_and_changed_inputs_and_equals_a_full_run() {
 fn an_unreadable_state_means_a_full_run_not_a_failure() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    assert!(solieu(&["run", "-o", p(&out), "-q"]).status.success());
+    succeeds(&["run", "-o", p(&out), "-q"]);
     fs::write(out.join(".state/mentions.parquet"), b"cut off").unwrap();
     succeeds(&["run", "-o", p(&out), "-q"]);
     let m = manifest(&out);
@@ -1078,9 +1070,7 @@ fn a_run_finding_far_fewer_documents_exits_2_unless_allowed() {
     let input = tmp.path().join("in");
     write_corpus(&input, 10, 0);
     let out = tmp.path().join("out");
-    assert!(solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"])
-        .status
-        .success());
+    succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     let before = snapshot(&out);
     // A wrong --input-format: every file is a reject, no document.
     one_line_exit_2(
@@ -1154,9 +1144,7 @@ fn a_merge_missing_a_shard_or_mixing_splits_or_inputs_exits_2() {
     one_line_exit_2(&merge(&[&parts[0], &other, &parts[2]]), &["of 3 shards"]);
     // A plain dataset is not a part.
     let whole = tmp.path().join("whole");
-    assert!(solieu(&["run", "-i", p(&input), "-o", p(&whole), "-q"])
-        .status
-        .success());
+    succeeds(&["run", "-i", p(&input), "-o", p(&whole), "-q"]);
     one_line_exit_2(&merge(&[&parts[0], &whole]), &["names no shard"]);
     // The corpus changed between the shard runs.
     fs::write(input.join("r00000.txt"), report(99)).unwrap();
@@ -1209,9 +1197,7 @@ fn a_damaged_block_inside_the_state_means_a_full_run_with_a_warning() {
     let input = tmp.path().join("in");
     write_corpus(&input, 400, 0);
     let out = tmp.path().join("out");
-    assert!(solieu(&["run", "-i", p(&input), "-o", p(&out), "-q"])
-        .status
-        .success());
+    succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
     // A flipped block in the middle of the mentions: the footer still reads.
     let state = out.join(".state/mentions.parquet");
     let mut bytes = fs::read(&state).unwrap();
@@ -1223,9 +1209,7 @@ fn a_damaged_block_inside_the_state_means_a_full_run_with_a_warning() {
     // One input changes, so the run reuses the others' rows (an unchanged rerun reads none).
     fs::write(input.join("r00000.txt"), report(999)).unwrap();
     let reference = tmp.path().join("reference");
-    assert!(solieu(&["run", "-i", p(&input), "-o", p(&reference), "-q"])
-        .status
-        .success());
+    succeeds(&["run", "-i", p(&input), "-o", p(&reference), "-q"]);
     let whole = snapshot(&reference);
     for round in 0..2 {
         let o = succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
