@@ -763,7 +763,7 @@ impl PendingDataset {
             });
         }
         sync_dir(&self.parent);
-        if let Some(prev) = previous.filter(|p| self.is_version(p)) {
+        if let Some(prev) = previous.filter(|p| is_version_of(&self.name, p)) {
             let prev = self.parent.join(prev);
             fs::remove_dir_all(&prev).map_err(io(&prev))?;
         }
@@ -785,12 +785,6 @@ impl PendingDataset {
             fs::remove_dir_all(&old).map_err(io(&old))?;
         }
         Ok(())
-    }
-
-    /// Whether a link target is one of this dataset's version folders (and nothing else).
-    #[cfg(unix)]
-    fn is_version(&self, target: &Path) -> bool {
-        is_version_of(&self.name, target)
     }
 }
 
