@@ -299,7 +299,8 @@ fn attach_across_paragraphs(
     before: std::ops::Range<usize>,
     first: usize,
 ) {
-    let mut gone = Vec::new();
+    // Whether each of this paragraph's mentions went to a level before it.
+    let mut gone = vec![false; mentions.len() - first];
     for o in first..mentions.len() {
         let Some((unit, action)) = keys[o].compares else {
             continue;
@@ -314,24 +315,23 @@ fn attach_across_paragraphs(
         if let Some(l) = before.clone().rev().find(|&l| fits(&keys[l])) {
             mentions[l].change = mentions[o].change.take();
             keys[l].free_level = false;
-            gone.push(o);
+            gone[o - first] = true;
         }
     }
-    // One pass each, not one shift of the tail per attached change: a paragraph of thousands
-    // of changes stays linear.
-    let mut attached = vec![false; mentions.len()];
-    for o in gone {
-        attached[o] = true;
+    // Most paragraphs attach nothing: the document's mentions so far are walked only when one
+    // does, once each, not one shift of the tail per attached change.
+    if gone.contains(&true) {
+        remove_marked(mentions, first, &gone);
+        remove_marked(keys, first, &gone);
     }
+}
+
+/// Removes the items from `first` on whose mark (`gone[i - first]`) is set, in one pass.
+fn remove_marked<T>(items: &mut Vec<T>, first: usize, gone: &[bool]) {
     let mut i = 0;
-    mentions.retain(|_| {
+    items.retain(|_| {
         i += 1;
-        !attached[i - 1]
-    });
-    let mut i = 0;
-    keys.retain(|_| {
-        i += 1;
-        !attached[i - 1]
+        i <= first || !gone[i - 1 - first]
     });
 }
 
