@@ -375,7 +375,6 @@ fn document_span(paras: &[Paragraph]) -> Option<String> {
     })?;
     let spans = match p.kind {
         PeriodKind::SpansYears => true,
-        PeriodKind::NotAPeriod => false,
         PeriodKind::Range => matches!(p.years.as_slice(), [a, b] if a != b),
         _ => false,
     };
