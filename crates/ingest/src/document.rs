@@ -291,6 +291,18 @@ fn opening_dateline(
         .map(|(date, end)| (date, end, 1))
 }
 
+/// A `-` glued between the token before it and a number right after it (`2019-12`): how a
+/// dateline writes its year, month and day.
+fn glued_dash(toks: &[Token], k: usize) -> bool {
+    k > 0
+        && toks
+            .get(k)
+            .is_some_and(|t| t.folded == "-" && toks[k - 1].end == t.start)
+        && toks
+            .get(k + 1)
+            .is_some_and(|n| n.start == toks[k].end && n.kind == TokenKind::Number)
+}
+
 /// A dateline at the start of the line `(s, e)`: its date and where it ends.
 fn dateline_at(text: &str, (s, e): (usize, usize), lex: &Lexicon) -> Option<(Date, usize)> {
     // A dateline is read from a line's first tokens (a dateline word, a date, a time and a
@@ -304,23 +316,14 @@ fn dateline_at(text: &str, (s, e): (usize, usize), lex: &Lexicon) -> Option<(Dat
     if toks.get(i).is_some_and(|t| t.folded == ",") {
         i += 1;
     }
-    let glued = |k: usize| {
-        k > 0
-            && toks
-                .get(k)
-                .is_some_and(|t| t.folded == "-" && toks[k - 1].end == t.start)
-            && toks
-                .get(k + 1)
-                .is_some_and(|n| n.start == toks[k].end && n.kind == TokenKind::Number)
-    };
     let number = |k: usize| toks.get(k).and_then(|t| t.folded.parse::<u32>().ok());
     let (date, mut end) = if let Some(year) = toks.get(i).and_then(crate::lexicon::year_of) {
         // `2019-12`, `2025-08-19`
-        if !glued(i + 1) {
+        if !glued_dash(&toks, i + 1) {
             return None;
         }
         let month = number(i + 2)?;
-        if glued(i + 3) {
+        if glued_dash(&toks, i + 3) {
             (Date::new(year, month, number(i + 4)?)?, i + 5)
         } else {
             (Date::new(year, month, 1)?, i + 3)
@@ -366,16 +369,9 @@ fn find_dateline(lines: &[Vec<Token>], lex: &Lexicon) -> Option<(i32, u32, Optio
     for toks in lines.iter().take(3) {
         for i in 0..toks.len() {
             if let Some(y) = crate::lexicon::year_of(&toks[i]) {
-                let glued = |k: usize| {
-                    toks.get(k)
-                        .is_some_and(|t| t.folded == "-" && toks[k - 1].end == t.start)
-                        && toks
-                            .get(k + 1)
-                            .is_some_and(|n| n.start == toks[k].end && n.kind == TokenKind::Number)
-                };
-                if glued(i + 1) {
+                if glued_dash(toks, i + 1) {
                     let month: u32 = toks[i + 2].folded.parse().ok()?;
-                    let day = glued(i + 3)
+                    let day = glued_dash(toks, i + 3)
                         .then(|| toks[i + 4].folded.parse().ok())
                         .flatten();
                     if (1..=12).contains(&month) {
