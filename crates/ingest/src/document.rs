@@ -364,24 +364,21 @@ fn dateline_at(text: &str, (s, e): (usize, usize), lex: &Lexicon) -> Option<(Dat
 }
 
 /// The page's own date (a dateline such as `date 2020-10`, `10/02/2023 - 19:44:00`) in the
-/// first lines, as (year, month, day if given).
-fn find_dateline(lines: &[Vec<Token>], lex: &Lexicon) -> Option<(i32, u32, Option<u32>)> {
+/// first lines, as (year, month): no reader asks for its day.
+fn find_dateline(lines: &[Vec<Token>], lex: &Lexicon) -> Option<(i32, u32)> {
     for toks in lines.iter().take(3) {
         for i in 0..toks.len() {
             if let Some(y) = crate::lexicon::year_of(&toks[i]) {
                 if glued_dash(toks, i + 1) {
                     let month: u32 = toks[i + 2].folded.parse().ok()?;
-                    let day = glued_dash(toks, i + 3)
-                        .then(|| toks[i + 4].folded.parse().ok())
-                        .flatten();
                     if (1..=12).contains(&month) {
-                        return Some((y, month, day));
+                        return Some((y, month));
                     }
                 }
             }
-            if let Some((day, month, Some(year))) = date_at(toks, i) {
+            if let Some((_, month, Some(year))) = date_at(toks, i) {
                 if !cites_document(toks, i, lex) {
-                    return Some((year, month, Some(day)));
+                    return Some((year, month));
                 }
             }
         }
@@ -591,13 +588,13 @@ pub fn ingest_keeping_text(
     let meta_date = record.date.as_deref().and_then(Date::parse_iso);
     let published = meta_date.or(published_in_text);
     let dateline = published
-        .map(|d| (d.year, d.month, Some(d.day)))
+        .map(|d| (d.year, d.month))
         .or_else(|| find_dateline(&tokens, lex));
     // The year most figures state (comparisons are baselines, never the figures' year); else
     // the year the text names most; else the publication's year (a review published in
     // January or February that speaks of `năm qua` is about the year before); else the year
     // after the one compared with; else the first full date; else the pipeline's default.
-    let published_year = dateline.map(|(year, month, _)| {
+    let published_year = dateline.map(|(year, month)| {
         if extraction.says_past_year && month <= 2 {
             year - 1
         } else {
@@ -620,7 +617,7 @@ pub fn ingest_keeping_text(
     let event_date = find_event_date(
         &tokens,
         lex,
-        dateline.map(|d| (d.0, d.1)),
+        dateline,
         report_year,
         annual_review,
     );
