@@ -614,13 +614,7 @@ pub fn ingest_keeping_text(
     }
 
     let annual_review = report_year.is_some_and(|y| extraction.stated_years.contains(&y));
-    let event_date = find_event_date(
-        &tokens,
-        lex,
-        dateline,
-        report_year,
-        annual_review,
-    );
+    let event_date = find_event_date(&tokens, lex, dateline, report_year, annual_review);
     let (y, m, d) = lex.merger_effective;
     let merger = Date {
         year: y,
