@@ -15,18 +15,12 @@ pub(crate) fn absolute(e: Expr) -> Expr {
         .otherwise(e)
 }
 
-/// `value`: the number with its multiplier and unit factor applied.
-pub(crate) fn scaled_value() -> Expr {
-    col("number") * col("multiplier").fill_null(lit(1.0)) * col("unit_factor").fill_null(lit(1.0))
-        / col("unit_divisor").fill_null(lit(1.0))
-}
-
-/// The change's number with its own multiplier and unit factor applied.
-pub(crate) fn scaled_change() -> Expr {
-    col("change_number")
-        * col("change_multiplier").fill_null(lit(1.0))
-        * col("change_unit_factor").fill_null(lit(1.0))
-        / col("change_unit_divisor").fill_null(lit(1.0))
+/// A number with its multiplier and unit factor applied: `value` for the empty prefix, the
+/// change's size for `change_` (the lexicon joins name the change's columns so).
+pub(crate) fn scaled(prefix: &str) -> Expr {
+    let c = |name: &str| col(format!("{prefix}{name}"));
+    c("number") * c("multiplier").fill_null(lit(1.0)) * c("unit_factor").fill_null(lit(1.0))
+        / c("unit_divisor").fill_null(lit(1.0))
 }
 
 /// `change_unit`: `percent` and `times` by name, any other unit counts in the level's unit.

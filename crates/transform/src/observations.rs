@@ -28,8 +28,8 @@ pub(crate) fn observations(
 /// Numbers scaled, qualifiers defaulted, changes resolved into baseline, delta and percent.
 fn resolve(lf: LazyFrame) -> LazyFrame {
     lf.with_columns([
-        changes::scaled_value().alias("value"),
-        changes::scaled_change().alias("change_value_raw_scaled"),
+        changes::scaled("").alias("value"),
+        changes::scaled("change_").alias("change_value_raw_scaled"),
         changes::change_unit().alias("change_unit"),
         col("qualifier").fill_null(lit("exact")),
         // A unit word the lexicon does not know still counts something.
