@@ -95,24 +95,22 @@ pub fn validate_lexicon(lex: &Lexicon) -> Result<(), TransformError> {
     Ok(())
 }
 
-/// The transform of a run: the lexicon checked once, then any number of batches.
-pub struct Transformer<'a> {
+/// The transform of a run: the lexicon checked once, then any number of batches. It copies
+/// what it needs of the lexicon, so it does not borrow it.
+pub struct Transformer {
     words: HashMap<String, f64>,
     /// The lexicon's tables, built once rather than per batch.
     lookups: keys::Lookups,
-    // The lookups copy what they need; the borrow stays in the type so callers need not change.
-    _lex: std::marker::PhantomData<&'a Lexicon>,
 }
 
-impl<'a> Transformer<'a> {
+impl Transformer {
     /// Checks the lexicon ([`validate_lexicon`]) and prepares its number words and lookup
     /// tables.
-    pub fn new(lex: &'a Lexicon) -> Result<Self, TransformError> {
+    pub fn new(lex: &Lexicon) -> Result<Self, TransformError> {
         validate_lexicon(lex)?;
         Ok(Transformer {
             words: keys::number_words(lex),
             lookups: keys::Lookups::new(lex)?,
-            _lex: std::marker::PhantomData,
         })
     }
 
