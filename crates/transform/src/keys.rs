@@ -154,9 +154,11 @@ fn lookups(lex: &Lexicon) -> PolarsResult<Vec<(LazyFrame, &'static str)>> {
 /// A lookup table: `key` (the folded form) and one column per value; the first row of a key
 /// wins, so an analyst's earlier row takes precedence over a later duplicate.
 fn lookup(key: &str, forms: &[&str], values: Vec<Column>) -> PolarsResult<LazyFrame> {
-    let mut seen = HashSet::new();
-    let keep: Vec<bool> = forms.iter().map(|f| seen.insert(fold(f))).collect();
     let keys: Vec<String> = forms.iter().map(|f| fold(f)).collect();
+    let keep: Vec<bool> = {
+        let mut seen = HashSet::new();
+        keys.iter().map(|k| seen.insert(k.as_str())).collect()
+    };
     let mut columns = vec![Column::new(key.into(), keys)];
     columns.extend(values);
     let df = DataFrame::new(forms.len(), columns)?;
@@ -225,8 +227,9 @@ fn pair_lookup(
     let mut seen = HashSet::new();
     let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
     for (form, key, value) in rows {
-        if seen.insert((fold(&form), key.clone())) {
-            a.push(fold(&form));
+        let form = fold(&form);
+        if seen.insert((form.clone(), key.clone())) {
+            a.push(form);
             b.push(key);
             c.push(value);
         }
