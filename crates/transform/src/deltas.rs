@@ -15,6 +15,9 @@ use crate::schema::{self, AMOUNT_UNITS};
 /// The series key.
 const SERIES: [&str; 4] = ["province", "topic", "action", "unit"];
 
+/// A point's key: its series and its year.
+const POINT: [&str; 5] = ["province", "topic", "action", "unit", "year"];
+
 /// The `documents` columns that tell which of two reports is the later, most significant
 /// first; a report without one counts as the older. `doc_id` breaks the last tie.
 const RECENCY: [&str; 2] = ["published", "event_date"];
@@ -75,12 +78,7 @@ pub fn document_points(observations: &DataFrame, documents: &DataFrame) -> Polar
         .filter(col("province").is_not_null())
         .collect()?;
     with_stated_previous(&mut mentions)?;
-    let point: Vec<Expr> = ["doc_id"]
-        .iter()
-        .chain(&SERIES)
-        .chain(&["year"])
-        .map(|k| col(*k))
-        .collect();
+    let point: Vec<Expr> = ["doc_id"].iter().chain(&POINT).map(|k| col(*k)).collect();
     // The mention that gives the value: the largest, then one that states its previous value,
     // then the first in text order.
     let by_weight = |e: Expr| {
@@ -165,7 +163,7 @@ fn with_stated_previous(mentions: &mut DataFrame) -> PolarsResult<()> {
 /// `deltas` from [`document_points`] (of all documents, or of all documents of some
 /// provinces): one row per point, the latest document's, with the year before.
 pub fn deltas_of_points(points: &DataFrame) -> PolarsResult<DataFrame> {
-    let key: Vec<Expr> = SERIES.iter().chain(&["year"]).map(|k| col(*k)).collect();
+    let key: Vec<Expr> = POINT.map(col).to_vec();
     let chosen = latest(points.clone().lazy(), &key);
     let previous = chosen.clone().select(
         SERIES
@@ -189,10 +187,7 @@ pub fn deltas_of_points(points: &DataFrame) -> PolarsResult<DataFrame> {
                 .alias("pct_change"),
             consistent().alias("consistent"),
         ])
-        .sort(
-            SERIES.iter().chain(&["year"]).copied().collect::<Vec<_>>(),
-            SortMultipleOptions::default(),
-        )
+        .sort(POINT, SortMultipleOptions::default())
         .select(schema::select(schema::DELTAS))
         .collect()
 }
@@ -200,9 +195,8 @@ pub fn deltas_of_points(points: &DataFrame) -> PolarsResult<DataFrame> {
 /// One row per point: the value of the latest document giving it, how many documents give it
 /// and how many distinct values they give.
 fn latest(points: LazyFrame, key: &[Expr]) -> LazyFrame {
-    let order: Vec<&str> = SERIES
+    let order: Vec<&str> = POINT
         .iter()
-        .chain(&["year"])
         .chain(&RECENCY)
         .chain(&["doc_id"])
         .copied()
