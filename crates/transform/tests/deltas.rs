@@ -8,7 +8,7 @@ use solieu_ingest::{ingest, Date, DocDefaults, Gazetteer};
 use solieu_transform::transform;
 
 mod common;
-use common::{lexicon, record};
+use common::{documents, lexicon, record};
 
 /// A report: its id, the date of its event (`None`: the text gives none) and its text.
 type Report<'a> = (&'a str, Option<(i32, u32, u32)>, &'a str);
@@ -16,16 +16,11 @@ type Report<'a> = (&'a str, Option<(i32, u32, u32)>, &'a str);
 /// The `deltas` table of these reports.
 fn deltas(reports: &[Report]) -> DataFrame {
     let lex = lexicon();
-    let gaz = Gazetteer::new(&lex);
-    let docs: Vec<_> = reports
-        .iter()
-        .map(|(id, date, text)| {
-            let mut doc =
-                ingest(&record(id, text), &lex, &gaz, &DocDefaults::default()).expect("ingests");
-            doc.event_date = date.and_then(|(y, m, d)| Date::new(y, m, d));
-            doc
-        })
-        .collect();
+    let texts: Vec<(&str, &str)> = reports.iter().map(|(id, _, text)| (*id, *text)).collect();
+    let mut docs = documents(&lex, &texts);
+    for (doc, (_, date, _)) in docs.iter_mut().zip(reports) {
+        doc.event_date = date.and_then(|(y, m, d)| Date::new(y, m, d));
+    }
     let staged = to_frames(&docs, &[]).expect("frames");
     transform(staged, &lex).expect("transforms").deltas
 }
