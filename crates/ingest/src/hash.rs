@@ -71,6 +71,7 @@ impl KeyFilter {
     const WORDS: usize = 256;
     const BITS: usize = KeyFilter::WORDS * 64;
 
+    #[inline]
     fn bit(key: u64) -> usize {
         ((key ^ (key >> 29)) as usize) % KeyFilter::BITS
     }
@@ -81,6 +82,7 @@ impl KeyFilter {
     }
 
     /// False only when no key inserted is `key`; true may be a neighbour's bit.
+    #[inline]
     pub fn may_contain(&self, key: u64) -> bool {
         let b = KeyFilter::bit(key);
         self.0[b / 64] & (1 << (b % 64)) != 0

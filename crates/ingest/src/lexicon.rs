@@ -230,14 +230,21 @@ impl<T: Clone> PhraseTable<T> {
     }
 
     /// The longest form starting at `tokens[at]`: its length in tokens and its value.
+    // Inlined so that the usual answer (no form starts with this word: one bit tested) costs
+    // the caller no call; the table is probed out of line.
+    #[inline]
     pub fn match_at(&self, tokens: &[Token], at: usize) -> Option<(usize, &T)> {
         let first = tokens.get(at)?;
         if !self.firsts.may_contain(first.key) {
             return None;
         }
+        self.match_listed(tokens, at, first.key)
+    }
+
+    fn match_listed(&self, tokens: &[Token], at: usize, key: u64) -> Option<(usize, &T)> {
         // The whole form is compared below, its first word too: two words sharing a key
         // never match each other.
-        let list = self.by_first.get(&first.key)?;
+        let list = self.by_first.get(&key)?;
         list.iter().find_map(|(form, value)| {
             let end = at + form.len();
             let fits = end <= tokens.len()
@@ -260,6 +267,12 @@ impl<T: Clone> PhraseTable<T> {
             }
         }
         best
+    }
+
+    /// False when no form starts with the word whose key is `key`; true may be a neighbour's.
+    #[inline]
+    pub fn may_start_with(&self, key: u64) -> bool {
+        self.firsts.may_contain(key)
     }
 
     /// Whether a form matches at `at` (any length).
@@ -362,8 +375,13 @@ impl<T> Pattern<T> {
 }
 
 /// A short roman numeral in lower case (`ii`, `iv`, `xii`): a quarter, or a heading's number.
+#[inline]
 pub fn looks_roman(folded: &str) -> bool {
-    !folded.is_empty() && folded.len() <= 4 && folded.chars().all(|c| "ivxl".contains(c))
+    // Byte by byte: the letters are ASCII, and every token asks.
+    (1..=4).contains(&folded.len())
+        && folded
+            .bytes()
+            .all(|b| matches!(b, b'i' | b'v' | b'x' | b'l'))
 }
 
 /// A token that reads as a calendar year.
@@ -448,18 +466,36 @@ impl<T> PatternSet<T> {
 
     /// The longest pattern matching at `tokens[at]`, with its meaning (of equally long ones,
     /// the one listed last).
+    // Inlined so that the usual answer (no pattern starts with this word) costs the caller
+    // no call; the patterns are tried out of line.
+    #[inline]
     pub fn longest_at(&self, tokens: &[Token], at: usize) -> Option<(PatternMatch, &T)> {
+        let tok = tokens.get(at)?;
+        let literal = self.first_literals.may_contain(tok.key);
+        // Every slot matches numbers only, except a roman numeral (`quý II`).
+        let slot_may_match = tok.kind == TokenKind::Number
+            || (!self.slot_first.is_empty() && looks_roman(&tok.folded));
+        if !literal && !slot_may_match {
+            return None;
+        }
+        self.longest_tried(tokens, at, literal, slot_may_match)
+    }
+
+    fn longest_tried(
+        &self,
+        tokens: &[Token],
+        at: usize,
+        literal: bool,
+        slot_may_match: bool,
+    ) -> Option<(PatternMatch, &T)> {
         let tok = tokens.get(at)?;
         let next = tokens.get(at + 1);
         // Each pattern compares its literals to the tokens, the first two too.
-        let literal = if self.first_literals.may_contain(tok.key) {
+        let literal = if literal {
             self.by_first_literal.get(&tok.key)
         } else {
             None
         };
-        // Every slot matches numbers only, except a roman numeral (`quý II`).
-        let slot_may_match = tok.kind == TokenKind::Number
-            || (!self.slot_first.is_empty() && looks_roman(&tok.folded));
         let slots = slot_may_match.then_some(&self.slot_first);
         let mut best: Option<(PatternMatch, usize)> = None;
         for level in literal.into_iter().chain(slots) {
@@ -739,6 +775,18 @@ impl Lexicon {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_roman_numeral_is_one_to_four_of_i_v_x_l() {
+        for yes in ["i", "ii", "iv", "xiii", "lxx"] {
+            assert!(looks_roman(yes), "{yes}");
+        }
+        // `quý` is a word; `iiiii` is too long to number a quarter or a section; `ví` is a
+        // Vietnamese word made of roman letters and a mark.
+        for no in ["", "quý", "iiiii", "ví", "2", "mix"] {
+            assert!(!looks_roman(no), "{no}");
+        }
+    }
 
     fn boilerplate() -> Boilerplate {
         let row = |form: &str, effect| BoilerplateRow {
