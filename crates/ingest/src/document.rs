@@ -467,7 +467,7 @@ fn cites_document(toks: &[crate::text::Token], i: usize, lex: &Lexicon) -> bool 
 /// `d/m`, `d-m`, `d/m/yyyy` at token `i`.
 // Inlined so that the readers asking at every token pay no call for the words: a date starts
 // with a number.
-#[inline]
+#[inline(always)]
 fn date_at(toks: &[crate::text::Token], i: usize) -> Option<(u32, u32, Option<i32>)> {
     if toks.get(i)?.kind != TokenKind::Number {
         return None;
@@ -475,6 +475,7 @@ fn date_at(toks: &[crate::text::Token], i: usize) -> Option<(u32, u32, Option<i3
     number_date_at(toks, i)
 }
 
+#[inline(never)]
 fn number_date_at(toks: &[crate::text::Token], i: usize) -> Option<(u32, u32, Option<i32>)> {
     let num = |k: usize| -> Option<u32> {
         let t = toks.get(k)?;

@@ -108,6 +108,8 @@ struct Paragraph<'a> {
     in_topic: Vec<bool>,
     /// For a token inside brackets, the index of the innermost `(` that opens them: a verb,
     /// topic or year said in an aside (`(năm 2020: 1.318 vụ)`) belongs to the aside only.
+    /// This, `verbs` and `change_starts` are read ([`read_clauses`]) once the paragraph is
+    /// found to state a figure, and are empty until then.
     aside: Vec<Option<usize>>,
     /// The verb form starting at each token (length, action row), looked up once: the rules
     /// scan a sentence for verbs once per figure.
@@ -177,7 +179,7 @@ pub(crate) fn extract_tokens(
     // The headline lines that open the document (at most two), and where their mentions end.
     let mut headlines = 0;
     let mut headline_end = 0;
-    for (pi, para) in paras.iter().enumerate() {
+    for (pi, para) in paras.iter_mut().enumerate() {
         for p in &para.periods {
             match p.kind {
                 PeriodKind::WholeYear => out.stated_years.extend(p.years.iter().copied()),
@@ -509,17 +511,6 @@ fn read_paragraph<'a>(
         }
         i += 1;
     }
-    para.aside = asides(para.tokens);
-    para.verbs = (0..n)
-        .map(|i| {
-            lex.actions
-                .match_at(para.tokens, i)
-                .map(|(l, &idx)| (l, idx))
-        })
-        .collect();
-    para.change_starts = (0..n)
-        .map(|i| lex.changes.contains_at(para.tokens, i))
-        .collect();
     let mut i = 0;
     while i < n {
         if let Some((len, &idx)) = lex.topics.match_at(para.tokens, i) {
@@ -531,6 +522,24 @@ fn read_paragraph<'a>(
         }
     }
     para
+}
+
+/// What only a paragraph with figures is asked (see [`Paragraph::verbs`]): its asides, verbs
+/// and change words. Half the paragraphs of a report state no figure; they are not read for
+/// these.
+fn read_clauses(para: &mut Paragraph, lex: &Lexicon) {
+    let n = para.tokens.len();
+    para.aside = asides(para.tokens);
+    para.verbs = (0..n)
+        .map(|i| {
+            lex.actions
+                .match_at(para.tokens, i)
+                .map(|(l, &idx)| (l, idx))
+        })
+        .collect();
+    para.change_starts = (0..n)
+        .map(|i| lex.changes.contains_at(para.tokens, i))
+        .collect();
 }
 
 /// A period right after a comparison word (`so với 6 tháng đầu năm 2023`, `gấp 5 lần năm
@@ -1186,7 +1195,7 @@ fn topics_starting_in(para: &Paragraph, from: usize, to: usize) -> std::ops::Ran
 }
 
 fn extract_paragraph<'l>(
-    para: &Paragraph,
+    para: &mut Paragraph,
     lex: &'l Lexicon,
     doc: &DocContext,
     out: &mut Vec<Mention>,
@@ -1196,6 +1205,8 @@ fn extract_paragraph<'l>(
     if figures.is_empty() {
         return;
     }
+    read_clauses(para, lex);
+    let para = &*para;
     let t = &para.tokens;
     let jumps = Jumps::new(para, lex, &figures);
     let mut last_topic: Option<usize> = None;
