@@ -22,16 +22,20 @@ impl Measure {
     }
 }
 
+/// A short piece of text (a mention's number, unit, verb, field, period or baseline), kept
+/// inline up to 24 bytes: nearly every one fits, and a dense report has thousands of them.
+pub type SmallText = compact_str::CompactString;
+
 /// A change attached to a level (`324 vụ ..., giảm 9 vụ so với năm 2022`), as written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChangeParts {
     /// The direction word as written (`giảm`, `ít hơn`, `-`).
-    pub direction_raw: String,
-    pub number_raw: String,
-    pub multiplier_raw: Option<String>,
-    pub unit_raw: String,
+    pub direction_raw: SmallText,
+    pub number_raw: SmallText,
+    pub multiplier_raw: Option<SmallText>,
+    pub unit_raw: SmallText,
     /// Resolved baseline (`year:2022`, `same_period`, `previous_period`).
-    pub baseline: Option<String>,
+    pub baseline: Option<SmallText>,
 }
 
 /// One statistic found in a document, with its raw parts: the row `transform` normalises.
@@ -40,21 +44,21 @@ pub struct Mention {
     /// Byte offsets into the normalised text.
     pub span_start: usize,
     pub span_end: usize,
-    pub mention: String,
+    pub mention: SmallText,
     pub sentence: String,
     pub measure: Measure,
     /// The number as written: digits (`1.213`) or number words (`hai mươi`).
-    pub number_raw: String,
-    pub denominator_raw: Option<String>,
-    pub multiplier_raw: Option<String>,
-    pub unit_raw: String,
-    pub qualifier_raw: Option<String>,
-    pub action_raw: Option<String>,
-    pub topic_raw: Option<String>,
+    pub number_raw: SmallText,
+    pub denominator_raw: Option<SmallText>,
+    pub multiplier_raw: Option<SmallText>,
+    pub unit_raw: SmallText,
+    pub qualifier_raw: Option<SmallText>,
+    pub action_raw: Option<SmallText>,
+    pub topic_raw: Option<SmallText>,
     /// The year the text states for this figure; `None` leaves it to the document's year.
     pub year: Option<i32>,
     /// The period as written when it is not one whole calendar year.
-    pub period: Option<String>,
+    pub period: Option<SmallText>,
     /// The period spans more than one calendar year, so `year` must stay empty.
     pub period_spans_years: bool,
     pub change: Option<ChangeParts>,
@@ -92,7 +96,7 @@ struct PeriodMention {
 
 struct BaselineMention {
     first: usize,
-    baseline: String,
+    baseline: SmallText,
     /// The year compared with, when the phrase names one.
     year: Option<i32>,
 }
@@ -172,7 +176,7 @@ pub(crate) fn extract_tokens(
     }
     let doc_topic = document_topic(&paras, lex);
     let doc_span = document_span(&paras);
-    let mut section: Option<String> = None;
+    let mut section: Option<SmallText> = None;
     let mut keys: Vec<MentionKey> = Vec::new();
     // The mentions of the last paragraph with figures that is no caption.
     let mut levels_before = 0..0;
@@ -349,7 +353,7 @@ fn is_heading(para: &Paragraph) -> bool {
 }
 
 /// The most specific field a heading names: its section's topic.
-fn heading_topic(para: &Paragraph, lex: &Lexicon) -> Option<String> {
+fn heading_topic(para: &Paragraph, lex: &Lexicon) -> Option<SmallText> {
     para.topics
         .iter()
         .filter(|&&(_, _, idx)| lex.topic_rows[idx].rank >= 1)
@@ -368,7 +372,7 @@ struct DocContext<'a> {
 }
 
 /// The first period the document states, when it spans more than one calendar year.
-fn document_span(paras: &[Paragraph]) -> Option<String> {
+fn document_span(paras: &[Paragraph]) -> Option<SmallText> {
     let (para, p) = paras.iter().find_map(|para| {
         para.periods
             .iter()
@@ -385,10 +389,10 @@ fn document_span(paras: &[Paragraph]) -> Option<String> {
 
 /// The topic a document is about: the specific topic (rank ≥ 1) it names most often; ties go
 /// to the one named first. Figures whose own clause and paragraph name none fall back to it.
-fn document_topic(paras: &[Paragraph], lex: &Lexicon) -> Option<String> {
+fn document_topic(paras: &[Paragraph], lex: &Lexicon) -> Option<SmallText> {
     // (topic, specific?, times named, first phrase): a general topic (`tình hình tội phạm`)
     // counts only when the document names no specific one.
-    let mut counts: Vec<(&str, bool, usize, String)> = Vec::new();
+    let mut counts: Vec<(&str, bool, usize, SmallText)> = Vec::new();
     for para in paras {
         for (ti, &(s, l, idx)) in para.topics.iter().enumerate() {
             let row = &lex.topic_rows[idx];
@@ -472,8 +476,8 @@ fn read_paragraph<'a>(
                 .or_else(|| compared.as_ref().and_then(|(p, _)| p.years.first()))
                 .copied();
             let baseline = match year {
-                Some(y) => baseline.replace("{year}", &y.to_string()),
-                None => baseline.clone(),
+                Some(y) => SmallText::from(baseline.replace("{year}", &y.to_string())),
+                None => SmallText::from(baseline.as_str()),
             };
             para.baselines.push(BaselineMention {
                 first: i,
@@ -489,7 +493,7 @@ fn read_paragraph<'a>(
             para.baselines.push(BaselineMention {
                 first: i + opener,
                 year: baseline.1,
-                baseline: baseline.0,
+                baseline: baseline.0.into(),
             });
             // The opener may be a figure's unit (`gấp 5 lần năm 2018`): only the period is read.
             para.consumed[i + opener..i + opener + len].fill(true);
@@ -1003,12 +1007,12 @@ fn is_continuation(b: u8) -> bool {
     b & 0xc0 == 0x80
 }
 
-fn span_text(para: &Paragraph, first: usize, last: usize) -> String {
-    para.text[para.tokens[first].start..para.tokens[last].end].to_string()
+fn span_text(para: &Paragraph, first: usize, last: usize) -> SmallText {
+    SmallText::from(&para.text[para.tokens[first].start..para.tokens[last].end])
 }
 
 /// The text of a (first token, token count) stretch.
-fn stretch_text(para: &Paragraph, (first, len): (usize, usize)) -> String {
+fn stretch_text(para: &Paragraph, (first, len): (usize, usize)) -> SmallText {
     span_text(para, first, first + len - 1)
 }
 
@@ -1256,7 +1260,9 @@ fn extract_paragraph<'l>(
             last_topic = topic;
         }
         let (year, period, spans) = match find_period(para, &jumps, f) {
-            (None, None, false) if doc.span.is_some() => (None, doc.span.map(str::to_string), true),
+            (None, None, false) if doc.span.is_some() => {
+                (None, doc.span.map(SmallText::from), true)
+            }
             found => found,
         };
         resolved.push(Resolved {
@@ -1403,7 +1409,7 @@ fn extract_paragraph<'l>(
             ),
             measure,
             number_raw: stretch_text(para, (f.first, f.number_len)),
-            denominator_raw: f.denominator.map(|d| t[d].folded.to_string()),
+            denominator_raw: f.denominator.map(|d| t[d].folded.clone()),
             multiplier_raw: f.multiplier.map(|st| stretch_text(para, st)),
             unit_raw: stretch_text(para, f.unit),
             qualifier_raw: f.qualifier.map(|st| stretch_text(para, st)),
@@ -1413,7 +1419,7 @@ fn extract_paragraph<'l>(
                     let (s, l, _) = para.topics[ti];
                     Some(stretch_text(para, (s, l)))
                 }
-                None if !r.several_topics => doc.topic.map(str::to_string),
+                None if !r.several_topics => doc.topic.map(SmallText::from),
                 None => None,
             },
             year: r.year,
@@ -1430,7 +1436,7 @@ struct Resolved {
     several_topics: bool,
     topic: Option<usize>,
     year: Option<i32>,
-    period: Option<String>,
+    period: Option<SmallText>,
     spans: bool,
 }
 
@@ -1824,7 +1830,11 @@ fn find_topic(
 
 /// Year and period for a figure: the period its sentence states (nearest before it, else the
 /// first after it), else the nearest stated earlier in the paragraph.
-fn find_period(para: &Paragraph, jumps: &Jumps, f: &Figure) -> (Option<i32>, Option<String>, bool) {
+fn find_period(
+    para: &Paragraph,
+    jumps: &Jumps,
+    f: &Figure,
+) -> (Option<i32>, Option<SmallText>, bool) {
     let sentence = &para.sentences[f.sentence];
     let starting_before = |at: usize| para.periods.partition_point(|p| p.first < at);
     let own = |&pi: &usize| {
@@ -1867,7 +1877,7 @@ fn find_period(para: &Paragraph, jumps: &Jumps, f: &Figure) -> (Option<i32>, Opt
 
 /// The baseline of a change: the nearest baseline phrase after it in its clause, else the
 /// nearest before it in its sentence.
-fn find_baseline(para: &Paragraph, jumps: &Jumps, f: &Figure) -> Option<String> {
+fn find_baseline(para: &Paragraph, jumps: &Jumps, f: &Figure) -> Option<SmallText> {
     let sentence = &para.sentences[f.sentence];
     let clause_end = jumps.next_semicolon[f.last + 1].min(sentence.end);
     let after = para.baselines.partition_point(|b| b.first <= f.last);

@@ -19,7 +19,7 @@ mod source;
 mod text;
 
 pub use document::{ingest, ingest_keeping_text, Date, DocDefaults, Gazetteer, IngestedDocument};
-pub use extract::{extract, sentence_spans, ChangeParts, Extraction, Measure, Mention};
+pub use extract::{extract, sentence_spans, ChangeParts, Extraction, Measure, Mention, SmallText};
 #[cfg(feature = "polars")]
 pub use frames::{to_frames, to_frames_borrowed, Staged};
 pub use hash::word_key;

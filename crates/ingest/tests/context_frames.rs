@@ -5,7 +5,7 @@
 mod common;
 
 use common::{doc, ingest_with, record};
-use solieu_ingest::{Date, DocDefaults, Measure};
+use solieu_ingest::{Date, DocDefaults, Measure, SmallText};
 
 fn years(text: &str) -> Vec<Option<i32>> {
     doc(text).mentions.iter().map(|m| m.year).collect()
@@ -111,7 +111,11 @@ fn a_period_after_a_comparison_word_is_its_baseline() {
         doc(text)
             .mentions
             .iter()
-            .map(|m| m.change.as_ref().and_then(|c| c.baseline.clone()))
+            .map(|m| {
+                m.change
+                    .as_ref()
+                    .and_then(|c| c.baseline.as_deref().map(str::to_string))
+            })
             .collect()
     };
     assert_eq!(
@@ -140,11 +144,11 @@ fn a_number_before_a_campaign_word_stays_a_figure() {
 
 /// (number, measure, change direction word, change number, baseline) of each row.
 type ChangeRow = (
-    String,
+    SmallText,
     Measure,
-    Option<String>,
-    Option<String>,
-    Option<String>,
+    Option<SmallText>,
+    Option<SmallText>,
+    Option<SmallText>,
 );
 
 fn changes(text: &str) -> Vec<ChangeRow> {
@@ -272,7 +276,7 @@ fn baselines_as_reports_write_them() {
     }
 }
 
-fn action_topic(text: &str) -> Vec<(String, Option<String>, Option<String>)> {
+fn action_topic(text: &str) -> Vec<(SmallText, Option<SmallText>, Option<SmallText>)> {
     doc(text)
         .mentions
         .into_iter()
@@ -284,7 +288,7 @@ fn at(
     n: &str,
     action: Option<&str>,
     topic: Option<&str>,
-) -> (String, Option<String>, Option<String>) {
+) -> (SmallText, Option<SmallText>, Option<SmallText>) {
     (n.into(), action.map(Into::into), topic.map(Into::into))
 }
 

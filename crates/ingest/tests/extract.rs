@@ -3,10 +3,16 @@
 mod common;
 
 use common::doc;
-use solieu_ingest::Measure;
+use solieu_ingest::{Measure, SmallText};
 
 /// (number, unit words, action words, topic words, year) of each mention.
-type Row = (String, String, Option<String>, Option<String>, Option<i32>);
+type Row = (
+    SmallText,
+    SmallText,
+    Option<SmallText>,
+    Option<SmallText>,
+    Option<i32>,
+);
 
 fn rows(text: &str) -> Vec<Row> {
     doc(text)
@@ -204,7 +210,7 @@ fn page_navigation_ends_the_article() {
 }
 
 /// (number, measure, the attached change's (direction, number)) of each mention.
-type ChangeRow = (String, Measure, Option<(String, String)>);
+type ChangeRow = (SmallText, Measure, Option<(SmallText, SmallText)>);
 
 fn changes(text: &str) -> Vec<ChangeRow> {
     doc(text)

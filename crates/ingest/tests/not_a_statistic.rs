@@ -9,7 +9,11 @@ use common::doc;
 
 /// The mentions found, as written.
 fn found(text: &str) -> Vec<String> {
-    doc(text).mentions.into_iter().map(|m| m.mention).collect()
+    doc(text)
+        .mentions
+        .into_iter()
+        .map(|m| m.mention.into())
+        .collect()
 }
 
 const REAL: &str = " Công an huyện bắt giữ 3 đối tượng.";

@@ -25,7 +25,7 @@ fn rows(d: &IngestedDocument) -> Vec<Row> {
         .iter()
         .map(|m| {
             (
-                m.number_raw.clone(),
+                m.number_raw.to_string(),
                 fold(&m.unit_raw),
                 m.action_raw.as_deref().map(fold),
                 m.topic_raw.as_deref().map(fold),
