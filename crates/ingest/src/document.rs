@@ -8,7 +8,8 @@ use crate::extract::{extract_tokens, Mention};
 use crate::lexicon::{Effect, Lexicon};
 use crate::source::{Record, Reject};
 use crate::text::{
-    decode, floor_char_boundary, fold, normalize, tokenize, FoldedText, Token, TokenKind, Tokens,
+    decode, floor_char_boundary, fold, normalize, tokenize_folded, FoldedText, Token, TokenKind,
+    Tokens,
 };
 
 /// A calendar date (`event_date`).
@@ -193,11 +194,11 @@ impl Gazetteer {
 
     /// The province the text is about: the name it states most often, a name after a place
     /// word (`tỉnh`, `Công an tỉnh`) counting three times.
-    fn find(&self, text: &str, lex: &Lexicon) -> Option<usize> {
+    /// `folded` is `text` folded (see [`FoldedText`]).
+    fn find(&self, text: &str, folded: &FoldedText, lex: &Lexicon) -> Option<usize> {
         let matcher = self.matcher.as_ref()?;
         let mut score: Vec<(usize, usize, usize)> = Vec::new(); // (pattern name idx, score, first)
                                                                 // Case and tone placement aside (`CÔNG AN TỈNH KHÁNH HOÀ`).
-        let folded = FoldedText::new(text);
         for m in matcher.find_iter(&folded.folded) {
             let (start, end) = folded.source_span(m.start(), m.end());
             let before = text[..start].chars().next_back();
@@ -207,7 +208,7 @@ impl Gazetteer {
                 continue;
             }
             let window_start = floor_char_boundary(text, start.saturating_sub(40));
-            let toks = tokenize(&text[window_start..start], window_start);
+            let toks = tokenize_folded(&text[window_start..start], window_start, folded);
             let prefixed = lex
                 .place_prefixes
                 .match_ending_at(&toks, toks.len())
@@ -594,10 +595,13 @@ pub fn ingest_keeping_text(
             reason: "empty: no article text after removing page furniture".into(),
         });
     }
-    // Every line is tokenised once, here: the readers below and the extraction share them.
+    // The body is folded once, here: the province finder reads the fold, and every line is
+    // tokenised once from it; the readers below and the extraction share the tokens.
+    let body_end = lines.last().map_or(0, |l| l.1);
+    let folded_body = FoldedText::new(&text[..body_end]);
     let tokens: Vec<Vec<Token>> = lines
         .iter()
-        .map(|&(s, e)| tokenize(&text[s..e], s))
+        .map(|&(s, e)| tokenize_folded(&text[s..e], s, &folded_body))
         .collect();
     let headline = headline(&text, &lines, &tokens, lex);
     let published_in_text = published_in_text.or(headline.as_ref().and_then(|h| h.1));
@@ -646,9 +650,8 @@ pub fn ingest_keeping_text(
         report_year.is_some_and(|y| Date::new(y, 1, 1).is_some_and(|start| start >= merger)),
         |d| d >= merger,
     );
-    let body_end = lines.last().map_or(0, |l| l.1);
     let province = gazetteer
-        .find(&text[..body_end], lex)
+        .find(&text[..body_end], &folded_body, lex)
         .map(|i| {
             let (p, m) = &gazetteer.names[i];
             if merged {
