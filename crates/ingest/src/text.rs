@@ -158,7 +158,17 @@ fn already_normal(text: &str) -> bool {
     if controls || spacing || memchr::memchr2(b'<', b'&', bytes).is_some() {
         return false;
     }
-    non_ascii_chars(text).all(|c| composed_starter(c) && !spacing_or_control(c))
+    non_ascii_chars(text).all(kept_as_it_is)
+}
+
+/// A non-ASCII character [`normalize`] keeps wherever it stands: a composed starter that is no
+/// space, control or invisible character. Vietnamese letters, nearly every non-ASCII character
+/// of a report, are answered by their range alone, without the Unicode tables.
+fn kept_as_it_is(c: char) -> bool {
+    match c {
+        '\u{c0}'..='\u{17f}' | '\u{1a0}'..='\u{1b0}' | '\u{1ea0}'..='\u{1ef9}' => true,
+        _ => composed_starter(c) && !spacing_or_control(c),
+    }
 }
 
 /// Whether `bytes` hold an ASCII control character other than `allowed`. No early exit
@@ -969,6 +979,29 @@ mod tests {
         let (s, e) = f.source_span(5, 6);
         assert_eq!(&text[s..e], "uỳ");
         assert_eq!(FoldedText::new("İa").source_span(0, 3), (0, 2));
+    }
+
+    #[test]
+    fn a_letter_is_kept_as_it_is_and_a_space_is_not() {
+        for c in ['à', 'Đ', 'ơ', 'Ư', 'ỹ', 'ß', '–', '“'] {
+            assert!(kept_as_it_is(c), "{c}");
+        }
+        for c in [
+            '\u{a0}', '\u{ad}', '\u{200b}', '\u{2028}', '\u{301}', '\u{85}',
+        ] {
+            assert!(!kept_as_it_is(c), "{c:?}");
+        }
+        // The ranges answered alone hold no character the Unicode tables call spacing.
+        for c in ('\u{c0}'..='\u{17f}')
+            .chain('\u{1a0}'..='\u{1b0}')
+            .chain('\u{1ea0}'..='\u{1ef9}')
+        {
+            assert_eq!(
+                kept_as_it_is(c),
+                composed_starter(c) && !spacing_or_control(c),
+                "{c}"
+            );
+        }
     }
 
     proptest::proptest! {
