@@ -23,7 +23,7 @@ fn rows(text: &str) -> Vec<Row> {
     let record = Record {
         doc_id: "t".into(),
         source: "t.txt".into(),
-        bytes: text.as_bytes().to_vec(),
+        bytes: text.as_bytes().to_vec().into(),
         url: None,
         title: None,
         date: None,

@@ -70,7 +70,7 @@ fn run_pipeline(docs: &[GenDoc], lex: &Lexicon) -> Out {
             let record = Record {
                 doc_id: d.doc_id.clone(),
                 source: format!("{}.txt", d.doc_id),
-                bytes: d.text.as_bytes().to_vec(),
+                bytes: d.text.as_bytes().to_vec().into(),
                 url: None,
                 title: None,
                 date: None,

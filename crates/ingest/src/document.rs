@@ -8,8 +8,8 @@ use crate::extract::{extract_tokens, Mention};
 use crate::lexicon::{Effect, Lexicon};
 use crate::source::{Record, Reject};
 use crate::text::{
-    decode, floor_char_boundary, fold, normalize, tokenize_folded, FoldedText, Token, TokenKind,
-    Tokens,
+    decode, decode_str, floor_char_boundary, fold, normalize, tokenize_folded, FoldedText, Token,
+    TokenKind, Tokens,
 };
 
 /// A calendar date (`event_date`).
@@ -573,7 +573,11 @@ pub fn ingest_keeping_text(
     gazetteer: &Gazetteer,
     defaults: &DocDefaults,
 ) -> Result<(IngestedDocument, String), Reject> {
-    let raw = decode(&record.bytes).map_err(|p| Reject {
+    let raw = match record.bytes.as_utf8() {
+        Some(text) => decode_str(text),
+        None => decode(&record.bytes),
+    };
+    let raw = raw.map_err(|p| Reject {
         source: record.source.clone(),
         reason: p.to_string(),
     })?;

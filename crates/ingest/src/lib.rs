@@ -27,9 +27,10 @@ pub use lexicon::{Lexicon, LexiconError, Position};
 pub use source::{
     discover, discover_with, parse_records, path_name, read_records, read_records_with,
     visit_records, Compression, DiscoverOptions, InputFile, InputFormat, InputFormatKey,
-    ReadLimits, Record, Reject, SourceError, DEFAULT_MAX_DOCUMENT_BYTES, MAX_ID_BYTES,
+    ReadLimits, Record, RecordText, Reject, SourceError, DEFAULT_MAX_DOCUMENT_BYTES, MAX_ID_BYTES,
     MAX_TITLE_BYTES,
 };
 pub use text::{
-    decode, fold, form_tokens, normalize, tokenize, DecodeProblem, Folded, Token, TokenKind,
+    decode, decode_str, fold, form_tokens, normalize, tokenize, DecodeProblem, Folded, Token,
+    TokenKind,
 };

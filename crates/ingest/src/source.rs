@@ -182,11 +182,60 @@ impl DiscoverOptions {
 pub struct Record {
     pub doc_id: String,
     pub source: String,
-    pub bytes: Vec<u8>,
+    pub bytes: RecordText,
     pub url: Option<String>,
     pub title: Option<String>,
     pub date: Option<String>,
     pub province: Option<String>,
+}
+
+/// A record's text as read, which reads as its raw bytes either way: bytes whose encoding is
+/// still to be found (a text file), or text a corpus format has already decoded and checked as
+/// UTF-8 (a JSONL, CSV or Parquet field), which ingest then does not check a second time.
+#[derive(Debug, Clone)]
+pub enum RecordText {
+    Bytes(Vec<u8>),
+    Utf8(String),
+}
+
+impl RecordText {
+    /// The text when it is known to be UTF-8 already.
+    pub fn as_utf8(&self) -> Option<&str> {
+        match self {
+            RecordText::Bytes(_) => None,
+            RecordText::Utf8(text) => Some(text),
+        }
+    }
+}
+
+impl std::ops::Deref for RecordText {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            RecordText::Bytes(bytes) => bytes,
+            RecordText::Utf8(text) => text.as_bytes(),
+        }
+    }
+}
+
+/// Two texts are equal when their bytes are, whichever way they were read.
+impl PartialEq for RecordText {
+    fn eq(&self, other: &RecordText) -> bool {
+        **self == **other
+    }
+}
+
+impl From<Vec<u8>> for RecordText {
+    fn from(bytes: Vec<u8>) -> RecordText {
+        RecordText::Bytes(bytes)
+    }
+}
+
+impl From<String> for RecordText {
+    fn from(text: String) -> RecordText {
+        RecordText::Utf8(text)
+    }
 }
 
 /// An input that did not become a document, and why (the `rejects` table's row).
@@ -692,7 +741,7 @@ fn text_record(doc_id: String, source: String, bytes: Vec<u8>) -> Record {
     Record {
         doc_id,
         source,
-        bytes,
+        bytes: RecordText::Bytes(bytes),
         url: None,
         title: None,
         date: None,
@@ -867,7 +916,7 @@ fn record_from_fields(
     Ok(Record {
         doc_id,
         source,
-        bytes: text.into_bytes(),
+        bytes: RecordText::Utf8(text),
         url: nonempty("url"),
         title,
         date: nonempty("date"),
@@ -1074,6 +1123,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_corpus_field_arrives_checked_as_utf8_and_a_text_file_as_bytes() {
+        let text = |format, data: &str| match parse_records(format, data.as_bytes(), "t") {
+            rows if rows.len() == 1 => rows[0]
+                .as_ref()
+                .ok()
+                .map(|r| r.bytes.as_utf8().map(str::to_string)),
+            _ => None,
+        };
+        let jsonl = r#"{"id": "a", "text": "Bắt 3 vụ."}"#;
+        assert_eq!(
+            text(InputFormatKey::Jsonl, jsonl),
+            Some(Some("Bắt 3 vụ.".into()))
+        );
+        assert_eq!(
+            text(InputFormatKey::Csv, "id,text\na,Bắt 3 vụ.\n"),
+            Some(Some("Bắt 3 vụ.".into()))
+        );
+        // A text file's encoding is ingest's to find.
+        assert_eq!(text(InputFormatKey::Text, "Bắt 3 vụ."), Some(None));
+    }
+
+    #[test]
     fn jsonl_bad_line_is_rejected_and_others_kept() {
         let data = b"{\"id\": \"a\", \"text\": \"x\"}\nnot json\n\n{\"id\": 7, \"text\": \"y\", \"province\": \"Hu\xe1\xba\xbf\"}\n{\"id\": \"c\"}\n";
         let rows = read_jsonl(&data[..], "c.jsonl");
@@ -1120,7 +1191,7 @@ mod tests {
         );
         let r = rows[0].as_ref().ok();
         assert_eq!(
-            r.map(|r| r.bytes.as_slice()),
+            r.map(|r| &*r.bytes),
             Some("Dòng 1, \"trích\"\nDòng 2".as_bytes())
         );
         assert_eq!(r.and_then(|r| r.title.as_deref()), Some("Tin"));
@@ -1384,13 +1455,17 @@ mod tests {
             ]
         );
         let read: Vec<_> = found.iter().flat_map(read_records).collect();
-        assert!(matches!(&read[0], Ok(r) if r.doc_id == "z1" && r.bytes == "Bắt 7 vụ.".as_bytes()));
+        assert!(
+            matches!(&read[0], Ok(r) if r.doc_id == "z1" && &*r.bytes == "Bắt 7 vụ.".as_bytes())
+        );
         assert!(
             matches!(&read[1], Err(r) if r.reason.starts_with("unreadable: corrupt gzip data")),
             "{:?}",
             read[1]
         );
-        assert!(matches!(&read[2], Ok(r) if r.doc_id == "r1" && r.bytes == "Bắt 5 vụ.".as_bytes()));
+        assert!(
+            matches!(&read[2], Ok(r) if r.doc_id == "r1" && &*r.bytes == "Bắt 5 vụ.".as_bytes())
+        );
         // The size limit holds for what the file unpacks to.
         let limits = ReadLimits {
             max_document_bytes: 4,

@@ -24,7 +24,7 @@ fn record(bytes: Vec<u8>) -> Record {
     Record {
         doc_id: "p".into(),
         source: "prop".into(),
-        bytes,
+        bytes: bytes.into(),
         url: None,
         title: None,
         date: Some("2024-02-30".into()),

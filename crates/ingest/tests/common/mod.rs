@@ -15,7 +15,7 @@ pub fn record_bytes(bytes: &[u8]) -> Record {
     Record {
         doc_id: "t".into(),
         source: "t.txt".into(),
-        bytes: bytes.to_vec(),
+        bytes: bytes.to_vec().into(),
         url: None,
         title: None,
         date: None,

@@ -15,7 +15,7 @@ pub fn record(id: &str, text: &str) -> Record {
     Record {
         doc_id: id.into(),
         source: format!("{id}.txt"),
-        bytes: text.as_bytes().to_vec(),
+        bytes: text.as_bytes().to_vec().into(),
         url: None,
         title: None,
         date: None,
