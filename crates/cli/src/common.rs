@@ -46,10 +46,11 @@ pub struct FormatArgs {
     pub format: Option<Vec<String>>,
 }
 
-/// Worker threads.
+/// The extraction pool's size.
 #[derive(Args, Debug, Clone)]
 pub struct ThreadArgs {
-    /// Worker threads for reading and extraction (default: all cores).
+    /// Threads that extract (default: all cores). A reader thread, the writer and polars'
+    /// own threads run beside them, so a run uses more cores than this when it has them.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 }
