@@ -509,6 +509,24 @@ fn lower_case_letter_len(bytes: &[u8]) -> Option<usize> {
     }
 }
 
+/// The byte length of the letter `bytes` start with when it lies in the blocks Vietnamese is
+/// written in (Latin-1 to Latin Extended-B, and Latin Extended Additional), told from its
+/// UTF-8 bytes without decoding it: the tokeniser asks this of every non-ASCII character of
+/// a word. `None` leaves the character to be decoded and asked [`is_letter`].
+fn letter_len(bytes: &[u8]) -> Option<usize> {
+    match *bytes {
+        // U+1E00..=U+1EFF: E1 B8 80 ..= E1 BB BF.
+        [0xe1, 0xb8..=0xbb, _, ..] => Some(3),
+        // `×` and `÷` are no letters.
+        [0xc3, 0x97 | 0xb7, ..] => None,
+        // U+00C0..=U+023F: C3 80 ..= C8 BF.
+        [0xc3..=0xc8, _, ..] => Some(2),
+        // U+0240..=U+024F.
+        [0xc9, 0x80..=0x8f, ..] => Some(2),
+        _ => None,
+    }
+}
+
 /// `char::to_lowercase` for the letters Vietnamese is written in, by arithmetic instead of the
 /// Unicode table search (tokenising folds every word); `None` for any other character.
 fn vietnamese_lower(c: char) -> Option<char> {
@@ -822,6 +840,10 @@ impl Iterator for Tokens<'_> {
                         break;
                     }
                     end += 1;
+                    continue;
+                }
+                if let Some(n) = letter_len(&bytes[end..]) {
+                    end += n;
                     continue;
                 }
                 match char_at(self.text, end) {
@@ -1222,6 +1244,25 @@ mod tests {
         let (s, e) = (tokens[2].start, tokens[2].end);
         assert_eq!(folded.folded_in_place(s, e), Some("đức"));
         assert_eq!(folded.folded_in_place(tokens[0].start, tokens[0].end), None);
+    }
+
+    #[test]
+    fn a_letter_told_from_its_bytes_is_a_letter() {
+        let mut told = 0;
+        for c in ('\u{80}'..='\u{3000}').filter(|c| !c.is_ascii()) {
+            let mut buf = [0u8; 4];
+            let bytes = c.encode_utf8(&mut buf).as_bytes();
+            if let Some(n) = letter_len(bytes) {
+                assert!(is_letter(c), "{c:?}");
+                assert_eq!(n, c.len_utf8(), "{c:?}");
+                told += 1;
+            } else {
+                // Every letter of the blocks Vietnamese is written in is told without decoding.
+                let vietnamese = matches!(c, '\u{c0}'..='\u{24f}' | '\u{1e00}'..='\u{1eff}');
+                assert!(!(vietnamese && is_letter(c)), "{c:?}");
+            }
+        }
+        assert_eq!(told, (0x24f - 0xc0 + 1 - 2) + 0x100);
     }
 
     #[test]
