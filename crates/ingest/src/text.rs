@@ -170,7 +170,40 @@ fn already_normal(text: &str) -> bool {
     if controls || spacing || memchr::memchr2(b'<', b'&', bytes).is_some() {
         return false;
     }
-    non_ascii_chars(text).all(kept_as_it_is)
+    all_kept_as_they_are(text)
+}
+
+/// Whether every non-ASCII character of `text` is [`kept_as_it_is`]: the Vietnamese letters
+/// among them are told from their UTF-8 bytes (see [`kept_letter_len`]), the rest decoded.
+fn all_kept_as_they_are(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            i += 1;
+            continue;
+        }
+        if let Some(n) = kept_letter_len(&bytes[i..]) {
+            i += n;
+            continue;
+        }
+        match char_at(text, i) {
+            Some(c) if kept_as_it_is(c) => i += c.len_utf8(),
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// The byte length of the character `bytes` start with when [`kept_as_it_is`] answers it by
+/// its range alone (U+00C0..U+017F, U+01A0..U+01B0, U+1EA0..U+1EF9), told from its UTF-8
+/// bytes.
+fn kept_letter_len(bytes: &[u8]) -> Option<usize> {
+    match *bytes {
+        [0xc3..=0xc5, _, ..] | [0xc6, 0xa0..=0xb0, ..] => Some(2),
+        [0xe1, 0xba, 0xa0..=0xbf, ..] | [0xe1, 0xbb, 0x80..=0xb9, ..] => Some(3),
+        _ => None,
+    }
 }
 
 /// A non-ASCII character [`normalize`] keeps wherever it stands: a composed starter that is no
@@ -1022,6 +1055,23 @@ mod tests {
         let (s, e) = f.source_span(5, 6);
         assert_eq!(&text[s..e], "uỳ");
         assert_eq!(FoldedText::new("İa").source_span(0, 3), (0, 2));
+    }
+
+    #[test]
+    fn a_character_told_kept_from_its_bytes_is_kept() {
+        let mut told = 0;
+        for c in ('\u{80}'..='\u{2100}').filter(|c| !c.is_ascii()) {
+            let mut buf = [0u8; 4];
+            if let Some(n) = kept_letter_len(c.encode_utf8(&mut buf).as_bytes()) {
+                assert!(kept_as_it_is(c), "{c:?}");
+                assert_eq!(n, c.len_utf8(), "{c:?}");
+                told += 1;
+            }
+        }
+        assert_eq!(
+            told,
+            (0x17f - 0xc0 + 1) + (0x1b0 - 0x1a0 + 1) + (0x1ef9 - 0x1ea0 + 1)
+        );
     }
 
     #[test]
