@@ -143,20 +143,16 @@ impl Lookups {
     /// The words read by their context: the unit first (by the unit word and the action),
     /// then the verb by that unit.
     fn apply_readings(&self, mentions: &mut DataFrame) -> PolarsResult<()> {
-        let unit = read(
-            &self.unit_readings,
-            mentions.column("unit_raw")?.str()?,
-            mentions.column("action")?.str()?,
-            mentions.column("unit")?.str()?,
-        );
-        mentions.with_column(unit.with_name("unit".into()).into_column())?;
-        let action = read(
-            &self.action_readings,
-            mentions.column("action_raw")?.str()?,
-            mentions.column("unit")?.str()?,
-            mentions.column("action")?.str()?,
-        );
-        mentions.with_column(action.with_name("action".into()).into_column())?;
+        // (the readings, the word read, the key beside it, the column read anew)
+        let steps = [
+            (&self.unit_readings, "unit_raw", "action", "unit"),
+            (&self.action_readings, "action_raw", "unit", "action"),
+        ];
+        for (readings, raw, other, plain) in steps {
+            let column = |name: &str| mentions.column(name).and_then(|c| c.str());
+            let read = read(readings, column(raw)?, column(other)?, column(plain)?);
+            mentions.with_column(read.with_name(plain.into()).into_column())?;
+        }
         Ok(())
     }
 }
