@@ -83,8 +83,9 @@ pub fn hash_inputs(files: &[InputFile], previous: Option<&HashMap<String, InputK
                 .filter(|t| now.duration_since(*t).is_ok_and(|age| age >= RACY))
                 .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
                 .and_then(|d| i64::try_from(d.as_nanos()).ok());
-            let name = f.path.display().to_string();
-            if let Some(old) = previous.and_then(|p| p.get(&name)) {
+            // The state keeps each input under its name (`InputFile::name`), which differs from
+            // the path's display where the path is not UTF-8.
+            if let Some(old) = previous.and_then(|p| p.get(&f.name())) {
                 if mtime.is_some()
                     && old.mtime == mtime
                     && old.size == meta.len()

@@ -176,3 +176,25 @@ fn a_run_asking_for_other_output_formats_rewrites_the_tables() {
     assert!(out.join("documents.parquet").is_file());
     assert!(run(&both, &Silent).unwrap().incremental.unwrap().unchanged);
 }
+
+/// The state keeps an input under its name, where a byte that is not UTF-8 is written `\xNN`;
+/// the rerun must look it up under that same name, or such a file is hashed on every run.
+#[cfg(unix)]
+#[test]
+fn an_unchanged_file_whose_name_is_not_utf8_is_trusted_by_size_and_time() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (input, out) = (tmp.path().join("in"), tmp.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    // "bài" in Latin-1: the 0xE0 byte alone is not UTF-8.
+    let path = input.join(OsStr::from_bytes(b"b\xE0i.txt"));
+    fs::write(&path, report(2)).unwrap();
+    age(&path, Duration::from_secs(3600));
+    let p = plan(tmp.path(), &input, "txt", &out, "csv");
+    run(&p, &Silent).unwrap();
+    let again = run(&p, &Silent).unwrap().incremental.unwrap();
+    assert_eq!((again.reused, again.trusted), (1, 1), "{again:?}");
+    assert!(again.unchanged);
+}

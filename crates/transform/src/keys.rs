@@ -1,24 +1,18 @@
-//! Lexicon joins: every raw word of a mention gets a folded key (case and tone placement
-//! ignored) and is looked up by a left join on it; numbers are parsed as vi-VN.
+//! Lexicon lookups: every raw word of a mention is looked up by its folded form (case and tone
+//! placement ignored) in the lexicon's tables; numbers are parsed as vi-VN.
+//!
+//! A lookup gives each mention what a left join on the folded form would: the values of the
+//! table's row for that form, or nulls. It is done in Rust rather than as polars joins: a batch
+//! has few distinct words per column (a hundred units among tens of thousands of mentions), so
+//! each distinct word is folded and looked up once, and the values gathered by row, where each
+//! join re-gathered every column of the batch.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use polars::prelude::*;
 use solieu_ingest::{fold, Lexicon};
 
 use crate::number::parse_number;
-
-/// The raw columns of a mention and the folded key each is joined on.
-const KEYED: [(&str, &str); 8] = [
-    ("unit_raw", "unit_key"),
-    ("multiplier_raw", "multiplier_key"),
-    ("qualifier_raw", "qualifier_key"),
-    ("action_raw", "action_key"),
-    ("topic_raw", "topic_key"),
-    ("change_raw", "change_key"),
-    ("change_unit_raw", "change_unit_key"),
-    ("change_multiplier_raw", "change_multiplier_key"),
-];
 
 /// The raw number columns of a mention and the parsed column each becomes.
 const NUMBERS: [(&str, &str); 3] = [
@@ -35,135 +29,201 @@ pub(crate) fn number_words(lex: &Lexicon) -> HashMap<String, f64> {
         .collect()
 }
 
-/// Adds the folded keys and parsed numbers the lexicon joins read.
-pub(crate) fn with_keys_and_numbers(
-    mentions: &mut DataFrame,
-    words: &HashMap<String, f64>,
-) -> PolarsResult<()> {
-    for (raw, key) in KEYED {
-        with_key(mentions, raw, key)?;
-    }
+/// Adds the parsed numbers, each distinct raw number parsed once.
+fn with_numbers(mentions: &mut DataFrame, words: &HashMap<String, f64>) -> PolarsResult<()> {
     for (raw, out) in NUMBERS {
-        with_number(mentions, raw, out, words)?;
+        let numbers: Float64Chunked = {
+            let mut parsed: PlHashMap<&str, Option<f64>> = PlHashMap::new();
+            (mentions.column(raw)?.str()?.iter())
+                .map(|v| {
+                    let v = v?;
+                    *parsed.entry(v).or_insert_with(|| parse_number(v, words))
+                })
+                .collect()
+        };
+        mentions.with_column(numbers.with_name(out.into()).into_column())?;
     }
     Ok(())
 }
 
-/// Adds `key` = fold(`raw`) so lexicon joins ignore case and tone placement.
-fn with_key(df: &mut DataFrame, raw: &str, key: &str) -> PolarsResult<()> {
-    let folded: StringChunked = df.column(raw)?.str()?.iter().map(|v| v.map(fold)).collect();
-    df.with_column(folded.with_name(key.into()).into_column())?;
-    Ok(())
+/// One lexicon table: the mention column it reads, its forms' rows (folded; the first row of
+/// a form wins, so an analyst's earlier row takes precedence over a later duplicate) and the
+/// values of each row.
+struct Table {
+    raw: &'static str,
+    rows: PlHashMap<String, IdxSize>,
+    values: DataFrame,
 }
 
-/// Adds `out` = the parsed number of `raw` (digits in vi-VN style or number words).
-fn with_number(
-    df: &mut DataFrame,
-    raw: &str,
-    out: &str,
-    words: &HashMap<String, f64>,
-) -> PolarsResult<()> {
-    let parsed: Float64Chunked = df
-        .column(raw)?
-        .str()?
-        .iter()
-        .map(|v| v.and_then(|s| parse_number(s, words)))
-        .collect();
-    df.with_column(parsed.with_name(out.into()).into_column())?;
-    Ok(())
-}
-
-/// The lexicon's lookup tables, built once per run and joined onto every batch.
-pub(crate) struct Lookups {
-    /// Each table with the key it joins on, in join order.
-    tables: Vec<(LazyFrame, &'static str)>,
-    unit_readings: LazyFrame,
-    action_readings: LazyFrame,
-}
-
-impl Lookups {
-    pub(crate) fn new(lex: &Lexicon) -> PolarsResult<Lookups> {
-        let (unit_readings, action_readings) = readings(lex)?;
-        Ok(Lookups {
-            tables: lookups(lex)?,
-            unit_readings,
-            action_readings,
+impl Table {
+    /// A table of `forms` with `values` (one column per value, a row per form).
+    fn new(raw: &'static str, forms: &[&str], values: Vec<Column>) -> PolarsResult<Table> {
+        let mut rows = PlHashMap::new();
+        for (i, form) in forms.iter().enumerate() {
+            rows.entry(fold(form)).or_insert(i as IdxSize);
+        }
+        Ok(Table {
+            raw,
+            rows,
+            values: DataFrame::new(forms.len(), values)?,
         })
     }
 
-    /// Joins every lexicon table on its key: canonical units (also of the change),
-    /// multipliers, qualifiers, actions, topics and change directions; then the words read by
-    /// their context.
-    pub(crate) fn join(&self, mut lf: LazyFrame) -> LazyFrame {
-        for (table, key) in &self.tables {
-            lf = lf.left_join(table.clone(), col(*key), col(*key));
-        }
-        lf = lf.with_columns([col("unit_canonical").alias("unit")]);
-        apply_readings(lf, self.unit_readings.clone(), self.action_readings.clone())
+    /// The values of each mention's row, null where its word is null or not in the table.
+    fn values_of(&self, mentions: &DataFrame) -> PolarsResult<DataFrame> {
+        let mut found: PlHashMap<&str, Option<IdxSize>> = PlHashMap::new();
+        let idx: IdxCa = mentions
+            .column(self.raw)?
+            .str()?
+            .iter()
+            .map(|v| {
+                let v = v?;
+                *found
+                    .entry(v)
+                    .or_insert_with(|| self.rows.get(fold(v).as_str()).copied())
+            })
+            .collect();
+        self.values.take(&idx)
     }
+}
+
+/// The lexicon's lookup tables, built once per run and looked up for every batch.
+pub(crate) struct Lookups {
+    /// Each table, in lookup order.
+    tables: Vec<Table>,
+    /// The words read by their context (`unit_readings.csv`): folded unit form → action → unit.
+    unit_readings: Readings,
+    /// (`action_readings.csv`): folded verb form → unit → action.
+    action_readings: Readings,
+}
+
+/// A two-key lookup: folded form → other key → value.
+type Readings = PlHashMap<String, PlHashMap<String, String>>;
+
+impl Lookups {
+    pub(crate) fn new(lex: &Lexicon) -> PolarsResult<Lookups> {
+        Ok(Lookups {
+            tables: tables(lex)?,
+            unit_readings: readings(
+                lex.unit_reading_rows
+                    .iter()
+                    .map(|r| (&r.form, &r.action, &r.unit)),
+            ),
+            action_readings: readings(
+                lex.action_reading_rows
+                    .iter()
+                    .map(|r| (&r.form, &r.unit, &r.action)),
+            ),
+        })
+    }
+
+    /// Adds the parsed numbers and every table's values: canonical units (also of the
+    /// change), multipliers, qualifiers, actions, topics and change directions; then the words
+    /// read by their context.
+    pub(crate) fn look_up(
+        &self,
+        mentions: &mut DataFrame,
+        words: &HashMap<String, f64>,
+    ) -> PolarsResult<()> {
+        with_numbers(mentions, words)?;
+        for table in &self.tables {
+            let values = table.values_of(mentions)?;
+            for c in values.columns() {
+                mentions.with_column(c.clone())?;
+            }
+        }
+        let unit = mentions
+            .column("unit_canonical")?
+            .clone()
+            .with_name("unit".into());
+        mentions.with_column(unit)?;
+        self.apply_readings(mentions)
+    }
+
+    /// The words read by their context: the unit first (by the unit word and the action),
+    /// then the verb by that unit.
+    fn apply_readings(&self, mentions: &mut DataFrame) -> PolarsResult<()> {
+        // (the readings, the word read, the key beside it, the column read anew)
+        let steps = [
+            (&self.unit_readings, "unit_raw", "action", "unit"),
+            (&self.action_readings, "action_raw", "unit", "action"),
+        ];
+        for (readings, raw, other, plain) in steps {
+            let column = |name: &str| mentions.column(name).and_then(|c| c.str());
+            let read = read(readings, column(raw)?, column(other)?, column(plain)?);
+            mentions.with_column(read.with_name(plain.into()).into_column())?;
+        }
+        Ok(())
+    }
+}
+
+/// Each row's reading of its `raw` word (folded) beside `other`, or `plain` where there is
+/// none (a null word or other key matches nothing).
+fn read(
+    readings: &Readings,
+    raw: &StringChunked,
+    other: &StringChunked,
+    plain: &StringChunked,
+) -> StringChunked {
+    let mut found: PlHashMap<(&str, &str), Option<&str>> = PlHashMap::new();
+    raw.iter()
+        .zip(other.iter())
+        .zip(plain.iter())
+        .map(|((raw, other), plain)| {
+            let reading = raw.zip(other).and_then(|(r, o)| {
+                *found.entry((r, o)).or_insert_with(|| {
+                    let reading = readings.get(fold(r).as_str())?.get(o)?;
+                    Some(reading.as_str())
+                })
+            });
+            reading.or(plain)
+        })
+        .collect()
 }
 
 /// The (form, value) rows of a lexicon file a word lookup is built from.
 type Entries<'a> = Vec<(&'a str, AnyValue<'a>)>;
 
-/// Each lexicon lookup table with the key it joins on, in join order.
-fn lookups(lex: &Lexicon) -> PolarsResult<Vec<(LazyFrame, &'static str)>> {
+/// Each lexicon lookup table, in lookup order.
+fn tables(lex: &Lexicon) -> PolarsResult<Vec<Table>> {
     let multipliers = || {
         lex.multiplier_rows
             .iter()
             .map(|r| (r.form.as_str(), AnyValue::Float64(r.factor)))
             .collect()
     };
-    let words: [(&str, &str, Entries); 6] = [
-        ("multiplier_key", "multiplier", multipliers()),
-        ("change_multiplier_key", "change_multiplier", multipliers()),
+    let words: [(&'static str, &str, Entries); 6] = [
+        ("multiplier_raw", "multiplier", multipliers()),
+        ("change_multiplier_raw", "change_multiplier", multipliers()),
         (
-            "qualifier_key",
+            "qualifier_raw",
             "qualifier",
             labels(&lex.qualifier_rows, |r| (&r.form, &r.qualifier)),
         ),
         (
-            "action_key",
+            "action_raw",
             "action",
             labels(&lex.action_rows, |r| (&r.form, &r.action)),
         ),
         (
-            "topic_key",
+            "topic_raw",
             "topic",
             labels(&lex.topic_rows, |r| (&r.form, &r.topic)),
         ),
         (
-            "change_key",
+            "change_raw",
             "change_direction",
             labels(&lex.change_rows, |r| (&r.form, &r.direction)),
         ),
     ];
     let mut tables = vec![
-        (unit_lookup(lex, "unit_key", "")?, "unit_key"),
-        (
-            unit_lookup(lex, "change_unit_key", "change_")?,
-            "change_unit_key",
-        ),
+        unit_table(lex, "unit_raw", "")?,
+        unit_table(lex, "change_unit_raw", "change_")?,
     ];
-    for (key, column, entries) in words {
-        tables.push((word_lookup(key, column, &entries)?, key));
+    for (raw, column, entries) in words {
+        tables.push(word_table(raw, column, &entries)?);
     }
     Ok(tables)
-}
-
-/// A lookup table: `key` (the folded form) and one column per value; the first row of a key
-/// wins, so an analyst's earlier row takes precedence over a later duplicate.
-fn lookup(key: &str, forms: &[&str], values: Vec<Column>) -> PolarsResult<LazyFrame> {
-    let keys: Vec<String> = forms.iter().map(|f| fold(f)).collect();
-    let keep: Vec<bool> = {
-        let mut seen = HashSet::new();
-        keys.iter().map(|k| seen.insert(k.as_str())).collect()
-    };
-    let mut columns = vec![Column::new(key.into(), keys)];
-    columns.extend(values);
-    let df = DataFrame::new(forms.len(), columns)?;
-    let mask = BooleanChunked::from_slice("keep".into(), &keep);
-    Ok(df.filter(&mask)?.lazy())
 }
 
 /// The (form, label) pairs of a lexicon file whose value is a label.
@@ -173,22 +233,26 @@ fn labels<'a, R>(rows: &'a [R], pair: impl Fn(&'a R) -> (&'a String, &'a String)
         .collect()
 }
 
-/// A lookup from one lexicon file: the folded form under `key`, one value under `column`.
-fn word_lookup(key: &str, column: &str, entries: &[(&str, AnyValue)]) -> PolarsResult<LazyFrame> {
+/// A table from one lexicon file: one value under `column`.
+fn word_table(
+    raw: &'static str,
+    column: &str,
+    entries: &[(&str, AnyValue)],
+) -> PolarsResult<Table> {
     let (forms, values): (Vec<&str>, Vec<AnyValue>) = entries.iter().cloned().unzip();
     let series = Series::from_any_values(column.into(), &values, true)?;
-    lookup(key, &forms, vec![series.into_column()])
+    Table::new(raw, &forms, vec![series.into_column()])
 }
 
 /// Canonical unit, factor and divisor for each unit form, under the given column prefix.
-fn unit_lookup(lex: &Lexicon, key: &str, prefix: &str) -> PolarsResult<LazyFrame> {
+fn unit_table(lex: &Lexicon, raw: &'static str, prefix: &str) -> PolarsResult<Table> {
     let forms: Vec<&str> = lex.unit_rows.iter().map(|r| r.form.as_str()).collect();
     let rows = || lex.unit_rows.iter();
     let units: Vec<String> = rows().map(|r| r.unit.clone()).collect();
     let factors: Vec<f64> = rows().map(|r| scale(r.factor)).collect();
     let divisors: Vec<f64> = rows().map(|r| divisor(r.factor)).collect();
-    lookup(
-        key,
+    Table::new(
+        raw,
         &forms,
         vec![
             Column::new(format!("{prefix}unit_canonical").into(), units),
@@ -218,74 +282,99 @@ fn scale(factor: f64) -> f64 {
     }
 }
 
-/// A two-key lookup (`form`, `key`) → `value`; the first row of a key pair wins, as in
-/// [`lookup`].
-fn pair_lookup(
-    rows: impl Iterator<Item = (String, String, String)>,
-    names: [&str; 3],
-) -> PolarsResult<LazyFrame> {
-    let mut seen = HashSet::new();
-    let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+/// A two-key lookup (folded form, other key) → value; the first row of a key pair wins, as in
+/// [`Table::new`].
+fn readings<'a>(rows: impl Iterator<Item = (&'a String, &'a String, &'a String)>) -> Readings {
+    let mut out = Readings::new();
     for (form, key, value) in rows {
-        let form = fold(&form);
-        if seen.insert((form.clone(), key.clone())) {
-            a.push(form);
-            b.push(key);
-            c.push(value);
-        }
+        out.entry(fold(form))
+            .or_default()
+            .entry(key.clone())
+            .or_insert_with(|| value.clone());
     }
-    let df = DataFrame::new(
-        a.len(),
-        vec![
-            Column::new(names[0].into(), a),
-            Column::new(names[1].into(), b),
-            Column::new(names[2].into(), c),
-        ],
-    )?;
-    Ok(df.lazy())
+    out
 }
 
-/// The tables of the words read by their context (`unit_readings.csv`,
-/// `action_readings.csv`): a unit form whose unit depends on the action, a verb whose action
-/// depends on the unit.
-fn readings(lex: &Lexicon) -> PolarsResult<(LazyFrame, LazyFrame)> {
-    let units = pair_lookup(
-        lex.unit_reading_rows
-            .iter()
-            .map(|r| (r.form.clone(), r.action.clone(), r.unit.clone())),
-        ["unit_key", "action", "unit_reading"],
-    )?;
-    let actions = pair_lookup(
-        lex.action_reading_rows
-            .iter()
-            .map(|r| (r.form.clone(), r.unit.clone(), r.action.clone())),
-        ["action_key", "unit", "action_reading"],
-    )?;
-    Ok((units, actions))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The words read by their context: the unit first, then the verb by that unit. Each is a
-/// left join on two keys.
-fn apply_readings(lf: LazyFrame, units: LazyFrame, actions: LazyFrame) -> LazyFrame {
-    let left = || JoinArgs::new(JoinType::Left);
-    let read = |reading: &str, plain: &str| {
-        when(col(reading).is_not_null())
-            .then(col(reading))
-            .otherwise(col(plain))
-            .alias(plain)
-    };
-    lf.join(
-        units,
-        [col("unit_key"), col("action")],
-        [col("unit_key"), col("action")],
-        left(),
-    )
-    .with_columns([read("unit_reading", "unit")])
-    .join(
-        actions,
-        [col("action_key"), col("unit")],
-        [col("action_key"), col("unit")],
-        left(),
-    )
-    .with_columns([read("action_reading", "action")])
+    fn lexicon() -> Lexicon {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/lexicon");
+        Lexicon::load(&dir).expect("the project's lexicon loads")
+    }
+
+    fn strs(df: &DataFrame, name: &str) -> Vec<Option<String>> {
+        let column = df.column(name).unwrap().str().unwrap();
+        column.iter().map(|s| s.map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn words_are_looked_up_folded_and_read_by_their_context_row_by_row() {
+        let lex = lexicon();
+        let lookups = Lookups::new(&lex).unwrap();
+        fn raw(v: [Option<&str>; 5]) -> Vec<Option<&str>> {
+            v.to_vec()
+        }
+        let none = raw([None; 5]);
+        let mut mentions = df!(
+            "unit_raw" => raw([Some("Tin"), Some("tin"), Some("kg"), Some("vụ"), Some("chữ lạ")]),
+            "action_raw" => raw([Some("Tiếp nhận"), None, Some("tạm giữ"), Some("tạm giữ"), None]),
+            "multiplier_raw" => raw([None, Some("nghìn"), None, None, Some("triệu")]),
+            "qualifier_raw" => raw([Some("khoảng"), None, None, None, None]),
+            "topic_raw" => none.clone(),
+            "change_raw" => none.clone(),
+            "change_unit_raw" => none.clone(),
+            "change_multiplier_raw" => none.clone(),
+            "number_raw" => raw([Some("1.213"), Some("hai mươi"), Some("17,3"), None, Some("07")]),
+            "denominator_raw" => none.clone(),
+            "change_number_raw" => none,
+        )
+        .unwrap();
+        lookups.look_up(&mut mentions, &number_words(&lex)).unwrap();
+        let text = |v: [Option<&str>; 5]| v.map(|s| s.map(str::to_string)).to_vec();
+        // `tin` is a document, but a tip once received; what is held in kg is seized, and a
+        // case held is an arrest.
+        assert_eq!(
+            strs(&mentions, "unit"),
+            text([
+                Some("tip"),
+                Some("document"),
+                Some("kg"),
+                Some("case"),
+                None
+            ])
+        );
+        assert_eq!(
+            strs(&mentions, "action"),
+            text([
+                Some("received"),
+                None,
+                Some("seized"),
+                Some("arrested"),
+                None
+            ])
+        );
+        assert_eq!(
+            strs(&mentions, "qualifier")[..2],
+            [Some("about".into()), None]
+        );
+        let floats = |name: &str| -> Vec<Option<f64>> {
+            mentions
+                .column(name)
+                .unwrap()
+                .f64()
+                .unwrap()
+                .iter()
+                .collect()
+        };
+        assert_eq!(
+            floats("multiplier"),
+            [None, Some(1000.0), None, None, Some(1e6)]
+        );
+        assert_eq!(
+            floats("number"),
+            [Some(1213.0), Some(20.0), Some(17.3), None, Some(7.0)]
+        );
+    }
 }

@@ -3,8 +3,9 @@
 //! joining the lexicon, mass and money normalised, changes resolved into `baseline_value`,
 //! `delta` and `pct_change`, and `deltas` lined up across documents.
 //!
-//! Written as polars lazy queries in the manner of polars' own examples: every lexicon lookup
-//! is a left join on a folded key. One module per concern: keys (the lexicon joins), changes,
+//! Written as polars queries, except the lexicon lookups: each mention's words are looked up
+//! by their folded form in tables built once per run, as a left join on the folded key would
+//! give (see `keys`). One module per concern: keys (the lexicon lookups), changes,
 //! observations, documents, deltas, and [`schema`], the one description of the
 //! tables that the data dictionary and the Parquet metadata come from.
 

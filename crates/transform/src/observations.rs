@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use polars::prelude::*;
 
-use crate::{changes, keys, schema, ARRIVAL};
+use crate::{changes, keys, schema};
 
 /// Staged mentions in, `observations` out.
 pub(crate) fn observations(
@@ -13,14 +13,11 @@ pub(crate) fn observations(
     lookups: &keys::Lookups,
     words: &HashMap<String, f64>,
 ) -> PolarsResult<DataFrame> {
-    keys::with_keys_and_numbers(&mut mentions, words)?;
     // Rows leave in the order they came (documents in input order, mentions in text order):
-    // joins may reorder, so the arrival order is kept as a column and restored at the end. A
-    // streamed run's batches then lay end to end as one run's rows.
-    let lf = mentions.with_row_index(ARRIVAL.into(), None)?.lazy();
-    let lf = lookups.join(lf);
-    resolve(lf)
-        .sort([ARRIVAL], SortMultipleOptions::default())
+    // lookups keep the rows where they are, so a streamed run's batches lay end to end as one
+    // run's rows.
+    lookups.look_up(&mut mentions, words)?;
+    resolve(mentions.lazy())
         .select(schema::select(schema::OBSERVATIONS))
         .collect()
 }
