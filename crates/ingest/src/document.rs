@@ -255,17 +255,18 @@ fn article_lines(text: &str, lex: &Lexicon) -> Vec<(usize, usize)> {
     let mut start = 0;
     for line in text.split('\n') {
         let end = start + line.len();
-        // Counted only as far as the test needs: body lines are long.
-        let words = line.split_whitespace().take(BODY_WORDS).count();
+        // Counted only as far as the test needs (body lines are long), and only while the
+        // body has not begun: once it has, no line's length is asked.
+        let is_short = || line.split_whitespace().take(BODY_WORDS).count() < BODY_WORDS;
         match lex.boilerplate.effect(line) {
             Some(Effect::Cut) if seen_body => break,
             Some(Effect::Cut) => in_header_block = true,
             Some(Effect::Drop) => {}
             None if line.trim().is_empty() => {}
-            None if in_header_block && words < BODY_WORDS => {}
+            None if in_header_block && is_short() => {}
             None => {
                 in_header_block = false;
-                seen_body |= words >= BODY_WORDS;
+                seen_body = seen_body || !is_short();
                 lines.push((start, end));
             }
         }
