@@ -222,7 +222,7 @@ pub(crate) fn extract_tokens(
 fn is_headline(para: &Paragraph) -> bool {
     para.sentences.len() == 1
         && para.tokens.len() <= 50
-        && !punct_is(para, para.tokens.len().saturating_sub(1), &["."])
+        && !punct_is(para, para.tokens.len().saturating_sub(1), b".")
 }
 
 /// A headline's change says no baseline (`Số vụ tai nạn giao thông giảm 15,7%`): the body
@@ -292,7 +292,7 @@ fn is_caption(para: &Paragraph, lex: &Lexicon) -> bool {
         && (0..para.tokens.len()).any(|i| {
             lex.caption_markers
                 .match_at(para.tokens, i)
-                .is_some_and(|(len, _)| punct_is(para, i + len, &[":"]))
+                .is_some_and(|(len, _)| punct_is(para, i + len, b":"))
         })
 }
 
@@ -347,8 +347,8 @@ fn is_heading(para: &Paragraph) -> bool {
     let t = &para.tokens;
     let numbered = t.len() > 2
         && (t[0].kind == TokenKind::Number || looks_roman(&t[0].folded))
-        && punct_is(para, 1, &[".", ")"]);
-    let colon_ended = punct_is(para, t.len().saturating_sub(1), &[":"]);
+        && punct_is(para, 1, b".)");
+    let colon_ended = punct_is(para, t.len().saturating_sub(1), b":");
     t.len() <= 30 && para.sentences.len() <= 2 && (numbered || colon_ended)
 }
 
@@ -425,7 +425,7 @@ fn topic_group(para: &Paragraph, ti: usize) -> std::ops::Range<usize> {
     let close = |a: usize, b: usize| {
         let (s, l, _) = para.topics[a];
         let next = para.topics[b].0;
-        next <= s + l + 2 && !(s + l..next).any(|i| punct_is(para, i, &[".", ";", ":", "(", ")"]))
+        next <= s + l + 2 && !(s + l..next).any(|i| punct_is(para, i, b".;:()"))
     };
     let mut first = ti;
     while first > 0 && close(first - 1, first) {
@@ -665,10 +665,12 @@ fn adjacent(tokens: &[Token], a: usize, b: usize) -> bool {
     tokens[a].end == tokens[b].start
 }
 
-fn punct_is(para: &Paragraph, i: usize, marks: &[&str]) -> bool {
-    para.tokens
-        .get(i)
-        .is_some_and(|t| t.kind == TokenKind::Punct && marks.contains(&t.folded.as_str()))
+/// Whether token `i` is one of `marks`, each an ASCII mark (a byte): a mark token is one
+/// character, so it is told by its one byte, without comparing strings.
+fn punct_is(para: &Paragraph, i: usize, marks: &[u8]) -> bool {
+    para.tokens.get(i).is_some_and(|t| {
+        t.kind == TokenKind::Punct && matches!(t.folded.as_bytes(), [b] if marks.contains(b))
+    })
 }
 
 /// Whether the number at `i` is part of a date, time, code or document number: glued to another
@@ -676,7 +678,7 @@ fn punct_is(para: &Paragraph, i: usize, marks: &[&str]) -> bool {
 fn glued_to_code(para: &Paragraph, i: usize) -> bool {
     let t = &para.tokens;
     if i >= 2
-        && punct_is(para, i - 1, &["/", "-", ":", "."])
+        && punct_is(para, i - 1, b"/-:.")
         && adjacent(t, i - 1, i)
         && adjacent(t, i - 2, i - 1)
         && t[i - 2].kind != TokenKind::Punct
@@ -688,7 +690,7 @@ fn glued_to_code(para: &Paragraph, i: usize) -> bool {
         }
     }
     if i + 2 < t.len()
-        && punct_is(para, i + 1, &["-", ":", "."])
+        && punct_is(para, i + 1, b"-:.")
         && adjacent(t, i, i + 1)
         && adjacent(t, i + 1, i + 2)
         && t[i + 2].kind != TokenKind::Punct
@@ -779,10 +781,10 @@ fn find_figures(para: &Paragraph, lex: &Lexicon) -> Vec<Figure> {
         }
         let mut j = i + number_len;
         let mut denominator = None;
-        if !is_word && punct_is(para, j, &["/"]) && adjacent(t, j - 1, j) {
+        if !is_word && punct_is(para, j, b"/") && adjacent(t, j - 1, j) {
             match t.get(j + 1) {
                 Some(d) if d.kind == TokenKind::Number && adjacent(t, j, j + 1) => {
-                    if punct_is(para, j + 2, &["/", "-", "."]) && adjacent(t, j + 1, j + 2) {
+                    if punct_is(para, j + 2, b"/-.") && adjacent(t, j + 1, j + 2) {
                         i = j + 2;
                         continue; // a date such as 22/1/2019
                     }
@@ -885,7 +887,7 @@ fn inherit_changes(para: &Paragraph, lex: &Lexicon, figures: &mut [Figure]) {
         let joined = gap
             .clone()
             .all(|i| lex.list_joiners.contains_at(para.tokens, i));
-        let bracketed = is_percent && gap.clone().all(|i| punct_is(para, i, &["(", "=", ","]));
+        let bracketed = is_percent && gap.clone().all(|i| punct_is(para, i, b"(=,"));
         if (joined && !gap.is_empty()) || bracketed {
             let word = prev.change_word;
             figures[k].change_word = word;
@@ -1075,7 +1077,7 @@ impl Jumps {
             next
         };
         let is_verb = |i: usize| para.verbs[i].is_some();
-        let semicolon = |i: usize| punct_is(para, i, &[";"]);
+        let semicolon = |i: usize| punct_is(para, i, b";");
         // A field written right before a figure names that figure (see [`find_topic`]).
         let starts_figure = {
             let mut v = vec![false; n + 1];
@@ -1094,11 +1096,7 @@ impl Jumps {
                     .is_some_and(|(_, idx)| lex.action_rows[idx].position != Position::Weak);
             let change =
                 para.change_starts[i] && t.get(i + 1).is_some_and(|x| x.kind == TokenKind::Number);
-            punct_is(para, i, &[";", "(", ":"])
-                || strong_verb
-                || change
-                || names_next[i]
-                || para.consumed[i]
+            punct_is(para, i, b";(:") || strong_verb || change || names_next[i] || para.consumed[i]
         };
         let rank = |ti: usize| lex.topic_rows[para.topics[ti].2].rank;
         let topic_count = para.topics.len();
@@ -1177,10 +1175,8 @@ impl Jumps {
             prev_semicolon: backward(&semicolon),
             next_semicolon: forward(&semicolon),
             next_passive: forward(&|i| lex.passives.contains_at(t, i)),
-            next_close: forward(&|i| punct_is(para, i, &[")"])),
-            next_break: forward(&|i| {
-                t[i].kind == TokenKind::Punct && !punct_is(para, i, &[",", ";", "/"])
-            }),
+            next_close: forward(&|i| punct_is(para, i, b")")),
+            next_break: forward(&|i| t[i].kind == TokenKind::Punct && !punct_is(para, i, b",;/")),
             next_clause_stop: forward(&clause_stop),
             list_last,
             prev_level_same_unit,
@@ -1224,9 +1220,7 @@ fn extract_paragraph<'l>(
             && figures[k - 1].sentence == f.sentence
             && (figures[k - 1].last + 1..f.qualifier.map_or(f.first, |q| q.0)).all(|i| {
                 let within = |st: Stretch| st.is_some_and(|(s, l)| (s..s + l).contains(&i));
-                punct_is(para, i, &["(", "-", "+"])
-                    || within(resolved[k - 1].action)
-                    || within(f.change_word)
+                punct_is(para, i, b"(-+") || within(resolved[k - 1].action) || within(f.change_word)
             })
             && f.first > figures[k - 1].last + 1;
         if bracketed {
@@ -1522,7 +1516,7 @@ fn find_action(
     if let Some(p) = passive {
         let allowed = [Position::After, Position::Either, Position::Before];
         for i in p + 1..sentence.end {
-            if punct_is(para, i, &[";", "."]) {
+            if punct_is(para, i, b";.") {
                 break;
             }
             if let Some(len) = is_verb(i, &allowed) {
@@ -1635,8 +1629,8 @@ fn subject_verb(
         let at = para.topics.partition_point(|tp| tp.0 < j);
         if let Some(&(s, l, _)) = para.topics.get(at).filter(|tp| tp.0 == j) {
             j = s + l;
-        } else if punct_is(para, j, &["("]) {
-            let close = (j..sentence.end).find(|&i| punct_is(para, i, &[")"]))?;
+        } else if punct_is(para, j, b"(") {
+            let close = (j..sentence.end).find(|&i| punct_is(para, i, b")"))?;
             j = close + 1;
         } else {
             break;
@@ -1922,7 +1916,7 @@ fn quantity_phrase(
         .map_or(sentence.first, |g| g.last + 1);
     (floor..cw)
         .rev()
-        .take_while(|&i| !punct_is(para, i, &[";", ":"]))
+        .take_while(|&i| !punct_is(para, i, b";:"))
         .find_map(|i| lex.quantities.match_at(t, i).map(|(len, &q)| (q, (i, len))))
 }
 
@@ -2003,7 +1997,7 @@ fn level_for_change(
             && gap.clone().filter(|&i| plain_word(i)).count() <= 2
             && gap
                 .clone()
-                .all(|i| punct_is(para, i, &[",", "("]) || in_field(i) || plain_word(i));
+                .all(|i| punct_is(para, i, b",(") || in_field(i) || plain_word(i));
         return (is_level(k) && figures[k].sentence == cf.sentence && between_ok).then_some(k);
     }
     let same_unit = |k: usize| lex.unit_rows[figures[k].unit_idx].unit == *unit;
