@@ -10,8 +10,8 @@
 #              digits after the first of each number drawn at random each time (real-like)
 #
 # and, with TXT=1 (the default), each corpus as a folder of .txt files (one per record): a full
-# run and its unchanged rerun. Prints a Markdown table (paste into BENCHMARKS.md) and writes it
-# to $BENCH_DIR/results.md.
+# run, its unchanged rerun, and a rerun with one file added (the others' rows reused). Prints
+# a Markdown table (paste into BENCHMARKS.md) and writes it to $BENCH_DIR/results.md.
 #
 #   tests/bench.sh                               100MB, both corpora, with the .txt folders
 #   SIZE=10MB CORPORA=real TXT=0 tests/bench.sh  a quick look
@@ -206,6 +206,13 @@ for corpus in $CORPORA; do
     row "$corpus" "solieu run, .txt folder" 2 "$folder_bytes" "$(documents "$out")" "$secs" "$rss"
     read -r secs rss < <(measure "$bin" run -i "$folder" --input-format txt -o "$out" --threads 2 --quiet)
     row "$corpus" "solieu run, .txt folder, unchanged rerun" 2 "$folder_bytes" "$(documents "$out")" "$secs" "$rss"
+    # A night's new report: one file added, every other input's rows reused from the state.
+    added="$folder/zz-bench-added.txt"
+    cp "$(find "$folder" -name '*.txt' | sort | head -1)" "$added"
+    touch -d '1 minute ago' "$added"
+    read -r secs rss < <(measure "$bin" run -i "$folder" --input-format txt -o "$out" --threads 2 --quiet)
+    row "$corpus" "solieu run, .txt folder, one file added" 2 "$folder_bytes" "$(documents "$out")" "$secs" "$rss"
+    rm -f "$added"
   fi
 done
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%F)" | tee -a "$results"

@@ -151,6 +151,12 @@ impl StateTable {
 
     /// Rows `start..start + len`, from the slice held when it has them.
     fn rows(&mut self, start: usize, len: usize) -> Result<DataFrame> {
+        // No rows is the table's columns alone, wherever it is asked (an input with no
+        // mentions has the range (0, 0)): reading a slice for it moved the held slice back to
+        // the table's start, and the next input read its slice again, two reads per such input.
+        if len == 0 {
+            return Ok(self.slice.clear());
+        }
         let held = self.slice_start..self.slice_start + self.slice.height();
         if start >= held.start && start + len <= held.end {
             return Ok(self.slice.slice((start - held.start) as i64, len));
