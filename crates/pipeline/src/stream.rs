@@ -274,6 +274,44 @@ impl Cursor {
 }
 
 impl Cached {
+    /// Where `input`'s rows are in each table (documents, mentions, rejects): first row and
+    /// count, `(0, 0)` when it has none there.
+    fn ranges(&self, input: &str) -> [(usize, usize); 3] {
+        [0, 1, 2].map(|i| self.tables[i].range_of(input))
+    }
+
+    /// The rows of whole inputs, given by their [`Cached::ranges`], read with one read per
+    /// stretch of them that lies together in a table (the state keeps inputs in the order the
+    /// last run read them, and a rerun reads them in the same order): a folder of small files
+    /// reused from the last run cost a read and three frames per file.
+    fn rows_of(&mut self, inputs: &[[(usize, usize); 3]]) -> Result<Staged> {
+        let unreadable = |e: Error| Error::State(e.to_string());
+        let mut read = |t: usize| -> Result<DataFrame> {
+            let table = &mut self.tables[t];
+            let mut rows = table.rows(0, 0)?;
+            let mut stretch: Option<(usize, usize)> = None;
+            for &(start, len) in inputs.iter().map(|r| &r[t]).filter(|r| r.1 > 0) {
+                stretch = match stretch {
+                    Some((first, n)) if first + n == start => Some((first, n + len)),
+                    Some((first, n)) => {
+                        rows.vstack_mut(&table.rows(first, n)?)?;
+                        Some((start, len))
+                    }
+                    None => Some((start, len)),
+                };
+            }
+            if let Some((first, n)) = stretch {
+                rows.vstack_mut(&table.rows(first, n)?)?;
+            }
+            Ok(rows)
+        };
+        Ok(Staged {
+            documents: read(0).map_err(unreadable)?,
+            mentions: read(1).map_err(unreadable)?,
+            rejects: read(2).map_err(unreadable)?,
+        })
+    }
+
     /// A cursor at the first of `input`'s rows.
     fn cursor(&self, input: &str) -> Cursor {
         let ranges = [0, 1, 2].map(|i| self.tables[i].range_of(input));
@@ -393,6 +431,9 @@ struct Batch {
     inputs: Vec<String>,
     fresh: Vec<Part>,
     cached: Vec<Staged>,
+    /// Reused inputs whose rows are still to be read from the state, each as its ranges in
+    /// the state's tables (see [`Cached::rows_of`]).
+    pending: Vec<[(usize, usize); 3]>,
     docs: usize,
     bytes: usize,
     /// Documents of the batches before this one, for the progress count.
@@ -408,6 +449,7 @@ impl Batch {
             inputs: Vec::new(),
             fresh: Vec::new(),
             cached: Vec::new(),
+            pending: Vec::new(),
             docs: 0,
             bytes: 0,
             docs_before: 0,
@@ -685,6 +727,22 @@ fn read_into(
         let after = after[i].filter(|_| plain(i));
         if reuse.contains(&name) {
             if let Some(c) = cached.as_deref_mut() {
+                let ranges = c.ranges(&name);
+                // An input read in one chunk (every small file) waits to be read together
+                // with the reused inputs around it; a larger one is read chunk by chunk.
+                if ranges[0].1 <= batch.max_docs.max(1) {
+                    batch.docs += ranges[0].1 + ranges[2].1;
+                    batch.enter(&name);
+                    batch.pending.push(ranges);
+                    if batch.full(None) {
+                        read_pending(&mut batch, c)?;
+                        send(batch.take())?;
+                        flushed_any = true;
+                    }
+                    s.progress.advance(size);
+                    continue;
+                }
+                read_pending(&mut batch, c)?;
                 c.for_each_chunk(&name, batch.max_docs, |rows| {
                     batch.docs += rows.documents.height() + rows.rejects.height();
                     batch.enter(&name);
@@ -697,6 +755,9 @@ fn read_into(
                 })?;
             }
         } else {
+            if let Some(c) = cached.as_deref_mut() {
+                read_pending(&mut batch, c)?;
+            }
             let mut record = 0u32;
             let mut part = Part {
                 input: name.clone(),
@@ -754,8 +815,21 @@ fn read_into(
         told = 0;
     }
     // The last batch, and always one: an empty run still writes its tables with their columns.
+    if let Some(c) = cached {
+        read_pending(&mut batch, c)?;
+    }
     if !batch.inputs.is_empty() || !flushed_any {
         send(batch)?;
+    }
+    Ok(())
+}
+
+/// Reads the rows of the batch's pending reused inputs (see [`Cached::rows_of`]) into it.
+fn read_pending(batch: &mut Batch, cached: &mut Cached) -> Result<()> {
+    if !batch.pending.is_empty() {
+        let rows = cached.rows_of(&batch.pending)?;
+        batch.pending.clear();
+        batch.cached.push(rows);
     }
     Ok(())
 }
