@@ -963,6 +963,11 @@ fn evidence(text: &str, (start, end): (usize, usize), (m0, m1): (usize, usize)) 
     let left = before.min(room - right);
     let (from, _) = chars_back(text, m0, start, left);
     let (to, _) = chars_forward(text, m1, end, right);
+    cut_out(text, (start, end), (from, to))
+}
+
+/// `text[from..to]`, the part kept of the sentence `(start, end)`, with `…` where it was cut.
+fn cut_out(text: &str, (start, end): (usize, usize), (from, to): (usize, usize)) -> String {
     let mut out = String::with_capacity(to - from + 6);
     if from > start {
         out.push('…');
@@ -2073,15 +2078,7 @@ mod tests {
             .char_indices()
             .nth(right)
             .map_or(end, |(i, _)| m1 + i);
-        let mut out = String::new();
-        if from > start {
-            out.push('…');
-        }
-        out.push_str(&text[from..to]);
-        if to < end {
-            out.push('…');
-        }
-        out
+        cut_out(text, (start, end), (from, to))
     }
 
     proptest::proptest! {
