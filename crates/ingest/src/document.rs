@@ -307,19 +307,19 @@ fn glued_dash(toks: &[Token], k: usize) -> bool {
 
 /// A dateline at the start of the line `(s, e)`: its date and where it ends.
 fn dateline_at(text: &str, (s, e): (usize, usize), lex: &Lexicon) -> Option<(Date, usize)> {
-    // A dateline is read from a line's first tokens (a dateline word, a date, a time and a
-    // bracketed zone: under 30); whether more follow is all the rest is asked, and a body line
-    // can be a whole article long.
-    // Most lines open with neither a dateline word nor a date: one token tells, and the
-    // other 39 are not folded.
-    let opens = Tokens::new(&text[s..e], s).next()?;
+    // Most lines open with neither a dateline word nor a date: their first token tells, and
+    // nothing more of them is tokenised. A dateline is read from a line's first tokens (a
+    // dateline word, a date, a time and a bracketed zone: under 30); whether more follow is
+    // all the rest is asked, and a body line can be a whole article long.
+    let mut line = Tokens::new(&text[s..e], s);
+    let opens = line.next()?;
     if opens.kind != TokenKind::Number
         && opens.folded != ","
         && !lex.dateline_words.may_start_with(opens.key)
     {
         return None;
     }
-    let toks: Vec<Token> = Tokens::new(&text[s..e], s).take(40).collect();
+    let toks: Vec<Token> = std::iter::once(opens).chain(line.take(39)).collect();
     let mut i = lex
         .dateline_words
         .match_at(&toks, 0)
@@ -709,14 +709,7 @@ fn mode(values: impl Iterator<Item = i32>) -> Option<i32> {
 }
 
 fn hex_sha256(bytes: &[u8]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(bytes);
-    let mut s = String::with_capacity(64);
-    for b in digest {
-        s.push(char::from(HEX[usize::from(b >> 4)]));
-        s.push(char::from(HEX[usize::from(b & 0xf)]));
-    }
-    s
+    format!("{:x}", Sha256::digest(bytes))
 }
 
 #[cfg(test)]
