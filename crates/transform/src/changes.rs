@@ -1,6 +1,6 @@
 //! Changes resolved into numbers (SPEC `observations`): the change's unit, the baseline value
 //! it implies, and the signed `delta` and `pct_change`. Each is one polars expression over the
-//! columns the lexicon joins left.
+//! columns the lexicon lookups add.
 
 use polars::prelude::*;
 
@@ -16,7 +16,7 @@ pub(crate) fn absolute(e: Expr) -> Expr {
 }
 
 /// A number with its multiplier and unit factor applied: `value` for the empty prefix, the
-/// change's size for `change_` (the lexicon joins name the change's columns so).
+/// change's size for `change_` (the lexicon lookups name the change's columns so).
 pub(crate) fn scaled(prefix: &str) -> Expr {
     let c = |name: &str| col(format!("{prefix}{name}"));
     c("number") * c("multiplier").fill_null(lit(1.0)) * c("unit_factor").fill_null(lit(1.0))

@@ -12,11 +12,11 @@ use polars::prelude::*;
 use crate::changes::absolute;
 use crate::schema::{self, AMOUNT_UNITS};
 
-/// The series key.
-const SERIES: [&str; 4] = ["province", "topic", "action", "unit"];
-
 /// A point's key: its series and its year.
 const POINT: [&str; 5] = ["province", "topic", "action", "unit", "year"];
+
+/// The series key: a point's key but its year.
+const SERIES: &[&str] = POINT.split_at(4).0;
 
 /// The `documents` columns that tell which of two reports is the later, most significant
 /// first; a report without one counts as the older. `doc_id` breaks the last tie.

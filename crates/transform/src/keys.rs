@@ -22,7 +22,7 @@ const NUMBERS: [(&str, &str); 3] = [
 ];
 
 /// The number words of the lexicon by folded form (`hai mươi` → 20).
-pub(crate) fn number_words(lex: &Lexicon) -> HashMap<String, f64> {
+fn number_words(lex: &Lexicon) -> HashMap<String, f64> {
     lex.number_word_rows
         .iter()
         .map(|r| (fold(&r.form), r.value))
@@ -89,6 +89,8 @@ impl Table {
 
 /// The lexicon's lookup tables, built once per run and looked up for every batch.
 pub(crate) struct Lookups {
+    /// The number words by folded form, for numbers written in words.
+    number_words: HashMap<String, f64>,
     /// Each table, in lookup order.
     tables: Vec<Table>,
     /// The words read by their context (`unit_readings.csv`): folded unit form → action → unit.
@@ -103,6 +105,7 @@ type Readings = PlHashMap<String, PlHashMap<String, String>>;
 impl Lookups {
     pub(crate) fn new(lex: &Lexicon) -> PolarsResult<Lookups> {
         Ok(Lookups {
+            number_words: number_words(lex),
             tables: tables(lex)?,
             unit_readings: readings(
                 lex.unit_reading_rows
@@ -120,38 +123,42 @@ impl Lookups {
     /// Adds the parsed numbers and every table's values: canonical units (also of the
     /// change), multipliers, qualifiers, actions, topics and change directions; then the words
     /// read by their context.
-    pub(crate) fn look_up(
-        &self,
-        mentions: &mut DataFrame,
-        words: &HashMap<String, f64>,
-    ) -> PolarsResult<()> {
-        with_numbers(mentions, words)?;
+    pub(crate) fn look_up(&self, mentions: &mut DataFrame) -> PolarsResult<()> {
+        with_numbers(mentions, &self.number_words)?;
         for table in &self.tables {
             let values = table.values_of(mentions)?;
             for c in values.columns() {
                 mentions.with_column(c.clone())?;
             }
         }
-        let unit = mentions
-            .column("unit_canonical")?
-            .clone()
-            .with_name("unit".into());
-        mentions.with_column(unit)?;
         self.apply_readings(mentions)
     }
 
     /// The words read by their context: the unit first (by the unit word and the action),
     /// then the verb by that unit.
     fn apply_readings(&self, mentions: &mut DataFrame) -> PolarsResult<()> {
-        // (the readings, the word read, the key beside it, the column read anew)
+        // (the readings, the word read, the key beside it, the plain value, the column the
+        // reading goes to): the unit is the canonical unit unless read otherwise.
         let steps = [
-            (&self.unit_readings, "unit_raw", "action", "unit"),
-            (&self.action_readings, "action_raw", "unit", "action"),
+            (
+                &self.unit_readings,
+                "unit_raw",
+                "action",
+                "unit_canonical",
+                "unit",
+            ),
+            (
+                &self.action_readings,
+                "action_raw",
+                "unit",
+                "action",
+                "action",
+            ),
         ];
-        for (readings, raw, other, plain) in steps {
+        for (readings, raw, other, plain, out) in steps {
             let column = |name: &str| mentions.column(name).and_then(|c| c.str());
             let read = read(readings, column(raw)?, column(other)?, column(plain)?);
-            mentions.with_column(read.with_name(plain.into()).into_column())?;
+            mentions.with_column(read.with_name(out.into()).into_column())?;
         }
         Ok(())
     }
@@ -331,7 +338,7 @@ mod tests {
             "change_number_raw" => none,
         )
         .unwrap();
-        lookups.look_up(&mut mentions, &number_words(&lex)).unwrap();
+        lookups.look_up(&mut mentions).unwrap();
         let text = |v: [Option<&str>; 5]| v.map(|s| s.map(str::to_string)).to_vec();
         // `tin` is a document, but a tip once received; what is held in kg is seized, and a
         // case held is an arrest.

@@ -17,8 +17,6 @@ mod number;
 mod observations;
 pub mod schema;
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 use solieu_ingest::{Lexicon, Staged};
 
@@ -99,8 +97,7 @@ pub fn validate_lexicon(lex: &Lexicon) -> Result<(), TransformError> {
 /// The transform of a run: the lexicon checked once, then any number of batches. It copies
 /// what it needs of the lexicon, so it does not borrow it.
 pub struct Transformer {
-    words: HashMap<String, f64>,
-    /// The lexicon's tables, built once rather than per batch.
+    /// The lexicon's number words and tables, built once rather than per batch.
     lookups: keys::Lookups,
 }
 
@@ -110,14 +107,13 @@ impl Transformer {
     pub fn new(lex: &Lexicon) -> Result<Self, TransformError> {
         validate_lexicon(lex)?;
         Ok(Transformer {
-            words: keys::number_words(lex),
             lookups: keys::Lookups::new(lex)?,
         })
     }
 
     /// One batch's tables and its `deltas` points; no `deltas` of its own.
     pub fn batch(&self, staged: Staged) -> Result<Batch, TransformError> {
-        let observations = observations::observations(staged.mentions, &self.lookups, &self.words)?;
+        let observations = observations::observations(staged.mentions, &self.lookups)?;
         let documents = documents::documents(&staged.documents, &observations)?;
         let points = document_points(&observations, &documents)?;
         Ok(Batch {

@@ -1,8 +1,6 @@
 //! The `observations` table (SPEC `observations`): staged mentions with their words looked up,
 //! numbers scaled and changes resolved, one row per mention in arrival order.
 
-use std::collections::HashMap;
-
 use polars::prelude::*;
 
 use crate::{changes, keys, schema};
@@ -11,12 +9,11 @@ use crate::{changes, keys, schema};
 pub(crate) fn observations(
     mut mentions: DataFrame,
     lookups: &keys::Lookups,
-    words: &HashMap<String, f64>,
 ) -> PolarsResult<DataFrame> {
     // Rows leave in the order they came (documents in input order, mentions in text order):
     // lookups keep the rows where they are, so a streamed run's batches lay end to end as one
     // run's rows.
-    lookups.look_up(&mut mentions, words)?;
+    lookups.look_up(&mut mentions)?;
     resolve(mentions.lazy())
         .select(schema::select(schema::OBSERVATIONS))
         .collect()
