@@ -12,15 +12,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let input = args.first().ok_or("usage: ingest_only FILE [--digest]")?;
     let digest = args.iter().any(|a| a == "--digest");
-    let lex = Lexicon::load(Path::new("pipelines/lexicon"))?;
+    let lex =
+        Lexicon::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/lexicon"))?;
     let gazetteer = Gazetteer::new(&lex);
-    let defaults = DocDefaults {
-        province: None,
-        report_year: None,
-    };
+    let defaults = DocDefaults::default();
     let files = discover(std::slice::from_ref(input), InputFormat::Auto)?;
     let start = Instant::now();
     let (mut docs, mut mentions, mut rejects, mut bytes) = (0usize, 0usize, 0usize, 0usize);
+    // Std's hasher: a digest compares two builds made by one toolchain, never across them.
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     for file in &files {
         for record in read_records(file) {

@@ -232,12 +232,6 @@ impl From<Vec<u8>> for RecordText {
     }
 }
 
-impl From<String> for RecordText {
-    fn from(text: String) -> RecordText {
-        RecordText::Utf8(text)
-    }
-}
-
 /// An input that did not become a document, and why (the `rejects` table's row).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Reject {
@@ -390,7 +384,13 @@ fn walk_once(
     paths.sort_by(|a, b| a.0.cmp(&b.0));
     for (p, kind) in paths {
         let plain = kind.filter(|k| !k.is_symlink());
-        if let Some(why) = plain.is_none().then(|| root.leaves(&p)).flatten() {
+        // Only a link (or an entry of unknown type) can lead out of the root.
+        let leaves = if plain.is_none() {
+            root.leaves(&p)
+        } else {
+            None
+        };
+        if let Some(why) = leaves {
             files.push(InputFile::refused(p, why));
         } else if plain.map_or_else(|| p.is_dir(), |k| k.is_dir()) {
             walk_once(&p, format, root, files, seen)?;

@@ -63,30 +63,31 @@ impl std::fmt::Display for DecodeProblem {
 /// Anything else is a problem the caller turns into a `rejects` row: a wrong guess would
 /// silently corrupt figures, so only encodings that can be told apart are decoded.
 pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DecodeProblem> {
-    let text: Cow<'_, str> = if let Some(order) = Utf16::from_bom(bytes) {
-        Cow::Owned(decode_utf16(bytes, order).map_err(DecodeProblem::BadUtf16)?)
-    } else {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        if memchr::memchr(0, bytes).is_some() {
-            return Err(DecodeProblem::Binary);
+    if let Some(order) = Utf16::from_bom(bytes) {
+        let text = decode_utf16(bytes, order).map_err(DecodeProblem::BadUtf16)?;
+        return checked(Cow::Owned(text));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    // Looked for in the bytes, once: neither UTF-8 nor Windows-1258 makes a NUL of others.
+    if memchr::memchr(0, bytes).is_some() {
+        return Err(DecodeProblem::Binary);
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        // Only the last character is cut off: a truncated UTF-8 file, not another encoding.
+        Err(e) if e.error_len().is_none() => {
+            return Err(DecodeProblem::TruncatedUtf8 {
+                at: e.valid_up_to(),
+            })
         }
-        match std::str::from_utf8(bytes) {
-            Ok(text) => Cow::Borrowed(text),
-            // Only the last character is cut off: a truncated UTF-8 file, not another encoding.
-            Err(e) if e.error_len().is_none() => {
-                return Err(DecodeProblem::TruncatedUtf8 {
-                    at: e.valid_up_to(),
-                })
+        Err(e) => Cow::Owned(decode_windows_1258(bytes).map_err(|why_not_1258| {
+            DecodeProblem::UnknownEncoding {
+                valid_up_to: e.valid_up_to(),
+                why_not_1258,
             }
-            Err(e) => Cow::Owned(decode_windows_1258(bytes).map_err(|why_not_1258| {
-                DecodeProblem::UnknownEncoding {
-                    valid_up_to: e.valid_up_to(),
-                    why_not_1258,
-                }
-            })?),
-        }
+        })?),
     };
-    checked(text)
+    not_empty(text)
 }
 
 /// [`decode`] of text a corpus format has already decoded and checked as UTF-8: the same
@@ -96,11 +97,15 @@ pub fn decode_str(text: &str) -> Result<Cow<'_, str>, DecodeProblem> {
     checked(Cow::Borrowed(text.strip_prefix('\u{feff}').unwrap_or(text)))
 }
 
-/// What [`decode`] and [`decode_str`] refuse of a decoded text.
+/// What [`decode`] refuses of a text decoded from UTF-16, and [`decode_str`] of any.
 fn checked(text: Cow<'_, str>) -> Result<Cow<'_, str>, DecodeProblem> {
     if text.contains('\0') {
         return Err(DecodeProblem::Binary);
     }
+    not_empty(text)
+}
+
+fn not_empty(text: Cow<'_, str>) -> Result<Cow<'_, str>, DecodeProblem> {
     if text.trim().is_empty() {
         return Err(DecodeProblem::Empty);
     }
