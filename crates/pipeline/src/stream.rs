@@ -216,19 +216,17 @@ impl Cached {
         })
     }
 
-    /// The rows of `input`, at most `max_docs` documents at a time with their mentions and the
-    /// rejects among their records, in record order. A read that fails is an [`Error::State`].
+    /// The rows of an input (its [`Cached::ranges`]), at most `max_docs` documents at a time
+    /// with their mentions and the rejects among their records, in record order. A read that
+    /// fails is an [`Error::State`].
     fn for_each_chunk(
         &mut self,
-        input: &str,
+        [(ds, dn), (ms, mn), (rs, rn)]: [(usize, usize); 3],
         max_docs: usize,
         mut chunk: impl FnMut(Staged) -> Result<()>,
     ) -> Result<()> {
         let unreadable = |e: Error| Error::State(e.to_string());
         let [docs, mentions, rejects] = &mut self.tables;
-        let (ds, dn) = docs.range_of(input);
-        let (ms, mn) = mentions.range_of(input);
-        let (rs, rn) = rejects.range_of(input);
         let (mut d, mut m, mut r) = (0, ms, rs);
         loop {
             let take = (dn - d).min(max_docs.max(1));
@@ -314,7 +312,7 @@ impl Cached {
 
     /// A cursor at the first of `input`'s rows.
     fn cursor(&self, input: &str) -> Cursor {
-        let ranges = [0, 1, 2].map(|i| self.tables[i].range_of(input));
+        let ranges = self.ranges(input);
         Cursor {
             next: ranges.map(|(start, _)| start),
             end: ranges.map(|(start, len)| start + len),
@@ -692,14 +690,8 @@ fn read_into(
     mut cached: Option<&mut Cached>,
     to_pool: &std::sync::mpsc::SyncSender<Batch>,
 ) -> Result<()> {
-    let send = |batch: Batch| {
-        to_pool
-            .send(batch)
-            .map_err(|_| Error::Failed("the ingest stopped".into()))
-    };
     let mut batch = Batch::new(batch_docs());
     let mut failure: Option<Error> = None;
-    let mut flushed_any = false;
     // Bytes of the current input already told to the progress.
     let mut told = 0u64;
     let names: Vec<String> = files.iter().map(InputFile::name).collect();
@@ -722,48 +714,40 @@ fn read_into(
             .map(|a| a + sizes[i + 1]);
     }
     for (i, file) in files.iter().enumerate() {
-        let name = names[i].clone();
+        let name = &names[i];
         let size = sizes[i];
         let after = after[i].filter(|_| plain(i));
-        if reuse.contains(&name) {
+        if reuse.contains(name) {
             if let Some(c) = cached.as_deref_mut() {
-                let ranges = c.ranges(&name);
-                // An input read in one chunk (every small file) waits to be read together
-                // with the reused inputs around it; a larger one is read chunk by chunk.
+                let ranges = c.ranges(name);
                 if ranges[0].1 <= batch.max_docs.max(1) {
+                    // An input read in one chunk (every small file) waits in the batch, to be
+                    // read with the reused inputs around it when the batch is shipped.
                     batch.docs += ranges[0].1 + ranges[2].1;
-                    batch.enter(&name);
+                    batch.enter(name);
                     batch.pending.push(ranges);
-                    if batch.full(None) {
-                        read_pending(&mut batch, c)?;
-                        send(batch.take())?;
-                        flushed_any = true;
-                    }
-                    s.progress.advance(size);
-                    continue;
+                } else {
+                    // A larger one is read chunk by chunk, each chunk shipped as it fills a
+                    // batch: what is pending is read first, so those batches hold none.
+                    read_pending(&mut batch, c)?;
+                    c.for_each_chunk(ranges, batch.max_docs, |rows| {
+                        batch.docs += rows.documents.height() + rows.rejects.height();
+                        batch.enter(name);
+                        batch.cached.push(rows);
+                        if batch.full(None) {
+                            ship(&mut batch, None, to_pool)?;
+                        }
+                        Ok(())
+                    })?;
                 }
-                read_pending(&mut batch, c)?;
-                c.for_each_chunk(&name, batch.max_docs, |rows| {
-                    batch.docs += rows.documents.height() + rows.rejects.height();
-                    batch.enter(&name);
-                    batch.cached.push(rows);
-                    if batch.full(None) {
-                        send(batch.take())?;
-                        flushed_any = true;
-                    }
-                    Ok(())
-                })?;
             }
         } else {
-            if let Some(c) = cached.as_deref_mut() {
-                read_pending(&mut batch, c)?;
-            }
             let mut record = 0u32;
             let mut part = Part {
                 input: name.clone(),
                 records: Vec::new(),
             };
-            batch.enter(&name);
+            batch.enter(name);
             visit_records(file, s.limits, &mut |r| {
                 let n = record;
                 record += 1;
@@ -795,10 +779,9 @@ fn read_into(
                         records: Vec::new(),
                     };
                     batch.fresh.push(std::mem::replace(&mut part, rest));
-                    if let Err(e) = send(batch.take()) {
+                    if let Err(e) = ship(&mut batch, cached.as_deref_mut(), to_pool) {
                         failure = Some(e);
                     }
-                    flushed_any = true;
                     batch.enter(&part.input);
                 }
             });
@@ -808,20 +791,32 @@ fn read_into(
             return Err(e);
         }
         if batch.full(after) {
-            send(batch.take())?;
-            flushed_any = true;
+            ship(&mut batch, cached.as_deref_mut(), to_pool)?;
         }
         s.progress.advance(size.saturating_sub(told));
         told = 0;
     }
     // The last batch, and always one: an empty run still writes its tables with their columns.
-    if let Some(c) = cached {
-        read_pending(&mut batch, c)?;
-    }
-    if !batch.inputs.is_empty() || !flushed_any {
-        send(batch)?;
+    if !batch.inputs.is_empty() || batch.index == 0 {
+        ship(&mut batch, cached, to_pool)?;
     }
     Ok(())
+}
+
+/// Sends the batch to the pool, its pending reused inputs read first (see [`read_pending`]),
+/// and leaves the next, empty batch in its place.
+fn ship(
+    batch: &mut Batch,
+    cached: Option<&mut Cached>,
+    to_pool: &std::sync::mpsc::SyncSender<Batch>,
+) -> Result<()> {
+    match cached {
+        Some(c) => read_pending(batch, c)?,
+        None => debug_assert!(batch.pending.is_empty(), "a batch shipped unread"),
+    }
+    to_pool
+        .send(batch.take())
+        .map_err(|_| Error::Failed("the ingest stopped".into()))
 }
 
 /// Reads the rows of the batch's pending reused inputs (see [`Cached::rows_of`]) into it.
@@ -858,7 +853,6 @@ const CHUNK_DOCS: usize = 64;
 /// the documents extraction panicked on.
 struct Chunk {
     keyed: Staged,
-    rejects: usize,
     panics: Vec<String>,
 }
 
@@ -920,11 +914,9 @@ fn ingest_chunk(s: &Stream, pieces: &[(&str, &[Numbered])]) -> Result<Chunk> {
             (input, results)
         })
         .collect();
-    let mut rejects = 0;
     let mut panics = Vec::new();
     for (_, r) in results.iter().flat_map(|(_, rs)| rs) {
         if let Err(r) = r {
-            rejects += 1;
             if r.reason.starts_with(INTERNAL_ERROR) {
                 panics.push(format!("{}: {}", r.source, r.reason));
             }
@@ -935,11 +927,7 @@ fn ingest_chunk(s: &Stream, pieces: &[(&str, &[Numbered])]) -> Result<Chunk> {
         .map(|(input, results)| InputPart { input, results })
         .collect();
     let keyed = to_keyed_parts(&parts).context("cannot build ingest tables")?;
-    Ok(Chunk {
-        keyed,
-        rejects,
-        panics,
-    })
+    Ok(Chunk { keyed, panics })
 }
 
 /// A batch's fresh records cut into chunks of [`CHUNK_DOCS`], in order: an input's records may
@@ -981,12 +969,11 @@ fn flush(
             .collect()
     });
     let done: Vec<Chunk> = done.into_iter().collect::<Result<_>>()?;
-    *rejects += done.iter().map(|c| c.rejects).sum::<usize>()
-        + batch
-            .cached
-            .iter()
-            .map(|c| c.rejects.height())
-            .sum::<usize>();
+    // Every reject, read now or reused, is a row of its chunk's `rejects` frame.
+    *rejects += (done.iter().map(|c| &c.keyed))
+        .chain(&batch.cached)
+        .map(|k| k.rejects.height())
+        .sum::<usize>();
     s.progress.rejects(*rejects);
     s.progress.documents(batch.docs_before + batch.docs);
     // A panic is one line per document, whatever the batch's size or the threads.
@@ -1123,7 +1110,6 @@ fn write_deltas(
 ) -> Result<usize> {
     // Provinces in sorted order, each sorted within by `deltas`: the whole table's order.
     let mut table = TableStream::new(dir, DELTAS, formats);
-    let mut wrote = false;
     let schema = spilled.empty.map(|p| p.schema().clone());
     let deltas_of = |files: &Vec<usize>| -> Result<DataFrame> {
         let mut points: Option<DataFrame> = None;
@@ -1167,10 +1153,10 @@ fn write_deltas(
         };
         for d in worked {
             table.write(&mut d?)?;
-            wrote = true;
         }
     }
-    if !wrote {
+    // No group at all: the table still goes out, with its columns.
+    if groups.is_empty() {
         if let Some(points) = spilled.empty {
             let mut d = deltas_of_points(points).context("cannot compute deltas")?;
             table.write(&mut d)?;
