@@ -269,10 +269,10 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
     let _lock = plan.lock(progress)?;
     let order = input_names(&files);
     let pool = plan.pool()?;
-    // The fingerprint hashes the whole program (about 0.07 s for 100 MB): a full refresh needs
-    // it only at the end, and has its inputs read meanwhile.
-    state::hash_build_ahead();
     let (previous, fingerprint) = if plan.full_refresh {
+        // The fingerprint hashes the whole program (about 0.07 s for 100 MB): a full refresh
+        // needs it only at the end, and has its inputs read meanwhile.
+        state::hash_build_ahead();
         (Err("--full-refresh".to_string()), None)
     } else {
         let fingerprint = plan.fingerprint()?;
