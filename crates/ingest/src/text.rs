@@ -623,28 +623,29 @@ impl FoldedText {
         let mut out = String::with_capacity(bytes.len());
         let mut irregular: Vec<Irregular> = Vec::new();
         let mut shift = 0isize;
-        // The last character, when it was ASCII `o` or `u` and no pair's second letter: the
-        // start of a tone pair if a toned vowel follows (every pair's second letter is
-        // non-ASCII, and only `O`/`o`/`U`/`u` lower to `o`/`u`).
-        let mut pair_start: Option<char> = None;
+        // Most of a text folds to itself (lower-case letters, spaces, punctuation): it is
+        // copied in runs, from `kept` up to the next character that changes.
+        let mut kept = 0;
         let mut i = 0;
         while let Some(&b) = bytes.get(i) {
             if b.is_ascii() {
-                // A run of ASCII is copied and lowered in one go.
-                let end = bytes[i..]
-                    .iter()
-                    .position(|b| !b.is_ascii())
-                    .map_or(bytes.len(), |n| i + n);
-                let at = out.len();
-                out.push_str(&text[i..end]);
-                out[at..].make_ascii_lowercase();
-                pair_start = out.chars().next_back().filter(|&l| l == 'o' || l == 'u');
-                i = end;
+                if b.is_ascii_uppercase() {
+                    out.push_str(&text[kept..i]);
+                    out.push(char::from(b.to_ascii_lowercase()));
+                    kept = i + 1;
+                }
+                i += 1;
                 continue;
             }
+            // A tone pair starts with an ASCII `o` or `u` (every pair's second letter is
+            // non-ASCII, and only `O`/`o`/`U`/`u` lower to `o`/`u`).
+            let pair_start = i
+                .checked_sub(1)
+                .map(|k| bytes[k].to_ascii_lowercase())
+                .filter(|&l| l == b'o' || l == b'u')
+                .map(char::from);
             if pair_start.is_none() {
                 if let Some(n) = lower_case_letter_len(&bytes[i..]) {
-                    out.push_str(&text[i..i + n]);
                     i += n;
                     continue;
                 }
@@ -652,6 +653,9 @@ impl FoldedText {
             let Some(c) = char_at(text, i) else {
                 break;
             };
+            // The run before is written out: this character changes, or may rewrite the
+            // `o`/`u` that ends the run.
+            out.push_str(&text[kept..i]);
             let single = vietnamese_lower(c).or_else(|| {
                 let mut lower = c.to_lowercase();
                 lower.next().filter(|_| lower.len() == 0)
@@ -682,28 +686,49 @@ impl FoldedText {
                     });
                 }
             }
-            pair_start = None;
             i += c.len_utf8();
+            kept = i;
         }
+        out.push_str(&text[kept..i]);
         FoldedText {
             folded: out,
             irregular,
         }
     }
 
-    /// What the source's `start..end` folds to, when no irregular unit touches it: there a
-    /// text folds in place, byte for byte, so this is exactly what [`fold_word`] makes of a
-    /// word there (a tone pair never spans two tokens: both its letters are letters), read
-    /// instead of folded again.
-    pub(crate) fn folded_in_place(&self, start: usize, end: usize) -> Option<&str> {
-        let k = self.irregular.partition_point(|u| u.source.1 <= start);
-        if self.irregular.get(k).is_some_and(|u| u.source.0 < end) {
-            return None;
+    /// What the source's `start..end` (a word, a number or a mark) folds to, read from the
+    /// folded text: exactly what [`fold_word`] makes of it, since the text is folded a
+    /// character at a time and a tone pair never spans two tokens (both its letters are
+    /// letters). Between irregular units a text folds in place, byte for byte, so the span
+    /// only moves by what the units before it changed, and shrinks or grows by those inside.
+    ///
+    /// `passed` is how many units end at or before `start`, at least: tokens are read in text
+    /// order, so the units behind one are walked past once, not searched for again.
+    pub(crate) fn fold_of(&self, passed: &mut usize, start: usize, end: usize) -> Option<&str> {
+        let units = &self.irregular;
+        let mut k = *passed;
+        while units.get(k).is_some_and(|u| u.source.1 <= start) {
+            k += 1;
         }
-        let shift = k.checked_sub(1).map_or(0, |j| self.irregular[j].shift);
-        let from = start.checked_add_signed(-shift)?;
-        let to = end.checked_add_signed(-shift)?;
+        *passed = k;
+        let before = k.checked_sub(1).map_or(0, |j| units[j].shift);
+        let mut through = before;
+        while let Some(u) = units.get(k).filter(|u| u.source.0 < end) {
+            if u.source.0 < start || u.source.1 > end {
+                return None;
+            }
+            through = u.shift;
+            k += 1;
+        }
+        let from = start.checked_add_signed(-before)?;
+        let to = end.checked_add_signed(-through)?;
         self.folded.get(from..to)
+    }
+
+    /// How many irregular units end at or before `at`: where [`FoldedText::fold_of`] starts
+    /// walking for a line that starts at `at`.
+    fn units_before(&self, at: usize) -> usize {
+        self.irregular.partition_point(|u| u.source.1 <= at)
     }
 
     /// The source span of a span of `folded`, widened to whole source characters when an end
@@ -801,6 +826,7 @@ pub fn tokenize(text: &str, base: usize) -> Vec<Token> {
 pub(crate) fn tokenize_folded(text: &str, base: usize, folded: &FoldedText) -> Vec<Token> {
     let mut tokens = Tokens::new(text, base);
     tokens.folded = Some(folded);
+    tokens.units_passed = folded.units_before(base);
     collect_tokens(tokens, text.len())
 }
 
@@ -820,6 +846,8 @@ pub(crate) struct Tokens<'a> {
     at: usize,
     /// The whole text folded, when the caller has it (see [`tokenize_folded`]).
     folded: Option<&'a FoldedText>,
+    /// Irregular units of `folded` before the next token (see [`FoldedText::fold_of`]).
+    units_passed: usize,
 }
 
 impl<'a> Tokens<'a> {
@@ -829,6 +857,7 @@ impl<'a> Tokens<'a> {
             base,
             at: 0,
             folded: None,
+            units_passed: 0,
         }
     }
 }
@@ -896,9 +925,10 @@ impl Iterator for Tokens<'_> {
             (TokenKind::Punct, i + c.len_utf8())
         };
         self.at = end;
+        let passed = &mut self.units_passed;
         let folded = match self
             .folded
-            .and_then(|f| f.folded_in_place(self.base + i, self.base + end))
+            .and_then(|f| f.fold_of(passed, self.base + i, self.base + end))
         {
             Some(done) => Folded::from(done),
             None => fold_word(&text[i..end]),
@@ -1297,8 +1327,14 @@ mod tests {
         assert_eq!(tokens, tokenize(text, 0));
         // `Đức` lies after two moved pairs: read in place, shifted by what they changed.
         let (s, e) = (tokens[2].start, tokens[2].end);
-        assert_eq!(folded.folded_in_place(s, e), Some("đức"));
-        assert_eq!(folded.folded_in_place(tokens[0].start, tokens[0].end), None);
+        assert_eq!(folded.fold_of(&mut 0, s, e), Some("đức"));
+        // A word holding a moved pair is read with the pair as it was rewritten.
+        assert_eq!(
+            folded.fold_of(&mut 0, tokens[0].start, tokens[0].end),
+            Some("thủy")
+        );
+        // A span cutting a unit in two has no fold of its own.
+        assert_eq!(folded.fold_of(&mut 0, 0, 4), None);
     }
 
     #[test]
