@@ -104,7 +104,7 @@ struct BaselineMention {
 /// A paragraph being read: its tokens and what each stretch of them has been found to be.
 struct Paragraph<'a> {
     text: &'a str,
-    tokens: &'a [Token],
+    tokens: &'a [Token<'a>],
     sentences: Vec<Sentence>,
     /// Tokens inside a baseline or period phrase: never a figure, never a year context.
     consumed: Vec<bool>,
@@ -442,7 +442,7 @@ fn read_paragraph<'a>(
     text: &'a str,
     start: usize,
     end: usize,
-    tokens: &'a [Token],
+    tokens: &'a [Token<'a>],
     lex: &Lexicon,
 ) -> Paragraph<'a> {
     debug_assert!(tokens.first().is_none_or(|t| t.start >= start));
@@ -1408,7 +1408,7 @@ fn extract_paragraph<'l>(
             ),
             measure,
             number_raw: stretch_text(para, (f.first, f.number_len)),
-            denominator_raw: f.denominator.map(|d| t[d].folded.clone()),
+            denominator_raw: f.denominator.map(|d| SmallText::from(t[d].folded.as_str())),
             multiplier_raw: f.multiplier.map(|st| stretch_text(para, st)),
             unit_raw: stretch_text(para, f.unit),
             qualifier_raw: f.qualifier.map(|st| stretch_text(para, st)),

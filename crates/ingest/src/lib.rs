@@ -32,5 +32,5 @@ pub use source::{
 };
 pub use text::{
     decode, decode_str, fold, form_tokens, normalize, tokenize, DecodeProblem, Folded, Token,
-    TokenKind,
+    TokenFold, TokenKind,
 };

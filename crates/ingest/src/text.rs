@@ -804,26 +804,76 @@ pub enum TokenKind {
 
 /// One token of normalised text, with its byte span and its folded form.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Token {
+pub struct Token<'a> {
     pub kind: TokenKind,
     pub start: usize,
     pub end: usize,
-    pub folded: Folded,
+    pub folded: TokenFold<'a>,
     /// [`crate::hash::word_key`] of `folded`.
     pub key: u64,
+}
+
+/// A token's folded form: read from the document's folded text (see [`tokenize_folded`]),
+/// which is every token of a body, or folded on its own. The body's tokens borrow their
+/// fold: a copy per word was a fifth of tokenising.
+#[derive(Debug, Clone)]
+pub enum TokenFold<'a> {
+    Read(&'a str),
+    Made(Folded),
+}
+
+impl std::ops::Deref for TokenFold<'_> {
+    type Target = str;
+
+    #[inline]
+    fn deref(&self) -> &str {
+        match self {
+            TokenFold::Read(s) => s,
+            TokenFold::Made(f) => f.as_str(),
+        }
+    }
+}
+
+impl TokenFold<'_> {
+    pub fn as_str(&self) -> &str {
+        self
+    }
+}
+
+/// Two folds are equal when they spell the same, however each was made.
+impl PartialEq for TokenFold<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl PartialEq<str> for TokenFold<'_> {
+    fn eq(&self, other: &str) -> bool {
+        &**self == other
+    }
+}
+
+impl PartialEq<&str> for TokenFold<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        &**self == *other
+    }
 }
 
 /// Splits text into numbers (`1.213`, `17,3`: a separator is part of a number only between
 /// digits), words (letters, digits after a letter, inner hyphens and apostrophes) and single
 /// punctuation marks. Offsets are relative to `text` plus `base`.
-pub fn tokenize(text: &str, base: usize) -> Vec<Token> {
+pub fn tokenize(text: &str, base: usize) -> Vec<Token<'_>> {
     collect_tokens(Tokens::new(text, base), text.len())
 }
 
 /// [`tokenize`] for a line of a text already folded whole (`folded` is the fold of the text
 /// `base` counts from, at least up to the line's end): each word's fold is read from it
 /// instead of folded again. Gives the same tokens as [`tokenize`].
-pub(crate) fn tokenize_folded(text: &str, base: usize, folded: &FoldedText) -> Vec<Token> {
+pub(crate) fn tokenize_folded<'a>(
+    text: &'a str,
+    base: usize,
+    folded: &'a FoldedText,
+) -> Vec<Token<'a>> {
     let mut tokens = Tokens::new(text, base);
     tokens.folded = Some(folded);
     tokens.units_passed = folded.units_before(base);
@@ -862,10 +912,10 @@ impl<'a> Tokens<'a> {
     }
 }
 
-impl Iterator for Tokens<'_> {
-    type Item = Token;
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Token<'a>;
 
-    fn next(&mut self) -> Option<Token> {
+    fn next(&mut self) -> Option<Token<'a>> {
         let text = self.text;
         let bytes = text.as_bytes();
         // Bytes are read directly where they are ASCII (most of every text); other
@@ -930,8 +980,8 @@ impl Iterator for Tokens<'_> {
             .folded
             .and_then(|f| f.fold_of(passed, self.base + i, self.base + end))
         {
-            Some(done) => Folded::from(done),
-            None => fold_word(&text[i..end]),
+            Some(done) => TokenFold::Read(done),
+            None => TokenFold::Made(fold_word(&text[i..end])),
         };
         Some(Token {
             kind,
