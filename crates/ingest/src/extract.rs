@@ -465,6 +465,14 @@ fn read_paragraph<'a>(
     };
     let mut i = 0;
     while i < n {
+        let tok = &para.tokens[i];
+        if tok.kind != TokenKind::Number
+            && !lex.period_starts.may_contain(tok.key)
+            && !looks_roman(&tok.folded)
+        {
+            i += 1;
+            continue;
+        }
         if let Some((m, baseline)) = lex.baselines.longest_at(para.tokens, i) {
             // A period right after the baseline is the period compared with (`so với cùng kỳ 6
             // tháng đầu năm 2023`), never the figures' own.

@@ -81,6 +81,15 @@ impl KeyFilter {
         self.0[b / 64] |= 1 << (b % 64);
     }
 
+    /// The keys of both filters: one test answers "in neither" for both.
+    pub fn union(&self, other: &KeyFilter) -> KeyFilter {
+        let mut both = self.clone();
+        for (word, o) in both.0.iter_mut().zip(other.0.iter()) {
+            *word |= o;
+        }
+        both
+    }
+
     /// False only when no key inserted is `key`; true may be a neighbour's bit.
     #[inline]
     pub fn may_contain(&self, key: u64) -> bool {
