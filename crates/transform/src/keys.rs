@@ -32,15 +32,10 @@ fn number_words(lex: &Lexicon) -> HashMap<String, f64> {
 /// Adds the parsed numbers, each distinct raw number parsed once.
 fn with_numbers(mentions: &mut DataFrame, words: &HashMap<String, f64>) -> PolarsResult<()> {
     for (raw, out) in NUMBERS {
-        let numbers: Float64Chunked = {
-            let mut parsed: PlHashMap<&str, Option<f64>> = PlHashMap::new();
-            (mentions.column(raw)?.str()?.iter())
-                .map(|v| {
-                    let v = v?;
-                    *parsed.entry(v).or_insert_with(|| parse_number(v, words))
-                })
-                .collect()
-        };
+        let numbers: Float64Chunked = once_per_key(mentions.column(raw)?.str()?.iter(), |v| {
+            parse_number(v, words)
+        })
+        .collect();
         mentions.with_column(numbers.with_name(out.into()).into_column())?;
     }
     Ok(())
@@ -71,18 +66,10 @@ impl Table {
 
     /// The values of each mention's row, null where its word is null or not in the table.
     fn values_of(&self, mentions: &DataFrame) -> PolarsResult<DataFrame> {
-        let mut found: PlHashMap<&str, Option<IdxSize>> = PlHashMap::new();
-        let idx: IdxCa = mentions
-            .column(self.raw)?
-            .str()?
-            .iter()
-            .map(|v| {
-                let v = v?;
-                *found
-                    .entry(v)
-                    .or_insert_with(|| self.rows.get(fold(v).as_str()).copied())
-            })
-            .collect();
+        let idx: IdxCa = once_per_key(mentions.column(self.raw)?.str()?.iter(), |v| {
+            self.rows.get(fold(v).as_str()).copied()
+        })
+        .collect();
         self.values.take(&idx)
     }
 }
@@ -172,20 +159,26 @@ fn read(
     other: &StringChunked,
     plain: &StringChunked,
 ) -> StringChunked {
-    let mut found: PlHashMap<(&str, &str), Option<&str>> = PlHashMap::new();
-    raw.iter()
-        .zip(other.iter())
-        .zip(plain.iter())
-        .map(|((raw, other), plain)| {
-            let reading = raw.zip(other).and_then(|(r, o)| {
-                *found.entry((r, o)).or_insert_with(|| {
-                    let reading = readings.get(fold(r).as_str())?.get(o)?;
-                    Some(reading.as_str())
-                })
-            });
-            reading.or(plain)
-        })
-        .collect()
+    let pairs = raw.iter().zip(other.iter()).map(|(r, o)| r.zip(o));
+    once_per_key(pairs, |(r, o)| {
+        Some(readings.get(fold(r).as_str())?.get(o)?.as_str())
+    })
+    .zip(plain.iter())
+    .map(|(reading, plain)| reading.or(plain))
+    .collect()
+}
+
+/// `answer` of each key (none for a null), asked once per distinct key: a batch repeats a few
+/// words across thousands of mentions, and an answer folds its word.
+fn once_per_key<K: std::hash::Hash + Eq + Copy, V: Copy>(
+    keys: impl Iterator<Item = Option<K>>,
+    mut answer: impl FnMut(K) -> Option<V>,
+) -> impl Iterator<Item = Option<V>> {
+    let mut known: PlHashMap<K, Option<V>> = PlHashMap::new();
+    keys.map(move |key| {
+        let key = key?;
+        *known.entry(key).or_insert_with(|| answer(key))
+    })
 }
 
 /// The (form, value) rows of a lexicon file a word lookup is built from.
