@@ -315,7 +315,7 @@ fn dateline_at(text: &str, (s, e): (usize, usize), lex: &Lexicon) -> Option<(Dat
     let opens = line.next()?;
     if opens.kind != TokenKind::Number
         && opens.folded != ","
-        && !lex.dateline_words.may_start_with(opens.key)
+        && !lex.dateline_words.first_words().may_contain(opens.key)
     {
         return None;
     }

@@ -269,15 +269,10 @@ impl<T: Clone> PhraseTable<T> {
         best
     }
 
-    /// The first words of the table's forms (see [`Lexicon::period_starts`]).
+    /// The keys of the first words of the table's forms: `may_contain` is false when no form
+    /// starts with a word (true may be a neighbour's).
     pub(crate) fn first_words(&self) -> &KeyFilter {
         &self.firsts
-    }
-
-    /// False when no form starts with the word whose key is `key`; true may be a neighbour's.
-    #[inline]
-    pub fn may_start_with(&self, key: u64) -> bool {
-        self.firsts.may_contain(key)
     }
 
     /// Whether a form matches at `at` (any length).

@@ -914,8 +914,7 @@ pub(crate) fn tokenize_folded<'a>(
     folded: &'a FoldedText,
 ) -> Vec<Token<'a>> {
     let mut tokens = Tokens::new(text, base);
-    tokens.folded = Some(folded);
-    tokens.units_passed = folded.units_before(base);
+    tokens.folded = Some((folded, folded.units_before(base)));
     collect_tokens(tokens, text.len())
 }
 
@@ -933,10 +932,9 @@ pub(crate) struct Tokens<'a> {
     base: usize,
     /// Where the next token is looked for (a character boundary).
     at: usize,
-    /// The whole text folded, when the caller has it (see [`tokenize_folded`]).
-    folded: Option<&'a FoldedText>,
-    /// Irregular units of `folded` before the next token (see [`FoldedText::fold_of`]).
-    units_passed: usize,
+    /// The whole text folded, when the caller has it (see [`tokenize_folded`]), with how many
+    /// of its irregular units lie before the next token (see [`FoldedText::fold_of`]).
+    folded: Option<(&'a FoldedText, usize)>,
 }
 
 impl<'a> Tokens<'a> {
@@ -946,7 +944,6 @@ impl<'a> Tokens<'a> {
             base,
             at: 0,
             folded: None,
-            units_passed: 0,
         }
     }
 }
@@ -1014,18 +1011,19 @@ impl<'a> Iterator for Tokens<'a> {
             (TokenKind::Punct, i + c.len_utf8())
         };
         self.at = end;
-        let passed = &mut self.units_passed;
+        let (from, to) = (self.base + i, self.base + end);
         let folded = match self
             .folded
-            .and_then(|f| f.fold_of(passed, self.base + i, self.base + end))
+            .as_mut()
+            .and_then(|(f, passed)| f.fold_of(passed, from, to))
         {
             Some(done) => TokenFold::Read(done),
             None => TokenFold::Made(fold_word(&text[i..end])),
         };
         Some(Token {
             kind,
-            start: self.base + i,
-            end: self.base + end,
+            start: from,
+            end: to,
             key: crate::hash::word_key(&folded),
             folded,
         })
