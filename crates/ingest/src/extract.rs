@@ -178,6 +178,7 @@ pub(crate) fn extract_tokens(
     let doc_span = document_span(&paras);
     let mut section: Option<SmallText> = None;
     let mut keys: Vec<MentionKey> = Vec::new();
+    let mut jumps = Jumps::default();
     // The mentions of the last paragraph with figures that is no caption.
     let mut levels_before = 0..0;
     // The headline lines that open the document (at most two), and where their mentions end.
@@ -202,7 +203,14 @@ pub(crate) fn extract_tokens(
         };
         let first = out.mentions.len();
         let first_key = keys.len();
-        extract_paragraph(para, lex, &context, &mut out.mentions, &mut keys);
+        extract_paragraph(
+            para,
+            lex,
+            &context,
+            &mut jumps,
+            &mut out.mentions,
+            &mut keys,
+        );
         attach_across_paragraphs(&mut out.mentions, &mut keys, levels_before.clone(), first);
         debug_assert_eq!(first_key, first);
         if out.mentions.len() > first && !is_caption(para, lex) {
@@ -1034,7 +1042,9 @@ fn stretch_text(para: &Paragraph, (first, len): (usize, usize)) -> SmallText {
 /// Where the nearest token or figure of each kind stands, seen from every token: the rules
 /// read for each figure jump to it instead of walking the paragraph, so a paragraph costs time
 /// linear in its figures (a verbless list of thousands of figures is one sentence). Each table
-/// has one entry past the last token; `n` (the token count) there means "none after".
+/// has one entry past the last token; `n` (the token count) there means "none after". The
+/// token tables are filled only over [`rule_windows`]: the sentences with figures.
+#[derive(Default)]
 struct Jumps {
     /// The nearest token before each one that starts a verb form.
     prev_verb: Vec<Option<usize>>,
@@ -1064,45 +1074,82 @@ struct Jumps {
     levels_before: Vec<usize>,
     /// For each period, the year of the nearest earlier period that states one.
     year_before_period: Vec<Option<i32>>,
+    /// Whether a figure (or its qualifier) starts at each token, and whether a topic phrase
+    /// starting at each token ends right where one does (the clause stops there): what
+    /// `next_clause_stop` is made from, kept only so their buffers are reused.
+    starts_figure: Vec<bool>,
+    names_next: Vec<bool>,
 }
 
 impl Jumps {
-    fn new(para: &Paragraph, lex: &Lexicon, figures: &[Figure]) -> Jumps {
+    /// Fills the tables for `figures` of `para`, in the buffers of the paragraph read before:
+    /// a document's paragraphs are read one after another, and each would otherwise allocate
+    /// and clear a dozen tables of its length.
+    fn read(&mut self, para: &Paragraph, lex: &Lexicon, figures: &[Figure]) {
+        let Jumps {
+            prev_verb,
+            next_verb,
+            prev_semicolon,
+            next_semicolon,
+            next_passive,
+            next_close,
+            next_break,
+            next_clause_stop,
+            prev_strong_verb,
+            next_field,
+            prev_of_rank,
+            list_last,
+            prev_level_same_unit,
+            levels_before,
+            year_before_period,
+            starts_figure,
+            names_next,
+        } = self;
         let t = &para.tokens;
         let n = t.len();
-        let backward = |hit: &dyn Fn(usize) -> bool| {
-            let mut last = None;
-            (0..=n)
-                .map(|i| {
-                    let before = last;
-                    if i < n && hit(i) {
+        let windows = rule_windows(para, figures);
+        // Outside the windows a table says "none": every rule bounds what it reads by its
+        // figure's sentence, so a jump past the window is filtered as one past the sentence is.
+        let backward = |table: &mut Vec<Option<usize>>, hit: &dyn Fn(usize) -> bool| {
+            table.clear();
+            table.resize(n + 1, None);
+            for &(from, to) in &windows {
+                let mut last = None;
+                for (i, slot) in table.iter_mut().enumerate().take(to + 1).skip(from) {
+                    *slot = last;
+                    if i < to && hit(i) {
                         last = Some(i);
                     }
-                    before
-                })
-                .collect::<Vec<_>>()
-        };
-        let forward = |hit: &dyn Fn(usize) -> bool| {
-            let mut next = vec![n; n + 1];
-            for i in (0..n).rev() {
-                next[i] = if hit(i) { i } else { next[i + 1] };
+                }
             }
-            next
+        };
+        let forward = |table: &mut Vec<usize>, hit: &dyn Fn(usize) -> bool| {
+            table.clear();
+            table.resize(n + 1, n);
+            for &(from, to) in &windows {
+                let mut next = n;
+                for i in (from..to).rev() {
+                    if hit(i) {
+                        next = i;
+                    }
+                    table[i] = next;
+                }
+            }
         };
         let is_verb = |i: usize| para.verbs[i].is_some();
         let semicolon = |i: usize| punct_is(para, i, b";");
         // A field written right before a figure names that figure (see [`find_topic`]).
-        let starts_figure = {
-            let mut v = vec![false; n + 1];
-            for g in figures {
-                v[g.qualifier.map_or(g.first, |q| q.0)] = true;
-            }
-            v
-        };
-        let mut names_next = vec![false; n];
+        starts_figure.clear();
+        starts_figure.resize(n + 1, false);
+        for g in figures {
+            starts_figure[g.qualifier.map_or(g.first, |q| q.0)] = true;
+        }
+        names_next.clear();
+        names_next.resize(n, false);
         for &(s, l, _) in &para.topics {
             names_next[s] = starts_figure[s + l];
         }
+        let names_next = &*names_next;
         let clause_stop = |i: usize| {
             let strong_verb = !para.in_topic[i]
                 && para.verbs[i]
@@ -1113,7 +1160,8 @@ impl Jumps {
         };
         let rank = |ti: usize| lex.topic_rows[para.topics[ti].2].rank;
         let topic_count = para.topics.len();
-        let mut next_field = vec![topic_count; topic_count + 1];
+        next_field.clear();
+        next_field.resize(topic_count + 1, topic_count);
         for ti in (0..topic_count).rev() {
             next_field[ti] = if rank(ti) >= 1 {
                 ti
@@ -1122,21 +1170,23 @@ impl Jumps {
             };
         }
         let top_rank = (0..topic_count).map(rank).max().unwrap_or(0);
-        let prev_of_rank = (0..=top_rank)
-            .map(|r| {
-                let mut last = None;
-                (0..=topic_count)
-                    .map(|ti| {
-                        let before = last;
-                        if ti < topic_count && rank(ti) == r {
-                            last = Some(ti);
-                        }
-                        before
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut list_last: Vec<usize> = (0..figures.len()).collect();
+        // One table for each rank from 0 up.
+        let ranks = usize::try_from(top_rank + 1).unwrap_or(0);
+        prev_of_rank.resize_with(ranks, Vec::new);
+        prev_of_rank.truncate(ranks);
+        for (r, of_rank) in (0..).zip(prev_of_rank.iter_mut()) {
+            let mut last = None;
+            of_rank.clear();
+            of_rank.extend((0..=topic_count).map(|ti| {
+                let before = last;
+                if ti < topic_count && rank(ti) == r {
+                    last = Some(ti);
+                }
+                before
+            }));
+        }
+        list_last.clear();
+        list_last.extend(0..figures.len());
         for k in (0..figures.len().saturating_sub(1)).rev() {
             let (f, g) = (&figures[k], &figures[k + 1]);
             let joined = g.sentence == f.sentence
@@ -1146,57 +1196,79 @@ impl Jumps {
                 list_last[k] = list_last[k + 1];
             }
         }
-        let mut latest_level: std::collections::HashMap<&str, usize> = Default::default();
-        let mut prev_level_same_unit = Vec::with_capacity(figures.len());
-        let mut levels_before = Vec::with_capacity(figures.len());
+        // The latest level of each unit so far: a paragraph names a few units at most.
+        let mut latest_level: Vec<(&str, usize)> = Vec::new();
+        prev_level_same_unit.clear();
+        levels_before.clear();
         let mut levels = 0;
         for (k, g) in figures.iter().enumerate() {
             let unit = lex.unit_rows[g.unit_idx].unit.as_str();
-            prev_level_same_unit.push(latest_level.get(unit).copied());
+            let latest = latest_level.iter_mut().find(|(u, _)| *u == unit);
+            prev_level_same_unit.push(latest.as_ref().map(|(_, l)| *l));
             levels_before.push(levels);
             if g.change_word.is_none() {
-                latest_level.insert(unit, k);
+                match latest {
+                    Some(l) => l.1 = k,
+                    None => latest_level.push((unit, k)),
+                }
                 levels += 1;
             }
         }
         let mut year = None;
-        let year_before_period = para
-            .periods
-            .iter()
-            .map(|q| {
-                let before = year;
-                let has_year = !matches!(q.kind, PeriodKind::SpansYears | PeriodKind::NotAPeriod);
-                if let Some(&y) = q.years.first().filter(|_| has_year) {
-                    year = Some(y);
-                }
-                before
+        year_before_period.clear();
+        year_before_period.extend(para.periods.iter().map(|q| {
+            let before = year;
+            let has_year = !matches!(q.kind, PeriodKind::SpansYears | PeriodKind::NotAPeriod);
+            if let Some(&y) = q.years.first().filter(|_| has_year) {
+                year = Some(y);
+            }
+            before
+        }));
+        backward(prev_verb, &is_verb);
+        backward(prev_strong_verb, &|i| {
+            para.verbs[i].is_some_and(|(_, idx)| {
+                matches!(
+                    lex.action_rows[idx].position,
+                    Position::Before | Position::Either
+                )
             })
-            .collect();
-        Jumps {
-            prev_verb: backward(&is_verb),
-            prev_strong_verb: backward(&|i| {
-                para.verbs[i].is_some_and(|(_, idx)| {
-                    matches!(
-                        lex.action_rows[idx].position,
-                        Position::Before | Position::Either
-                    )
-                })
-            }),
-            next_field,
-            prev_of_rank,
-            next_verb: forward(&is_verb),
-            prev_semicolon: backward(&semicolon),
-            next_semicolon: forward(&semicolon),
-            next_passive: forward(&|i| lex.passives.contains_at(t, i)),
-            next_close: forward(&|i| punct_is(para, i, b")")),
-            next_break: forward(&|i| t[i].kind == TokenKind::Punct && !punct_is(para, i, b",;/")),
-            next_clause_stop: forward(&clause_stop),
-            list_last,
-            prev_level_same_unit,
-            levels_before,
-            year_before_period,
+        });
+        forward(next_verb, &is_verb);
+        backward(prev_semicolon, &semicolon);
+        forward(next_semicolon, &semicolon);
+        forward(next_passive, &|i| lex.passives.contains_at(t, i));
+        forward(next_close, &|i| punct_is(para, i, b")"));
+        forward(next_break, &|i| {
+            t[i].kind == TokenKind::Punct && !punct_is(para, i, b",;/")
+        });
+        forward(next_clause_stop, &clause_stop);
+    }
+}
+
+/// How many tokens before a figure's sentence the jump tables still read: a verb that is not
+/// weak ends [`find_action`]'s search three tokens after itself, so one at the end of the
+/// sentence before can reach into this one.
+const WINDOW_MARGIN: usize = 3;
+
+/// The token ranges ([`Jumps`]) the rules ask about: each sentence holding a figure, from
+/// [`WINDOW_MARGIN`] tokens before it, overlapping ones merged. Sentences without figures, most
+/// of a long paragraph's, are never looked at.
+fn rule_windows(para: &Paragraph, figures: &[Figure]) -> Vec<(usize, usize)> {
+    let mut windows: Vec<(usize, usize)> = Vec::new();
+    let mut last_sentence = None;
+    for f in figures {
+        if last_sentence == Some(f.sentence) {
+            continue;
+        }
+        last_sentence = Some(f.sentence);
+        let s = &para.sentences[f.sentence];
+        let from = s.first.saturating_sub(WINDOW_MARGIN);
+        match windows.last_mut() {
+            Some(w) if from <= w.1 => w.1 = w.1.max(s.end),
+            _ => windows.push((from, s.end)),
         }
     }
+    windows
 }
 
 /// The topics whose first token lies in `from..to`, as a range of indices into `para.topics`
@@ -1211,6 +1283,7 @@ fn extract_paragraph<'l>(
     para: &mut Paragraph,
     lex: &'l Lexicon,
     doc: &DocContext,
+    jumps: &mut Jumps,
     out: &mut Vec<Mention>,
     keys: &mut Vec<MentionKey<'l>>,
 ) {
@@ -1221,12 +1294,13 @@ fn extract_paragraph<'l>(
     read_clauses(para, lex);
     let para = &*para;
     let t = &para.tokens;
-    let jumps = Jumps::new(para, lex, &figures);
+    jumps.read(para, lex, &figures);
+    let jumps = &*jumps;
     let mut last_topic: Option<usize> = None;
     let mut resolved: Vec<Resolved> = Vec::with_capacity(figures.len());
     let mut bracket_of: Vec<Option<usize>> = vec![None; figures.len()];
     for (k, f) in figures.iter().enumerate() {
-        let mut action = find_action(para, lex, &figures, &jumps, k);
+        let mut action = find_action(para, lex, &figures, jumps, k);
         // A percent in brackets right after a figure shares its verb (`giảm 34 người chết (-25,56%)`).
         let bracketed = k > 0
             && lex.unit_rows[f.unit_idx].unit == "percent"
@@ -1248,7 +1322,7 @@ fn extract_paragraph<'l>(
                 None => TopicFound::Nothing,
             }
         } else {
-            find_topic(para, lex, &figures, &jumps, k, action)
+            find_topic(para, lex, &figures, jumps, k, action)
         };
         let several_topics = matches!(found, TopicFound::Several);
         let topic = match found {
@@ -1266,7 +1340,7 @@ fn extract_paragraph<'l>(
         if topic.is_some() && !named_by_unit {
             last_topic = topic;
         }
-        let (year, period, spans) = match find_period(para, &jumps, f) {
+        let (year, period, spans) = match find_period(para, jumps, f) {
             (None, None, false) if doc.span.is_some() => {
                 (None, doc.span.map(SmallText::from), true)
             }
@@ -1289,8 +1363,7 @@ fn extract_paragraph<'l>(
         if f.change_word.is_none() {
             continue;
         }
-        if let Some(level) =
-            level_for_change(para, lex, &figures, &jumps, &resolved, &has_change, c)
+        if let Some(level) = level_for_change(para, lex, &figures, jumps, &resolved, &has_change, c)
         {
             attached_to[c] = Some(level);
             has_change[level] = true;
@@ -1390,7 +1463,7 @@ fn extract_paragraph<'l>(
                 number_raw: stretch_text(para, (cf.first, cf.number_len)),
                 multiplier_raw: cf.multiplier.map(|st| stretch_text(para, st)),
                 unit_raw: stretch_text(para, cf.unit),
-                baseline: find_baseline(para, &jumps, cf),
+                baseline: find_baseline(para, jumps, cf),
             }
         };
         let (measure, change) = if f.change_word.is_some() {
@@ -2087,6 +2160,46 @@ mod tests {
             .nth(right)
             .map_or(end, |(i, _)| m1 + i);
         cut_out(text, (start, end), (from, to))
+    }
+
+    #[test]
+    fn jump_tables_cover_the_sentences_with_figures_and_a_margin_before_each() {
+        let dir =
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/lexicon");
+        let Ok(lex) = Lexicon::load(&dir) else {
+            panic!("the bundled lexicon loads");
+        };
+        let text = "Công an tỉnh mở đợt cao điểm trấn áp tội phạm trong dịp Tết. \
+                    Lực lượng chức năng bắt 5 đối tượng. Công tác tuần tra được tăng cường ở \
+                    các địa bàn trọng điểm. Thu giữ 3 khẩu súng.";
+        let tokens = tokenize(text, 0);
+        let at = |word: &str| tokens.iter().position(|t| t.folded == word);
+        let mut para = read_paragraph(text, 0, text.len(), &tokens, &lex);
+        let figures = find_figures(&para, &lex);
+        assert_eq!(figures.len(), 2);
+        let sentence = |k: usize| {
+            let s = &para.sentences[figures[k].sentence];
+            (s.first, s.end)
+        };
+        let (second, fourth) = (sentence(0), sentence(1));
+        assert_eq!((Some(second.0), fourth.1), (at("lực"), tokens.len()));
+        assert_eq!(
+            rule_windows(&para, &figures),
+            [
+                (second.0 - WINDOW_MARGIN, second.1),
+                (fourth.0 - WINDOW_MARGIN, fourth.1)
+            ]
+        );
+        read_clauses(&mut para, &lex);
+        let mut jumps = Jumps::default();
+        jumps.read(&para, &lex, &figures);
+        // Inside a window a table reads as it always did ...
+        assert_eq!(jumps.prev_verb[figures[0].first], at("bắt"));
+        // ... and outside every window it says "none", in both directions, though the first
+        // sentence holds verbs (`mở`, `trấn áp`).
+        assert!((0..second.0).any(|i| para.verbs[i].is_some()));
+        assert_eq!(jumps.prev_verb[second.0 - WINDOW_MARGIN - 1], None);
+        assert_eq!(jumps.next_verb[0], tokens.len());
     }
 
     proptest::proptest! {
