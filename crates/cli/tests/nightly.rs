@@ -1161,10 +1161,21 @@ fn a_merge_missing_a_shard_or_mixing_splits_or_inputs_exits_2() {
 #[test]
 fn a_rebuilt_binary_re_extracts_unchanged_inputs() {
     let (tmp, input, out) = small_dataset();
-    // Another build: the same program with one more byte, as a rebuild with new rules differs.
+    // Another build: the same program with another build ID, as the linker gives a rebuild
+    // with new rules (the ID hashes the linked program); a program without one is known by
+    // the hash of its bytes, so one more byte makes it another.
     let rebuilt = tmp.path().join("solieu-rebuilt");
     let mut bytes = fs::read(env!("CARGO_BIN_EXE_solieu")).unwrap();
-    bytes.push(0);
+    // A GNU build ID note's header: name size 4, type 3 (NT_GNU_BUILD_ID), then "GNU\0"; the
+    // ID follows.
+    let note = bytes
+        .windows(12)
+        .position(|w| w[..4] == [4, 0, 0, 0] && w[8..] == [3, 0, 0, 0] && w[4] > 0)
+        .filter(|&at| bytes.get(at + 12..at + 16) == Some(b"GNU\0"));
+    match note {
+        Some(at) => bytes[at + 16] ^= 0xff,
+        None => bytes.push(0),
+    }
     fs::write(&rebuilt, bytes).unwrap();
     #[cfg(unix)]
     {
