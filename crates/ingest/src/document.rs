@@ -253,7 +253,7 @@ fn article_lines(text: &str, lex: &Lexicon) -> Vec<(usize, usize)> {
     let mut seen_body = false;
     let mut in_header_block = false;
     let mut start = 0;
-    for line in text.split('\n') {
+    for line in crate::text::split_lines(text) {
         let end = start + line.len();
         // Counted only as far as the test needs (body lines are long), and only while the
         // body has not begun: once it has, no line's length is asked.
@@ -489,11 +489,15 @@ fn number_date_at(toks: &[crate::text::Token], i: usize) -> Option<(u32, u32, Op
             && toks.get(k + 1).is_some_and(|n| n.start == toks[k].end)
     };
     // `8.12` reads as one number token: a day and a month, as many papers write them.
-    if let Some((d, m)) = toks.get(i).and_then(|t| {
-        (t.kind == TokenKind::Number)
-            .then(|| t.folded.split_once('.'))
-            .flatten()
-    }) {
+    // Asked of every number: its bytes are searched, not its characters.
+    if let Some((d, m)) = toks
+        .get(i)
+        .filter(|t| t.kind == TokenKind::Number)
+        .and_then(|t| {
+            let dot = t.folded.bytes().position(|b| b == b'.')?;
+            Some((&t.folded[..dot], &t.folded[dot + 1..]))
+        })
+    {
         let (Ok(day), Ok(month)) = (d.parse::<u32>(), m.parse::<u32>()) else {
             return None;
         };

@@ -607,7 +607,7 @@ impl Boilerplate {
         // every word gives at least one token, so these counts bound the keys.
         let words_with_letters = line
             .split_whitespace()
-            .filter(|w| w.chars().any(char::is_alphabetic))
+            .filter(|w| w.chars().any(crate::text::is_letter))
             .take(self.max_tokens + 1)
             .count();
         if words_with_letters <= self.max_tokens {
@@ -615,7 +615,8 @@ impl Boilerplate {
                 return Some(*effect);
             }
         }
-        let (label, _) = line.split_once(':')?;
+        // Every line asks: a vectorised search for the colon.
+        let label = &line[..memchr::memchr(b':', line.as_bytes())?];
         if label.split_whitespace().nth(self.max_tokens).is_some() {
             return None;
         }

@@ -125,6 +125,19 @@ pub fn normalize(raw: &str) -> String {
     normalize_by_steps(raw)
 }
 
+/// `text.split('\n')`, each newline found by a vectorised search: every text is cut into
+/// lines, at least twice.
+pub(crate) fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', text.as_bytes())
+        .chain([text.len()])
+        .map(move |end| {
+            let line = &text[start..end];
+            start = end + 1;
+            line
+        })
+}
+
 /// [`normalize`] for a text that needs some of it.
 fn normalize_by_steps(raw: &str) -> String {
     let unhtml = strip_html(raw);
@@ -140,7 +153,7 @@ fn normalize_by_steps(raw: &str) -> String {
     };
     let mut out = String::with_capacity(nfc.len());
     let mut blank_run = 0usize;
-    for line in nfc.split('\n') {
+    for line in split_lines(&nfc) {
         let cleaned = clean_line(line);
         if cleaned.is_empty() {
             blank_run += 1;
@@ -822,7 +835,7 @@ const TONE_MOVES: [(&str, &str); 15] = [
 
 /// `char::is_alphabetic`, with the Vietnamese alphabet answered without the Unicode tables:
 /// tokenising spends most of its time asking this.
-fn is_letter(c: char) -> bool {
+pub(crate) fn is_letter(c: char) -> bool {
     match c {
         'a'..='z' | 'A'..='Z' => true,
         '\u{0}'..='\u{7f}' => false,
@@ -1094,6 +1107,14 @@ mod tests {
         ));
         // A UTF-16 file without a BOM has NULs between its ASCII letters.
         assert_eq!(decode(b"M\0a\0"), Err(DecodeProblem::Binary));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lines_are_split_as_split_cuts_them(text in "[a\n đ\u{1ea0}]{0,40}") {
+            let lines: Vec<&str> = split_lines(&text).collect();
+            proptest::prop_assert_eq!(lines, text.split('\n').collect::<Vec<_>>());
+        }
     }
 
     proptest::proptest! {
@@ -1438,6 +1459,13 @@ mod tests {
         );
         // A span cutting a unit in two has no fold of its own.
         assert_eq!(folded.fold_of(&mut 0, 0, 4), None);
+    }
+
+    #[test]
+    fn a_letter_is_what_unicode_calls_alphabetic() {
+        for c in ('\u{0}'..='\u{3000}').chain(['\u{1e9e}', '\u{10400}', '\u{1f600}']) {
+            assert_eq!(is_letter(c), c.is_alphabetic(), "{c:?}");
+        }
     }
 
     #[test]
