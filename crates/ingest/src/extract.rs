@@ -1108,44 +1108,14 @@ impl Jumps {
         let t = &para.tokens;
         let n = t.len();
         let windows = rule_windows(para, figures);
-        // Outside the windows a table says "none": every rule bounds what it reads by its
-        // figure's sentence, so a jump past the window is filtered as one past the sentence is.
-        let backward = |table: &mut Vec<Option<usize>>, hit: &dyn Fn(usize) -> bool| {
-            table.clear();
-            table.resize(n + 1, None);
-            for &(from, to) in &windows {
-                let mut last = None;
-                for (i, slot) in table.iter_mut().enumerate().take(to + 1).skip(from) {
-                    *slot = last;
-                    if i < to && hit(i) {
-                        last = Some(i);
-                    }
-                }
-            }
-        };
-        let forward = |table: &mut Vec<usize>, hit: &dyn Fn(usize) -> bool| {
-            table.clear();
-            table.resize(n + 1, n);
-            for &(from, to) in &windows {
-                let mut next = n;
-                for i in (from..to).rev() {
-                    if hit(i) {
-                        next = i;
-                    }
-                    table[i] = next;
-                }
-            }
-        };
         let is_verb = |i: usize| para.verbs[i].is_some();
         let semicolon = |i: usize| punct_is(para, i, b";");
         // A field written right before a figure names that figure (see [`find_topic`]).
-        starts_figure.clear();
-        starts_figure.resize(n + 1, false);
+        refill(starts_figure, n + 1, false);
         for g in figures {
             starts_figure[g.qualifier.map_or(g.first, |q| q.0)] = true;
         }
-        names_next.clear();
-        names_next.resize(n, false);
+        refill(names_next, n, false);
         for &(s, l, _) in &para.topics {
             names_next[s] = starts_figure[s + l];
         }
@@ -1160,8 +1130,7 @@ impl Jumps {
         };
         let rank = |ti: usize| lex.topic_rows[para.topics[ti].2].rank;
         let topic_count = para.topics.len();
-        next_field.clear();
-        next_field.resize(topic_count + 1, topic_count);
+        refill(next_field, topic_count + 1, topic_count);
         for ti in (0..topic_count).rev() {
             next_field[ti] = if rank(ti) >= 1 {
                 ti
@@ -1224,8 +1193,8 @@ impl Jumps {
             }
             before
         }));
-        backward(prev_verb, &is_verb);
-        backward(prev_strong_verb, &|i| {
+        backward(prev_verb, &windows, n, is_verb);
+        backward(prev_strong_verb, &windows, n, |i| {
             para.verbs[i].is_some_and(|(_, idx)| {
                 matches!(
                     lex.action_rows[idx].position,
@@ -1233,16 +1202,72 @@ impl Jumps {
                 )
             })
         });
-        forward(next_verb, &is_verb);
-        backward(prev_semicolon, &semicolon);
-        forward(next_semicolon, &semicolon);
-        forward(next_passive, &|i| lex.passives.contains_at(t, i));
-        forward(next_close, &|i| punct_is(para, i, b")"));
-        forward(next_break, &|i| {
+        forward(next_verb, &windows, n, is_verb);
+        backward(prev_semicolon, &windows, n, semicolon);
+        forward(next_semicolon, &windows, n, semicolon);
+        forward(next_passive, &windows, n, |i| {
+            lex.passives.contains_at(t, i)
+        });
+        forward(next_close, &windows, n, |i| punct_is(para, i, b")"));
+        forward(next_break, &windows, n, |i| {
             t[i].kind == TokenKind::Punct && !punct_is(para, i, b",;/")
         });
-        forward(next_clause_stop, &clause_stop);
+        forward(next_clause_stop, &windows, n, clause_stop);
     }
+}
+
+/// Fills `table` (one entry per token of `n`, and one past them) with the nearest token
+/// before each that `hit`s, within each window; outside the windows a table says "none":
+/// every rule bounds what it reads by its figure's sentence, so a jump past the window is
+/// filtered as one past the sentence is. Generic over `hit`, so each table's test is inlined
+/// into its loop.
+fn backward(
+    table: &mut Vec<Option<usize>>,
+    windows: &[(usize, usize)],
+    n: usize,
+    hit: impl Fn(usize) -> bool,
+) {
+    refill(table, n + 1, None);
+    for &(from, to) in windows {
+        let mut last = None;
+        for (i, slot) in table.iter_mut().enumerate().take(to + 1).skip(from) {
+            *slot = last;
+            if i < to && hit(i) {
+                last = Some(i);
+            }
+        }
+    }
+}
+
+/// [`backward`]'s other direction: the first token at or after each that `hit`s, `n` for
+/// none.
+fn forward(
+    table: &mut Vec<usize>,
+    windows: &[(usize, usize)],
+    n: usize,
+    hit: impl Fn(usize) -> bool,
+) {
+    refill(table, n + 1, n);
+    for &(from, to) in windows {
+        let mut next = n;
+        for i in (from..to).rev() {
+            if hit(i) {
+                next = i;
+            }
+            table[i] = next;
+        }
+    }
+}
+
+/// `table` as `len` copies of `value`, in its own buffer when that is large enough. A longer
+/// table gets a new buffer rather than a grown one: growing would copy the old contents,
+/// which are about to be overwritten.
+fn refill<T: Clone>(table: &mut Vec<T>, len: usize, value: T) {
+    table.clear();
+    if table.capacity() < len {
+        *table = Vec::with_capacity(len.max(2 * table.capacity()));
+    }
+    table.resize(len, value);
 }
 
 /// How many tokens before a figure's sentence the jump tables still read: a verb that is not
