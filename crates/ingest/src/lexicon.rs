@@ -207,6 +207,9 @@ type FormWords = Vec<(u64, String)>;
 pub struct PhraseTable<T> {
     by_first: KeyMap<Vec<(FormWords, T)>>,
     firsts: KeyFilter,
+    /// The keys of the forms' last words: a form ending before a token ends with the word
+    /// before it (see [`PhraseTable::match_ending_at`]).
+    lasts: KeyFilter,
 }
 
 impl<T: Clone> PhraseTable<T> {
@@ -222,11 +225,21 @@ impl<T: Clone> PhraseTable<T> {
             }
         }
         let mut firsts = KeyFilter::default();
+        let mut lasts = KeyFilter::default();
         for (&key, list) in by_first.iter_mut() {
             firsts.insert(key);
+            for (form, _) in list.iter() {
+                if let Some(&(last, _)) = form.last() {
+                    lasts.insert(last);
+                }
+            }
             list.sort_by_key(|entry| std::cmp::Reverse(entry.0.len()));
         }
-        PhraseTable { by_first, firsts }
+        PhraseTable {
+            by_first,
+            firsts,
+            lasts,
+        }
     }
 
     /// The longest form starting at `tokens[at]`: its length in tokens and its value.
@@ -258,6 +271,11 @@ impl<T: Clone> PhraseTable<T> {
 
     /// The longest form that ends right before `tokens[end]`: its start and value.
     pub fn match_ending_at(&self, tokens: &[Token], end: usize) -> Option<(usize, &T)> {
+        // Most words end no form: one bit says so, instead of a probe at each of five starts.
+        let before = tokens.get(end.checked_sub(1)?)?;
+        if !self.lasts.may_contain(before.key) {
+            return None;
+        }
         let mut best: Option<(usize, &T)> = None;
         for start in end.saturating_sub(5)..end {
             if let Some((len, v)) = self.match_at(tokens, start) {
@@ -804,6 +822,27 @@ mod tests {
         for no in ["", "quý", "iiiii", "ví", "2", "mix"] {
             assert!(!looks_roman(no), "{no}");
         }
+    }
+
+    #[test]
+    fn a_form_ending_before_a_token_is_the_longest_at_the_earliest_start() {
+        let table = PhraseTable::new(
+            ["tăng", "tăng thêm", "gia tăng", "thêm"].map(|f| (f.to_string(), f.to_string())),
+        );
+        let tokens = crate::text::tokenize("số vụ gia tăng thêm 12 vụ", 0);
+        let ending = |end| {
+            table
+                .match_ending_at(&tokens, end)
+                .map(|(s, v)| (s, v.as_str()))
+        };
+        // `gia tăng` starts earliest of the forms ending before `thêm`; before `12`, the
+        // longest form at `tăng` (`tăng thêm`) ends there.
+        assert_eq!(ending(4), Some((2, "gia tăng")));
+        assert_eq!(ending(5), Some((3, "tăng thêm")));
+        // No form ends with `vụ`, nor before the first token or past the last.
+        assert_eq!(ending(2), None);
+        assert_eq!(ending(0), None);
+        assert_eq!(ending(9), None);
     }
 
     fn boilerplate() -> Boilerplate {
