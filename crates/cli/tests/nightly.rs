@@ -1158,6 +1158,48 @@ fn a_merge_missing_a_shard_or_mixing_splits_or_inputs_exits_2() {
     assert!(o.status.success(), "{}", stderr(&o));
 }
 
+/// Where the program's GNU build ID starts: after its note's header (name size 4, a
+/// description size, type 3 `NT_GNU_BUILD_ID`) and name `GNU\0`.
+fn build_id_at(program: &[u8]) -> Option<usize> {
+    program
+        .windows(16)
+        .position(|w| {
+            w[..4] == [4, 0, 0, 0] && w[4] > 0 && w[8..12] == [3, 0, 0, 0] && &w[12..] == b"GNU\0"
+        })
+        .map(|at| at + 16)
+}
+
+/// `bytes` as an executable program at `path`.
+fn write_program(path: &Path, bytes: &[u8]) {
+    fs::write(path, bytes).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn a_program_with_its_build_id_unchanged_is_the_same_build() {
+    let bytes = fs::read(env!("CARGO_BIN_EXE_solieu")).unwrap();
+    // A program linked without a build ID is known by all its bytes (the test above).
+    if build_id_at(&bytes).is_none() {
+        return;
+    }
+    let (tmp, input, out) = small_dataset();
+    // One more byte after the program's end: not a rebuild, and not hashed whole.
+    let copy = tmp.path().join("solieu-copy");
+    write_program(&copy, &[bytes.as_slice(), &[0]].concat());
+    succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
+    let o = Command::new(&copy)
+        .current_dir(root())
+        .args(["run", "-i", p(&input), "-o", p(&out), "-q"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(manifest(&out)["incremental"]["reused"], 3);
+}
+
 #[test]
 fn a_rebuilt_binary_re_extracts_unchanged_inputs() {
     let (tmp, input, out) = small_dataset();
@@ -1166,22 +1208,11 @@ fn a_rebuilt_binary_re_extracts_unchanged_inputs() {
     // the hash of its bytes, so one more byte makes it another.
     let rebuilt = tmp.path().join("solieu-rebuilt");
     let mut bytes = fs::read(env!("CARGO_BIN_EXE_solieu")).unwrap();
-    // A GNU build ID note's header: name size 4, type 3 (NT_GNU_BUILD_ID), then "GNU\0"; the
-    // ID follows.
-    let note = bytes
-        .windows(12)
-        .position(|w| w[..4] == [4, 0, 0, 0] && w[8..] == [3, 0, 0, 0] && w[4] > 0)
-        .filter(|&at| bytes.get(at + 12..at + 16) == Some(b"GNU\0"));
-    match note {
-        Some(at) => bytes[at + 16] ^= 0xff,
+    match build_id_at(&bytes) {
+        Some(at) => bytes[at] ^= 0xff,
         None => bytes.push(0),
     }
-    fs::write(&rebuilt, bytes).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(&rebuilt, fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    write_program(&rebuilt, &bytes);
     let o = Command::new(&rebuilt)
         .current_dir(root())
         .args(["run", "-i", p(&input), "-o", p(&out), "-q"])

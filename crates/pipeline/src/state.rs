@@ -135,11 +135,13 @@ pub fn hash_build_ahead() {
 
 /// What identifies the running build. The version string stays `0.1.0` across rebuilds, so a
 /// solieu rebuilt with new rules would otherwise reuse the rows its old rules made from
-/// unchanged inputs. The linker's build ID (`NT_GNU_BUILD_ID`, a hash of the linked program
-/// that any change to it changes) when the program has one: hashing the whole program instead
-/// reads about 100 MB, 70 ms of CPU on every run, most of an unchanged rerun. Otherwise the
-/// sha256 of the program's file. Read once per process; a program that cannot read itself
-/// gets a fresh value each run, so its state is never reused.
+/// unchanged inputs. The linker's build ID (`NT_GNU_BUILD_ID`) when the program has one: the
+/// linkers Rust uses on Linux (GNU ld, lld) write it as a hash of the linked program, so any
+/// change to the program changes it; hashing the whole program instead reads about 100 MB,
+/// 50–70 ms of CPU on every run, most of an unchanged rerun. (A program linked with a fixed
+/// `--build-id=0x…`, or patched after linking, keeps its ID: build it with the linker's
+/// default.) Otherwise the sha256 of the program's file. Read once per process; a program that
+/// cannot read itself gets a fresh value each run, so its state is never reused.
 fn build_id() -> &'static str {
     static ID: OnceLock<String> = OnceLock::new();
     ID.get_or_init(|| {
@@ -173,7 +175,6 @@ fn hex(bytes: &[u8]) -> String {
 fn elf_build_id(file: &mut (impl Read + Seek)) -> Option<Vec<u8>> {
     use std::io::SeekFrom;
     const PT_NOTE: u32 = 4;
-    const NT_GNU_BUILD_ID: u32 = 3;
     // Nothing in a sane header or note is larger: a damaged file is not read at length.
     const MOST: u64 = 1 << 16;
     let u16_at =
@@ -205,33 +206,43 @@ fn elf_build_id(file: &mut (impl Read + Seek)) -> Option<Vec<u8>> {
         return None;
     }
     let headers = read_at(phoff, u64::from(phentsize) * u64::from(phnum))?;
-    for ph in headers.chunks_exact(usize::from(phentsize)) {
-        if u32_at(ph, 0)? != PT_NOTE {
-            continue;
+    // A note segment that does not read is passed over: the build ID may be in another.
+    headers
+        .chunks_exact(usize::from(phentsize))
+        .filter(|ph| u32_at(ph, 0) == Some(PT_NOTE))
+        .find_map(|ph| {
+            let (offset, size, align) = (u64_at(ph, 8)?, u64_at(ph, 32)?, u64_at(ph, 48)?);
+            build_id_note(&read_at(offset, size)?, align)
+        })
+}
+
+/// The description of the GNU build ID note among `notes` (a note segment aligned to
+/// `align`). Each note: name size, description size, type, then the name and the description,
+/// each padded to the segment's alignment (4 or 8). Sizes are added as `u64`: a damaged size
+/// ends the search, never overflows.
+fn build_id_note(notes: &[u8], align: u64) -> Option<Vec<u8>> {
+    const NT_GNU_BUILD_ID: u32 = 3;
+    let word = |at: u64| -> Option<u64> {
+        let at = usize::try_from(at).ok()?;
+        let bytes = notes.get(at..at.checked_add(4)?)?;
+        Some(u64::from(u32::from_le_bytes(bytes.try_into().ok()?)))
+    };
+    let part = |from: u64, len: u64| -> Option<&[u8]> {
+        let from = usize::try_from(from).ok()?;
+        notes.get(from..from.checked_add(usize::try_from(len).ok()?)?)
+    };
+    let a = if align == 8 { 8 } else { 4 };
+    let pad = |n: u64| n.div_ceil(a) * a;
+    let mut at = 0u64;
+    while at + 12 <= notes.len() as u64 {
+        let (namesz, descsz, kind) = (word(at)?, word(at + 4)?, word(at + 8)?);
+        let name = part(at + 12, namesz)?;
+        let desc_at = at + 12 + pad(namesz);
+        let desc = part(desc_at, descsz)?;
+        if kind == u64::from(NT_GNU_BUILD_ID) && name == b"GNU\0" && !desc.is_empty() {
+            return Some(desc.to_vec());
         }
-        let (offset, size, align) = (u64_at(ph, 8)?, u64_at(ph, 32)?, u64_at(ph, 48)?);
-        let notes = read_at(offset, size)?;
-        // Each note: name size, description size, type, then the name and the description,
-        // each padded to the segment's alignment (4 or 8).
-        let pad = |n: usize| -> usize {
-            let a = if align == 8 { 8 } else { 4 };
-            n.div_ceil(a) * a
-        };
-        let mut at = 0;
-        while at + 12 <= notes.len() {
-            let (namesz, descsz) = (
-                u32_at(&notes, at)? as usize,
-                u32_at(&notes, at + 4)? as usize,
-            );
-            let kind = u32_at(&notes, at + 8)?;
-            let name = notes.get(at + 12..at + 12 + namesz)?;
-            let desc_at = at + 12 + pad(namesz);
-            let desc = notes.get(desc_at..desc_at + descsz)?;
-            if kind == NT_GNU_BUILD_ID && name == b"GNU\0" && !desc.is_empty() {
-                return Some(desc.to_vec());
-            }
-            at = desc_at + pad(descsz);
-        }
+        at = desc_at + pad(descsz);
     }
     None
 }
@@ -397,33 +408,79 @@ fn inputs_table(inputs: &[(String, InputKey)]) -> Result<DataFrame> {
 mod tests {
     use super::*;
 
-    /// A 64-bit little-endian ELF file of one `PT_NOTE` segment holding `notes`: (type, name,
-    /// description), each padded to 4 bytes as a note segment aligned to 4 is.
-    fn elf_with_notes(notes: &[(u32, &[u8], &[u8])]) -> Vec<u8> {
+    /// A note: its type, name and description.
+    type Note<'a> = (u32, &'a [u8], &'a [u8]);
+
+    /// A 64-bit little-endian ELF file of one `PT_NOTE` segment holding `notes`, each padded
+    /// to 4 bytes as a note segment aligned to 4 is.
+    fn elf_with_notes(notes: &[Note]) -> Vec<u8> {
+        elf_with_segments(&[Some(notes)])
+    }
+
+    /// [`elf_with_notes`] with a `PT_NOTE` segment per item; `None` is one that points past
+    /// the end of the file.
+    fn elf_with_segments(segments: &[Option<&[Note]>]) -> Vec<u8> {
         let pad = |v: &mut Vec<u8>| v.resize(v.len().div_ceil(4) * 4, 0);
-        let mut body = Vec::new();
-        for &(kind, name, desc) in notes {
-            for n in [name.len() as u32, desc.len() as u32, kind] {
-                body.extend(n.to_le_bytes());
+        let mut bodies = Vec::new();
+        for notes in segments {
+            let mut body = Vec::new();
+            for &(kind, name, desc) in notes.unwrap_or_default() {
+                for n in [name.len() as u32, desc.len() as u32, kind] {
+                    body.extend(n.to_le_bytes());
+                }
+                body.extend(name);
+                pad(&mut body);
+                body.extend(desc);
+                pad(&mut body);
             }
-            body.extend(name);
-            pad(&mut body);
-            body.extend(desc);
-            pad(&mut body);
+            bodies.push((notes.is_some(), body));
         }
         let mut file = vec![0u8; 64];
         file[..6].copy_from_slice(b"\x7fELF\x02\x01");
         file[0x20..0x28].copy_from_slice(&64u64.to_le_bytes()); // program headers at 64
         file[0x36..0x38].copy_from_slice(&56u16.to_le_bytes());
-        file[0x38..0x3a].copy_from_slice(&1u16.to_le_bytes());
-        let mut header = vec![0u8; 56];
-        header[..4].copy_from_slice(&4u32.to_le_bytes()); // PT_NOTE
-        header[8..16].copy_from_slice(&120u64.to_le_bytes());
-        header[32..40].copy_from_slice(&(body.len() as u64).to_le_bytes());
-        header[48..56].copy_from_slice(&4u64.to_le_bytes());
-        file.extend(header);
-        file.extend(body);
+        file[0x38..0x3a].copy_from_slice(&(segments.len() as u16).to_le_bytes());
+        let mut offset = 64 + 56 * segments.len() as u64;
+        for (readable, body) in &bodies {
+            let mut header = vec![0u8; 56];
+            header[..4].copy_from_slice(&4u32.to_le_bytes()); // PT_NOTE
+            let at = if *readable { offset } else { 1 << 40 };
+            header[8..16].copy_from_slice(&at.to_le_bytes());
+            header[32..40].copy_from_slice(&(body.len().max(12) as u64).to_le_bytes());
+            header[48..56].copy_from_slice(&4u64.to_le_bytes());
+            file.extend(header);
+            offset += body.len() as u64;
+        }
+        for (_, body) in bodies {
+            file.extend(body);
+        }
         file
+    }
+
+    #[test]
+    fn a_build_id_is_found_past_a_note_segment_that_does_not_read() {
+        let id: &[u8] = &[1, 2, 3, 4];
+        let file = elf_with_segments(&[None, Some(&[(3, b"GNU\0", id)])]);
+        let read = elf_build_id(&mut std::io::Cursor::new(&file));
+        assert_eq!(read.as_deref(), Some(id));
+    }
+
+    #[test]
+    fn a_build_id_note_aligned_to_eight_is_read_past_its_padding() {
+        // Name size 4 (padded to 8), then the description.
+        let mut notes = Vec::new();
+        for n in [4u32, 3, 3] {
+            notes.extend(n.to_le_bytes());
+        }
+        notes.extend(b"GNU\0\0\0\0\0");
+        notes.extend([0xaa, 0xbb, 0xcc, 0, 0, 0, 0, 0]);
+        assert_eq!(build_id_note(&notes, 8), Some(vec![0xaa, 0xbb, 0xcc]));
+        // Read as aligned to 4, the description would start at the name's padding.
+        assert_eq!(build_id_note(&notes, 4), Some(vec![0, 0, 0]));
+        // Sizes past the segment end the search.
+        let mut huge = notes.clone();
+        huge[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(build_id_note(&huge, 8), None);
     }
 
     #[test]
