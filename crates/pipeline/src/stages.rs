@@ -270,16 +270,17 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
     let order = input_names(&files);
     let pool = plan.pool()?;
     let (previous, fingerprint) = if plan.full_refresh {
-        // The fingerprint hashes the whole program (about 0.07 s for 100 MB): a full refresh
-        // needs it only at the end, and has its inputs read meanwhile.
+        // The fingerprint reads the program's build ID, or hashes the whole program when it
+        // has none (about 0.07 s): a full refresh needs it only at the end, and has its inputs
+        // read meanwhile.
         state::hash_build_ahead();
         (Err("--full-refresh".to_string()), None)
     } else {
         let fingerprint = plan.fingerprint()?;
         (state::load(&plan.out, &fingerprint), Some(fingerprint))
     };
-    let hashed =
-        pool.install(|| state::hash_inputs(&files, previous.as_ref().ok().map(|p| &p.inputs)));
+    let hashed = pool
+        .install(|| state::hash_inputs(&files, &order, previous.as_ref().ok().map(|p| &p.inputs)));
     let keys = hashed.keys;
     let (reuse, mut inc) = plan_reuse(&order, &keys, &previous);
     inc.trusted = hashed.trusted;

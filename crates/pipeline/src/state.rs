@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use polars::prelude::{Column, DataFrame};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use solieu_ingest::InputFile;
+use solieu_ingest::{InputFile, InputFormatKey};
 use solieu_sink::{read_parquet, write_parquet};
 
 use crate::error::{Context, Result};
@@ -64,11 +64,36 @@ pub struct Hashed {
 /// modification time match `previous` (the last run's keys by input name): their key is the
 /// last run's. `None` for one that cannot be read: it is never reused, so it is read again and
 /// rejected again each run.
-pub fn hash_inputs(files: &[InputFile], previous: Option<&HashMap<String, InputKey>>) -> Hashed {
+///
+/// `names` are the files' names (`InputFile::name`, in the same order), which the caller has
+/// already made: a folder of 60,000 reports would otherwise make each again.
+pub fn hash_inputs(
+    files: &[InputFile],
+    names: &[String],
+    previous: Option<&HashMap<String, InputKey>>,
+) -> Hashed {
     let now = SystemTime::now();
+    // Each format's name once, not a string made per file.
+    let format_names: Vec<(InputFormatKey, String)> = [
+        InputFormatKey::Text,
+        InputFormatKey::Jsonl,
+        InputFormatKey::Csv,
+        InputFormatKey::Parquet,
+        InputFormatKey::Refused,
+    ]
+    .into_iter()
+    .map(|k| (k, format!("{k:?}").to_lowercase()))
+    .collect();
+    let format_name = |k: InputFormatKey| {
+        format_names
+            .iter()
+            .find(|(f, _)| *f == k)
+            .map_or("", |(_, n)| n.as_str())
+    };
     let keys: Vec<(Option<InputKey>, bool)> = files
         .par_iter()
-        .map(|f| {
+        .zip(names)
+        .map(|(f, name)| {
             let Ok(meta) = std::fs::metadata(&f.path) else {
                 return (None, false);
             };
@@ -76,7 +101,7 @@ pub fn hash_inputs(files: &[InputFile], previous: Option<&HashMap<String, InputK
             if !meta.is_file() {
                 return (None, false);
             }
-            let format = format!("{:?}", f.format).to_lowercase();
+            let format = format_name(f.format);
             let mtime = meta
                 .modified()
                 .ok()
@@ -85,7 +110,7 @@ pub fn hash_inputs(files: &[InputFile], previous: Option<&HashMap<String, InputK
                 .and_then(|d| i64::try_from(d.as_nanos()).ok());
             // The state keeps each input under its name (`InputFile::name`), which differs from
             // the path's display where the path is not UTF-8.
-            if let Some(old) = previous.and_then(|p| p.get(&f.name())) {
+            if let Some(old) = previous.and_then(|p| p.get(name)) {
                 if mtime.is_some()
                     && old.mtime == mtime
                     && old.size == meta.len()
@@ -94,7 +119,7 @@ pub fn hash_inputs(files: &[InputFile], previous: Option<&HashMap<String, InputK
                     return (Some(old.clone()), true);
                 }
             }
-            (hash_file(f, format, mtime), false)
+            (hash_file(f, format.to_string(), mtime), false)
         })
         .collect();
     Hashed {
