@@ -21,7 +21,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use polars::prelude::{Column, DataFrame};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use solieu_ingest::{InputFile, InputFormatKey};
+use solieu_ingest::InputFile;
 use solieu_sink::{read_parquet, write_parquet};
 
 use crate::error::{Context, Result};
@@ -73,23 +73,6 @@ pub fn hash_inputs(
     previous: Option<&HashMap<String, InputKey>>,
 ) -> Hashed {
     let now = SystemTime::now();
-    // Each format's name once, not a string made per file.
-    let format_names: Vec<(InputFormatKey, String)> = [
-        InputFormatKey::Text,
-        InputFormatKey::Jsonl,
-        InputFormatKey::Csv,
-        InputFormatKey::Parquet,
-        InputFormatKey::Refused,
-    ]
-    .into_iter()
-    .map(|k| (k, format!("{k:?}").to_lowercase()))
-    .collect();
-    let format_name = |k: InputFormatKey| {
-        format_names
-            .iter()
-            .find(|(f, _)| *f == k)
-            .map_or("", |(_, n)| n.as_str())
-    };
     let keys: Vec<(Option<InputKey>, bool)> = files
         .par_iter()
         .zip(names)
@@ -101,7 +84,7 @@ pub fn hash_inputs(
             if !meta.is_file() {
                 return (None, false);
             }
-            let format = format_name(f.format);
+            let format = format!("{:?}", f.format).to_lowercase();
             let mtime = meta
                 .modified()
                 .ok()
@@ -119,7 +102,7 @@ pub fn hash_inputs(
                     return (Some(old.clone()), true);
                 }
             }
-            (hash_file(f, format.to_string(), mtime), false)
+            (hash_file(f, format, mtime), false)
         })
         .collect();
     Hashed {
@@ -202,12 +185,9 @@ fn elf_build_id(file: &mut (impl Read + Seek)) -> Option<Vec<u8>> {
     const PT_NOTE: u32 = 4;
     // Nothing in a sane header or note is larger: a damaged file is not read at length.
     const MOST: u64 = 1 << 16;
-    let u16_at =
-        |b: &[u8], at: usize| Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?));
-    let u32_at =
-        |b: &[u8], at: usize| Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?));
-    let u64_at =
-        |b: &[u8], at: usize| Some(u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?));
+    let u16_at = |b: &[u8], at: u64| Some(u16::from_le_bytes(field(b, at)?));
+    let u32_at = |b: &[u8], at: u64| Some(u32::from_le_bytes(field(b, at)?));
+    let u64_at = |b: &[u8], at: u64| Some(u64::from_le_bytes(field(b, at)?));
     let mut read_at = |offset: u64, len: u64| -> Option<Vec<u8>> {
         if len > MOST {
             return None;
@@ -247,29 +227,33 @@ fn elf_build_id(file: &mut (impl Read + Seek)) -> Option<Vec<u8>> {
 /// ends the search, never overflows.
 fn build_id_note(notes: &[u8], align: u64) -> Option<Vec<u8>> {
     const NT_GNU_BUILD_ID: u32 = 3;
-    let word = |at: u64| -> Option<u64> {
-        let at = usize::try_from(at).ok()?;
-        let bytes = notes.get(at..at.checked_add(4)?)?;
-        Some(u64::from(u32::from_le_bytes(bytes.try_into().ok()?)))
-    };
-    let part = |from: u64, len: u64| -> Option<&[u8]> {
-        let from = usize::try_from(from).ok()?;
-        notes.get(from..from.checked_add(usize::try_from(len).ok()?)?)
-    };
+    let word = |at: u64| Some(u64::from(u32::from_le_bytes(field(notes, at)?)));
     let a = if align == 8 { 8 } else { 4 };
     let pad = |n: u64| n.div_ceil(a) * a;
     let mut at = 0u64;
     while at + 12 <= notes.len() as u64 {
         let (namesz, descsz, kind) = (word(at)?, word(at + 4)?, word(at + 8)?);
-        let name = part(at + 12, namesz)?;
+        let name = span(notes, at + 12, namesz)?;
         let desc_at = at + 12 + pad(namesz);
-        let desc = part(desc_at, descsz)?;
+        let desc = span(notes, desc_at, descsz)?;
         if kind == u64::from(NT_GNU_BUILD_ID) && name == b"GNU\0" && !desc.is_empty() {
             return Some(desc.to_vec());
         }
         at = desc_at + pad(descsz);
     }
     None
+}
+
+/// `bytes[from..from + len]`, `None` when any of it lies past the end (offsets from a file
+/// are trusted for nothing).
+fn span(bytes: &[u8], from: u64, len: u64) -> Option<&[u8]> {
+    let from = usize::try_from(from).ok()?;
+    bytes.get(from..from.checked_add(usize::try_from(len).ok()?)?)
+}
+
+/// The `N` bytes of `bytes` at `at`, for a little-endian number of that size.
+fn field<const N: usize>(bytes: &[u8], at: u64) -> Option<[u8; N]> {
+    span(bytes, at, N as u64)?.try_into().ok()
 }
 
 /// A hash of everything besides the inputs that shapes ingest rows: solieu's version and
