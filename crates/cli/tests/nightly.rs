@@ -15,7 +15,12 @@ fn root() -> PathBuf {
 }
 
 fn solieu(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_solieu"))
+    run_as(Path::new(env!("CARGO_BIN_EXE_solieu")), args)
+}
+
+/// `program` (solieu or a copy of it) run with `args` from the project's root.
+fn run_as(program: &Path, args: &[&str]) -> Output {
+    Command::new(program)
         .current_dir(root())
         .args(args)
         .output()
@@ -39,7 +44,11 @@ fn stderr(o: &Output) -> String {
 
 /// Runs solieu with `args` and checks that it succeeded, showing its stderr when not.
 fn succeeds(args: &[&str]) -> Output {
-    let o = solieu(args);
+    succeeds_as(Path::new(env!("CARGO_BIN_EXE_solieu")), args)
+}
+
+fn succeeds_as(program: &Path, args: &[&str]) -> Output {
+    let o = run_as(program, args);
     assert!(o.status.success(), "{}", stderr(&o));
     o
 }
@@ -1191,12 +1200,7 @@ fn a_program_with_its_build_id_unchanged_is_the_same_build() {
     let copy = tmp.path().join("solieu-copy");
     write_program(&copy, &[bytes.as_slice(), &[0]].concat());
     succeeds(&["run", "-i", p(&input), "-o", p(&out), "-q"]);
-    let o = Command::new(&copy)
-        .current_dir(root())
-        .args(["run", "-i", p(&input), "-o", p(&out), "-q"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds_as(&copy, &["run", "-i", p(&input), "-o", p(&out), "-q"]);
     assert_eq!(manifest(&out)["incremental"]["reused"], 3);
 }
 
@@ -1213,12 +1217,7 @@ fn a_rebuilt_binary_re_extracts_unchanged_inputs() {
         None => bytes.push(0),
     }
     write_program(&rebuilt, &bytes);
-    let o = Command::new(&rebuilt)
-        .current_dir(root())
-        .args(["run", "-i", p(&input), "-o", p(&out), "-q"])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    succeeds_as(&rebuilt, &["run", "-i", p(&input), "-o", p(&out), "-q"]);
     let m = manifest(&out);
     assert_eq!(m["incremental"]["reused"], 0, "{m}");
     assert!(
