@@ -8,6 +8,8 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use sha2::{Digest, Sha256};
+
 #[cfg(feature = "polars")]
 use polars::prelude::{DataType, ParquetReader, SerReader};
 
@@ -539,11 +541,17 @@ pub fn read_records_with(file: &InputFile, limits: &ReadLimits) -> Vec<Result<Re
 /// [`read_records_with`], one record at a time: a JSONL or CSV corpus is read as it is
 /// parsed, so a corpus larger than memory streams through. The records and rejects are those
 /// `read_records_with` returns, in the same order.
+///
+/// Returns the [`FileDigest`] of the file's bytes when reading the records read all of them,
+/// as a JSONL, CSV or text file that is read to its end is: the incremental state keys an
+/// input by it, and a file read once need not be read again to hash it. `None` when the
+/// reading stopped early (a reject for the whole file, a read error) or never saw the raw
+/// bytes (a Parquet file): the caller hashes such a file itself.
 pub fn visit_records(
     file: &InputFile,
     limits: &ReadLimits,
     visit: &mut dyn FnMut(Result<Record, Reject>),
-) {
+) -> Option<FileDigest> {
     let mut count = 0usize;
     let mut emit = |r: Result<Record, Reject>| {
         count += 1;
@@ -558,7 +566,7 @@ pub fn visit_records(
             Err(e) => Err(e),
         })
     };
-    read_each(file, limits, &mut emit);
+    let digest = read_each(file, limits, &mut emit);
     if count == 0 {
         // A corpus file with no records would otherwise vanish without a trace.
         visit(Err(Reject {
@@ -566,9 +574,66 @@ pub fn visit_records(
             reason: "empty: the file holds no records".into(),
         }));
     }
+    digest
 }
 
-fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<Record, Reject>)) {
+/// The SHA-256 of a file's bytes as they lie on disk (before any decompression), and how many
+/// there were: what [`visit_records`] saw while it read them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileDigest {
+    pub size: u64,
+    /// Lower-case hex.
+    pub sha256: String,
+}
+
+/// Hashes the bytes read through it, and notes whether the file's end was reached: a digest
+/// of part of a file must never stand for the whole.
+struct HashingReader {
+    file: File,
+    hasher: Sha256,
+    size: u64,
+    at_end: bool,
+}
+
+impl HashingReader {
+    fn new(file: File) -> HashingReader {
+        HashingReader {
+            file,
+            hasher: Sha256::new(),
+            size: 0,
+            at_end: false,
+        }
+    }
+}
+
+impl Read for HashingReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.at_end = true;
+        }
+        self.hasher.update(&buf[..n]);
+        self.size += n as u64;
+        Ok(n)
+    }
+}
+
+impl HashingReader {
+    /// The digest of what was read, when that was the whole file.
+    fn digest(self) -> Option<FileDigest> {
+        self.at_end.then(|| FileDigest {
+            size: self.size,
+            sha256: format!("{:x}", self.hasher.finalize()),
+        })
+    }
+}
+
+/// Reads `file`'s records into `emit`; the file's digest when every byte of it was read.
+fn read_each(
+    file: &InputFile,
+    limits: &ReadLimits,
+    emit: &mut dyn FnMut(Result<Record, Reject>),
+) -> Option<FileDigest> {
     let source = file.name();
     let reject = |reason: String| {
         Err(Reject {
@@ -577,84 +642,61 @@ fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<
         })
     };
     if let Some(why) = &file.refused {
-        return emit(reject(why.clone()));
+        emit(reject(why.clone()));
+        return None;
     }
     // Opening a named pipe would wait for a writer forever: look before opening.
     if let Ok(meta) = std::fs::metadata(&file.path) {
         if !meta.is_file() {
-            return emit(reject(
+            emit(reject(
                 "not a regular file (a named pipe, socket or device)".into(),
             ));
+            return None;
         }
     }
     let opened = match File::open(&file.path) {
         Ok(f) => f,
-        Err(e) => return emit(reject(unreadable(&file.path, &e))),
+        Err(e) => {
+            emit(reject(unreadable(&file.path, &e)));
+            return None;
+        }
     };
     let compression = file.compression;
     if file.format == InputFormatKey::Parquet {
         if compression.is_some() {
-            return emit(reject(
+            emit(reject(
                 "compressed Parquet: a Parquet file compresses its own columns; store it uncompressed"
                     .into(),
             ));
+            return None;
         }
+        // Read by seeking about the file: its digest is made apart.
         match read_parquet_guarded(opened, &source) {
             Ok(records) => records.into_iter().for_each(emit),
             Err(reason) => emit(reject(reason)),
         }
-        return;
+        return None;
     }
-    let opened = match decoder(opened, compression) {
+    let mut hashing = HashingReader::new(opened);
+    let read = match decoder(&mut hashing, compression) {
         Ok(r) => r,
-        Err(e) => return emit(reject(format!("unreadable: {e}"))),
+        Err(e) => {
+            emit(reject(format!("unreadable: {e}")));
+            return None;
+        }
     };
     match file.format {
-        InputFormatKey::Text => {
-            // A compressed file's size says nothing of its text: its limit is checked as it
-            // is read.
-            let size = match compression {
-                None => std::fs::metadata(&file.path).map_or(0, |m| m.len()),
-                Some(_) => 0,
-            };
-            if let Some(reason) = limits.too_large(size) {
-                return emit(reject(reason));
-            }
-            let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-            // `take` keeps a file that grows while it is read within the limit too.
-            match opened
-                .take(limits.max_document_bytes.saturating_add(1))
-                .read_to_end(&mut bytes)
-            {
-                Ok(_)
-                    if compression.is_some() && limits.too_large(bytes.len() as u64).is_some() =>
-                {
-                    let reason = format!(
-                        "too large: over the limit of {} bytes once decompressed (input.max_document_bytes)",
-                        limits.max_document_bytes
-                    );
-                    emit(reject(reason))
-                }
-                Ok(_) => emit(Ok(text_record(
-                    file.inner_path()
-                        .file_stem()
-                        .map(|s| s.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                    source.clone(),
-                    bytes,
-                ))),
-                Err(e) => emit(reject(format!("unreadable: {e}"))),
-            }
-        }
+        InputFormatKey::Text => read_text(file, read, limits, emit)?,
         InputFormatKey::Jsonl | InputFormatKey::Csv => {
-            let mut reader = BufReader::new(opened);
+            let mut reader = BufReader::new(read);
             // A corpus saved as UTF-16 would give a reject per line; say it once instead.
             if let Ok(head) = reader.fill_buf() {
                 if crate::encoding::Utf16::from_bom(head).is_some() {
-                    return emit(reject(
+                    emit(reject(
                         "UTF-16 (byte-order mark): JSONL and CSV corpora must be UTF-8; save it as UTF-8"
                             .into(),
                     ));
+                    return None;
                 }
             }
             if file.format == InputFormatKey::Jsonl {
@@ -664,16 +706,70 @@ fn read_each(file: &InputFile, limits: &ReadLimits, emit: &mut dyn FnMut(Result<
             }
         }
         // Read above, and refused before opening.
-        InputFormatKey::Parquet | InputFormatKey::Refused => {}
+        InputFormatKey::Parquet | InputFormatKey::Refused => return None,
     }
+    hashing.digest()
+}
+
+/// A `.txt` file as one record; `None` when it was refused before its end was read.
+fn read_text(
+    file: &InputFile,
+    read: impl Read,
+    limits: &ReadLimits,
+    emit: &mut dyn FnMut(Result<Record, Reject>),
+) -> Option<()> {
+    let source = file.name();
+    let reject = |reason: String| {
+        Err(Reject {
+            source: source.clone(),
+            reason,
+        })
+    };
+    let compression = file.compression;
+    // A compressed file's size says nothing of its text: its limit is checked as it is read.
+    let size = match compression {
+        None => std::fs::metadata(&file.path).map_or(0, |m| m.len()),
+        Some(_) => 0,
+    };
+    if let Some(reason) = limits.too_large(size) {
+        emit(reject(reason));
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    // `take` keeps a file that grows while it is read within the limit too.
+    match read
+        .take(limits.max_document_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+    {
+        Ok(_) if compression.is_some() && limits.too_large(bytes.len() as u64).is_some() => {
+            let reason = format!(
+                "too large: over the limit of {} bytes once decompressed (input.max_document_bytes)",
+                limits.max_document_bytes
+            );
+            emit(reject(reason))
+        }
+        Ok(_) => emit(Ok(text_record(
+            file.inner_path()
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            source.clone(),
+            bytes,
+        ))),
+        Err(e) => emit(reject(format!("unreadable: {e}"))),
+    }
+    Some(())
 }
 
 /// The file's bytes as they were before compression.
-fn decoder(file: File, compression: Option<Compression>) -> std::io::Result<Box<dyn Read>> {
+fn decoder<'r>(
+    file: impl Read + 'r,
+    compression: Option<Compression>,
+) -> std::io::Result<Box<dyn Read + 'r>> {
     let Some(compression) = compression else {
         return Ok(Box::new(file));
     };
-    let inner: Box<dyn Read> = match compression {
+    let inner: Box<dyn Read + 'r> = match compression {
         // Multi-member: `cat a.gz b.gz` is a valid gzip file of both.
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file))),
         Compression::Zstd => Box::new(zstd::stream::read::Decoder::new(file)?),
@@ -682,12 +778,12 @@ fn decoder(file: File, compression: Option<Compression>) -> std::io::Result<Box<
 }
 
 /// Says which decoder failed: "corrupt deflate stream" alone does not name the file's kind.
-struct NamedDecodeErrors {
-    inner: Box<dyn Read>,
+struct NamedDecodeErrors<'r> {
+    inner: Box<dyn Read + 'r>,
     compression: Compression,
 }
 
-impl Read for NamedDecodeErrors {
+impl Read for NamedDecodeErrors<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.inner.read(buf).map_err(|e| {
             if e.kind() == std::io::ErrorKind::Interrupted {
@@ -1475,6 +1571,61 @@ mod tests {
         };
         let small = read_records_with(&found[2], &limits);
         assert!(matches!(&small[..], [Err(r)] if r.reason.starts_with("too large")));
+    }
+
+    #[test]
+    fn a_file_read_to_its_end_gives_the_digest_of_its_bytes_as_they_lie_on_disk() {
+        use std::io::Write;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        // A bad line is a reject, and the lines after it are still read.
+        let jsonl = "{\"id\":\"a\",\"text\":\"Bắt 7 vụ.\"}\nnot json\n{\"id\":\"b\",\"text\":\"Thu 2 kg.\"}\n";
+        std::fs::write(dir.join("c.jsonl"), jsonl).unwrap();
+        std::fs::write(dir.join("r.txt"), "Khởi tố 12 bị can.").unwrap();
+        let mut gz = flate2::write::GzEncoder::new(
+            File::create(dir.join("z.txt.gz")).unwrap(),
+            flate2::Compression::default(),
+        );
+        gz.write_all("Bắt 5 vụ.".as_bytes()).unwrap();
+        gz.finish().unwrap();
+        std::fs::write(
+            dir.join("s.jsonl.zst"),
+            zstd::encode_all(jsonl.as_bytes(), 0).unwrap(),
+        )
+        .unwrap();
+        let mut utf16 = vec![0xff, 0xfe];
+        utf16.extend("{}".encode_utf16().flat_map(u16::to_le_bytes));
+        std::fs::write(dir.join("w.jsonl"), utf16).unwrap();
+        let found = discover(&[dir.display().to_string()], InputFormat::Auto).unwrap();
+        let digest = |f: &InputFile, limits: &ReadLimits| {
+            let mut records = 0;
+            let d = visit_records(f, limits, &mut |_| records += 1);
+            (d, records)
+        };
+        let of_file = |name: &str| {
+            let bytes = std::fs::read(dir.join(name)).unwrap();
+            Some(FileDigest {
+                size: bytes.len() as u64,
+                sha256: format!("{:x}", Sha256::digest(&bytes)),
+            })
+        };
+        let limits = ReadLimits::default();
+        let names: Vec<_> = found.iter().map(|f| f.name()).collect();
+        assert!(
+            names[0].ends_with("c.jsonl") && names[4].ends_with("z.txt.gz"),
+            "{names:?}"
+        );
+        assert_eq!(digest(&found[0], &limits), (of_file("c.jsonl"), 3));
+        assert_eq!(digest(&found[1], &limits), (of_file("r.txt"), 1));
+        // A compressed file's digest is of its compressed bytes: what the next run compares.
+        assert_eq!(digest(&found[2], &limits), (of_file("s.jsonl.zst"), 3));
+        assert_eq!(digest(&found[4], &limits), (of_file("z.txt.gz"), 1));
+        // Refused before its end was read: no digest stands for the whole file.
+        assert_eq!(digest(&found[3], &limits), (None, 1), "UTF-16 corpus");
+        let small = ReadLimits {
+            max_document_bytes: 4,
+        };
+        assert_eq!(digest(&found[1], &small), (None, 1), "too large to read");
     }
 
     #[test]

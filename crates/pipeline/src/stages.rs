@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use polars::prelude::DataFrame;
-use solieu_ingest::{InputFile, Staged};
+use solieu_ingest::{FileDigest, InputFile, Staged};
 use solieu_sink::tables::{ALL, DELTAS, DOCUMENTS, MENTIONS, OBSERVATIONS, REJECTS, STAGED_INGEST};
 use solieu_sink::{
     read_parquet, write_dataset, Format, Incremental, Manifest, PendingDataset, MANIFEST,
@@ -19,7 +19,7 @@ use crate::ingest::Ingestor;
 use crate::keyed::{append, combine};
 use crate::plan::Plan;
 use crate::progress::Progress;
-use crate::state::{self, InputKey};
+use crate::state::{self, InputKey, Known};
 use crate::stream::{self, read_batches, Cached, Shard, Stream, Totals};
 
 /// What a stage wrote, for its summary line.
@@ -132,7 +132,7 @@ struct Reuse {
 /// match the last run's state are reused.
 fn plan_reuse(
     order: &[String],
-    keys: &[Option<InputKey>],
+    keys: &[Known],
     previous: &std::result::Result<state::Previous, String>,
 ) -> (HashSet<String>, Incremental) {
     let mut reuse: HashSet<String> = HashSet::new();
@@ -142,7 +142,7 @@ fn plan_reuse(
             .as_ref()
             .ok()
             .and_then(|p| p.inputs.get(name))
-            .zip(key.as_ref())
+            .zip(key.key())
             .is_some_and(|(old, new)| old.same_content(new));
         if same {
             reuse.insert(name.clone());
@@ -284,12 +284,8 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
     let keys = hashed.keys;
     let (reuse, mut inc) = plan_reuse(&order, &keys, &previous);
     inc.trusted = hashed.trusted;
-    let state_inputs: Vec<(String, InputKey)> = order
-        .iter()
-        .zip(&keys)
-        .filter_map(|(name, key)| Some((name.clone(), key.clone()?)))
-        .collect();
     if let (Some(m), Ok(prev)) = (unchanged_manifest(plan, &order, &inc), &previous) {
+        let state_inputs = known_keys(&order, keys, &files, Vec::new());
         return record_unchanged(plan, m, inc, &state_inputs, prev, started);
     }
     let Reuse {
@@ -327,9 +323,10 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         pending = PendingDataset::create(&plan.out)?;
         streamed = stream::stream_dataset(&stream, &files, &HashSet::new(), None, pending.path());
     }
-    let totals =
+    let (totals, digests) =
         streamed.with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
     progress.finish();
+    let state_inputs = known_keys(&order, keys, &files, digests);
     let fingerprint = match fingerprint {
         Some(f) => f,
         None => plan.fingerprint()?,
@@ -349,6 +346,32 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         started,
         internal_errors: totals.internal_errors,
     })
+}
+
+/// Each input's key for the state, by name: known before the run, or made from what the run
+/// read (`digests`, by file; see [`Known::Unread`]). An unreadable input has none, so the
+/// next run reads it again.
+fn known_keys(
+    order: &[String],
+    keys: Vec<Known>,
+    files: &[InputFile],
+    digests: Vec<Option<FileDigest>>,
+) -> Vec<(String, InputKey)> {
+    let mut digests = digests.into_iter();
+    order
+        .iter()
+        .zip(keys)
+        .zip(files)
+        .filter_map(|((name, known), f)| {
+            let digest = digests.next().flatten();
+            let key = match known {
+                Known::Key(k) => k,
+                Known::Unread(u) => u.key(f, digest)?,
+                Known::Unreadable => return None,
+            };
+            Some((name.clone(), key))
+        })
+        .collect()
 }
 
 fn totals_rows(t: &Totals) -> Vec<(&'static str, usize)> {

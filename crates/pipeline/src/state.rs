@@ -10,7 +10,8 @@
 //! so the state keeps each input's modification time too: an input whose size and time match
 //! is trusted without being read. A time too close to the hashing is not kept (a file written
 //! again within the file system's time resolution could keep its time), and such an input is
-//! hashed on the next run.
+//! hashed on the next run. An input that is new or changed in size is read whatever its hash,
+//! and is hashed as it is read: a night's new corpus is read from disk once.
 
 use std::collections::HashMap;
 use std::io::{Read, Seek};
@@ -21,7 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use polars::prelude::{Column, DataFrame};
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use solieu_ingest::InputFile;
+use solieu_ingest::{FileDigest, InputFile, InputFormatKey};
 use solieu_sink::{read_parquet, write_parquet};
 
 use crate::error::{Context, Result};
@@ -54,16 +55,64 @@ impl InputKey {
 /// systems keep times in whole seconds, and some in two.
 const RACY: Duration = Duration::from_secs(2);
 
+/// What a run knows of an input before it reads anything (see [`hash_inputs`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Known {
+    /// Its key, trusted from the last run by size and time, or hashed now.
+    Key(InputKey),
+    /// New, or changed in size or format since the last run: it is read whatever its hash, so
+    /// its key is made as it is read (see [`Unread::key`]).
+    Unread(Unread),
+    /// It cannot be read: it is never reused, so it is read again and rejected again each run.
+    Unreadable,
+}
+
+impl Known {
+    /// The key, when it is known before the input is read.
+    pub fn key(&self) -> Option<&InputKey> {
+        match self {
+            Known::Key(k) => Some(k),
+            Known::Unread(_) | Known::Unreadable => None,
+        }
+    }
+}
+
+/// An input's key before its hash, which the reading makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unread {
+    format: String,
+    size: u64,
+    mtime: Option<i64>,
+}
+
+impl Unread {
+    /// The input's key: from `digest`, what the reader saw of it, else hashed now (a Parquet
+    /// file, or one whose reading stopped before its end). A file that changed size while
+    /// it was read keeps no time: the next run hashes it again.
+    pub fn key(self, f: &InputFile, digest: Option<FileDigest>) -> Option<InputKey> {
+        let Some(d) = digest else {
+            return hash_file(f, self.format, self.mtime);
+        };
+        Some(InputKey {
+            format: self.format,
+            mtime: self.mtime.filter(|_| d.size == self.size),
+            size: d.size,
+            sha256: d.sha256,
+        })
+    }
+}
+
 /// The inputs' keys, and how many were trusted from the state without being hashed.
 pub struct Hashed {
-    pub keys: Vec<Option<InputKey>>,
+    pub keys: Vec<Known>,
     pub trusted: usize,
 }
 
-/// Hashes every input (in parallel on the caller's pool), except those whose format, size and
-/// modification time match `previous` (the last run's keys by input name): their key is the
-/// last run's. `None` for one that cannot be read: it is never reused, so it is read again and
-/// rejected again each run.
+/// Hashes the inputs whose hash decides whether they are read (in parallel on the caller's
+/// pool): those the last run read at the same size and format. One whose modification time
+/// matches `previous` too (the last run's keys by input name) is trusted without hashing. The
+/// others are read in any case, and hashed as they are read ([`Known::Unread`]): a night's new
+/// corpus is read once, not twice.
 ///
 /// `names` are the files' names (`InputFile::name`, in the same order), which the caller has
 /// already made: a folder of 60,000 reports would otherwise make each again.
@@ -73,16 +122,16 @@ pub fn hash_inputs(
     previous: Option<&HashMap<String, InputKey>>,
 ) -> Hashed {
     let now = SystemTime::now();
-    let keys: Vec<(Option<InputKey>, bool)> = files
+    let keys: Vec<(Known, bool)> = files
         .par_iter()
         .zip(names)
         .map(|(f, name)| {
             let Ok(meta) = std::fs::metadata(&f.path) else {
-                return (None, false);
+                return (Known::Unreadable, false);
             };
             // Only regular files: opening a named pipe would wait for a writer forever.
             if !meta.is_file() {
-                return (None, false);
+                return (Known::Unreadable, false);
             }
             let format = format!("{:?}", f.format).to_lowercase();
             let mtime = meta
@@ -93,16 +142,31 @@ pub fn hash_inputs(
                 .and_then(|d| i64::try_from(d.as_nanos()).ok());
             // The state keeps each input under its name (`InputFile::name`), which differs from
             // the path's display where the path is not UTF-8.
-            if let Some(old) = previous.and_then(|p| p.get(name)) {
-                if mtime.is_some()
-                    && old.mtime == mtime
-                    && old.size == meta.len()
-                    && old.format == format
-                {
-                    return (Some(old.clone()), true);
+            let old = previous
+                .and_then(|p| p.get(name))
+                .filter(|old| old.size == meta.len() && old.format == format);
+            match old {
+                Some(old) if mtime.is_some() && old.mtime == mtime => {
+                    (Known::Key(old.clone()), true)
                 }
+                // Polars reads a Parquet file by seeking about it, so no reader sees its bytes
+                // in order: it is hashed here, on the pool, with the others.
+                None if f.format != InputFormatKey::Parquet => {
+                    let size = meta.len();
+                    (
+                        Known::Unread(Unread {
+                            format,
+                            size,
+                            mtime,
+                        }),
+                        false,
+                    )
+                }
+                _ => match hash_file(f, format, mtime) {
+                    Some(key) => (Known::Key(key), false),
+                    None => (Known::Unreadable, false),
+                },
             }
-            (hash_file(f, format, mtime), false)
         })
         .collect();
     Hashed {

@@ -17,8 +17,8 @@ use std::str::FromStr;
 use polars::prelude::{CsvReadOptions, CsvWriter, DataFrame, IdxCa, IdxSize, SerReader, SerWriter};
 use rayon::prelude::*;
 use solieu_ingest::{
-    visit_records, word_key, IngestedDocument, InputFile, InputFormatKey, Lexicon, ReadLimits,
-    Record, Reject, Staged,
+    visit_records, word_key, FileDigest, IngestedDocument, InputFile, InputFormatKey, Lexicon,
+    ReadLimits, Record, Reject, Staged,
 };
 use solieu_sink::tables::{DELTAS, DOCUMENTS, MENTIONS, OBSERVATIONS, REJECTS};
 use solieu_sink::{Format, ParquetRows, TableStream};
@@ -509,21 +509,22 @@ struct Outputs {
 
 /// Streams `files` into the dataset folder `dir` (a [`solieu_sink::PendingDataset`]'s), the
 /// rows of `reuse` inputs taken from `cached` instead of read. Writes the state's keyed rows
-/// too; the caller writes the inputs table and the manifest.
+/// too; the caller writes the inputs table and the manifest. Gives the tables' totals and, for
+/// each file, the digest its reading made ([`read_batches`]).
 pub fn stream_dataset(
     s: &Stream,
     files: &[InputFile],
     reuse: &HashSet<String>,
     cached: Option<&mut Cached>,
     dir: &Path,
-) -> Result<Totals> {
+) -> Result<(Totals, Vec<Option<FileDigest>>)> {
     let out = Outputs::new(dir, s.formats, true)?;
     // The lexicon is checked once per run, not per batch.
     let transformer = &Transformer::new(s.ingestor.lexicon)?;
     // Batches are ingested on the pool while the batch before is transformed and written on a
     // writer thread: that part is serial, and would otherwise leave the pool idle. The channel
     // holds no batch (a hand-over), so two batches are alive at most, in order.
-    let out = std::thread::scope(|scope| -> Result<Outputs> {
+    let (out, digests) = std::thread::scope(|scope| -> Result<_> {
         let (to_writer, batches) = std::sync::mpsc::sync_channel::<Ingested>(0);
         let writer = scope.spawn(move || -> Result<Outputs> {
             let mut out = out;
@@ -542,11 +543,10 @@ pub fn stream_dataset(
         let out = writer
             .join()
             .map_err(|_| Error::Failed("the writer thread panicked".into()))??;
-        read?;
-        Ok(out)
+        Ok((out, read?))
     })?;
 
-    out.finish(Some(s.pool))
+    Ok((out.finish(Some(s.pool))?, digests))
 }
 
 impl Outputs {
@@ -653,13 +653,16 @@ pub fn write_staged(
 /// Reading and parsing run on a reader thread, one batch ahead of the pool: done between the
 /// batches on the thread that waits for the pool, they left the workers idle. The channel holds
 /// no batch (a hand-over), so the reader fills at most one batch while the pool ingests another.
+///
+/// Gives, for each file, the digest of its bytes when it was read to its end (see
+/// [`visit_records`]); `None` for a reused input and one read otherwise.
 pub fn read_batches(
     s: &Stream,
     files: &[InputFile],
     reuse: &HashSet<String>,
     cached: Option<&mut Cached>,
     deliver: &mut dyn FnMut(Ingested) -> Result<()>,
-) -> Result<()> {
+) -> Result<Vec<Option<FileDigest>>> {
     std::thread::scope(|scope| {
         let (to_pool, batches) = std::sync::mpsc::sync_channel::<Batch>(0);
         let reader = scope.spawn(move || read_into(s, files, reuse, cached, &to_pool));
@@ -689,7 +692,8 @@ fn read_into(
     reuse: &HashSet<String>,
     mut cached: Option<&mut Cached>,
     to_pool: &std::sync::mpsc::SyncSender<Batch>,
-) -> Result<()> {
+) -> Result<Vec<Option<FileDigest>>> {
+    let mut digests = vec![None; files.len()];
     let mut batch = Batch::new(batch_docs());
     let mut failure: Option<Error> = None;
     // Bytes of the current input already told to the progress.
@@ -748,7 +752,7 @@ fn read_into(
                 records: Vec::new(),
             };
             batch.enter(name);
-            visit_records(file, s.limits, &mut |r| {
+            digests[i] = visit_records(file, s.limits, &mut |r| {
                 let n = record;
                 record += 1;
                 if failure.is_some() {
@@ -800,7 +804,7 @@ fn read_into(
     if !batch.inputs.is_empty() || batch.index == 0 {
         ship(&mut batch, cached, to_pool)?;
     }
-    Ok(())
+    Ok(digests)
 }
 
 /// Sends the batch to the pool, its pending reused inputs read first (see [`read_pending`]),

@@ -198,3 +198,83 @@ fn an_unchanged_file_whose_name_is_not_utf8_is_trusted_by_size_and_time() {
     assert_eq!((again.reused, again.trusted), (1, 1), "{again:?}");
     assert!(again.unchanged);
 }
+
+/// What the state holds for each input: its name, size and sha256, read back from the
+/// dataset's `.state/inputs.parquet`.
+fn state_keys(out: &Path) -> Vec<(String, u64, String)> {
+    use polars::prelude::{ParquetReader, SerReader};
+    let file = fs::File::open(out.join(".state/inputs.parquet")).unwrap();
+    let df = ParquetReader::new(file).finish().unwrap();
+    let names = df.column("input").unwrap().str().unwrap().clone();
+    let sizes = df.column("size").unwrap().i64().unwrap().clone();
+    let hashes = df.column("sha256").unwrap().str().unwrap().clone();
+    (0..df.height())
+        .map(|i| {
+            let name = names.get(i).unwrap();
+            let name = Path::new(name).file_name().unwrap().to_string_lossy();
+            (
+                name.into_owned(),
+                u64::try_from(sizes.get(i).unwrap()).unwrap(),
+                hashes.get(i).unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The key a file's bytes give it: its name, size and sha256.
+fn key_of(path: &Path) -> (String, u64, String) {
+    use sha2::{Digest, Sha256};
+    let bytes = fs::read(path).unwrap();
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    (
+        name,
+        bytes.len() as u64,
+        format!("{:x}", Sha256::digest(&bytes)),
+    )
+}
+
+#[test]
+fn inputs_read_in_full_are_keyed_by_what_their_reading_saw_and_trusted_next_time() {
+    use polars::prelude::{df, ParquetWriter};
+    let tmp = tempfile::tempdir().unwrap();
+    let (input, out) = (tmp.path().join("in"), tmp.path().join("out"));
+    fs::create_dir_all(&input).unwrap();
+    let jsonl = |n: usize| -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    "{}\n",
+                    serde_json::json!({"id": format!("d{i}"), "text": report(i)})
+                )
+            })
+            .collect()
+    };
+    fs::write(input.join("a.jsonl"), jsonl(3)).unwrap();
+    fs::write(input.join("b.txt"), report(4)).unwrap();
+    // Polars reads a Parquet file by seeking: it is hashed before the run, not as it is read.
+    let mut frame = df!("id" => ["p1"], "text" => [report(5)]).unwrap();
+    let parquet = fs::File::create(input.join("c.parquet")).unwrap();
+    ParquetWriter::new(parquet).finish(&mut frame).unwrap();
+    let names = ["a.jsonl", "b.txt", "c.parquet"];
+    for name in names {
+        age(&input.join(name), Duration::from_secs(3600));
+    }
+    let keys = || names.map(|n| key_of(&input.join(n))).to_vec();
+    let p = plan(tmp.path(), &input, "auto", &out, "csv");
+    let first = run(&p, &Silent).unwrap();
+    assert_eq!(first.rows_of(tables::DOCUMENTS), 5);
+    assert_eq!(state_keys(&out), keys());
+    let again = run(&p, &Silent).unwrap().incremental.unwrap();
+    assert_eq!((again.processed, again.trusted), (0, 3), "{again:?}");
+    assert!(again.unchanged);
+
+    // Grown: read whatever its hash, and keyed by its new bytes.
+    fs::write(input.join("a.jsonl"), jsonl(4)).unwrap();
+    age(&input.join("a.jsonl"), Duration::from_secs(60));
+    let grown = run(&p, &Silent).unwrap();
+    let inc = grown.incremental.clone().unwrap();
+    assert_eq!((inc.processed, inc.reused, inc.trusted), (1, 2, 2));
+    assert_eq!(grown.rows_of(tables::DOCUMENTS), 6);
+    assert_eq!(state_keys(&out), keys());
+    assert!(run(&p, &Silent).unwrap().incremental.unwrap().unchanged);
+}
