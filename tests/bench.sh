@@ -109,22 +109,22 @@ EOF
 }
 
 # Wall seconds (to the millisecond; GNU time rounds to 10 ms, and an unchanged rerun takes
-# less) and peak RSS in KiB (from GNU time) of a command.
+# less), peak RSS in KiB and CPU seconds (user + system, from GNU time) of a command.
 measure() {
   python3 - "$@" <<'EOF'
 import os, subprocess, sys, tempfile, time
 fd, log = tempfile.mkstemp()
 os.close(fd)
 t = time.perf_counter()
-done = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", log, *sys.argv[1:]],
+done = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", log, *sys.argv[1:]],
                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 secs = time.perf_counter() - t
 if done.returncode != 0:
     # A run that refused to finish (say, a dataset that would shrink) is not a measurement.
     print(f"bench: `{' '.join(sys.argv[1:])}` exited with {done.returncode}", file=sys.stderr)
-rss = open(log).read().split()[-1]
+rss, user, system = open(log).read().split()[-3:]
 os.remove(log)
-print(f"{secs:.4f} {rss}")
+print(f"{secs:.4f} {rss} {float(user) + float(system):.2f}")
 EOF
 }
 
@@ -132,34 +132,44 @@ EOF
 seconds() { measure "$@" | cut -d' ' -f1; }
 
 results="$BENCH_DIR/results.md"
-echo "| corpus | program | threads | file MB | documents | seconds | MB/s | × bare regex (1 thread) | peak RSS MB |" | tee "$results"
-echo "|---|---|---|---|---|---|---|---|---|" | tee -a "$results"
+echo "| corpus | program | threads | file MB | documents | seconds | MB/s | × bare regex (1 thread) | CPU s | peak RSS MB |" | tee "$results"
+echo "|---|---|---|---|---|---|---|---|---|---|" | tee -a "$results"
 
-# One row; $base is the bare regex's 1-thread seconds on the same file. `secs` and `rss_kib`
-# may list several runs (space-separated): seconds are shown as a range, the speed and ratio
-# are the fastest run's, the memory the largest.
-row() { # corpus program threads bytes docs secs rss_kib
-  python3 - "$@" "${base:-0}" <<'EOF' | tee -a "$results"
+# One row; $base is the bare regex's 1-thread seconds on the same file. `secs`, `rss_kib` and
+# `cpu` may list several runs (space-separated): seconds and CPU seconds are shown as ranges,
+# the speed and ratio are the fastest run's, the memory the largest. CPU seconds more than
+# the wall seconds mean other cores worked too (solieu's reader and writer threads).
+row() { # corpus program threads bytes docs secs rss_kib [cpu]
+  python3 - "$1" "$2" "$3" "$4" "$5" "$6" "$7" "${8:--}" "${base:-0}" <<'EOF' | tee -a "$results"
 import sys
-corpus, program, threads, nbytes, docs, secs, rss, base = sys.argv[1:]
+corpus, program, threads, nbytes, docs, secs, rss, cpu, base = sys.argv[1:]
+def spread(values, digits):
+    lo, hi = min(values), max(values)
+    return f"{lo:.{digits}g}" if len(values) == 1 or f"{lo:.{digits}g}" == f"{hi:.{digits}g}" else f"{lo:.{digits}g}–{hi:.{digits}g}"
 runs = [max(float(x), 1e-4) for x in secs.split()]
 secs, mb, base = min(runs), int(nbytes) / 1e6, float(base)
 shown = f"{secs:.3g}" if len(runs) == 1 else f"{secs:.3g}–{max(runs):.3g}"
 ratio = (f"{secs / base:.1f}" if secs >= base else f"{secs / base:.2f}") if base > 0 else ""
+cpu = spread([float(c) for c in cpu.split()], 3) if cpu != "-" else ""
 rss = f"{max(int(r) for r in rss.split()) / 1024:.0f}" if rss != "-" else ""
-print(f"| {corpus} | {program} | {threads} | {mb:.1f} | {docs} | {shown} | {mb / secs:.{1 if mb / secs < 100 else 0}f} | {ratio} | {rss} |")
+print(f"| {corpus} | {program} | {threads} | {mb:.1f} | {docs} | {shown} | {mb / secs:.{1 if mb / secs < 100 else 0}f} | {ratio} | {cpu} | {rss} |")
 EOF
 }
 
 # Runs "$@" $REPEAT times for 1 and 2 threads in turn (`{T}` in the arguments is the thread
-# count), so both see the same spells of other work; sets secs1 rss1 secs2 rss2 (lists).
+# count), so both see the same spells of other work; sets secs1 rss1 cpu1 secs2 rss2 cpu2
+# (lists).
 repeated() {
-  secs1= rss1= secs2= rss2=
-  local r t secs rss
+  secs1= rss1= cpu1= secs2= rss2= cpu2=
+  local r t secs rss cpu
   for r in $(seq "$REPEAT"); do
     for t in 1 2; do
-      read -r secs rss < <(measure "${@//\{T\}/$t}")
-      if [ "$t" = 1 ]; then secs1+="$secs " rss1+="$rss "; else secs2+="$secs " rss2+="$rss "; fi
+      read -r secs rss cpu < <(measure "${@//\{T\}/$t}")
+      if [ "$t" = 1 ]; then
+        secs1+="$secs " rss1+="$rss " cpu1+="$cpu "
+      else
+        secs2+="$secs " rss2+="$rss " cpu2+="$cpu "
+      fi
     done
   done
 }
@@ -184,15 +194,15 @@ for corpus in $CORPORA; do
   base=
   repeated "$bare" "$path" "$BENCH_DIR/bare-$corpus.csv" --threads "{T}"
   base=$(tr ' ' '\n' <<<"$secs1" | grep . | sort -g | head -1)
-  row "$corpus" "bare regex" 1 "$bytes" "" "$secs1" "$rss1"
-  row "$corpus" "bare regex" 2 "$bytes" "" "$secs2" "$rss2"
+  row "$corpus" "bare regex" 1 "$bytes" "" "$secs1" "$rss1" "$cpu1"
+  row "$corpus" "bare regex" 2 "$bytes" "" "$secs2" "$rss2" "$cpu2"
   row "$corpus" "rg -c '[0-9]'" 1 "$bytes" "" "$(seconds rg -c '[0-9]' "$path")" -
   out="$BENCH_DIR/out-$corpus-$SIZE"
   repeated "$bin" run -i "$path" --input-format jsonl -o "$out" --threads "{T}" --quiet --full-refresh
-  row "$corpus" "solieu run" 1 "$bytes" "$(documents "$out")" "$secs1" "$rss1"
-  row "$corpus" "solieu run" 2 "$bytes" "$(documents "$out")" "$secs2" "$rss2"
-  read -r secs rss < <(measure "$bin" run -i "$path" --input-format jsonl -o "$out" --threads 2 --quiet)
-  row "$corpus" "solieu run, unchanged rerun" 2 "$bytes" "$(documents "$out")" "$secs" "$rss"
+  row "$corpus" "solieu run" 1 "$bytes" "$(documents "$out")" "$secs1" "$rss1" "$cpu1"
+  row "$corpus" "solieu run" 2 "$bytes" "$(documents "$out")" "$secs2" "$rss2" "$cpu2"
+  read -r secs rss cpu < <(measure "$bin" run -i "$path" --input-format jsonl -o "$out" --threads 2 --quiet)
+  row "$corpus" "solieu run, unchanged rerun" 2 "$bytes" "$(documents "$out")" "$secs" "$rss" "$cpu"
 
   if [ "$TXT" = 1 ]; then
     folder="$BENCH_DIR/$corpus-$SIZE-txt"
@@ -202,16 +212,16 @@ for corpus in $CORPORA; do
     folder_bytes=$(find "$folder" -name '*.txt' -printf '%s\n' | awk '{s += $1} END {print s}')
     find "$folder" -name '*.txt' -exec cat {} + >/dev/null
     out="$BENCH_DIR/out-$corpus-$SIZE-txt"
-    read -r secs rss < <(measure "$bin" run -i "$folder" --input-format txt -o "$out" --threads 2 --quiet --full-refresh)
-    row "$corpus" "solieu run, .txt folder" 2 "$folder_bytes" "$(documents "$out")" "$secs" "$rss"
-    read -r secs rss < <(measure "$bin" run -i "$folder" --input-format txt -o "$out" --threads 2 --quiet)
-    row "$corpus" "solieu run, .txt folder, unchanged rerun" 2 "$folder_bytes" "$(documents "$out")" "$secs" "$rss"
+    read -r secs rss cpu < <(measure "$bin" run -i "$folder" --input-format txt -o "$out" --threads 2 --quiet --full-refresh)
+    row "$corpus" "solieu run, .txt folder" 2 "$folder_bytes" "$(documents "$out")" "$secs" "$rss" "$cpu"
+    read -r secs rss cpu < <(measure "$bin" run -i "$folder" --input-format txt -o "$out" --threads 2 --quiet)
+    row "$corpus" "solieu run, .txt folder, unchanged rerun" 2 "$folder_bytes" "$(documents "$out")" "$secs" "$rss" "$cpu"
     # A night's new report: one file added, every other input's rows reused from the state.
     added="$folder/zz-bench-added.txt"
     cp "$(find "$folder" -name '*.txt' | sort | head -1)" "$added"
     touch -d '1 minute ago' "$added"
-    read -r secs rss < <(measure "$bin" run -i "$folder" --input-format txt -o "$out" --threads 2 --quiet)
-    row "$corpus" "solieu run, .txt folder, one file added" 2 "$folder_bytes" "$(documents "$out")" "$secs" "$rss"
+    read -r secs rss cpu < <(measure "$bin" run -i "$folder" --input-format txt -o "$out" --threads 2 --quiet)
+    row "$corpus" "solieu run, .txt folder, one file added" 2 "$folder_bytes" "$(documents "$out")" "$secs" "$rss" "$cpu"
     rm -f "$added"
   fi
 done
