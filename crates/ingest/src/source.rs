@@ -677,6 +677,9 @@ fn read_each(
         }
         return None;
     }
+    // The open file's own size: a second look up of its path would cost a folder of reports
+    // one more `stat` each, and could find another file.
+    let on_disk = opened.metadata().map_or(0, |m| m.len());
     let mut hashing = HashingReader::new(opened);
     let read = match decoder(&mut hashing, compression) {
         Ok(r) => r,
@@ -686,7 +689,7 @@ fn read_each(
         }
     };
     match file.format {
-        InputFormatKey::Text => read_text(file, read, limits, emit)?,
+        InputFormatKey::Text => read_text(file, (read, on_disk), limits, emit)?,
         InputFormatKey::Jsonl | InputFormatKey::Csv => {
             let mut reader = BufReader::new(read);
             // A corpus saved as UTF-16 would give a reject per line; say it once instead.
@@ -711,10 +714,11 @@ fn read_each(
     hashing.digest()
 }
 
-/// A `.txt` file as one record; `None` when it was refused before its end was read.
+/// A `.txt` file as one record, read from `read` (the file, `on_disk` bytes long, through its
+/// decoder); `None` when it was refused before its end was read.
 fn read_text(
     file: &InputFile,
-    read: impl Read,
+    (read, on_disk): (impl Read, u64),
     limits: &ReadLimits,
     emit: &mut dyn FnMut(Result<Record, Reject>),
 ) -> Option<()> {
@@ -728,7 +732,7 @@ fn read_text(
     let compression = file.compression;
     // A compressed file's size says nothing of its text: its limit is checked as it is read.
     let size = match compression {
-        None => std::fs::metadata(&file.path).map_or(0, |m| m.len()),
+        None => on_disk,
         Some(_) => 0,
     };
     if let Some(reason) = limits.too_large(size) {
