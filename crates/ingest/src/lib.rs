@@ -26,8 +26,8 @@ pub use hash::word_key;
 pub use lexicon::{Lexicon, LexiconError, Position};
 pub use source::{
     discover, discover_with, parse_records, path_name, read_records, read_records_with,
-    visit_records, Compression, DiscoverOptions, FileDigest, InputFile, InputFormat,
-    InputFormatKey, ReadLimits, Record, RecordText, Reject, SourceError,
+    visit_records, visit_records_hashed, Compression, DiscoverOptions, FileDigest, InputFile,
+    InputFormat, InputFormatKey, ReadLimits, Record, RecordText, Reject, SourceError,
     DEFAULT_MAX_DOCUMENT_BYTES, MAX_ID_BYTES, MAX_TITLE_BYTES,
 };
 pub use text::{

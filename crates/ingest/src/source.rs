@@ -541,15 +541,33 @@ pub fn read_records_with(file: &InputFile, limits: &ReadLimits) -> Vec<Result<Re
 /// [`read_records_with`], one record at a time: a JSONL or CSV corpus is read as it is
 /// parsed, so a corpus larger than memory streams through. The records and rejects are those
 /// `read_records_with` returns, in the same order.
-///
-/// Returns the [`FileDigest`] of the file's bytes when reading the records read all of them,
-/// as a JSONL, CSV or text file that is read to its end is: the incremental state keys an
-/// input by it, and a file read once need not be read again to hash it. `None` when the
-/// reading stopped early (a reject for the whole file, a read error) or never saw the raw
-/// bytes (a Parquet file): the caller hashes such a file itself.
 pub fn visit_records(
     file: &InputFile,
     limits: &ReadLimits,
+    visit: &mut dyn FnMut(Result<Record, Reject>),
+) {
+    visit_with(file, limits, false, visit);
+}
+
+/// [`visit_records`], hashing the file's bytes as they are read: the incremental state keys
+/// an input by its [`FileDigest`], and a file read once need not be read again to hash it.
+/// When the records end before the file does (a reject for the whole file, a stream that
+/// fails to decompress), the rest of the open file is read for the digest, so the digest is
+/// of the very bytes the records came from. `None` when the file was never opened, could not
+/// be read to its end, or is a Parquet file (polars reads it by seeking): the caller hashes
+/// such a file itself.
+pub fn visit_records_hashed(
+    file: &InputFile,
+    limits: &ReadLimits,
+    visit: &mut dyn FnMut(Result<Record, Reject>),
+) -> Option<FileDigest> {
+    visit_with(file, limits, true, visit)
+}
+
+fn visit_with(
+    file: &InputFile,
+    limits: &ReadLimits,
+    hash: bool,
     visit: &mut dyn FnMut(Result<Record, Reject>),
 ) -> Option<FileDigest> {
     let mut count = 0usize;
@@ -566,7 +584,7 @@ pub fn visit_records(
             Err(e) => Err(e),
         })
     };
-    let digest = read_each(file, limits, &mut emit);
+    let digest = read_each(file, limits, hash, &mut emit);
     if count == 0 {
         // A corpus file with no records would otherwise vanish without a trace.
         visit(Err(Reject {
@@ -586,52 +604,60 @@ pub struct FileDigest {
     pub sha256: String,
 }
 
-/// Hashes the bytes read through it, and notes whether the file's end was reached: a digest
-/// of part of a file must never stand for the whole.
-struct HashingReader {
-    file: File,
-    hasher: Sha256,
+/// Counts and hashes (when asked) the bytes read through it, and notes whether the end was
+/// reached: a digest of part of a file must never stand for the whole.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Option<Sha256>,
     size: u64,
     at_end: bool,
 }
 
-impl HashingReader {
-    fn new(file: File) -> HashingReader {
+impl<R: Read> HashingReader<R> {
+    fn new(inner: R, hash: bool) -> HashingReader<R> {
         HashingReader {
-            file,
-            hasher: Sha256::new(),
+            inner,
+            hasher: hash.then(Sha256::new),
             size: 0,
             at_end: false,
         }
     }
+
+    /// The digest of every byte, the rest read now when the reading stopped before the end.
+    /// A read error leaves the end unseen: no digest.
+    fn digest(mut self) -> Option<FileDigest> {
+        self.hasher.as_ref()?;
+        if !self.at_end {
+            std::io::copy(&mut self, &mut std::io::sink()).ok()?;
+        }
+        let hasher = self.hasher.filter(|_| self.at_end)?;
+        Some(FileDigest {
+            size: self.size,
+            sha256: format!("{:x}", hasher.finalize()),
+        })
+    }
 }
 
-impl Read for HashingReader {
+impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.file.read(buf)?;
+        let n = self.inner.read(buf)?;
         if n == 0 && !buf.is_empty() {
             self.at_end = true;
         }
-        self.hasher.update(&buf[..n]);
+        if let Some(h) = &mut self.hasher {
+            h.update(&buf[..n]);
+        }
         self.size += n as u64;
         Ok(n)
     }
 }
 
-impl HashingReader {
-    /// The digest of what was read, when that was the whole file.
-    fn digest(self) -> Option<FileDigest> {
-        self.at_end.then(|| FileDigest {
-            size: self.size,
-            sha256: format!("{:x}", self.hasher.finalize()),
-        })
-    }
-}
-
-/// Reads `file`'s records into `emit`; the file's digest when every byte of it was read.
+/// Reads `file`'s records into `emit`; with `hash`, the digest of the file (see
+/// [`visit_records_hashed`]).
 fn read_each(
     file: &InputFile,
     limits: &ReadLimits,
+    hash: bool,
     emit: &mut dyn FnMut(Result<Record, Reject>),
 ) -> Option<FileDigest> {
     let source = file.name();
@@ -680,26 +706,40 @@ fn read_each(
     // The open file's own size: a second look up of its path would cost a folder of reports
     // one more `stat` each, and could find another file.
     let on_disk = opened.metadata().map_or(0, |m| m.len());
-    let mut hashing = HashingReader::new(opened);
-    let read = match decoder(&mut hashing, compression) {
+    let mut hashing = HashingReader::new(opened, hash);
+    read_opened(file, &mut hashing, (on_disk, limits), emit);
+    hashing.digest()
+}
+
+/// The records of an open JSONL, CSV or text `file` (`on_disk` bytes long) from `read`.
+fn read_opened(
+    file: &InputFile,
+    read: &mut impl Read,
+    (on_disk, limits): (u64, &ReadLimits),
+    emit: &mut dyn FnMut(Result<Record, Reject>),
+) {
+    let source = file.name();
+    let reject = |reason: String| {
+        Err(Reject {
+            source: source.clone(),
+            reason,
+        })
+    };
+    let read = match decoder(read, file.compression) {
         Ok(r) => r,
-        Err(e) => {
-            emit(reject(format!("unreadable: {e}")));
-            return None;
-        }
+        Err(e) => return emit(reject(format!("unreadable: {e}"))),
     };
     match file.format {
-        InputFormatKey::Text => read_text(file, (read, on_disk), limits, emit)?,
+        InputFormatKey::Text => read_text(file, (read, on_disk), limits, emit),
         InputFormatKey::Jsonl | InputFormatKey::Csv => {
             let mut reader = BufReader::new(read);
             // A corpus saved as UTF-16 would give a reject per line; say it once instead.
             if let Ok(head) = reader.fill_buf() {
                 if crate::encoding::Utf16::from_bom(head).is_some() {
-                    emit(reject(
+                    return emit(reject(
                         "UTF-16 (byte-order mark): JSONL and CSV corpora must be UTF-8; save it as UTF-8"
                             .into(),
                     ));
-                    return None;
                 }
             }
             if file.format == InputFormatKey::Jsonl {
@@ -708,20 +748,19 @@ fn read_each(
                 csv_records(reader, &source, emit);
             }
         }
-        // Read above, and refused before opening.
-        InputFormatKey::Parquet | InputFormatKey::Refused => return None,
+        // Read before opening, and refused before opening.
+        InputFormatKey::Parquet | InputFormatKey::Refused => {}
     }
-    hashing.digest()
 }
 
 /// A `.txt` file as one record, read from `read` (the file, `on_disk` bytes long, through its
-/// decoder); `None` when it was refused before its end was read.
+/// decoder).
 fn read_text(
     file: &InputFile,
     (read, on_disk): (impl Read, u64),
     limits: &ReadLimits,
     emit: &mut dyn FnMut(Result<Record, Reject>),
-) -> Option<()> {
+) {
     let source = file.name();
     let reject = |reason: String| {
         Err(Reject {
@@ -736,8 +775,7 @@ fn read_text(
         Some(_) => 0,
     };
     if let Some(reason) = limits.too_large(size) {
-        emit(reject(reason));
-        return None;
+        return emit(reject(reason));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     // `take` keeps a file that grows while it is read within the limit too.
@@ -762,7 +800,6 @@ fn read_text(
         ))),
         Err(e) => emit(reject(format!("unreadable: {e}"))),
     }
-    Some(())
 }
 
 /// The file's bytes as they were before compression.
@@ -1578,7 +1615,7 @@ mod tests {
     }
 
     #[test]
-    fn a_file_read_to_its_end_gives_the_digest_of_its_bytes_as_they_lie_on_disk() {
+    fn a_hashed_reading_gives_the_digest_of_the_file_as_it_lies_on_disk() {
         use std::io::Write;
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
@@ -1586,12 +1623,6 @@ mod tests {
         let jsonl = "{\"id\":\"a\",\"text\":\"Bắt 7 vụ.\"}\nnot json\n{\"id\":\"b\",\"text\":\"Thu 2 kg.\"}\n";
         std::fs::write(dir.join("c.jsonl"), jsonl).unwrap();
         std::fs::write(dir.join("r.txt"), "Khởi tố 12 bị can.").unwrap();
-        let mut gz = flate2::write::GzEncoder::new(
-            File::create(dir.join("z.txt.gz")).unwrap(),
-            flate2::Compression::default(),
-        );
-        gz.write_all("Bắt 5 vụ.".as_bytes()).unwrap();
-        gz.finish().unwrap();
         std::fs::write(
             dir.join("s.jsonl.zst"),
             zstd::encode_all(jsonl.as_bytes(), 0).unwrap(),
@@ -1600,10 +1631,16 @@ mod tests {
         let mut utf16 = vec![0xff, 0xfe];
         utf16.extend("{}".encode_utf16().flat_map(u16::to_le_bytes));
         std::fs::write(dir.join("w.jsonl"), utf16).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(
+            File::create(dir.join("z.txt.gz")).unwrap(),
+            flate2::Compression::default(),
+        );
+        gz.write_all("Bắt 5 vụ.".as_bytes()).unwrap();
+        gz.finish().unwrap();
         let found = discover(&[dir.display().to_string()], InputFormat::Auto).unwrap();
-        let digest = |f: &InputFile, limits: &ReadLimits| {
+        let hashed = |f: &InputFile, limits: &ReadLimits| {
             let mut records = 0;
-            let d = visit_records(f, limits, &mut |_| records += 1);
+            let d = visit_records_hashed(f, limits, &mut |_| records += 1);
             (d, records)
         };
         let of_file = |name: &str| {
@@ -1619,17 +1656,66 @@ mod tests {
             names[0].ends_with("c.jsonl") && names[4].ends_with("z.txt.gz"),
             "{names:?}"
         );
-        assert_eq!(digest(&found[0], &limits), (of_file("c.jsonl"), 3));
-        assert_eq!(digest(&found[1], &limits), (of_file("r.txt"), 1));
+        assert_eq!(hashed(&found[0], &limits), (of_file("c.jsonl"), 3));
+        assert_eq!(hashed(&found[1], &limits), (of_file("r.txt"), 1));
         // A compressed file's digest is of its compressed bytes: what the next run compares.
-        assert_eq!(digest(&found[2], &limits), (of_file("s.jsonl.zst"), 3));
-        assert_eq!(digest(&found[4], &limits), (of_file("z.txt.gz"), 1));
-        // Refused before its end was read: no digest stands for the whole file.
-        assert_eq!(digest(&found[3], &limits), (None, 1), "UTF-16 corpus");
+        assert_eq!(hashed(&found[2], &limits), (of_file("s.jsonl.zst"), 3));
+        assert_eq!(hashed(&found[4], &limits), (of_file("z.txt.gz"), 1));
+        // Refused before its end was read: the rest is read for the digest, which is then of
+        // the bytes the reject came from.
+        assert_eq!(
+            hashed(&found[3], &limits),
+            (of_file("w.jsonl"), 1),
+            "UTF-16"
+        );
         let small = ReadLimits {
             max_document_bytes: 4,
         };
-        assert_eq!(digest(&found[1], &small), (None, 1), "too large to read");
+        assert_eq!(
+            hashed(&found[1], &small),
+            (of_file("r.txt"), 1),
+            "too large"
+        );
+    }
+
+    /// Gives `data`, then fails: a disk error in the middle of a file.
+    struct FailsAfter<'a>(&'a [u8]);
+
+    impl Read for FailsAfter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(std::io::Error::other("bad sector"));
+            }
+            let n = buf.len().min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_digest_stands_only_for_bytes_read_to_the_end() {
+        let whole = |bytes: &[u8]| FileDigest {
+            size: bytes.len() as u64,
+            sha256: format!("{:x}", Sha256::digest(bytes)),
+        };
+        let data = b"{\"id\":\"a\"}\n".repeat(5);
+        // Read in part, then left: the rest is read for the digest.
+        let mut r = HashingReader::new(&data[..], true);
+        let mut head = [0u8; 7];
+        r.read_exact(&mut head).unwrap();
+        assert_eq!(r.digest(), Some(whole(&data)));
+        // An error before the end: no digest, however much was read.
+        let mut r = HashingReader::new(FailsAfter(&data), true);
+        let mut all = Vec::new();
+        assert!(r.read_to_end(&mut all).is_err());
+        assert_eq!(all, data);
+        assert_eq!(r.digest(), None);
+        // Not asked to hash: no digest, and the end still reached.
+        let mut r = HashingReader::new(&data[..], false);
+        r.read_to_end(&mut all).unwrap();
+        assert!(r.at_end);
+        assert_eq!(r.digest(), None);
     }
 
     #[test]

@@ -294,6 +294,8 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         mut inc,
     } = open_cached(plan, &order, (reuse, inc), progress);
 
+    // The inputs read in any case are hashed as they are read.
+    let hash: Vec<bool> = keys.iter().map(|k| matches!(k, Known::Unread(_))).collect();
     progress.start(total_bytes(&files));
     let mut pending = PendingDataset::create(&plan.out)?;
     let ingestor = Ingestor::new(&plan.lexicon, &plan.defaults);
@@ -305,8 +307,13 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         formats: &plan.formats,
         progress,
     };
-    let mut streamed =
-        stream::stream_dataset(&stream, &files, &reuse, cached.as_mut(), pending.path());
+    let mut streamed = stream::stream_dataset(
+        &stream,
+        &files,
+        (&reuse, &hash),
+        cached.as_mut(),
+        pending.path(),
+    );
     if let Err(Error::State(why)) = &streamed {
         // Damage found inside the state while reusing it: the night's run is done in full,
         // and its new state replaces the damaged one.
@@ -321,7 +328,13 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         };
         drop(pending);
         pending = PendingDataset::create(&plan.out)?;
-        streamed = stream::stream_dataset(&stream, &files, &HashSet::new(), None, pending.path());
+        streamed = stream::stream_dataset(
+            &stream,
+            &files,
+            (&HashSet::new(), &hash),
+            None,
+            pending.path(),
+        );
     }
     let (totals, digests) =
         streamed.with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
@@ -427,14 +440,20 @@ pub fn ingest_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         progress,
     };
     let mut keyed: Option<Staged> = None;
-    read_batches(&stream, &files, &HashSet::new(), None, &mut |batch| {
-        let rows = batch.keyed;
-        keyed = Some(match keyed.take() {
-            Some(k) => append(k, &rows).context("cannot build ingest tables")?,
-            None => rows,
-        });
-        Ok(())
-    })?;
+    read_batches(
+        &stream,
+        &files,
+        (&HashSet::new(), &[]),
+        None,
+        &mut |batch| {
+            let rows = batch.keyed;
+            keyed = Some(match keyed.take() {
+                Some(k) => append(k, &rows).context("cannot build ingest tables")?,
+                None => rows,
+            });
+            Ok(())
+        },
+    )?;
     progress.finish();
     let keyed = keyed.context("no batch was read")?;
     let inputs = input_names(&files);

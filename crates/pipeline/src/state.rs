@@ -86,12 +86,26 @@ pub struct Unread {
 }
 
 impl Unread {
-    /// The input's key: from `digest`, what the reader saw of it, else hashed now (a Parquet
-    /// file, or one whose reading stopped before its end). A file that changed size while
-    /// it was read keeps no time: the next run hashes it again.
+    /// The input's key: from `digest`, what the reader saw of it. A file that changed size
+    /// while it was read keeps no time, so the next run hashes it again.
+    ///
+    /// Without a digest (a file never opened, as one refused by its name, or one whose end
+    /// could not be read) it is hashed now, after its rows were read: it keeps a key only when
+    /// its size and time are still those seen before the run, or the next run could match its
+    /// new bytes and reuse rows read from the old ones.
     pub fn key(self, f: &InputFile, digest: Option<FileDigest>) -> Option<InputKey> {
         let Some(d) = digest else {
-            return hash_file(f, self.format, self.mtime);
+            let unchanged = || {
+                let meta = std::fs::metadata(&f.path).ok();
+                self.mtime.is_some()
+                    && meta.as_ref().map(|m| (m.len(), modified_nanos(m)))
+                        == Some((self.size, self.mtime))
+            };
+            if !unchanged() {
+                return None;
+            }
+            let key = hash_file(f, self.format, self.mtime)?;
+            return (key.size == self.size && unchanged()).then_some(key);
         };
         Some(InputKey {
             format: self.format,
@@ -100,6 +114,14 @@ impl Unread {
             sha256: d.sha256,
         })
     }
+}
+
+/// A file's modification time in nanoseconds since the epoch, when the system gives one.
+fn modified_nanos(meta: &std::fs::Metadata) -> Option<i64> {
+    meta.modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_nanos()).ok())
 }
 
 /// The inputs' keys, and how many were trusted from the state without being hashed.
@@ -134,12 +156,10 @@ pub fn hash_inputs(
                 return (Known::Unreadable, false);
             }
             let format = format!("{:?}", f.format).to_lowercase();
-            let mtime = meta
+            let settled = meta
                 .modified()
-                .ok()
-                .filter(|t| now.duration_since(*t).is_ok_and(|age| age >= RACY))
-                .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
-                .and_then(|d| i64::try_from(d.as_nanos()).ok());
+                .is_ok_and(|t| now.duration_since(t).is_ok_and(|age| age >= RACY));
+            let mtime = modified_nanos(&meta).filter(|_| settled);
             // The state keeps each input under its name (`InputFile::name`), which differs from
             // the path's display where the path is not UTF-8.
             let old = previous
@@ -480,6 +500,56 @@ fn inputs_table(inputs: &[(String, InputKey)]) -> Result<DataFrame> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A file's key as a run sees it before reading: the pre-read half of [`hash_inputs`].
+    fn unread(path: &Path) -> (InputFile, Unread) {
+        let f = InputFile::new(path.to_path_buf(), InputFormatKey::Jsonl);
+        let meta = std::fs::metadata(path).unwrap();
+        let seen = Unread {
+            format: "jsonl".into(),
+            size: meta.len(),
+            mtime: modified_nanos(&meta),
+        };
+        (f, seen)
+    }
+
+    fn digest_of(bytes: &[u8]) -> FileDigest {
+        FileDigest {
+            size: bytes.len() as u64,
+            sha256: format!("{:x}", Sha256::digest(bytes)),
+        }
+    }
+
+    #[test]
+    fn an_input_read_once_is_keyed_by_the_bytes_its_rows_came_from() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("a.jsonl");
+        let (old, new) = (b"{\"id\":\"a\"}\n".to_vec(), b"{\"id\":\"b\"}\n\n".to_vec());
+        std::fs::write(&path, &old).unwrap();
+        let (f, seen) = unread(&path);
+        // Replaced after it was read, before the state is written: the key is still the one
+        // of the bytes read, and the size change drops the time, so the next run hashes it,
+        // finds other bytes and reads it again.
+        std::fs::write(&path, &new).unwrap();
+        let key = seen.clone().key(&f, Some(digest_of(&old))).unwrap();
+        assert_eq!(
+            (key.size, key.sha256),
+            (old.len() as u64, digest_of(&old).sha256)
+        );
+        let grown = Some(digest_of(&new));
+        assert_eq!(seen.clone().key(&f, grown).unwrap().mtime, None);
+        // With no digest (its end never read), hashing it now would key the new bytes to the
+        // old rows: it keeps no key at all, and the next run reads it again.
+        assert_eq!(seen.key(&f, None), None);
+        // Unchanged since the run looked at it: hashed now, keyed as it is.
+        let (f, seen) = unread(&path);
+        let key = seen.clone().key(&f, None).unwrap();
+        assert_eq!(
+            (key.size, key.sha256),
+            (new.len() as u64, digest_of(&new).sha256)
+        );
+        assert_eq!(key.mtime, seen.mtime);
+    }
 
     /// A note: its type, name and description.
     type Note<'a> = (u32, &'a [u8], &'a [u8]);

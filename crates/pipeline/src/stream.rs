@@ -17,8 +17,8 @@ use std::str::FromStr;
 use polars::prelude::{CsvReadOptions, CsvWriter, DataFrame, IdxCa, IdxSize, SerReader, SerWriter};
 use rayon::prelude::*;
 use solieu_ingest::{
-    visit_records, word_key, FileDigest, IngestedDocument, InputFile, InputFormatKey, Lexicon,
-    ReadLimits, Record, Reject, Staged,
+    visit_records, visit_records_hashed, word_key, FileDigest, IngestedDocument, InputFile,
+    InputFormatKey, Lexicon, ReadLimits, Record, Reject, Staged,
 };
 use solieu_sink::tables::{DELTAS, DOCUMENTS, MENTIONS, OBSERVATIONS, REJECTS};
 use solieu_sink::{Format, ParquetRows, TableStream};
@@ -510,11 +510,11 @@ struct Outputs {
 /// Streams `files` into the dataset folder `dir` (a [`solieu_sink::PendingDataset`]'s), the
 /// rows of `reuse` inputs taken from `cached` instead of read. Writes the state's keyed rows
 /// too; the caller writes the inputs table and the manifest. Gives the tables' totals and, for
-/// each file, the digest its reading made ([`read_batches`]).
+/// each file that `hash` marks, the digest its reading made ([`read_batches`]).
 pub fn stream_dataset(
     s: &Stream,
     files: &[InputFile],
-    reuse: &HashSet<String>,
+    (reuse, hash): (&HashSet<String>, &[bool]),
     cached: Option<&mut Cached>,
     dir: &Path,
 ) -> Result<(Totals, Vec<Option<FileDigest>>)> {
@@ -533,7 +533,7 @@ pub fn stream_dataset(
             }
             Ok(out)
         });
-        let read = read_batches(s, files, reuse, cached, &mut |b| {
+        let read = read_batches(s, files, (reuse, hash), cached, &mut |b| {
             to_writer
                 .send(b)
                 .map_err(|_| Error::Failed("the writer stopped".into()))
@@ -654,18 +654,18 @@ pub fn write_staged(
 /// batches on the thread that waits for the pool, they left the workers idle. The channel holds
 /// no batch (a hand-over), so the reader fills at most one batch while the pool ingests another.
 ///
-/// Gives, for each file, the digest of its bytes when it was read to its end (see
-/// [`visit_records`]); `None` for a reused input and one read otherwise.
+/// Gives, for each file that `hash` marks, the digest of its bytes as the reader saw them (see
+/// [`visit_records_hashed`]); `None` for the others, and for one whose digest it could not make.
 pub fn read_batches(
     s: &Stream,
     files: &[InputFile],
-    reuse: &HashSet<String>,
+    (reuse, hash): (&HashSet<String>, &[bool]),
     cached: Option<&mut Cached>,
     deliver: &mut dyn FnMut(Ingested) -> Result<()>,
 ) -> Result<Vec<Option<FileDigest>>> {
     std::thread::scope(|scope| {
         let (to_pool, batches) = std::sync::mpsc::sync_channel::<Batch>(0);
-        let reader = scope.spawn(move || read_into(s, files, reuse, cached, &to_pool));
+        let reader = scope.spawn(move || read_into(s, files, (reuse, hash), cached, &to_pool));
         let mut rejects = 0;
         let mut ingested = Ok(());
         for batch in batches.iter() {
@@ -689,7 +689,7 @@ pub fn read_batches(
 fn read_into(
     s: &Stream,
     files: &[InputFile],
-    reuse: &HashSet<String>,
+    (reuse, hash): (&HashSet<String>, &[bool]),
     mut cached: Option<&mut Cached>,
     to_pool: &std::sync::mpsc::SyncSender<Batch>,
 ) -> Result<Vec<Option<FileDigest>>> {
@@ -752,7 +752,14 @@ fn read_into(
                 records: Vec::new(),
             };
             batch.enter(name);
-            digests[i] = visit_records(file, s.limits, &mut |r| {
+            let visit = match hash.get(i) {
+                Some(true) => visit_records_hashed,
+                _ => |f: &InputFile, l: &ReadLimits, v: &mut dyn FnMut(_)| {
+                    visit_records(f, l, v);
+                    None
+                },
+            };
+            digests[i] = visit(file, s.limits, &mut |r| {
                 let n = record;
                 record += 1;
                 if failure.is_some() {
