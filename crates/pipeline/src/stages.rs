@@ -20,7 +20,7 @@ use crate::keyed::{append, combine};
 use crate::plan::Plan;
 use crate::progress::Progress;
 use crate::state::{self, InputKey, Known};
-use crate::stream::{self, read_batches, Cached, Shard, Stream, Totals};
+use crate::stream::{self, read_batches, Cached, Inputs, Shard, Stream, Totals};
 
 /// What a stage wrote, for its summary line.
 #[derive(Debug, Clone)]
@@ -46,11 +46,12 @@ impl Summary {
     }
 }
 
-fn total_bytes(files: &[InputFile]) -> u64 {
+/// Each file's size on disk; 0 for one that cannot be read.
+fn sizes_of(files: &[InputFile]) -> Vec<u64> {
     files
         .iter()
         .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
-        .sum()
+        .collect()
 }
 
 fn input_names(files: &[InputFile]) -> Vec<String> {
@@ -296,7 +297,8 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
 
     // The inputs read in any case are hashed as they are read.
     let hash: Vec<bool> = keys.iter().map(|k| matches!(k, Known::Unread(_))).collect();
-    progress.start(total_bytes(&files));
+    let sizes: Vec<u64> = keys.iter().map(Known::size).collect();
+    progress.start(sizes.iter().sum());
     let mut pending = PendingDataset::create(&plan.out)?;
     let ingestor = Ingestor::new(&plan.lexicon, &plan.defaults);
     let stream = Stream {
@@ -307,13 +309,15 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         formats: &plan.formats,
         progress,
     };
-    let mut streamed = stream::stream_dataset(
-        &stream,
-        &files,
-        (&reuse, &hash),
-        cached.as_mut(),
-        pending.path(),
-    );
+    let inputs = |reuse| Inputs {
+        files: &files,
+        names: &order,
+        sizes: &sizes,
+        reuse,
+        hash: &hash,
+    };
+    let mut streamed =
+        stream::stream_dataset(&stream, &inputs(&reuse), cached.as_mut(), pending.path());
     if let Err(Error::State(why)) = &streamed {
         // Damage found inside the state while reusing it: the night's run is done in full,
         // and its new state replaces the damaged one.
@@ -328,13 +332,7 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         };
         drop(pending);
         pending = PendingDataset::create(&plan.out)?;
-        streamed = stream::stream_dataset(
-            &stream,
-            &files,
-            (&HashSet::new(), &hash),
-            None,
-            pending.path(),
-        );
+        streamed = stream::stream_dataset(&stream, &inputs(&HashSet::new()), None, pending.path());
     }
     let (totals, digests) =
         streamed.with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
@@ -429,7 +427,9 @@ pub fn ingest_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
     let files = plan.files()?;
     let _lock = plan.lock(progress)?;
     let pool = plan.pool()?;
-    progress.start(total_bytes(&files));
+    let names = input_names(&files);
+    let sizes = sizes_of(&files);
+    progress.start(sizes.iter().sum());
     let ingestor = Ingestor::new(&plan.lexicon, &plan.defaults);
     let stream = Stream {
         ingestor: &ingestor,
@@ -440,31 +440,31 @@ pub fn ingest_stage(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
         progress,
     };
     let mut keyed: Option<Staged> = None;
-    read_batches(
-        &stream,
-        &files,
-        (&HashSet::new(), &[]),
-        None,
-        &mut |batch| {
-            let rows = batch.keyed;
-            keyed = Some(match keyed.take() {
-                Some(k) => append(k, &rows).context("cannot build ingest tables")?,
-                None => rows,
-            });
-            Ok(())
-        },
-    )?;
+    let inputs = Inputs {
+        files: &files,
+        names: &names,
+        sizes: &sizes,
+        reuse: &HashSet::new(),
+        hash: &[],
+    };
+    read_batches(&stream, &inputs, None, &mut |batch| {
+        let rows = batch.keyed;
+        keyed = Some(match keyed.take() {
+            Some(k) => append(k, &rows).context("cannot build ingest tables")?,
+            None => rows,
+        });
+        Ok(())
+    })?;
     progress.finish();
     let keyed = keyed.context("no batch was read")?;
-    let inputs = input_names(&files);
-    let mut staged = combine(&keyed, &inputs).context("cannot build ingest tables")?;
+    let mut staged = combine(&keyed, &names).context("cannot build ingest tables")?;
     let dir = plan.stage_dir("ingest");
     let rows = vec![
         (DOCUMENTS, staged.documents.height()),
         (MENTIONS, staged.mentions.height()),
         (REJECTS, staged.rejects.height()),
     ];
-    let m = manifest(plan, &inputs, &[Format::Parquet], &rows, started);
+    let m = manifest(plan, &names, &[Format::Parquet], &rows, started);
     let mut tables = [
         (DOCUMENTS, &mut staged.documents),
         (MENTIONS, &mut staged.mentions),

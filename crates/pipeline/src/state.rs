@@ -75,6 +75,15 @@ impl Known {
             Known::Unread(_) | Known::Unreadable => None,
         }
     }
+
+    /// The input's size on disk as the run found it; 0 when it cannot be read.
+    pub fn size(&self) -> u64 {
+        match self {
+            Known::Key(k) => k.size,
+            Known::Unread(u) => u.size,
+            Known::Unreadable => 0,
+        }
+    }
 }
 
 /// An input's key before its hash, which the reading makes.

@@ -507,14 +507,27 @@ struct Outputs {
     internal_errors: usize,
 }
 
-/// Streams `files` into the dataset folder `dir` (a [`solieu_sink::PendingDataset`]'s), the
+/// A run's input files, with what it knows of each before reading: looked up once (a folder
+/// of 60,000 reports would otherwise be `stat`ed once more by every step that asks).
+pub struct Inputs<'a> {
+    pub files: &'a [InputFile],
+    /// Each file's name ([`InputFile::name`]).
+    pub names: &'a [String],
+    /// Each file's size on disk; 0 when it cannot be read.
+    pub sizes: &'a [u64],
+    /// The inputs whose rows the last run's state gives: not read.
+    pub reuse: &'a HashSet<String>,
+    /// The files to hash as they are read ([`visit_records_hashed`]).
+    pub hash: &'a [bool],
+}
+
+/// Streams the inputs into the dataset folder `dir` (a [`solieu_sink::PendingDataset`]'s), the
 /// rows of `reuse` inputs taken from `cached` instead of read. Writes the state's keyed rows
 /// too; the caller writes the inputs table and the manifest. Gives the tables' totals and, for
 /// each file that `hash` marks, the digest its reading made ([`read_batches`]).
 pub fn stream_dataset(
     s: &Stream,
-    files: &[InputFile],
-    (reuse, hash): (&HashSet<String>, &[bool]),
+    inputs: &Inputs,
     cached: Option<&mut Cached>,
     dir: &Path,
 ) -> Result<(Totals, Vec<Option<FileDigest>>)> {
@@ -533,7 +546,7 @@ pub fn stream_dataset(
             }
             Ok(out)
         });
-        let read = read_batches(s, files, (reuse, hash), cached, &mut |b| {
+        let read = read_batches(s, inputs, cached, &mut |b| {
             to_writer
                 .send(b)
                 .map_err(|_| Error::Failed("the writer stopped".into()))
@@ -658,14 +671,13 @@ pub fn write_staged(
 /// [`visit_records_hashed`]); `None` for the others, and for one whose digest it could not make.
 pub fn read_batches(
     s: &Stream,
-    files: &[InputFile],
-    (reuse, hash): (&HashSet<String>, &[bool]),
+    inputs: &Inputs,
     cached: Option<&mut Cached>,
     deliver: &mut dyn FnMut(Ingested) -> Result<()>,
 ) -> Result<Vec<Option<FileDigest>>> {
     std::thread::scope(|scope| {
         let (to_pool, batches) = std::sync::mpsc::sync_channel::<Batch>(0);
-        let reader = scope.spawn(move || read_into(s, files, (reuse, hash), cached, &to_pool));
+        let reader = scope.spawn(move || read_into(s, inputs, cached, &to_pool));
         let mut rejects = 0;
         let mut ingested = Ok(());
         for batch in batches.iter() {
@@ -685,24 +697,26 @@ pub fn read_batches(
     })
 }
 
-/// The reader of [`read_batches`]: `files` gathered into batches, each sent to the pool.
+/// The reader of [`read_batches`]: the input files gathered into batches, each sent to the
+/// pool.
 fn read_into(
     s: &Stream,
-    files: &[InputFile],
-    (reuse, hash): (&HashSet<String>, &[bool]),
+    inputs: &Inputs,
     mut cached: Option<&mut Cached>,
     to_pool: &std::sync::mpsc::SyncSender<Batch>,
 ) -> Result<Vec<Option<FileDigest>>> {
+    let Inputs {
+        files,
+        names,
+        sizes,
+        reuse,
+        hash,
+    } = *inputs;
     let mut digests = vec![None; files.len()];
     let mut batch = Batch::new(batch_docs());
     let mut failure: Option<Error> = None;
     // Bytes of the current input already told to the progress.
     let mut told = 0u64;
-    let names: Vec<String> = files.iter().map(InputFile::name).collect();
-    let sizes: Vec<u64> = files
-        .iter()
-        .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
-        .collect();
     // The bytes of the inputs after each one, when all of them are read as they lie on disk
     // (a compressed or Parquet file's size says little of its text, and a reused input is not
     // read): what [`Batch::full`] compares a batch with near the end of the run.
