@@ -705,10 +705,15 @@ fn read_each(
     }
     // The open file's own size: a second look up of its path would cost a folder of reports
     // one more `stat` each, and could find another file.
-    let on_disk = opened.metadata().map_or(0, |m| m.len());
-    let mut hashing = HashingReader::new(opened, hash);
+    let before = opened.metadata().ok().map(|m| (m.len(), m.modified().ok()));
+    let on_disk = before.map_or(0, |(len, _)| len);
+    let mut hashing = HashingReader::new(&opened, hash);
     read_opened(file, &mut hashing, (on_disk, limits), emit);
-    hashing.digest()
+    let digest = hashing.digest()?;
+    // Written to in place while it was read (`>`, `cp` onto it): the digest may hold bytes
+    // the records never came from, so it stands for nothing.
+    let after = opened.metadata().ok().map(|m| (m.len(), m.modified().ok()));
+    (before.is_some() && after == before).then_some(digest)
 }
 
 /// The records of an open JSONL, CSV or text `file` (`on_disk` bytes long) from `read`.
@@ -1676,6 +1681,38 @@ mod tests {
             (of_file("r.txt"), 1),
             "too large"
         );
+    }
+
+    #[test]
+    fn a_file_written_to_while_it_is_read_gives_no_digest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let long = "Bắt 5 vụ, thu 3 kg ma túy. ".repeat(8);
+        std::fs::write(dir.join("a.txt"), &long).unwrap();
+        let jsonl = "{\"id\":\"a\",\"text\":\"Bắt 7 vụ.\"}\n".repeat(3);
+        std::fs::write(dir.join("b.jsonl"), &jsonl).unwrap();
+        let found = discover(&[dir.display().to_string()], InputFormat::Auto).unwrap();
+        // Each rewritten in place (the same file, as `>` or `cp` onto it writes) as soon as
+        // its first record or reject is out: an over-limit text's reject comes from its size,
+        // before a byte of it is read.
+        let small = ReadLimits {
+            max_document_bytes: 40,
+        };
+        for (f, limits, new) in [
+            (&found[0], &small, "Khởi tố 2 bị can."),
+            (&found[1], &ReadLimits::default(), "{}\n"),
+        ] {
+            let mut written = false;
+            let digest = visit_records_hashed(f, limits, &mut |_| {
+                if !written {
+                    std::fs::write(&f.path, new).unwrap();
+                    written = true;
+                }
+            });
+            assert_eq!(digest, None, "{}", f.name());
+            // Left alone, the same file gives its digest.
+            assert!(visit_records_hashed(f, limits, &mut |_| {}).is_some());
+        }
     }
 
     /// Gives `data`, then fails: a disk error in the middle of a file.

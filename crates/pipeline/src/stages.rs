@@ -337,7 +337,7 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
     let (totals, digests) =
         streamed.with_context(|| format!("cannot write dataset {}", plan.out.display()))?;
     progress.finish();
-    let state_inputs = known_keys(&order, keys, &files, digests);
+    let state_inputs = pool.install(|| known_keys(&order, keys, &files, digests));
     let fingerprint = match fingerprint {
         Some(f) => f,
         None => plan.fingerprint()?,
@@ -360,21 +360,20 @@ pub fn run(plan: &Plan, progress: &dyn Progress) -> Result<Summary> {
 }
 
 /// Each input's key for the state, by name: known before the run, or made from what the run
-/// read (`digests`, by file; see [`Known::Unread`]). An unreadable input has none, so the
-/// next run reads it again.
+/// read (`digests`, by file; see [`Known::Unread`]), in parallel on the caller's pool: an input
+/// without a digest is hashed now. An unreadable input has none, so the next run reads it again.
 fn known_keys(
     order: &[String],
     keys: Vec<Known>,
     files: &[InputFile],
-    digests: Vec<Option<FileDigest>>,
+    mut digests: Vec<Option<FileDigest>>,
 ) -> Vec<(String, InputKey)> {
-    let mut digests = digests.into_iter();
-    order
-        .iter()
-        .zip(keys)
-        .zip(files)
-        .filter_map(|((name, known), f)| {
-            let digest = digests.next().flatten();
+    use rayon::prelude::*;
+    digests.resize(keys.len(), None);
+    keys.into_par_iter()
+        .zip(digests)
+        .zip(order.par_iter().zip(files))
+        .filter_map(|((known, digest), (name, f))| {
             let key = match known {
                 Known::Key(k) => k,
                 Known::Unread(u) => u.key(f, digest)?,

@@ -91,24 +91,28 @@ impl Known {
 pub struct Unread {
     format: String,
     size: u64,
+    /// The time the key keeps: `None` when too recent to be trusted (see [`RACY`]).
     mtime: Option<i64>,
+    /// The time as the run found it, trusted or not: what tells a file changed since.
+    seen: Option<i64>,
 }
 
 impl Unread {
     /// The input's key: from `digest`, what the reader saw of it. A file that changed size
     /// while it was read keeps no time, so the next run hashes it again.
     ///
-    /// Without a digest (a file never opened, as one refused by its name, or one whose end
-    /// could not be read) it is hashed now, after its rows were read: it keeps a key only when
-    /// its size and time are still those seen before the run, or the next run could match its
-    /// new bytes and reuse rows read from the old ones.
+    /// Without a digest (a file never opened, as one refused by its name, one whose end could
+    /// not be read, or one written to while it was read) it is hashed now, after its rows were
+    /// read: it keeps a key only when its size and time are still those seen before the run
+    /// (trusted or not), or the next run could match its new bytes and reuse rows read from
+    /// the old ones. Without a key it is read again next run.
     pub fn key(self, f: &InputFile, digest: Option<FileDigest>) -> Option<InputKey> {
         let Some(d) = digest else {
             let unchanged = || {
                 let meta = std::fs::metadata(&f.path).ok();
-                self.mtime.is_some()
+                self.seen.is_some()
                     && meta.as_ref().map(|m| (m.len(), modified_nanos(m)))
-                        == Some((self.size, self.mtime))
+                        == Some((self.size, self.seen))
             };
             if !unchanged() {
                 return None;
@@ -181,15 +185,13 @@ pub fn hash_inputs(
                 // Polars reads a Parquet file by seeking about it, so no reader sees its bytes
                 // in order: it is hashed here, on the pool, with the others.
                 None if f.format != InputFormatKey::Parquet => {
-                    let size = meta.len();
-                    (
-                        Known::Unread(Unread {
-                            format,
-                            size,
-                            mtime,
-                        }),
-                        false,
-                    )
+                    let unread = Unread {
+                        format,
+                        size: meta.len(),
+                        mtime,
+                        seen: modified_nanos(&meta),
+                    };
+                    (Known::Unread(unread), false)
                 }
                 _ => match hash_file(f, format, mtime) {
                     Some(key) => (Known::Key(key), false),
@@ -518,6 +520,7 @@ mod tests {
             format: "jsonl".into(),
             size: meta.len(),
             mtime: modified_nanos(&meta),
+            seen: modified_nanos(&meta),
         };
         (f, seen)
     }
@@ -558,6 +561,14 @@ mod tests {
             (new.len() as u64, digest_of(&new).sha256)
         );
         assert_eq!(key.mtime, seen.mtime);
+        // A time too recent to trust (or in the future) still tells it unchanged: it keeps a
+        // key without the time, so the next run hashes it and can reuse its rows.
+        let recent = Unread {
+            mtime: None,
+            ..seen
+        };
+        let key = recent.key(&f, None).unwrap();
+        assert_eq!((key.sha256, key.mtime), (digest_of(&new).sha256, None));
     }
 
     /// A note: its type, name and description.
