@@ -652,6 +652,14 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// A reject of the whole of `file`.
+fn file_reject(file: &InputFile, reason: String) -> Result<Record, Reject> {
+    Err(Reject {
+        source: file.name(),
+        reason,
+    })
+}
+
 /// Reads `file`'s records into `emit`; with `hash`, the digest of the file (see
 /// [`visit_records_hashed`]).
 fn read_each(
@@ -661,12 +669,7 @@ fn read_each(
     emit: &mut dyn FnMut(Result<Record, Reject>),
 ) -> Option<FileDigest> {
     let source = file.name();
-    let reject = |reason: String| {
-        Err(Reject {
-            source: source.clone(),
-            reason,
-        })
-    };
+    let reject = |reason: String| file_reject(file, reason);
     if let Some(why) = &file.refused {
         emit(reject(why.clone()));
         return None;
@@ -724,12 +727,7 @@ fn read_opened(
     emit: &mut dyn FnMut(Result<Record, Reject>),
 ) {
     let source = file.name();
-    let reject = |reason: String| {
-        Err(Reject {
-            source: source.clone(),
-            reason,
-        })
-    };
+    let reject = |reason: String| file_reject(file, reason);
     let read = match decoder(read, file.compression) {
         Ok(r) => r,
         Err(e) => return emit(reject(format!("unreadable: {e}"))),
@@ -767,12 +765,7 @@ fn read_text(
     emit: &mut dyn FnMut(Result<Record, Reject>),
 ) {
     let source = file.name();
-    let reject = |reason: String| {
-        Err(Reject {
-            source: source.clone(),
-            reason,
-        })
-    };
+    let reject = |reason: String| file_reject(file, reason);
     let compression = file.compression;
     // A compressed file's size says nothing of its text: its limit is checked as it is read.
     let size = match compression {
