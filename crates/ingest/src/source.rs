@@ -627,14 +627,38 @@ impl<R: Read> HashingReader<R> {
     /// A read error leaves the end unseen: no digest.
     fn digest(mut self) -> Option<FileDigest> {
         self.hasher.as_ref()?;
-        if !self.at_end {
-            std::io::copy(&mut self, &mut std::io::sink()).ok()?;
-        }
-        let hasher = self.hasher.filter(|_| self.at_end)?;
+        self.read_to_end_unkept().ok()?;
+        let hasher = self.hasher?;
         Some(FileDigest {
             size: self.size,
             sha256: format!("{:x}", hasher.finalize()),
         })
+    }
+
+    /// Reads on to the end, keeping nothing but the count and the hash (a large buffer: a
+    /// file may be hashed whole here).
+    fn read_to_end_unkept(&mut self) -> std::io::Result<()> {
+        let mut buf = vec![0u8; 1 << 16];
+        while !self.at_end {
+            match self.read(&mut buf) {
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FileDigest {
+    /// The digest of everything `read` gives, to its end: how the state hashes an input it
+    /// does not read for records, and the program it runs as.
+    pub fn of(read: impl Read) -> std::io::Result<FileDigest> {
+        let mut hashing = HashingReader::new(read, true);
+        hashing.read_to_end_unkept()?;
+        hashing
+            .digest()
+            .ok_or_else(|| std::io::Error::other("the end was read but gave no digest"))
     }
 }
 
@@ -652,10 +676,10 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
-/// A reject of the whole of `file`.
-fn file_reject(file: &InputFile, reason: String) -> Result<Record, Reject> {
+/// A reject of the whole of the input named `source`.
+fn file_reject(source: &str, reason: String) -> Result<Record, Reject> {
     Err(Reject {
-        source: file.name(),
+        source: source.to_string(),
         reason,
     })
 }
@@ -669,7 +693,7 @@ fn read_each(
     emit: &mut dyn FnMut(Result<Record, Reject>),
 ) -> Option<FileDigest> {
     let source = file.name();
-    let reject = |reason: String| file_reject(file, reason);
+    let reject = |reason: String| file_reject(&source, reason);
     if let Some(why) = &file.refused {
         emit(reject(why.clone()));
         return None;
@@ -711,7 +735,7 @@ fn read_each(
     let before = opened.metadata().ok().map(|m| (m.len(), m.modified().ok()));
     let on_disk = before.map_or(0, |(len, _)| len);
     let mut hashing = HashingReader::new(&opened, hash);
-    read_opened(file, &mut hashing, (on_disk, limits), emit);
+    read_opened((file, &source), &mut hashing, (on_disk, limits), emit);
     let digest = hashing.digest()?;
     // Written to in place while it was read (`>`, `cp` onto it): the digest may hold bytes
     // the records never came from, so it stands for nothing.
@@ -719,21 +743,21 @@ fn read_each(
     (before.is_some() && after == before).then_some(digest)
 }
 
-/// The records of an open JSONL, CSV or text `file` (`on_disk` bytes long) from `read`.
+/// The records of an open JSONL, CSV or text `file` (named `source`, `on_disk` bytes long)
+/// from `read`.
 fn read_opened(
-    file: &InputFile,
+    (file, source): (&InputFile, &str),
     read: &mut impl Read,
     (on_disk, limits): (u64, &ReadLimits),
     emit: &mut dyn FnMut(Result<Record, Reject>),
 ) {
-    let source = file.name();
-    let reject = |reason: String| file_reject(file, reason);
+    let reject = |reason: String| file_reject(source, reason);
     let read = match decoder(read, file.compression) {
         Ok(r) => r,
         Err(e) => return emit(reject(format!("unreadable: {e}"))),
     };
     match file.format {
-        InputFormatKey::Text => read_text(file, (read, on_disk), limits, emit),
+        InputFormatKey::Text => read_text((file, source), (read, on_disk), limits, emit),
         InputFormatKey::Jsonl | InputFormatKey::Csv => {
             let mut reader = BufReader::new(read);
             // A corpus saved as UTF-16 would give a reject per line; say it once instead.
@@ -746,9 +770,9 @@ fn read_opened(
                 }
             }
             if file.format == InputFormatKey::Jsonl {
-                jsonl_records(reader, &source, limits, emit);
+                jsonl_records(reader, source, limits, emit);
             } else {
-                csv_records(reader, &source, emit);
+                csv_records(reader, source, emit);
             }
         }
         // Read before opening, and refused before opening.
@@ -756,16 +780,15 @@ fn read_opened(
     }
 }
 
-/// A `.txt` file as one record, read from `read` (the file, `on_disk` bytes long, through its
-/// decoder).
+/// A `.txt` file (named `source`) as one record, read from `read` (the file, `on_disk` bytes
+/// long, through its decoder).
 fn read_text(
-    file: &InputFile,
+    (file, source): (&InputFile, &str),
     (read, on_disk): (impl Read, u64),
     limits: &ReadLimits,
     emit: &mut dyn FnMut(Result<Record, Reject>),
 ) {
-    let source = file.name();
-    let reject = |reason: String| file_reject(file, reason);
+    let reject = |reason: String| file_reject(source, reason);
     let compression = file.compression;
     // A compressed file's size says nothing of its text: its limit is checked as it is read.
     let size = match compression {
@@ -793,7 +816,7 @@ fn read_text(
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default(),
-            source.clone(),
+            source.to_string(),
             bytes,
         ))),
         Err(e) => emit(reject(format!("unreadable: {e}"))),
@@ -1641,13 +1664,7 @@ mod tests {
             let d = visit_records_hashed(f, limits, &mut |_| records += 1);
             (d, records)
         };
-        let of_file = |name: &str| {
-            let bytes = std::fs::read(dir.join(name)).unwrap();
-            Some(FileDigest {
-                size: bytes.len() as u64,
-                sha256: format!("{:x}", Sha256::digest(&bytes)),
-            })
-        };
+        let of_file = |name: &str| Some(digest_of(&std::fs::read(dir.join(name)).unwrap()));
         let limits = ReadLimits::default();
         let names: Vec<_> = found.iter().map(|f| f.name()).collect();
         assert!(
@@ -1723,18 +1740,22 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_digest_stands_only_for_bytes_read_to_the_end() {
-        let whole = |bytes: &[u8]| FileDigest {
+    /// The digest of `bytes`, made apart from [`HashingReader`].
+    fn digest_of(bytes: &[u8]) -> FileDigest {
+        FileDigest {
             size: bytes.len() as u64,
             sha256: format!("{:x}", Sha256::digest(bytes)),
-        };
+        }
+    }
+
+    #[test]
+    fn a_digest_stands_only_for_bytes_read_to_the_end() {
         let data = b"{\"id\":\"a\"}\n".repeat(5);
         // Read in part, then left: the rest is read for the digest.
         let mut r = HashingReader::new(&data[..], true);
         let mut head = [0u8; 7];
         r.read_exact(&mut head).unwrap();
-        assert_eq!(r.digest(), Some(whole(&data)));
+        assert_eq!(r.digest(), Some(digest_of(&data)));
         // An error before the end: no digest, however much was read.
         let mut r = HashingReader::new(FailsAfter(&data), true);
         let mut all = Vec::new();

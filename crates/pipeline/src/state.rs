@@ -207,22 +207,11 @@ pub fn hash_inputs(
 }
 
 fn hash_file(f: &InputFile, format: String, mtime: Option<i64>) -> Option<InputKey> {
-    let mut file = std::fs::File::open(&f.path).ok()?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buf).ok()?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        hasher.update(&buf[..n]);
-    }
+    let d = FileDigest::of(std::fs::File::open(&f.path).ok()?).ok()?;
     Some(InputKey {
         format,
-        size,
-        sha256: format!("{:x}", hasher.finalize()),
+        size: d.size,
+        sha256: d.sha256,
         mtime,
     })
 }
@@ -263,9 +252,7 @@ fn identify(program: &mut (impl Read + Seek)) -> std::io::Result<String> {
     }
     // The notes were looked for: the hash starts again from the first byte.
     program.seek(std::io::SeekFrom::Start(0))?;
-    let mut hasher = Sha256::new();
-    std::io::copy(program, &mut hasher)?;
-    Ok(format!("{:x}", hasher.finalize()))
+    Ok(FileDigest::of(program)?.sha256)
 }
 
 fn hex(bytes: &[u8]) -> String {
