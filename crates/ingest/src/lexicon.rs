@@ -210,6 +210,8 @@ pub struct PhraseTable<T> {
     /// The keys of the forms' last words: a form ending before a token ends with the word
     /// before it (see [`PhraseTable::match_ending_at`]).
     lasts: KeyFilter,
+    /// The most words any form has.
+    longest: usize,
 }
 
 impl<T: Clone> PhraseTable<T> {
@@ -226,6 +228,7 @@ impl<T: Clone> PhraseTable<T> {
         }
         let mut firsts = KeyFilter::default();
         let mut lasts = KeyFilter::default();
+        let mut longest = 0;
         for (&key, list) in by_first.iter_mut() {
             firsts.insert(key);
             for (form, _) in list.iter() {
@@ -234,12 +237,20 @@ impl<T: Clone> PhraseTable<T> {
                 }
             }
             list.sort_by_key(|entry| std::cmp::Reverse(entry.0.len()));
+            longest = longest.max(list.first().map_or(0, |entry| entry.0.len()));
         }
         PhraseTable {
             by_first,
             firsts,
             lasts,
+            longest,
         }
+    }
+
+    /// How many tokens the longest form has: a reader that looks for a form at a line's start
+    /// needs no more of the line to find it.
+    pub fn longest_form(&self) -> usize {
+        self.longest
     }
 
     /// The longest form starting at `tokens[at]`: its length in tokens and its value.
@@ -600,23 +611,45 @@ pub struct Boilerplate {
     /// The most tokens a form has: a line or label with more words cannot be one, so the
     /// article's body lines are never tokenised for this check.
     max_tokens: usize,
+    /// The keys of the forms' first tokens: a line or label whose first token is none of them
+    /// is no form, and is not folded whole to be looked up.
+    firsts: KeyFilter,
+    /// A form with no token at all (an empty row) matches a line with no words, whatever
+    /// starts it.
+    has_empty: bool,
 }
 
 impl Boilerplate {
     fn new(rows: Vec<BoilerplateRow>) -> Boilerplate {
         let mut max_tokens = 0;
+        let mut firsts = KeyFilter::default();
+        let mut has_empty = false;
         let effects = rows
             .into_iter()
             .map(|r| {
                 let tokens = form_tokens(&r.form);
                 max_tokens = max_tokens.max(tokens.len());
+                match tokens.first() {
+                    Some(first) => firsts.insert(word_key(first)),
+                    None => has_empty = true,
+                }
                 (tokens.join(" "), r.effect)
             })
             .collect();
         Boilerplate {
             effects,
             max_tokens,
+            firsts,
+            has_empty,
         }
+    }
+
+    /// Whether a form may be `text`'s [`folded_key`]: it starts with the same token.
+    fn may_be_a_form(&self, text: &str, words_only: bool) -> bool {
+        self.has_empty
+            || crate::text::Tokens::new(text, 0)
+                .find(|t| !words_only || t.kind == crate::text::TokenKind::Word)
+                .is_some_and(|t| self.firsts.may_contain(t.key))
     }
 
     /// What `line` does to the article: its words are a form, or the label before its colon is.
@@ -628,14 +661,16 @@ impl Boilerplate {
             .filter(|w| w.chars().any(crate::text::is_letter))
             .take(self.max_tokens + 1)
             .count();
-        if words_with_letters <= self.max_tokens {
+        if words_with_letters <= self.max_tokens && self.may_be_a_form(line, true) {
             if let Some(effect) = self.effects.get(&folded_key(line, true)) {
                 return Some(*effect);
             }
         }
         // Every line asks: a vectorised search for the colon.
         let label = &line[..memchr::memchr(b':', line.as_bytes())?];
-        if label.split_whitespace().nth(self.max_tokens).is_some() {
+        if label.split_whitespace().nth(self.max_tokens).is_some()
+            || !self.may_be_a_form(label, false)
+        {
             return None;
         }
         self.effects.get(&folded_key(label, false)).copied()
@@ -865,10 +900,21 @@ mod tests {
         assert_eq!(b.effect("TIN LIÊN QUAN"), Some(Effect::Cut));
         // Numbers and marks around the words do not hide the line (`Tin liên quan (12)`).
         assert_eq!(b.effect("Tin liên quan (12) »"), Some(Effect::Cut));
+        assert_eq!(b.effect("» 12 Tin liên quan"), Some(Effect::Cut));
         assert_eq!(
             b.effect("Chia sẻ: Facebook, Zalo, Twitter và nhiều mạng khác"),
             Some(Effect::Drop)
         );
+    }
+
+    #[test]
+    fn a_form_without_words_is_a_line_without_words() {
+        let b = Boilerplate::new(vec![BoilerplateRow {
+            form: "".into(),
+            effect: Effect::Drop,
+        }]);
+        assert_eq!(b.effect("12/5 -"), Some(Effect::Drop));
+        assert_eq!(b.effect("Tin liên quan"), None);
     }
 
     #[test]
