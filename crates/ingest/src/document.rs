@@ -8,8 +8,8 @@ use crate::extract::{extract_tokens, Mention};
 use crate::lexicon::{Effect, Lexicon};
 use crate::source::{Record, Reject};
 use crate::text::{
-    decode, decode_str, floor_char_boundary, fold, normalize, tokenize_folded, FoldedText, Token,
-    TokenKind, Tokens,
+    decode, decode_str, floor_char_boundary, fold, normalize, tokenize_folded, tokens_folded,
+    FoldedText, Token, TokenKind, Tokens, TOKEN_BYTES,
 };
 
 /// A calendar date (`event_date`).
@@ -305,12 +305,24 @@ fn glued_dash(toks: &[Token], k: usize) -> bool {
             .is_some_and(|n| n.start == toks[k].end && n.kind == TokenKind::Number)
 }
 
+/// The most tokens of a line a dateline is read from: a dateline word, a date, a time and a
+/// bracketed zone take under 30; of any tokens after those, only whether there are some is
+/// asked.
+const DATELINE_TOKENS: usize = 40;
+
+/// Tokens after a dateline word that tell whether a date follows: a comma, then a date's
+/// five (`20/01/2023`, `2019-12-05`), and one more.
+const DATE_OPENING_TOKENS: usize = 7;
+
+/// The number token `k` reads as, if it reads as one.
+fn number_at(toks: &[Token], k: usize) -> Option<u32> {
+    toks.get(k).and_then(|t| t.folded.parse::<u32>().ok())
+}
+
 /// A dateline at the start of the line `(s, e)`: its date and where it ends.
 fn dateline_at(text: &str, (s, e): (usize, usize), lex: &Lexicon) -> Option<(Date, usize)> {
     // Most lines open with neither a dateline word nor a date: their first token tells, and
-    // nothing more of them is tokenised. A dateline is read from a line's first tokens (a
-    // dateline word, a date, a time and a bracketed zone: under 30); whether more follow is
-    // all the rest is asked, and a body line can be a whole article long.
+    // nothing more of them is tokenised (a body line can be a whole article long).
     let mut line = Tokens::new(&text[s..e], s);
     let opens = line.next()?;
     if opens.kind != TokenKind::Number
@@ -319,7 +331,13 @@ fn dateline_at(text: &str, (s, e): (usize, usize), lex: &Lexicon) -> Option<(Dat
     {
         return None;
     }
-    let toks: Vec<Token> = std::iter::once(opens).chain(line.take(39)).collect();
+    // Whether the line opens with a date is told by its first few tokens (a dateline word, a
+    // comma and the five of a date); most lines that open with a number do not, and the rest
+    // of their 40 tokens would be folded for nothing. The rest is read once a date is found.
+    let first = (lex.dateline_words.longest_form() + DATE_OPENING_TOKENS).min(DATELINE_TOKENS);
+    let mut toks: Vec<Token> = std::iter::once(opens)
+        .chain(line.by_ref().take(first - 1))
+        .collect();
     let mut i = lex
         .dateline_words
         .match_at(&toks, 0)
@@ -327,15 +345,14 @@ fn dateline_at(text: &str, (s, e): (usize, usize), lex: &Lexicon) -> Option<(Dat
     if toks.get(i).is_some_and(|t| t.folded == ",") {
         i += 1;
     }
-    let number = |k: usize| toks.get(k).and_then(|t| t.folded.parse::<u32>().ok());
     let (date, mut end) = if let Some(year) = toks.get(i).and_then(crate::lexicon::year_of) {
         // `2019-12`, `2025-08-19`
         if !glued_dash(&toks, i + 1) {
             return None;
         }
-        let month = number(i + 2)?;
+        let month = number_at(&toks, i + 2)?;
         if glued_dash(&toks, i + 3) {
-            (Date::new(year, month, number(i + 4)?)?, i + 5)
+            (Date::new(year, month, number_at(&toks, i + 4)?)?, i + 5)
         } else {
             (Date::new(year, month, 1)?, i + 3)
         }
@@ -343,6 +360,9 @@ fn dateline_at(text: &str, (s, e): (usize, usize), lex: &Lexicon) -> Option<(Dat
         let (day, month, year) = date_at(&toks, i)?;
         (Date::new(year?, month, day)?, i + 5)
     };
+    let read = toks.len();
+    toks.extend(line.take(DATELINE_TOKENS - read));
+    let number = |k: usize| number_at(&toks, k);
     // `, 10:39 [GMT+7]` after a full date.
     let time_at = |k: usize| {
         number(k).is_some()
@@ -376,7 +396,7 @@ fn dateline_at(text: &str, (s, e): (usize, usize), lex: &Lexicon) -> Option<(Dat
 
 /// The page's own date (a dateline such as `date 2020-10`, `10/02/2023 - 19:44:00`) in the
 /// first lines, as (year, month): no reader asks for its day.
-fn find_dateline(lines: &[Vec<Token>], lex: &Lexicon) -> Option<(i32, u32)> {
+fn find_dateline(lines: &[&[Token]], lex: &Lexicon) -> Option<(i32, u32)> {
     for toks in lines.iter().take(3) {
         for i in 0..toks.len() {
             if let Some(y) = crate::lexicon::year_of(&toks[i]) {
@@ -403,7 +423,7 @@ fn find_dateline(lines: &[Vec<Token>], lex: &Lexicon) -> Option<(i32, u32)> {
 /// year before); else the first full date's; else the report's year, or the year after it for
 /// a review of a whole year held in January or February.
 fn find_event_date(
-    lines: &[Vec<Token>],
+    lines: &[&[Token]],
     lex: &Lexicon,
     published: Option<(i32, u32)>,
     report_year: Option<i32>,
@@ -517,7 +537,7 @@ fn number_date_at(toks: &[crate::text::Token], i: usize) -> Option<(u32, u32, Op
     ((1..=31).contains(&day) && (1..=12).contains(&month)).then_some((day, month, year))
 }
 
-fn first_full_date_year(lines: &[Vec<Token>]) -> Option<i32> {
+fn first_full_date_year(lines: &[&[Token]]) -> Option<i32> {
     lines
         .iter()
         .find_map(|toks| (0..toks.len()).find_map(|i| date_at(toks, i).and_then(|d| d.2)))
@@ -531,7 +551,7 @@ fn first_full_date_year(lines: &[Vec<Token>]) -> Option<i32> {
 fn headline(
     text: &str,
     lines: &[(usize, usize)],
-    tokens: &[Vec<Token>],
+    tokens: &[&[Token]],
     lex: &Lexicon,
 ) -> Option<(String, Option<Date>)> {
     if lines.len() < 2 {
@@ -608,10 +628,16 @@ pub fn ingest_keeping_text(
     // tokenised once from it; the readers below and the extraction share the tokens.
     let body_end = lines.last().map_or(0, |l| l.1);
     let folded_body = FoldedText::new(&text[..body_end]);
-    let tokens: Vec<Vec<Token>> = lines
-        .iter()
-        .map(|&(s, e)| tokenize_folded(&text[s..e], s, &folded_body))
-        .collect();
+    // Every line's tokens in one buffer, sized for the body (see [`TOKEN_BYTES`]): one
+    // allocation per document, not one per line.
+    let mut body_tokens: Vec<Token> = Vec::with_capacity(body_end / TOKEN_BYTES + 16);
+    let mut line_tokens = Vec::with_capacity(lines.len());
+    for &(s, e) in &lines {
+        let first = body_tokens.len();
+        body_tokens.extend(tokens_folded(&text[s..e], s, &folded_body));
+        line_tokens.push(first..body_tokens.len());
+    }
+    let tokens: Vec<&[Token]> = line_tokens.into_iter().map(|r| &body_tokens[r]).collect();
     let headline = headline(&text, &lines, &tokens, lex);
     let published_in_text = published_in_text.or(headline.as_ref().and_then(|h| h.1));
     let title = record.title.clone().or(headline.map(|h| h.0));

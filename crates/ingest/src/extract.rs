@@ -101,10 +101,22 @@ struct BaselineMention {
     year: Option<i32>,
 }
 
-/// A paragraph being read: its tokens and what each stretch of them has been found to be.
+/// A paragraph being read: its tokens and what each stretch of them has been found to be (its
+/// [`ParagraphTables`], which it reads as its own fields).
 struct Paragraph<'a> {
     text: &'a str,
     tokens: &'a [Token<'a>],
+    tables: ParagraphTables,
+    /// The document's last paragraph, stopping on a word with no closing mark: a scrape cut
+    /// short, so its last word may be the start of a longer one (`5 đ` of `5 đối tượng`).
+    cut_off: bool,
+}
+
+/// What each token of a [`Paragraph`] has been found to be, one table per question, a slot
+/// per token. A thread keeps a document's tables for its next one, as it keeps its [`Jumps`],
+/// so that most documents' paragraphs allocate none of their own.
+#[derive(Default)]
+struct ParagraphTables {
     sentences: Vec<Sentence>,
     /// Tokens inside a baseline or period phrase: never a figure, never a year context.
     consumed: Vec<bool>,
@@ -123,13 +135,25 @@ struct Paragraph<'a> {
     topics: Vec<(usize, usize, usize)>,
     periods: Vec<PeriodMention>,
     baselines: Vec<BaselineMention>,
-    /// The document's last paragraph, stopping on a word with no closing mark: a scrape cut
-    /// short, so its last word may be the start of a longer one (`5 đ` of `5 đối tượng`).
-    cut_off: bool,
+}
+
+/// A paragraph's tables read as its fields (`para.topics`): the rules ask them everywhere.
+impl std::ops::Deref for Paragraph<'_> {
+    type Target = ParagraphTables;
+
+    fn deref(&self) -> &ParagraphTables {
+        &self.tables
+    }
+}
+
+impl std::ops::DerefMut for Paragraph<'_> {
+    fn deref_mut(&mut self) -> &mut ParagraphTables {
+        &mut self.tables
+    }
 }
 
 /// What the extraction finds in a document: its mentions, and the years it states.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Extraction {
     pub mentions: Vec<Mention>,
     /// Years stated as whole years in the body, in text order (for the document's year).
@@ -147,6 +171,7 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
         .iter()
         .map(|&(start, end)| tokenize(&text[start..end], start))
         .collect();
+    let tokens: Vec<&[Token]> = tokens.iter().map(Vec::as_slice).collect();
     extract_tokens(text, paragraphs, &tokens, lex)
 }
 
@@ -155,14 +180,19 @@ pub fn extract(text: &str, paragraphs: &[(usize, usize)], lex: &Lexicon) -> Extr
 pub(crate) fn extract_tokens(
     text: &str,
     paragraphs: &[(usize, usize)],
-    tokens: &[Vec<Token>],
+    tokens: &[&[Token]],
     lex: &Lexicon,
 ) -> Extraction {
     let mut out = Extraction::default();
+    // The tables of the thread's last document (see [`ParagraphTables`]).
+    let mut spare = LAST_PARAGRAPHS.take();
     let mut paras: Vec<Paragraph> = paragraphs
         .iter()
         .zip(tokens)
-        .map(|(&(start, end), tokens)| read_paragraph(text, start, end, tokens, lex))
+        .map(|(&(start, end), tokens)| {
+            let tables = spare.pop().unwrap_or_default();
+            read_paragraph(text, start, end, tokens, lex, tables)
+        })
         .collect();
     if let Some(last) = paras.last_mut() {
         // Only a last word that is the start of a longer unit word can have been cut short.
@@ -178,7 +208,9 @@ pub(crate) fn extract_tokens(
     let doc_span = document_span(&paras);
     let mut section: Option<SmallText> = None;
     let mut keys: Vec<MentionKey> = Vec::new();
-    let mut jumps = Jumps::default();
+    // The jump tables of the thread's last document: their buffers are reused (see
+    // [`Jumps::keep`]). A document that panics takes them along; the next starts afresh.
+    let mut jumps = LAST_JUMPS.take();
     // The mentions of the last paragraph with figures that is no caption.
     let mut levels_before = 0..0;
     // The headline lines that open the document (at most two), and where their mentions end.
@@ -223,6 +255,8 @@ pub(crate) fn extract_tokens(
         }
     }
     baselines_from_the_body(&mut out.mentions, headline_end, lex);
+    jumps.keep();
+    ParagraphTables::keep(spare, paras);
     out
 }
 
@@ -446,31 +480,71 @@ fn topic_group(para: &Paragraph, ti: usize) -> std::ops::Range<usize> {
     first..end
 }
 
+thread_local! {
+    /// The paragraph tables a thread's documents are read with, between two documents.
+    static LAST_PARAGRAPHS: std::cell::Cell<Vec<ParagraphTables>> =
+        const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The most paragraphs whose tables a thread keeps: a report has a few dozen.
+const KEPT_PARAGRAPHS: usize = 256;
+
+impl ParagraphTables {
+    /// Hands the tables of a document's paragraphs (and the spares it did not use) back for
+    /// the thread's next document, as many as fit in [`KEPT_TOKENS`] tokens in all: a report's
+    /// paragraphs do, and a document of megabytes (the limit is 16 MiB) leaves no more behind.
+    fn keep(mut spare: Vec<ParagraphTables>, paras: Vec<Paragraph>) {
+        spare.extend(paras.into_iter().map(|p| p.tables));
+        let mut room = KEPT_TOKENS;
+        spare.retain(|t| {
+            let tokens = t.consumed.capacity();
+            let fits = tokens <= room;
+            if fits {
+                room -= tokens;
+            }
+            fits
+        });
+        // Paragraphs of no token fit any room: their number is bounded too, and a document of
+        // thousands of lines gives back the slots it held them in.
+        spare.truncate(KEPT_PARAGRAPHS);
+        spare.shrink_to(KEPT_PARAGRAPHS);
+        LAST_PARAGRAPHS.set(spare);
+    }
+
+    /// Empty tables for a paragraph of `n` tokens, in these tables' buffers.
+    fn cleared(mut self, n: usize) -> ParagraphTables {
+        self.sentences.clear();
+        refill(&mut self.consumed, n, false);
+        refill(&mut self.in_topic, n, false);
+        // Read only for a paragraph with figures ([`read_clauses`]); empty until then.
+        self.aside.clear();
+        self.verbs.clear();
+        self.change_starts.clear();
+        self.topics.clear();
+        self.periods.clear();
+        self.baselines.clear();
+        self
+    }
+}
+
 fn read_paragraph<'a>(
     text: &'a str,
     start: usize,
     end: usize,
     tokens: &'a [Token<'a>],
     lex: &Lexicon,
+    tables: ParagraphTables,
 ) -> Paragraph<'a> {
     debug_assert!(tokens.first().is_none_or(|t| t.start >= start));
     debug_assert!(tokens.last().is_none_or(|t| t.end <= end));
     let n = tokens.len();
-    let sentences = split_sentences(tokens, text, lex);
     let mut para = Paragraph {
         text,
         tokens,
-        sentences,
-        consumed: vec![false; n],
-        in_topic: vec![false; n],
-        aside: Vec::new(),
-        verbs: Vec::new(),
-        change_starts: Vec::new(),
-        topics: Vec::new(),
-        periods: Vec::new(),
-        baselines: Vec::new(),
+        tables: tables.cleared(n),
         cut_off: false,
     };
+    split_sentences(tokens, text, lex, &mut para.tables.sentences);
     let mut i = 0;
     while i < n {
         let tok = &para.tokens[i];
@@ -548,18 +622,17 @@ fn read_paragraph<'a>(
 /// and change words. Half the paragraphs of a report state no figure; they are not read for
 /// these.
 fn read_clauses(para: &mut Paragraph, lex: &Lexicon) {
-    let n = para.tokens.len();
-    para.aside = asides(para.tokens);
-    para.verbs = (0..n)
-        .map(|i| {
-            lex.actions
-                .match_at(para.tokens, i)
-                .map(|(l, &idx)| (l, idx))
-        })
-        .collect();
-    para.change_starts = (0..n)
-        .map(|i| lex.changes.contains_at(para.tokens, i))
-        .collect();
+    let tokens = para.tokens;
+    let n = tokens.len();
+    // Empty since the paragraph was read ([`ParagraphTables::cleared`]).
+    let tables = &mut para.tables;
+    asides(tokens, &mut tables.aside);
+    tables
+        .verbs
+        .extend((0..n).map(|i| lex.actions.match_at(tokens, i).map(|(l, &idx)| (l, idx))));
+    tables
+        .change_starts
+        .extend((0..n).map(|i| lex.changes.contains_at(tokens, i)));
 }
 
 /// A period right after a comparison word (`so với 6 tháng đầu năm 2023`, `gấp 5 lần năm
@@ -588,30 +661,26 @@ fn compared_period(
 
 /// The innermost open bracket of each token (see [`Paragraph::aside`]); an unclosed `(` runs
 /// to the end of its sentence at most, which the callers bound anyway.
-fn asides(tokens: &[Token]) -> Vec<Option<usize>> {
+fn asides(tokens: &[Token], out: &mut Vec<Option<usize>>) {
     let mut open: Vec<usize> = Vec::new();
-    tokens
-        .iter()
-        .enumerate()
-        .map(|(i, tok)| {
-            if tok.kind == TokenKind::Punct {
-                match tok.folded.as_str() {
-                    "(" => {
-                        let outer = open.last().copied();
-                        open.push(i);
-                        return outer;
-                    }
-                    ")" => {
-                        open.pop();
-                        return open.last().copied();
-                    }
-                    "." | "!" | "?" => open.clear(),
-                    _ => {}
+    out.extend(tokens.iter().enumerate().map(|(i, tok)| {
+        if tok.kind == TokenKind::Punct {
+            match tok.folded.as_str() {
+                "(" => {
+                    let outer = open.last().copied();
+                    open.push(i);
+                    return outer;
                 }
+                ")" => {
+                    open.pop();
+                    return open.last().copied();
+                }
+                "." | "!" | "?" => open.clear(),
+                _ => {}
             }
-            open.last().copied()
-        })
-        .collect()
+        }
+        open.last().copied()
+    }));
 }
 
 impl Paragraph<'_> {
@@ -632,16 +701,18 @@ fn is_birth_year(tokens: &[Token], at: usize, lex: &Lexicon) -> bool {
 /// extraction itself works on tokens).
 pub fn sentence_spans(text: &str, lex: &Lexicon) -> Vec<(usize, usize)> {
     let tokens = tokenize(text, 0);
-    split_sentences(&tokens, text, lex)
+    let mut sentences = Vec::new();
+    split_sentences(&tokens, text, lex, &mut sentences);
+    sentences
         .iter()
         .map(|s| (tokens[s.first].start, tokens[s.end - 1].end))
         .collect()
 }
 
 /// Sentences end at `.`, `!`, `?` or `…` unless the mark closes an abbreviation (`TP.`) or an
-/// initial; a `.` between digits never reaches here because it is part of the number.
-fn split_sentences(tokens: &[Token], text: &str, lex: &Lexicon) -> Vec<Sentence> {
-    let mut sentences = Vec::new();
+/// initial; a `.` between digits never reaches here because it is part of the number. The
+/// sentences are added to `sentences` (empty: see [`ParagraphTables::cleared`]).
+fn split_sentences(tokens: &[Token], text: &str, lex: &Lexicon, sentences: &mut Vec<Sentence>) {
     let mut first = 0;
     for (i, tok) in tokens.iter().enumerate() {
         let is_end = tok.kind == TokenKind::Punct
@@ -674,7 +745,6 @@ fn split_sentences(tokens: &[Token], text: &str, lex: &Lexicon) -> Vec<Sentence>
             end: tokens.len(),
         });
     }
-    sentences
 }
 
 fn adjacent(tokens: &[Token], a: usize, b: usize) -> bool {
@@ -1081,7 +1151,25 @@ struct Jumps {
     names_next: Vec<bool>,
 }
 
+thread_local! {
+    /// The jump tables a thread's documents are read with, between two documents.
+    static LAST_JUMPS: std::cell::Cell<Jumps> = std::cell::Cell::new(Jumps::default());
+}
+
+/// The most tokens' worth of tables a thread keeps between documents, for its jump tables
+/// (about 100 bytes a token) and, apart, for its paragraphs' tables (about 45): a few MB at
+/// most, while a report's paragraphs (a few thousand tokens) all fit.
+const KEPT_TOKENS: usize = 1 << 15;
+
 impl Jumps {
+    /// Hands the tables back for the thread's next document, which then starts with tables
+    /// as large as this one's instead of growing its own paragraph by paragraph.
+    fn keep(self) {
+        if self.next_verb.capacity() <= KEPT_TOKENS {
+            LAST_JUMPS.set(self);
+        }
+    }
+
     /// Fills the tables for `figures` of `para`, in the buffers of the paragraph read before:
     /// a document's paragraphs are read one after another, and each would otherwise allocate
     /// and clear a dozen tables of its length.
@@ -2188,19 +2276,31 @@ mod tests {
         cut_out(text, (start, end), (from, to))
     }
 
-    #[test]
-    fn jump_tables_cover_the_sentences_with_figures_and_a_margin_before_each() {
+    fn bundled_lexicon() -> Lexicon {
         let dir =
             std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../pipelines/lexicon");
         let Ok(lex) = Lexicon::load(&dir) else {
             panic!("the bundled lexicon loads");
         };
+        lex
+    }
+
+    #[test]
+    fn jump_tables_cover_the_sentences_with_figures_and_a_margin_before_each() {
+        let lex = bundled_lexicon();
         let text = "Công an tỉnh mở đợt cao điểm trấn áp tội phạm trong dịp Tết. \
                     Lực lượng chức năng bắt 5 đối tượng. Công tác tuần tra được tăng cường ở \
                     các địa bàn trọng điểm. Thu giữ 3 khẩu súng.";
         let tokens = tokenize(text, 0);
         let at = |word: &str| tokens.iter().position(|t| t.folded == word);
-        let mut para = read_paragraph(text, 0, text.len(), &tokens, &lex);
+        let mut para = read_paragraph(
+            text,
+            0,
+            text.len(),
+            &tokens,
+            &lex,
+            ParagraphTables::default(),
+        );
         let figures = find_figures(&para, &lex);
         assert_eq!(figures.len(), 2);
         let sentence = |k: usize| {
@@ -2226,6 +2326,67 @@ mod tests {
         assert!((0..second.0).any(|i| para.verbs[i].is_some()));
         assert_eq!(jumps.prev_verb[second.0 - WINDOW_MARGIN - 1], None);
         assert_eq!(jumps.next_verb[0], tokens.len());
+    }
+
+    #[test]
+    fn a_document_reads_the_same_after_a_longer_one_on_its_thread() {
+        let lex = bundled_lexicon();
+        let long = (1..=40)
+            .map(|k| {
+                let month = k % 12 + 1;
+                format!(
+                    "Trong tháng {month}, bắt {k} đối tượng, thu giữ {k} khẩu súng (năm 2020: \
+                     {k} khẩu); tăng {k}% so với cùng kỳ."
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let short = "Năm 2023, Công an huyện bắt 7 vụ, 9 đối tượng về ma túy, tăng 2 vụ, 3 đối \
+                     tượng so với năm 2022; xử phạt 12 trường hợp vi phạm giao thông.";
+        let read = |text: &str| extract(text, &[(0, text.len())], &lex);
+        let Ok(fresh) = std::thread::scope(|s| s.spawn(|| read(short)).join()) else {
+            panic!("a fresh thread reads the sentence");
+        };
+        read(&long);
+        // The long paragraph's tables are what the short one is read in.
+        let room = tokenize(short, 0).len() + 1;
+        let jumps = LAST_JUMPS.take();
+        assert!(jumps.next_verb.capacity() > room);
+        LAST_JUMPS.set(jumps);
+        let tables = LAST_PARAGRAPHS.take();
+        assert!(tables.iter().any(|t| t.consumed.capacity() > room));
+        LAST_PARAGRAPHS.set(tables);
+        let after = read(short);
+        assert_eq!(after.mentions.len(), 3);
+        assert_eq!(after.comparison_years, [2022]);
+        assert_eq!(after, fresh);
+    }
+
+    #[test]
+    fn a_thread_keeps_tables_for_a_bounded_number_of_tokens() {
+        let lex = bundled_lexicon();
+        // Sixty paragraphs of about a thousand tokens each: far more than a thread keeps.
+        let paragraph = "Bắt 12 đối tượng, thu giữ 3 khẩu súng trên địa bàn huyện. ".repeat(80);
+        let text = paragraph.repeat(60);
+        let spans: Vec<(usize, usize)> = (0..60)
+            .map(|k| (k * paragraph.len(), (k + 1) * paragraph.len() - 1))
+            .collect();
+        extract(&text, &spans, &lex);
+        let kept = LAST_PARAGRAPHS.take();
+        let tokens: usize = kept.iter().map(|t| t.consumed.capacity()).sum();
+        assert!(!kept.is_empty());
+        assert!(tokens <= KEPT_TOKENS, "{tokens} tokens kept");
+        // A thousand one-word lines: fewer tables kept, and no room for the rest.
+        let lines = "Tin.\n".repeat(1000);
+        let spans: Vec<(usize, usize)> = (0..1000).map(|k| (k * 5, k * 5 + 4)).collect();
+        extract(&lines, &spans, &lex);
+        let kept = LAST_PARAGRAPHS.take();
+        assert_eq!(kept.len(), KEPT_PARAGRAPHS);
+        assert!(
+            kept.capacity() <= 2 * KEPT_PARAGRAPHS,
+            "{}",
+            kept.capacity()
+        );
     }
 
     proptest::proptest! {

@@ -66,6 +66,14 @@ fn a_page_header_dateline_is_the_publication_date_not_the_title() {
     // A date that opens a sentence is the article's, not a dateline.
     let d = doc("20/01/2023, Công an huyện bắt giữ 35 đối tượng.");
     assert_eq!(d.published_in_text, None);
+    // A dateline's time and zone, read after its date, are the dateline's too: the article
+    // opens after them.
+    let d = doc("Chủ Nhật, 14/09/2021, 15:46:00 (GMT+7) Công an huyện bắt giữ 35 đối tượng.");
+    assert_eq!(d.published_in_text, Date::new(2021, 9, 14));
+    assert_eq!(
+        d.mentions[0].sentence,
+        "Công an huyện bắt giữ 35 đối tượng."
+    );
 }
 
 #[test]
