@@ -638,6 +638,10 @@ impl<R: Read> HashingReader<R> {
     /// Reads on to the end, keeping nothing but the count and the hash (a large buffer: a
     /// file may be hashed whole here).
     fn read_to_end_unkept(&mut self) -> std::io::Result<()> {
+        // Most readings reach the end themselves: no buffer for them.
+        if self.at_end {
+            return Ok(());
+        }
         let mut buf = vec![0u8; 1 << 16];
         while !self.at_end {
             match self.read(&mut buf) {

@@ -513,10 +513,10 @@ mod tests {
     }
 
     fn digest_of(bytes: &[u8]) -> FileDigest {
-        FileDigest {
-            size: bytes.len() as u64,
-            sha256: format!("{:x}", Sha256::digest(bytes)),
-        }
+        let Ok(digest) = FileDigest::of(bytes) else {
+            panic!("bytes in memory hash");
+        };
+        digest
     }
 
     #[test]
