@@ -914,19 +914,203 @@ fn text_record(doc_id: String, source: String, bytes: Vec<u8>) -> Record {
     }
 }
 
-fn json_string(v: &serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Number(n) => Some(n.to_string()),
-        _ => None,
+/// The fields of a JSONL record that solieu reads, each a string or a number (written as JSON
+/// writes it); any other value counts as absent. The line's other fields are skipped
+/// unparsed: a scraped corpus often carries the page's HTML beside its text, and building
+/// them into a JSON tree cost the reader as much as the text itself. A field given twice
+/// counts as its last value, as in a JSON object read whole.
+#[derive(Debug, Default)]
+struct JsonRecord {
+    text: Option<String>,
+    id: Option<String>,
+    doc_id: Option<String>,
+    title: Option<String>,
+    url: Option<String>,
+    date: Option<String>,
+    province: Option<String>,
+}
+
+impl JsonRecord {
+    /// The metadata field `name` ([`record_from_fields`] asks for them by name).
+    fn field(&self, name: &str) -> Option<String> {
+        match name {
+            "title" => self.title.clone(),
+            "url" => self.url.clone(),
+            "date" => self.date.clone(),
+            "province" => self.province.clone(),
+            _ => None,
+        }
     }
 }
 
-/// [`json_string`] of a value given away.
-fn json_into_string(v: serde_json::Value) -> Option<String> {
-    match v {
-        serde_json::Value::String(s) => Some(s),
-        other => json_string(&other),
+impl<'de> serde::Deserialize<'de> for JsonRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<JsonRecord, D::Error> {
+        d.deserialize_any(JsonRecordVisitor)
+    }
+}
+
+/// A line that is not an object is a record with no fields (its reject says what is missing).
+struct JsonRecordVisitor;
+
+impl<'de> serde::de::Visitor<'de> for JsonRecordVisitor {
+    type Value = JsonRecord;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonRecord, A::Error> {
+        let mut r = JsonRecord::default();
+        while let Some(key) = map.next_key::<JsonKey>()? {
+            let slot = match key {
+                JsonKey::Text => &mut r.text,
+                JsonKey::Id => &mut r.id,
+                JsonKey::DocId => &mut r.doc_id,
+                JsonKey::Title => &mut r.title,
+                JsonKey::Url => &mut r.url,
+                JsonKey::Date => &mut r.date,
+                JsonKey::Province => &mut r.province,
+                JsonKey::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    continue;
+                }
+            };
+            *slot = map.next_value::<JsonText>()?.0;
+        }
+        Ok(r)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<JsonRecord, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(JsonRecord::default())
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<JsonRecord, E> {
+        Ok(JsonRecord::default())
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<JsonRecord, E> {
+        Ok(JsonRecord::default())
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<JsonRecord, E> {
+        Ok(JsonRecord::default())
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<JsonRecord, E> {
+        Ok(JsonRecord::default())
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<JsonRecord, E> {
+        Ok(JsonRecord::default())
+    }
+
+    fn visit_unit<E>(self) -> Result<JsonRecord, E> {
+        Ok(JsonRecord::default())
+    }
+}
+
+/// A key of a JSONL record: one solieu reads, or another, read without a copy.
+enum JsonKey {
+    Text,
+    Id,
+    DocId,
+    Title,
+    Url,
+    Date,
+    Province,
+    Other,
+}
+
+impl<'de> serde::Deserialize<'de> for JsonKey {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<JsonKey, D::Error> {
+        d.deserialize_identifier(JsonKeyVisitor)
+    }
+}
+
+struct JsonKeyVisitor;
+
+impl serde::de::Visitor<'_> for JsonKeyVisitor {
+    type Value = JsonKey;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E>(self, key: &str) -> Result<JsonKey, E> {
+        Ok(match key {
+            "text" => JsonKey::Text,
+            "id" => JsonKey::Id,
+            "doc_id" => JsonKey::DocId,
+            "title" => JsonKey::Title,
+            "url" => JsonKey::Url,
+            "date" => JsonKey::Date,
+            "province" => JsonKey::Province,
+            _ => JsonKey::Other,
+        })
+    }
+}
+
+/// A field's value as text: a string as it is, a number as JSON writes it (`7`, `2.5`);
+/// `None` for anything else (`null`, `true`, an object, a list).
+struct JsonText(Option<String>);
+
+impl<'de> serde::Deserialize<'de> for JsonText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<JsonText, D::Error> {
+        d.deserialize_any(JsonTextVisitor)
+    }
+}
+
+struct JsonTextVisitor;
+
+impl<'de> serde::de::Visitor<'de> for JsonTextVisitor {
+    type Value = JsonText;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<JsonText, E> {
+        Ok(JsonText(Some(v.to_string())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<JsonText, E> {
+        Ok(JsonText(Some(v)))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<JsonText, E> {
+        Ok(JsonText(Some(serde_json::Number::from(v).to_string())))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<JsonText, E> {
+        Ok(JsonText(Some(serde_json::Number::from(v).to_string())))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<JsonText, E> {
+        Ok(JsonText(
+            serde_json::Number::from_f64(v).map(|n| n.to_string()),
+        ))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<JsonText, E> {
+        Ok(JsonText(None))
+    }
+
+    fn visit_unit<E>(self) -> Result<JsonText, E> {
+        Ok(JsonText(None))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonText, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(JsonText(None))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<JsonText, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(JsonText(None))
     }
 }
 
@@ -1020,8 +1204,8 @@ fn jsonl_records(
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let mut value: serde_json::Value = match serde_json::from_slice(line) {
-            Ok(v) => v,
+        let mut record: JsonRecord = match serde_json::from_slice(line) {
+            Ok(r) => r,
             Err(e) => {
                 emit(Err(Reject {
                     source: at,
@@ -1030,15 +1214,10 @@ fn jsonl_records(
                 continue;
             }
         };
-        // The text is taken out of the parsed line, not copied: it is most of the line's bytes.
-        let text = value
-            .as_object_mut()
-            .and_then(|fields| fields.remove("text"))
-            .and_then(json_into_string);
-        let field = |k: &str| value.get(k).and_then(json_string);
+        let text = record.text.take();
         // `doc_id`, the name of the column solieu writes, is read as the id too.
-        let id = field("id").or_else(|| field("doc_id"));
-        emit(record_from_fields(at, id, text, |k| field(k)));
+        let id = record.id.take().or_else(|| record.doc_id.take());
+        emit(record_from_fields(at, id, text, |k| record.field(k)));
     }
 }
 
@@ -1307,6 +1486,53 @@ mod tests {
         );
         // A text file's encoding is ingest's to find.
         assert_eq!(text(InputFormatKey::Text, "Bắt 3 vụ."), Some(None));
+    }
+
+    #[test]
+    fn jsonl_fields_solieu_does_not_read_are_skipped() {
+        // A scraped line: the page's HTML, tags and counters beside the text; a title given
+        // twice (the last counts); a number as the id; a null url; a date that is an object.
+        let line = concat!(
+            r#"{"html": "<p>Bắt 3 vụ.</p>", "id": 2.50, "tags": ["an ninh", {"a": [1, null]}], "#,
+            r#""title": "Cũ", "text": "Bắt 3 vụ.", "title": "Mới", "url": null, "#,
+            r#""date": {"y": 2024}, "province": "Huế", "views": 12e3}"#,
+            "\n",
+            r#"{"doc_id": "b", "id": null, "text": "Bắt 5 vụ."}"#,
+            "\n",
+            r#"[{"id": "c", "text": "Bắt 7 vụ."}]"#,
+            "\n",
+        );
+        let rows = read_jsonl(line.as_bytes(), "c.jsonl");
+        let first = rows[0].as_ref().ok();
+        assert_eq!(first.map(|r| r.doc_id.as_str()), Some("2.5"));
+        assert_eq!(first.map(|r| r.bytes.len()), Some("Bắt 3 vụ.".len()));
+        assert_eq!(first.and_then(|r| r.title.as_deref()), Some("Mới"));
+        assert_eq!(
+            first.map(|r| (r.url.is_none(), r.date.is_none())),
+            Some((true, true))
+        );
+        assert_eq!(first.and_then(|r| r.province.as_deref()), Some("Huế"));
+        // A null id leaves `doc_id` to name the record.
+        assert_eq!(rows[1].as_ref().map(|r| r.doc_id.as_str()), Ok("b"));
+        // A line that is not an object has no text.
+        assert_eq!(
+            rows[2].as_ref().err().map(|r| r.reason.as_str()),
+            Some("missing text field")
+        );
+    }
+
+    #[test]
+    fn jsonl_text_must_be_utf8_but_an_unread_field_need_not_be() {
+        // Broken bytes in a field solieu does not read lose nothing: the record is kept. In
+        // the text they are a bad line.
+        let data = b"{\"id\": \"a\", \"raw\": \"\xff\xfe\", \"text\": \"x\"}\n{\"id\": \"b\", \"text\": \"\xff\"}\n";
+        let rows = read_jsonl(&data[..], "c.jsonl");
+        assert_eq!(rows[0].as_ref().map(|r| r.doc_id.as_str()), Ok("a"));
+        let reason = rows[1].as_ref().err().map(|r| r.reason.as_str());
+        assert!(
+            reason.is_some_and(|r| r.starts_with("bad JSON line")),
+            "{reason:?}"
+        );
     }
 
     #[test]
