@@ -914,6 +914,9 @@ fn text_record(doc_id: String, source: String, bytes: Vec<u8>) -> Record {
     }
 }
 
+/// The fields of a corpus record that solieu reads (JSONL keys, CSV and Parquet columns).
+const RECORD_FIELDS: [&str; 7] = ["id", "doc_id", "text", "url", "title", "date", "province"];
+
 /// The fields of a JSONL record that solieu reads, each a string or a number (written as JSON
 /// writes it); any other value counts as absent. The line's other fields are skipped
 /// unparsed: a scraped corpus often carries the page's HTML beside its text, and building
@@ -1390,10 +1393,12 @@ fn csv_records(reader: impl Read, source: &str, emit: &mut dyn FnMut(Result<Reco
         }));
         return;
     }
-    let mut rec = csv::StringRecord::new();
+    // Records are read as bytes and only the fields solieu reads must be UTF-8, as in a JSONL
+    // line: a column of page HTML costs no check, and broken bytes there lose nothing.
+    let mut rec = csv::ByteRecord::new();
     for i in 0usize.. {
         let at = format!("{source}:{}", i + 1);
-        match rdr.read_record(&mut rec) {
+        match rdr.read_byte_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {
                 let start = rec.position().map_or(0, |p| p.byte());
@@ -1407,7 +1412,22 @@ fn csv_records(reader: impl Read, source: &str, emit: &mut dyn FnMut(Result<Reco
                     }));
                     continue;
                 }
-                let get = |k: &str| col(k).and_then(|c| rec.get(c)).map(str::to_string);
+                let bytes = |k: &str| col(k).and_then(|c| rec.get(c));
+                if let Some(k) = RECORD_FIELDS
+                    .into_iter()
+                    .find(|&k| bytes(k).is_some_and(|b| std::str::from_utf8(b).is_err()))
+                {
+                    emit(Err(Reject {
+                        source: at,
+                        reason: format!("bad CSV record: its `{k}` field is not UTF-8"),
+                    }));
+                    continue;
+                }
+                let get = |k: &str| {
+                    bytes(k)
+                        .and_then(|b| std::str::from_utf8(b).ok())
+                        .map(str::to_string)
+                };
                 let id = get("id").or_else(|| get("doc_id"));
                 emit(record_from_fields(at, id, get("text"), get));
             }
@@ -1532,6 +1552,25 @@ mod tests {
         assert!(
             reason.is_some_and(|r| r.starts_with("bad JSON line")),
             "{reason:?}"
+        );
+    }
+
+    #[test]
+    fn csv_text_must_be_utf8_but_an_unread_column_need_not_be() {
+        let data = b"id,html,text\na,\xff\xfe,B\xe1\xba\xaft 3 v\xe1\xbb\xa5.\nb,<p>,\xff\n";
+        let rows = read_csv(&data[..], "c.csv");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].as_ref().map(|r| r.doc_id.as_str()), Ok("a"));
+        assert_eq!(
+            rows[0].as_ref().map(|r| r.bytes.len()),
+            Ok("Bắt 3 vụ.".len())
+        );
+        assert_eq!(
+            rows[1]
+                .as_ref()
+                .err()
+                .map(|r| (r.source.as_str(), r.reason.as_str())),
+            Some(("c.csv:2", "bad CSV record: its `text` field is not UTF-8"))
         );
     }
 
