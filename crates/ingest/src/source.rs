@@ -728,9 +728,8 @@ fn read_each(
             return None;
         }
         // Read by seeking about the file: its digest is made apart.
-        match read_parquet_guarded(opened, &source) {
-            Ok(records) => records.into_iter().for_each(emit),
-            Err(reason) => emit(reject(reason)),
+        if let Err(reason) = read_parquet_guarded(opened, &source, emit) {
+            emit(reject(reason));
         }
         return None;
     }
@@ -864,14 +863,24 @@ impl Read for NamedDecodeErrors<'_> {
 #[cfg(feature = "polars")]
 /// Reads a Parquet corpus; a reader panic on a corrupt file (the Parquet decoder trusts
 /// lengths in the file) becomes that file's reject instead of ending the batch.
-fn read_parquet_guarded(file: File, source: &str) -> Result<Vec<Result<Record, Reject>>, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_parquet(file, source)))
-        .unwrap_or_else(|_| Err("corrupt Parquet: the reader failed on this file".into()))
+fn read_parquet_guarded(
+    file: File,
+    source: &str,
+    emit: &mut dyn FnMut(Result<Record, Reject>),
+) -> Result<(), String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_parquet(file, source, emit)
+    }))
+    .unwrap_or_else(|_| Err("corrupt Parquet: the reader failed on this file".into()))
 }
 
 /// Built without polars (the fuzz target): Parquet inputs cannot be read.
 #[cfg(not(feature = "polars"))]
-fn read_parquet_guarded(_: File, _: &str) -> Result<Vec<Result<Record, Reject>>, String> {
+fn read_parquet_guarded(
+    _: File,
+    _: &str,
+    _: &mut dyn FnMut(Result<Record, Reject>),
+) -> Result<(), String> {
     Err("Parquet support is not built into this solieu".into())
 }
 
@@ -1445,17 +1454,90 @@ fn csv_records(reader: impl Read, source: &str, emit: &mut dyn FnMut(Result<Reco
     }
 }
 
+/// Rows of a Parquet corpus decoded at once.
 #[cfg(feature = "polars")]
-fn read_parquet(file: File, source: &str) -> Result<Vec<Result<Record, Reject>>, String> {
-    let df = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| format!("corrupt Parquet: {e}"))?;
+const PARQUET_SLICE_ROWS: usize = 4096;
+
+#[cfg(feature = "polars")]
+/// The records of a Parquet corpus, [`PARQUET_SLICE_ROWS`] rows at a time: a corpus of
+/// millions of documents is never held whole (it was, and its decoded text with it). Rows
+/// that cannot be decoded are one reject naming them; the slices around them are read.
+fn read_parquet(
+    file: File,
+    source: &str,
+    emit: &mut dyn FnMut(Result<Record, Reject>),
+) -> Result<(), String> {
+    let corrupt = |e: polars::prelude::PolarsError| format!("corrupt Parquet: {e}");
+    let reader = || -> Result<ParquetReader<File>, String> {
+        let file = file.try_clone().map_err(|e| format!("unreadable: {e}"))?;
+        Ok(ParquetReader::new(file))
+    };
+    let mut first = reader()?;
+    let schema = first.schema().map_err(corrupt)?;
+    let metadata = first.get_metadata().map_err(corrupt)?.clone();
+    // Only the columns solieu reads are decoded: a corpus may hold the pages' HTML beside them.
+    let columns: Vec<String> = RECORD_FIELDS
+        .into_iter()
+        .filter(|k| schema.contains(k))
+        .map(str::to_string)
+        .collect();
+    if !columns.iter().any(|c| c == "text") {
+        return Err("Parquet file has no `text` column".into());
+    }
+    // Slices within a group bound memory whatever size the writer gave its groups (pyarrow
+    // writes up to a million rows to one); no slice spans two groups.
+    let mut slices = Vec::new();
+    let mut group_start = 0;
+    for group in &metadata.row_groups {
+        let rows = group.num_rows();
+        let mut at = 0;
+        while at < rows {
+            let n = (rows - at).min(PARQUET_SLICE_ROWS);
+            slices.push((group_start + at, n));
+            at += n;
+        }
+        group_start += rows;
+    }
+    for (start, rows) in slices {
+        let mut read = reader()?;
+        read.set_metadata(metadata.clone());
+        let read = read
+            .with_columns(Some(columns.clone()))
+            .with_slice(Some((start, rows)));
+        // The decoder trusts lengths in the file, and a damaged block can make it panic.
+        let df = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read.finish()))
+            .unwrap_or_else(|_| {
+                Err(polars::prelude::PolarsError::ComputeError(
+                    "the reader failed on these rows".into(),
+                ))
+            });
+        match df {
+            Ok(df) => parquet_records(&df, source, start, emit),
+            Err(e) => emit(Err(Reject {
+                source: format!("{source}:{}-{}", start + 1, start + rows),
+                reason: corrupt(e),
+            })),
+        }
+    }
+    Ok(())
+}
+
+/// The records of `df`, rows of a Parquet corpus from row `start` (0-based) on.
+#[cfg(feature = "polars")]
+fn parquet_records(
+    df: &polars::prelude::DataFrame,
+    source: &str,
+    start: usize,
+    emit: &mut dyn FnMut(Result<Record, Reject>),
+) {
     let column = |name: &str| -> Option<Vec<Option<String>>> {
         let c = df.column(name).ok()?.cast(&DataType::String).ok()?;
         let s = c.str().ok()?.clone();
         Some(s.iter().map(|v| v.map(str::to_string)).collect())
     };
-    let texts = column("text").ok_or("Parquet file has no `text` column")?;
+    let Some(texts) = column("text") else {
+        return;
+    };
     let ids = column("id")
         .or_else(|| column("doc_id"))
         .unwrap_or_else(|| vec![None; texts.len()]);
@@ -1463,23 +1545,19 @@ fn read_parquet(file: File, source: &str) -> Result<Vec<Result<Record, Reject>>,
         .into_iter()
         .map(|k| (k, column(k)))
         .collect();
-    Ok(texts
-        .into_iter()
-        .enumerate()
-        .map(|(i, text)| {
-            let field = |k: &str| -> Option<String> {
-                meta.iter()
-                    .find(|(name, _)| *name == k)
-                    .and_then(|(_, c)| c.as_ref()?.get(i).cloned().flatten())
-            };
-            record_from_fields(
-                format!("{source}:{}", i + 1),
-                ids.get(i).cloned().flatten(),
-                text,
-                field,
-            )
-        })
-        .collect())
+    for (i, text) in texts.into_iter().enumerate() {
+        let field = |k: &str| -> Option<String> {
+            meta.iter()
+                .find(|(name, _)| *name == k)
+                .and_then(|(_, c)| c.as_ref()?.get(i).cloned().flatten())
+        };
+        emit(record_from_fields(
+            format!("{source}:{}", start + i + 1),
+            ids.get(i).cloned().flatten(),
+            text,
+            field,
+        ));
+    }
 }
 
 #[cfg(test)]
@@ -1730,6 +1808,90 @@ mod tests {
         std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
         let why = reason(&one(&cut, InputFormatKey::Parquet, &ReadLimits::default()));
         assert!(why.starts_with("corrupt Parquet"), "{why}");
+    }
+
+    #[cfg(feature = "polars")]
+    #[test]
+    fn a_parquet_corpus_is_read_for_its_own_columns_only() {
+        // Beside solieu's columns, the page's HTML and a counter no record has a use for.
+        let tmp = tempfile::tempdir().unwrap();
+        let mut df = polars::prelude::df!(
+            "html" => ["<p>Bắt 5 vụ</p>"],
+            "text" => ["Bắt 5 vụ"],
+            "views" => [12i64],
+            "doc_id" => ["a"],
+            "province" => ["Huế"],
+            "title" => ["Tin"],
+        )
+        .unwrap();
+        let path = tmp.path().join("c.parquet");
+        polars::prelude::ParquetWriter::new(File::create(&path).unwrap())
+            .finish(&mut df)
+            .unwrap();
+        let rows = one(&path, InputFormatKey::Parquet, &ReadLimits::default());
+        let r = match rows.as_slice() {
+            [Ok(r)] => r,
+            other => panic!("not one record: {other:?}"),
+        };
+        assert_eq!(r.doc_id, "a");
+        assert_eq!(r.bytes.len(), "Bắt 5 vụ".len());
+        assert_eq!(r.province.as_deref(), Some("Huế"));
+        assert_eq!(r.title.as_deref(), Some("Tin"));
+        assert_eq!(r.source, format!("{}:1", path.display()));
+    }
+
+    /// A Parquet corpus of `n` reports in row groups of `group` rows.
+    #[cfg(feature = "polars")]
+    fn parquet_corpus(path: &Path, n: usize, group: usize) {
+        let ids: Vec<String> = (0..n).map(|i| format!("r{i}")).collect();
+        let texts: Vec<String> = (0..n)
+            .map(|i| format!("Bắt {i} vụ, {} đối tượng.", i % 7))
+            .collect();
+        let mut df = polars::prelude::df!("id" => ids, "text" => texts).unwrap();
+        polars::prelude::ParquetWriter::new(File::create(path).unwrap())
+            .with_row_group_size(Some(group))
+            .finish(&mut df)
+            .unwrap();
+    }
+
+    #[cfg(feature = "polars")]
+    #[test]
+    fn a_parquet_corpus_is_read_in_slices_in_order() {
+        // Two row groups, the first longer than a slice: every row once, in order, numbered.
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("c.parquet");
+        let n = PARQUET_SLICE_ROWS * 2 + 808;
+        parquet_corpus(&path, n, PARQUET_SLICE_ROWS + 1904);
+        let rows = one(&path, InputFormatKey::Parquet, &ReadLimits::default());
+        assert_eq!(rows.len(), n);
+        for (i, r) in rows.iter().enumerate() {
+            let r = r.as_ref().unwrap_or_else(|e| panic!("row {i}: {e:?}"));
+            assert_eq!(r.doc_id, format!("r{i}"));
+            assert_eq!(r.source, format!("{}:{}", path.display(), i + 1));
+        }
+    }
+
+    #[cfg(feature = "polars")]
+    #[test]
+    fn a_damaged_parquet_slice_is_one_reject_and_the_rest_is_read() {
+        // Three row groups; bytes in the middle one overwritten, the footer intact.
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("c.parquet");
+        parquet_corpus(&path, 3000, 1000);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let (from, to) = (bytes.len() * 45 / 100, bytes.len() * 55 / 100);
+        bytes[from..to].fill(0xff);
+        std::fs::write(&path, &bytes).unwrap();
+        let rows = one(&path, InputFormatKey::Parquet, &ReadLimits::default());
+        let rejects: Vec<&Reject> = rows.iter().filter_map(|r| r.as_ref().err()).collect();
+        let kept = rows.iter().filter(|r| r.is_ok()).count();
+        assert_eq!(rejects.len(), 1, "{rejects:?}");
+        assert_eq!(rejects[0].source, format!("{}:1001-2000", path.display()));
+        assert!(
+            rejects[0].reason.starts_with("corrupt Parquet"),
+            "{rejects:?}"
+        );
+        assert_eq!(kept, 2000);
     }
 
     #[test]
