@@ -992,8 +992,8 @@ impl<'de> serde::de::Visitor<'de> for JsonRecordVisitor {
         Ok(r)
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<JsonRecord, A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<JsonRecord, A::Error> {
+        serde::de::IgnoredAny.visit_seq(seq)?;
         Ok(JsonRecord::default())
     }
 
@@ -1112,16 +1112,13 @@ impl<'de> serde::de::Visitor<'de> for JsonTextVisitor {
         Ok(JsonText(None))
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonText, A::Error> {
-        while map
-            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
-            .is_some()
-        {}
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<JsonText, A::Error> {
+        serde::de::IgnoredAny.visit_map(map)?;
         Ok(JsonText(None))
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<JsonText, A::Error> {
-        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<JsonText, A::Error> {
+        serde::de::IgnoredAny.visit_seq(seq)?;
         Ok(JsonText(None))
     }
 }
