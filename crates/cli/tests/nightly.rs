@@ -20,11 +20,22 @@ fn solieu(args: &[&str]) -> Output {
 
 /// `program` (solieu or a copy of it) run with `args` from the project's root.
 fn run_as(program: &Path, args: &[&str]) -> Output {
-    Command::new(program)
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("the solieu binary starts")
+    // A copy this process has just written can be busy for a moment (ETXTBSY): a child that
+    // another test thread forks meanwhile holds the copy's file open until it runs its own
+    // program. It failed a clean-clone test run once; waiting it out is the usual remedy.
+    for _ in 0..100 {
+        match Command::new(program)
+            .current_dir(root())
+            .args(args)
+            .output()
+        {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            started => return started.expect("the solieu binary starts"),
+        }
+    }
+    panic!("{} stayed busy for 2 s", program.display())
 }
 
 fn spawn(args: &[&str]) -> Child {
