@@ -926,32 +926,28 @@ fn text_record(doc_id: String, source: String, bytes: Vec<u8>) -> Record {
 /// The fields of a corpus record that solieu reads (JSONL keys, CSV and Parquet columns).
 const RECORD_FIELDS: [&str; 7] = ["id", "doc_id", "text", "url", "title", "date", "province"];
 
-/// The fields of a JSONL record that solieu reads, each a string or a number (written as JSON
-/// writes it); any other value counts as absent. The line's other fields are skipped
-/// unparsed: a scraped corpus often carries the page's HTML beside its text, and building
-/// them into a JSON tree cost the reader as much as the text itself. A field given twice
-/// counts as its last value, as in a JSON object read whole.
-#[derive(Debug, Default)]
-struct JsonRecord {
-    text: Option<String>,
-    id: Option<String>,
-    doc_id: Option<String>,
-    title: Option<String>,
-    url: Option<String>,
-    date: Option<String>,
-    province: Option<String>,
+/// Where `name` stands in [`RECORD_FIELDS`].
+fn record_field(name: &str) -> Option<usize> {
+    RECORD_FIELDS.iter().position(|f| *f == name)
 }
 
+/// The fields of a JSONL record that solieu reads, in [`RECORD_FIELDS`] order, each a string
+/// or a number (written as JSON writes it); any other value counts as absent. The line's other
+/// fields are skipped unparsed: a scraped corpus often carries the page's HTML beside its text,
+/// and building them into a JSON tree cost the reader as much as the text itself. A field given
+/// twice counts as its last value, as in a JSON object read whole.
+#[derive(Debug, Default)]
+struct JsonRecord([Option<String>; RECORD_FIELDS.len()]);
+
 impl JsonRecord {
-    /// The metadata field `name` ([`record_from_fields`] asks for them by name).
+    /// Takes the field `name` out of the record.
+    fn take(&mut self, name: &str) -> Option<String> {
+        self.0[record_field(name)?].take()
+    }
+
+    /// A copy of the field `name` ([`record_from_fields`] asks for them by name).
     fn field(&self, name: &str) -> Option<String> {
-        match name {
-            "title" => self.title.clone(),
-            "url" => self.url.clone(),
-            "date" => self.date.clone(),
-            "province" => self.province.clone(),
-            _ => None,
-        }
+        self.0[record_field(name)?].clone()
     }
 }
 
@@ -973,21 +969,13 @@ impl<'de> serde::de::Visitor<'de> for JsonRecordVisitor {
 
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<JsonRecord, A::Error> {
         let mut r = JsonRecord::default();
-        while let Some(key) = map.next_key::<JsonKey>()? {
-            let slot = match key {
-                JsonKey::Text => &mut r.text,
-                JsonKey::Id => &mut r.id,
-                JsonKey::DocId => &mut r.doc_id,
-                JsonKey::Title => &mut r.title,
-                JsonKey::Url => &mut r.url,
-                JsonKey::Date => &mut r.date,
-                JsonKey::Province => &mut r.province,
-                JsonKey::Other => {
+        while let Some(JsonKey(key)) = map.next_key()? {
+            match key {
+                Some(i) => r.0[i] = map.next_value::<JsonText>()?.0,
+                None => {
                     map.next_value::<serde::de::IgnoredAny>()?;
-                    continue;
                 }
-            };
-            *slot = map.next_value::<JsonText>()?.0;
+            }
         }
         Ok(r)
     }
@@ -1022,17 +1010,9 @@ impl<'de> serde::de::Visitor<'de> for JsonRecordVisitor {
     }
 }
 
-/// A key of a JSONL record: one solieu reads, or another, read without a copy.
-enum JsonKey {
-    Text,
-    Id,
-    DocId,
-    Title,
-    Url,
-    Date,
-    Province,
-    Other,
-}
+/// A key of a JSONL record: where it stands in [`RECORD_FIELDS`], or `None` for a field solieu
+/// does not read; read without a copy.
+struct JsonKey(Option<usize>);
 
 impl<'de> serde::Deserialize<'de> for JsonKey {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<JsonKey, D::Error> {
@@ -1050,16 +1030,7 @@ impl serde::de::Visitor<'_> for JsonKeyVisitor {
     }
 
     fn visit_str<E>(self, key: &str) -> Result<JsonKey, E> {
-        Ok(match key {
-            "text" => JsonKey::Text,
-            "id" => JsonKey::Id,
-            "doc_id" => JsonKey::DocId,
-            "title" => JsonKey::Title,
-            "url" => JsonKey::Url,
-            "date" => JsonKey::Date,
-            "province" => JsonKey::Province,
-            _ => JsonKey::Other,
-        })
+        Ok(JsonKey(record_field(key)))
     }
 }
 
@@ -1223,9 +1194,9 @@ fn jsonl_records(
                 continue;
             }
         };
-        let text = record.text.take();
+        let text = record.take("text");
         // `doc_id`, the name of the column solieu writes, is read as the id too.
-        let id = record.id.take().or_else(|| record.doc_id.take());
+        let id = record.take("id").or_else(|| record.take("doc_id"));
         emit(record_from_fields(at, id, text, |k| record.field(k)));
     }
 }
@@ -1392,6 +1363,8 @@ fn csv_records(reader: impl Read, source: &str, emit: &mut dyn FnMut(Result<Reco
         }
     };
     let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+    // The column of each of solieu's fields, found once.
+    let columns = RECORD_FIELDS.map(col);
     if col("text").is_none() {
         emit(Err(Reject {
             source: source.to_string(),
@@ -1418,22 +1391,26 @@ fn csv_records(reader: impl Read, source: &str, emit: &mut dyn FnMut(Result<Reco
                     }));
                     continue;
                 }
-                let bytes = |k: &str| col(k).and_then(|c| rec.get(c));
-                if let Some(k) = RECORD_FIELDS
-                    .into_iter()
-                    .find(|&k| bytes(k).is_some_and(|b| std::str::from_utf8(b).is_err()))
-                {
+                // Each of solieu's fields as text, the first that is not UTF-8 named.
+                let mut fields: [Option<&str>; RECORD_FIELDS.len()] = Default::default();
+                let broken = (0..RECORD_FIELDS.len()).find(|&k| {
+                    let Some(bytes) = columns[k].and_then(|c| rec.get(c)) else {
+                        return false;
+                    };
+                    fields[k] = std::str::from_utf8(bytes).ok();
+                    fields[k].is_none()
+                });
+                if let Some(k) = broken {
                     emit(Err(Reject {
                         source: at,
-                        reason: format!("bad CSV record: its `{k}` field is not UTF-8"),
+                        reason: format!(
+                            "bad CSV record: its `{}` field is not UTF-8",
+                            RECORD_FIELDS[k]
+                        ),
                     }));
                     continue;
                 }
-                let get = |k: &str| {
-                    bytes(k)
-                        .and_then(|b| std::str::from_utf8(b).ok())
-                        .map(str::to_string)
-                };
+                let get = |k: &str| record_field(k).and_then(|i| fields[i]).map(str::to_string);
                 let id = get("id").or_else(|| get("doc_id"));
                 emit(record_from_fields(at, id, get("text"), get));
             }
