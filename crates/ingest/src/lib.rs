@@ -22,7 +22,7 @@ pub use document::{ingest, ingest_keeping_text, Date, DocDefaults, Gazetteer, In
 pub use extract::{extract, sentence_spans, ChangeParts, Extraction, Measure, Mention, SmallText};
 #[cfg(feature = "polars")]
 pub use frames::{to_frames, to_frames_borrowed, Staged};
-pub use hash::word_key;
+pub use hash::{shard_key, word_key};
 pub use lexicon::{Lexicon, LexiconError, Position};
 pub use source::{
     discover, discover_with, parse_records, path_name, read_records, read_records_with,

@@ -17,7 +17,7 @@ use std::str::FromStr;
 use polars::prelude::{CsvReadOptions, CsvWriter, DataFrame, IdxCa, IdxSize, SerReader, SerWriter};
 use rayon::prelude::*;
 use solieu_ingest::{
-    visit_records, visit_records_hashed, word_key, FileDigest, IngestedDocument, InputFile,
+    shard_key, visit_records, visit_records_hashed, FileDigest, IngestedDocument, InputFile,
     InputFormatKey, Lexicon, ReadLimits, Record, Reject, Staged,
 };
 use solieu_sink::tables::{DELTAS, DOCUMENTS, MENTIONS, OBSERVATIONS, REJECTS};
@@ -80,9 +80,9 @@ impl std::fmt::Display for Shard {
 
 impl Shard {
     /// Whether a document (by its `doc_id`) or a reject (by its source) is this shard's. The
-    /// hash is the lexicon's FNV-1a of the bytes: the same on every machine and every run.
+    /// hash is FNV-1a of the bytes ([`shard_key`]): the same on every machine and every run.
     pub fn holds(&self, key: &str) -> bool {
-        word_key(key) % self.count == self.index
+        shard_key(key) % self.count == self.index
     }
 }
 
