@@ -76,6 +76,13 @@ enum Command {
     Schema(schema::SchemaArgs),
 }
 
+/// jemalloc, as polars' own Python package links it on Linux: a run allocates and frees a
+/// batch's tokens, mentions and frames on one thread and another, where glibc's malloc cost a
+/// 1-thread run 8–14 % more time (BENCHMARKS.md, eleventh session). Elsewhere the system's.
+#[cfg(target_os = "linux")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     solieu_pipeline::quiet_document_panics();
