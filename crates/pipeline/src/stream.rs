@@ -663,9 +663,12 @@ pub fn write_staged(
 /// each batch in parallel on the pool and hands it to `deliver`, in input order. A streamed
 /// run delivers to its writer thread, the `ingest` stage to its staged tables.
 ///
-/// Reading and parsing run on a reader thread, one batch ahead of the pool: done between the
-/// batches on the thread that waits for the pool, they left the workers idle. The channel holds
-/// no batch (a hand-over), so the reader fills at most one batch while the pool ingests another.
+/// Three steps overlap, each a batch apart: the reader thread reads and parses batch k + 2
+/// (done between the batches on the thread that waits for the pool, it left the workers
+/// idle), the pool ingests batch k + 1, and this thread joins batch k's rows and waits for
+/// `deliver` to take them. With the joining and the hand-over between two batches instead, a
+/// 1-thread run's one worker sat idle for each. The reader's channel holds no batch (a
+/// hand-over), so four batches are alive at most, the writer's included.
 ///
 /// Gives, for each file that `hash` marks, the digest of its bytes as the reader saw them (see
 /// [`visit_records_hashed`]); `None` for the others, and for one whose digest it could not make.
@@ -680,11 +683,32 @@ pub fn read_batches(
         let reader = scope.spawn(move || read_into(s, inputs, cached, &to_pool));
         let mut rejects = 0;
         let mut ingested = Ok(());
+        // The batch the pool finished last, still to be handed on.
+        let mut waiting: Option<IngestedChunks> = None;
         for batch in batches.iter() {
-            if let Err(e) = flush(s, batch, &mut rejects, deliver) {
-                ingested = Err(e);
-                break;
+            let mut done = None;
+            let mut handed = Ok(());
+            // The pool's work is spawned from this thread, which hands the batch before on
+            // meanwhile and then waits for the pool, not taking any of its work.
+            s.pool.in_place_scope(|pool| {
+                pool.spawn(|_| done = Some(ingest_batch(s, batch)));
+                if let Some(before) = waiting.take() {
+                    handed = hand_over(s, before, &mut rejects, deliver);
+                }
+            });
+            let next = handed.and_then(|()| {
+                done.unwrap_or_else(|| Err(Error::Failed("a batch was not ingested".into())))
+            });
+            match next {
+                Ok(next) => waiting = Some(next),
+                Err(e) => {
+                    ingested = Err(e);
+                    break;
+                }
             }
+        }
+        if let (Ok(()), Some(last)) = (&ingested, waiting) {
+            ingested = hand_over(s, last, &mut rejects, deliver);
         }
         // A reader still sending learns that nobody takes its batches, and stops.
         drop(batches);
@@ -978,35 +1002,61 @@ fn chunks_of(parts: &[Part]) -> Vec<Vec<(&str, &[Numbered])>> {
     chunks
 }
 
-/// Ingests one batch on the pool and hands it on; `rejects` counts the run's rejects so far
-/// (duplicate ids aside, found later by the writer) for the progress.
-fn flush(
+/// Ingests a batch's fresh records on the pool (the caller's scope is on it), a chunk at a
+/// time.
+fn ingest_batch(s: &Stream, batch: Batch) -> Result<IngestedChunks> {
+    let chunks = chunks_of(&batch.fresh);
+    let done: Vec<Result<Chunk>> = chunks
+        .par_iter()
+        .map(|pieces| ingest_chunk(s, pieces))
+        .collect();
+    // The first failing chunk in input order, whichever thread failed first.
+    let done: Vec<Chunk> = done.into_iter().collect::<Result<_>>()?;
+    Ok(IngestedChunks {
+        inputs: batch.inputs,
+        done,
+        cached: batch.cached,
+        docs: batch.docs_before + batch.docs,
+    })
+}
+
+/// A batch as the pool leaves it: each chunk's rows, not yet joined into the batch's.
+struct IngestedChunks {
+    inputs: Vec<String>,
+    done: Vec<Chunk>,
+    cached: Vec<Staged>,
+    /// Documents of this batch and every one before it, for the progress count.
+    docs: usize,
+}
+
+/// Counts and tells a batch's rejects and panics, joins its chunks' rows and gives them to
+/// `deliver`; `rejects` counts the run's rejects so far (duplicate ids aside, found later by
+/// the writer) for the progress.
+fn hand_over(
     s: &Stream,
-    batch: Batch,
+    batch: IngestedChunks,
     rejects: &mut usize,
     deliver: &mut dyn FnMut(Ingested) -> Result<()>,
 ) -> Result<()> {
-    let chunks = chunks_of(&batch.fresh);
-    let done: Vec<Result<Chunk>> = s.pool.install(|| {
-        chunks
-            .par_iter()
-            .map(|pieces| ingest_chunk(s, pieces))
-            .collect()
-    });
-    let done: Vec<Chunk> = done.into_iter().collect::<Result<_>>()?;
+    let IngestedChunks {
+        inputs,
+        done,
+        cached,
+        docs,
+    } = batch;
     // Every reject, read now or reused, is a row of its chunk's `rejects` frame.
     *rejects += (done.iter().map(|c| &c.keyed))
-        .chain(&batch.cached)
+        .chain(&cached)
         .map(|k| k.rejects.height())
         .sum::<usize>();
     s.progress.rejects(*rejects);
-    s.progress.documents(batch.docs_before + batch.docs);
+    s.progress.documents(docs);
     // A panic is one line per document, whatever the batch's size or the threads.
     for line in done.iter().flat_map(|c| &c.panics) {
         s.progress.warn(line);
     }
     let fresh = done.into_iter().map(|c| c.keyed).collect();
-    deliver(Ingested::new(batch.inputs, fresh, batch.cached)?)
+    deliver(Ingested::new(inputs, fresh, cached)?)
 }
 
 /// Transforms and writes one ingested batch, and its keyed rows into the state when `out`
