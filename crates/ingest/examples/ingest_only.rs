@@ -1,5 +1,7 @@
 //! Ingest alone over one input (no polars, no writing): the time extraction takes, and a
 //! digest of every document's rows, so a change meant to be output-neutral can be checked.
+//! The rows name their input as given, so compare digests of one path spelt the same way
+//! (`data/x.jsonl` and `/work/data/x.jsonl` digest differently).
 //!
 //!     cargo run --release -p solieu-ingest --no-default-features --example ingest_only -- FILE [--digest]
 use std::hash::{Hash, Hasher};

@@ -655,21 +655,23 @@ impl Boilerplate {
     /// What `line` does to the article: its words are a form, or the label before its colon is.
     pub fn effect(&self, line: &str) -> Option<Effect> {
         // Every whitespace-separated word holding a letter gives at least one word token, and
-        // every word gives at least one token, so these counts bound the keys.
-        let words_with_letters = line
-            .split_whitespace()
-            .filter(|w| w.chars().any(crate::text::is_letter))
-            .take(self.max_tokens + 1)
-            .count();
-        if words_with_letters <= self.max_tokens && self.may_be_a_form(line, true) {
+        // every word gives at least one token, so these counts bound the keys. The first
+        // token is asked first: it turns away nearly every line, and costs less than counting.
+        let words_with_letters = || {
+            line.split_whitespace()
+                .filter(|w| w.chars().any(crate::text::is_letter))
+                .take(self.max_tokens + 1)
+                .count()
+        };
+        if self.may_be_a_form(line, true) && words_with_letters() <= self.max_tokens {
             if let Some(effect) = self.effects.get(&folded_key(line, true)) {
                 return Some(*effect);
             }
         }
         // Every line asks: a vectorised search for the colon.
         let label = &line[..memchr::memchr(b':', line.as_bytes())?];
-        if label.split_whitespace().nth(self.max_tokens).is_some()
-            || !self.may_be_a_form(label, false)
+        if !self.may_be_a_form(label, false)
+            || label.split_whitespace().nth(self.max_tokens).is_some()
         {
             return None;
         }
