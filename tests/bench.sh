@@ -18,6 +18,9 @@
 #   REPEAT=5 tests/bench.sh                      each full run and the regex 5 times, 1 and 2
 #                                                threads taking turns: seconds as a range
 #   BIN=path/to/solieu tests/bench.sh            another build (say, main's) on the same files
+#   BASE=path/to/solieu REPEAT=3 tests/bench.sh  this build's full runs and another's taking
+#                                                turns, each run followed by the other's:
+#                                                before and after under the same load
 #
 # On a machine other work shares, one run says little: repeat, and compare the ranges.
 #
@@ -30,6 +33,7 @@ SIZE=${SIZE:-100MB}
 CORPORA=${CORPORA:-"generated real"}
 TXT=${TXT:-1}
 REPEAT=${REPEAT:-1}
+BASE=${BASE:-}
 BENCH_DIR=${BENCH_DIR:-data/out/bench}
 DEV_CORPUS=${DEV_CORPUS:-../shared/corpus/dev}
 SEED=${SEED:-7}
@@ -158,17 +162,29 @@ EOF
 
 # Runs "$@" $REPEAT times for 1 and 2 threads in turn (`{T}` in the arguments is the thread
 # count), so both see the same spells of other work; sets secs1 rss1 cpu1 secs2 rss2 cpu2
-# (lists).
+# (lists). With `against` set (another build's path), each run is followed by the same run of
+# that build in place of the first argument, and base_secs1 ... base_cpu2 are set too; `{B}`
+# in the arguments is "" for this build and "-base" for that one (its own output folder).
 repeated() {
   secs1= rss1= cpu1= secs2= rss2= cpu2=
+  base_secs1= base_rss1= base_cpu1= base_secs2= base_rss2= base_cpu2=
   local r t secs rss cpu
   for r in $(seq "$REPEAT"); do
     for t in 1 2; do
-      read -r secs rss cpu < <(measure "${@//\{T\}/$t}")
+      local args=("${@//\{T\}/$t}")
+      read -r secs rss cpu < <(measure "${args[@]//\{B\}/}")
       if [ "$t" = 1 ]; then
         secs1+="$secs " rss1+="$rss " cpu1+="$cpu "
       else
         secs2+="$secs " rss2+="$rss " cpu2+="$cpu "
+      fi
+      [ -n "${against:-}" ] || continue
+      args=("${args[@]:1}")
+      read -r secs rss cpu < <(measure "$against" "${args[@]//\{B\}/-base}")
+      if [ "$t" = 1 ]; then
+        base_secs1+="$secs " base_rss1+="$rss " base_cpu1+="$cpu "
+      else
+        base_secs2+="$secs " base_rss2+="$rss " base_cpu2+="$cpu "
       fi
     done
   done
@@ -198,7 +214,11 @@ for corpus in $CORPORA; do
   row "$corpus" "bare regex" 2 "$bytes" "" "$secs2" "$rss2" "$cpu2"
   row "$corpus" "rg -c '[0-9]'" 1 "$bytes" "" "$(seconds rg -c '[0-9]' "$path")" -
   out="$BENCH_DIR/out-$corpus-$SIZE"
-  repeated "$bin" run -i "$path" --input-format jsonl -o "$out" --threads "{T}" --quiet --full-refresh
+  against=$BASE repeated "$bin" run -i "$path" --input-format jsonl -o "$out{B}" --threads "{T}" --quiet --full-refresh
+  if [ -n "$BASE" ]; then
+    row "$corpus" "solieu run, BASE build" 1 "$bytes" "$(documents "$out")" "$base_secs1" "$base_rss1" "$base_cpu1"
+    row "$corpus" "solieu run, BASE build" 2 "$bytes" "$(documents "$out")" "$base_secs2" "$base_rss2" "$base_cpu2"
+  fi
   row "$corpus" "solieu run" 1 "$bytes" "$(documents "$out")" "$secs1" "$rss1" "$cpu1"
   row "$corpus" "solieu run" 2 "$bytes" "$(documents "$out")" "$secs2" "$rss2" "$cpu2"
   read -r secs rss cpu < <(measure "$bin" run -i "$path" --input-format jsonl -o "$out" --threads 2 --quiet)
