@@ -137,9 +137,11 @@ impl KeyFilter {
     const WORDS: usize = 256;
     const BITS: usize = KeyFilter::WORDS * 64;
 
+    /// A key's own low bits: [`word_key`] ends in a wide multiply, so they are as mixed as
+    /// its high ones (FNV-1a's needed folding first).
     #[inline]
     fn bit(key: u64) -> usize {
-        ((key ^ (key >> 29)) as usize) % KeyFilter::BITS
+        (key as usize) % KeyFilter::BITS
     }
 
     pub fn insert(&mut self, key: u64) {
