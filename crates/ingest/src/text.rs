@@ -1016,7 +1016,7 @@ impl<'a> Iterator for Tokens<'a> {
         } else if is_letter(c) {
             let mut end = i + c.len_utf8();
             while let Some(&b) = bytes.get(end) {
-                if b.is_ascii_alphanumeric() {
+                if ASCII_ALNUM[usize::from(b)] {
                     end += 1;
                     continue;
                 }
@@ -1063,6 +1063,18 @@ impl<'a> Iterator for Tokens<'a> {
         })
     }
 }
+
+/// `u8::is_ascii_alphanumeric` as a table: the tokeniser asks it of every ASCII byte of every
+/// word, and one load answers what three range tests did.
+static ASCII_ALNUM: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    table
+};
 
 /// The character of `text` starting at byte `i`, if one starts there.
 fn char_at(text: &str, i: usize) -> Option<char> {
