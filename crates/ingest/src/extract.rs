@@ -835,9 +835,6 @@ fn find_figures(para: &Paragraph, lex: &Lexicon) -> Vec<Figure> {
     let mut sentence = 0;
     let mut i = 0;
     while i < t.len() {
-        while sentence + 1 < para.sentences.len() && para.sentences[sentence].end <= i {
-            sentence += 1;
-        }
         if para.consumed[i] {
             i += 1;
             continue;
@@ -933,6 +930,10 @@ fn find_figures(para: &Paragraph, lex: &Lexicon) -> Vec<Figure> {
         }
         let (qualifier, change_word) = qualifier_and_change(para, lex, i);
         let unit = (j, unit_len);
+        // The sentence is found only for a figure: most tokens are none, and `i` only grows.
+        while sentence + 1 < para.sentences.len() && para.sentences[sentence].end <= i {
+            sentence += 1;
+        }
         figures.push(Figure {
             first: i,
             last: j + unit_len - 1,
