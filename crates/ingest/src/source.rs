@@ -1486,7 +1486,7 @@ fn read_parquet(
                 ))
             });
         match df {
-            Ok(df) => parquet_records(&df, source, start, emit),
+            Ok(df) => parquet_records(&df, source, start, emit)?,
             Err(e) => emit(Err(Reject {
                 source: format!("{source}:{}-{}", start + 1, start + rows),
                 reason: corrupt(e),
@@ -1496,22 +1496,21 @@ fn read_parquet(
     Ok(())
 }
 
-/// The records of `df`, rows of a Parquet corpus from row `start` (0-based) on.
+/// The records of `df`, rows of a Parquet corpus from row `start` (0-based) on; an error
+/// when its `text` column cannot be read as text (the same for every slice of the file).
 #[cfg(feature = "polars")]
 fn parquet_records(
     df: &polars::prelude::DataFrame,
     source: &str,
     start: usize,
     emit: &mut dyn FnMut(Result<Record, Reject>),
-) {
+) -> Result<(), String> {
     let column = |name: &str| -> Option<Vec<Option<String>>> {
         let c = df.column(name).ok()?.cast(&DataType::String).ok()?;
         let s = c.str().ok()?.clone();
         Some(s.iter().map(|v| v.map(str::to_string)).collect())
     };
-    let Some(texts) = column("text") else {
-        return;
-    };
+    let texts = column("text").ok_or("Parquet file has no `text` column")?;
     let ids = column("id")
         .or_else(|| column("doc_id"))
         .unwrap_or_else(|| vec![None; texts.len()]);
@@ -1532,6 +1531,7 @@ fn parquet_records(
             field,
         ));
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -1812,6 +1812,30 @@ mod tests {
         assert_eq!(r.province.as_deref(), Some("Huế"));
         assert_eq!(r.title.as_deref(), Some("Tin"));
         assert_eq!(r.source, format!("{}:1", path.display()));
+    }
+
+    #[cfg(feature = "polars")]
+    #[test]
+    fn a_parquet_text_column_that_is_not_text_rejects_the_file() {
+        // Every row must become a record or a reject: none may be lost without a word.
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("c.parquet");
+        // A binary column of bytes that are no UTF-8 cannot be read as text.
+        let text = <polars::prelude::Series as polars::prelude::NamedFrom<_, _>>::new(
+            "text".into(),
+            [&b"B\xe1\xba\xaft \xff"[..]],
+        );
+        let mut df = polars::prelude::df!("id" => ["a"]).unwrap();
+        df.with_column(text.into()).unwrap();
+        polars::prelude::ParquetWriter::new(File::create(&path).unwrap())
+            .finish(&mut df)
+            .unwrap();
+        let rows = one(&path, InputFormatKey::Parquet, &ReadLimits::default());
+        let reasons: Vec<&str> = rows
+            .iter()
+            .map(|r| r.as_ref().err().map_or("a record", |r| r.reason.as_str()))
+            .collect();
+        assert_eq!(reasons, ["Parquet file has no `text` column"]);
     }
 
     /// A Parquet corpus of `n` reports in row groups of `group` rows.
