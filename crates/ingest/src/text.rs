@@ -72,7 +72,8 @@ pub fn decode(bytes: &[u8]) -> Result<Cow<'_, str>, DecodeProblem> {
     if memchr::memchr(0, bytes).is_some() {
         return Err(DecodeProblem::Binary);
     }
-    let text = match std::str::from_utf8(bytes) {
+    // Vectorised, with std's answer on failure (where the bad bytes start, whether cut short).
+    let text = match simdutf8::compat::from_utf8(bytes) {
         Ok(text) => Cow::Borrowed(text),
         // Only the last character is cut off: a truncated UTF-8 file, not another encoding.
         Err(e) if e.error_len().is_none() => {
