@@ -1,15 +1,16 @@
 //! One record in, one ingested document out: normalised text, boilerplate removed, document
 //! fields (title, province, years, event date) and its mentions.
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, Input, Match, MatchKind, StartKind};
 use sha2::{Digest, Sha256};
 
 use crate::extract::{extract_tokens, Mention};
+use crate::hash::{word_key, KeyFilter};
 use crate::lexicon::{Effect, Lexicon};
 use crate::source::{Record, Reject};
 use crate::text::{
-    decode, decode_str, floor_char_boundary, fold, normalize, tokenize_folded, tokens_folded,
-    FoldedText, Token, TokenKind, Tokens, TOKEN_BYTES,
+    decode, decode_str, floor_char_boundary, fold, form_tokens, normalize, tokenize_folded,
+    tokens_folded, FoldedText, Token, TokenFold, TokenKind, Tokens, TOKEN_BYTES,
 };
 
 /// A calendar date (`event_date`).
@@ -95,6 +96,9 @@ pub struct IngestedDocument {
 /// Matches province names in text and reads them in metadata; built once per lexicon.
 pub struct Gazetteer {
     matcher: Option<AhoCorasick>,
+    /// The keys of the names' first words: the article is searched for a name only from a
+    /// word among them (see [`Gazetteer::find`]).
+    first_words: KeyFilter,
     /// For each pattern: (province, merged_into).
     names: Vec<(String, String)>,
     /// Every name a province goes by, as (kind, folded tokens, the same without tone or vowel
@@ -108,12 +112,20 @@ impl Gazetteer {
     pub fn new(lex: &Lexicon) -> Gazetteer {
         let mut rows: Vec<_> = lex.province_rows.iter().collect();
         rows.sort_by_key(|r| std::cmp::Reverse(r.form.len()));
-        // A DFA: it scans every byte of every text, and a few hundred names make a small one.
+        // A DFA: a few hundred names make a small one. Searched from a word (anchored) in the
+        // article, and through the text (unanchored) elsewhere.
         let matcher = AhoCorasick::builder()
             .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
+            .start_kind(StartKind::Both)
             .build(rows.iter().map(|r| fold(&r.form)))
             .ok();
+        let mut first_words = KeyFilter::default();
+        for r in &rows {
+            if let Some(w) = form_tokens(&r.form).first() {
+                first_words.insert(word_key(w));
+            }
+        }
         let mut spellings = Vec::new();
         for (i, r) in rows.iter().enumerate() {
             for (kind, name) in [(0, &r.province), (1, &r.form), (2, &r.merged_into)] {
@@ -124,6 +136,7 @@ impl Gazetteer {
         spellings.sort_by_key(|s| s.0);
         Gazetteer {
             matcher,
+            first_words,
             names: rows
                 .iter()
                 .map(|r| (r.province.clone(), r.merged_into.clone()))
@@ -194,12 +207,33 @@ impl Gazetteer {
 
     /// The province the text is about: the name it states most often, a name after a place
     /// word (`tỉnh`, `Công an tỉnh`) counting three times.
-    /// `folded` is `text` folded (see [`FoldedText`]).
-    fn find(&self, text: &str, folded: &FoldedText, lex: &Lexicon) -> Option<usize> {
+    /// `folded` is `text` folded (see [`FoldedText`]); `parts` cover `text` in order.
+    ///
+    /// Names are found as one leftmost-longest search through the fold would find them, whole
+    /// words only, without scanning every byte: in the article a name can only start at a word
+    /// that starts one (a bit in [`Gazetteer::first_words`]), or after the hyphen or apostrophe
+    /// inside a joined word (`Hà Nội-Hải Phòng` is one token from `nội-hải`), and is searched
+    /// from there. A scan of every byte was a twentieth of extracting a document.
+    fn find(
+        &self,
+        text: &str,
+        folded: &FoldedText,
+        parts: &[Part<'_>],
+        lex: &Lexicon,
+    ) -> Option<usize> {
         let matcher = self.matcher.as_ref()?;
+        let hay = folded.folded.as_str();
+        let mut found = Vec::new();
+        if self
+            .search_from_words(hay, folded, parts, &mut found)
+            .is_none()
+        {
+            // A text whose words cannot all be placed in the fold is searched through.
+            found.clear();
+            found.extend(matcher.find_iter(hay));
+        }
         let mut score: Vec<(usize, usize, usize)> = Vec::new(); // (pattern name idx, score, first)
-                                                                // Case and tone placement aside (`CÔNG AN TỈNH KHÁNH HOÀ`).
-        for m in matcher.find_iter(&folded.folded) {
+        for m in found {
             let (start, end) = folded.source_span(m.start(), m.end());
             let before = text[..start].chars().next_back();
             let after = text[end..].chars().next();
@@ -213,8 +247,8 @@ impl Gazetteer {
                 .place_prefixes
                 .match_ending_at(&toks, toks.len())
                 .is_some();
-            let name = self.names[m.pattern().as_usize()].0.clone();
-            let idx = self.names.iter().position(|(p, _)| *p == name).unwrap_or(0);
+            let name = &self.names[m.pattern().as_usize()].0;
+            let idx = self.names.iter().position(|(p, _)| p == name).unwrap_or(0);
             let weight = if prefixed { 3 } else { 1 };
             match score.iter_mut().find(|s| s.0 == idx) {
                 Some(s) => s.1 += weight,
@@ -226,6 +260,77 @@ impl Gazetteer {
             .max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)))
             .map(|s| s.0)
     }
+
+    /// Every name [`Gazetteer::find`] looks for, in text order, into `found`; `None`, part way,
+    /// when a word's place in the fold is not known.
+    fn search_from_words(
+        &self,
+        hay: &str,
+        folded: &FoldedText,
+        parts: &[Part<'_>],
+        found: &mut Vec<Match>,
+    ) -> Option<()> {
+        let matcher = self.matcher.as_ref()?;
+        // Names do not overlap: the next starts where the last one ended, at the least.
+        let mut free = 0;
+        let mut search = |range: std::ops::Range<usize>, anchored: Anchored, free: &mut usize| {
+            let mut input = Input::new(hay).range(range).anchored(anchored);
+            while let Ok(Some(m)) = matcher.try_find(input.clone()) {
+                *free = m.end();
+                found.push(m);
+                if anchored == Anchored::Yes {
+                    break;
+                }
+                input.set_start(m.end());
+            }
+        };
+        for part in parts {
+            match *part {
+                Part::Words(line, tokens) => {
+                    // Hyphens and apostrophes, which join two words into one token.
+                    let mut joints = memchr::memchr2_iter(b'-', b'\'', line.1.as_bytes())
+                        .map(|k| line.0 + k)
+                        .peekable();
+                    for t in tokens {
+                        let joined = joints.peek().is_some_and(|&j| j < t.end);
+                        if !joined && !self.first_words.may_contain(t.key) {
+                            continue;
+                        }
+                        let TokenFold::Read(word) = t.folded else {
+                            return None;
+                        };
+                        let at = folded.offset_of(word)?;
+                        if at >= free {
+                            search(at..hay.len(), Anchored::Yes, &mut free);
+                        }
+                        // A name may start after a joint inside a word.
+                        while let Some(j) = joints.next_if(|&j| j < t.end) {
+                            if j < t.start || t.kind != TokenKind::Word {
+                                continue;
+                            }
+                            let after = folded.folded_offset(j + 1)?;
+                            if after >= free {
+                                search(after..hay.len(), Anchored::Yes, &mut free);
+                            }
+                        }
+                    }
+                }
+                Part::Skipped(s, e) => {
+                    let (s, e) = (folded.folded_offset(s)?, folded.folded_offset(e)?);
+                    search(s.max(free)..e.max(free), Anchored::No, &mut free);
+                }
+            }
+        }
+        Some(())
+    }
+}
+
+/// A stretch of the text the province finder reads: an article line's words, or text that is
+/// not the article (page furniture), read byte by byte.
+enum Part<'t> {
+    /// A line (where it starts, its text) and its tokens.
+    Words((usize, &'t str), &'t [Token<'t>]),
+    Skipped(usize, usize),
 }
 
 /// A name's folded tokens joined by single spaces: `TP. HCM`, `TP.HCM` and `tp.hcm` agree.
@@ -685,8 +790,18 @@ pub fn ingest_keeping_text(
         report_year.is_some_and(|y| Date::new(y, 1, 1).is_some_and(|start| start >= merger)),
         |d| d >= merger,
     );
+    // The body in order: the article's lines, and the furniture between them.
+    let mut parts = Vec::with_capacity(2 * lines.len());
+    let mut read_to = 0;
+    for (&(s, e), words) in lines.iter().zip(&tokens) {
+        if s > read_to {
+            parts.push(Part::Skipped(read_to, s));
+        }
+        parts.push(Part::Words((s, &text[s..e]), words));
+        read_to = e;
+    }
     let province = gazetteer
-        .find(&text[..body_end], &folded_body, lex)
+        .find(&text[..body_end], &folded_body, &parts, lex)
         .map(|i| {
             let (p, m) = &gazetteer.names[i];
             if merged {

@@ -778,6 +778,25 @@ impl FoldedText {
         self.folded.get(from..to)
     }
 
+    /// Where the source offset `at` lands in the fold; `None` inside a unit folded as a whole
+    /// (a rewritten tone pair).
+    pub(crate) fn folded_offset(&self, at: usize) -> Option<usize> {
+        let k = self.units_before(at);
+        if self.irregular.get(k).is_some_and(|u| u.source.0 < at) {
+            return None;
+        }
+        let shift = k.checked_sub(1).map_or(0, |j| self.irregular[j].shift);
+        at.checked_add_signed(-shift)
+    }
+
+    /// Where `part`, a slice of the fold (a token's [`TokenFold::Read`]), starts in it.
+    #[inline]
+    pub(crate) fn offset_of(&self, part: &str) -> Option<usize> {
+        // Two live strings never overlap: a slice whose bytes lie within the fold's is of it.
+        let at = (part.as_ptr() as usize).checked_sub(self.folded.as_ptr() as usize)?;
+        (part.len() <= self.folded.len().checked_sub(at)?).then_some(at)
+    }
+
     /// How many irregular units end at or before `at`: where [`FoldedText::fold_of`] starts
     /// walking for a line that starts at `at`.
     fn units_before(&self, at: usize) -> usize {

@@ -50,6 +50,30 @@ fn province_from_the_text_in_its_common_spellings() {
 }
 
 #[test]
+fn a_name_joined_to_another_by_a_hyphen_counts() {
+    // A route joins two names into one word for the tokeniser (`nội-hải`): the name after the
+    // hyphen is stated as much as the one before it.
+    let d = doc("Xe khách tuyến Hà Nội-Hải Phòng bị lật, 3 người chết.\nTrên cao tốc Quảng Ninh-Hải Phòng, cảnh sát xử lý 12 vụ.");
+    assert_eq!(d.province.as_deref(), Some("Hải Phòng"));
+}
+
+#[test]
+fn a_name_in_page_furniture_inside_the_article_counts() {
+    // The sharing line is dropped from the article, but the name on it still says where the
+    // report is from.
+    let d = doc("Công an bắt giữ 12 đối tượng ở Hà Nội.\nChia sẻ: Công an Lai Châu\nCông an Lai Châu khởi tố 3 vụ.");
+    assert_eq!(d.province.as_deref(), Some("Lai Châu"));
+}
+
+#[test]
+fn a_name_glued_to_a_number_is_not_read() {
+    let d = doc("Công an Lai Châu khởi tố 3 vụ; 2023Hà Nội có 5 vụ, 2024Hà Nội có 2 vụ.");
+    assert_eq!(d.province.as_deref(), Some("Lai Châu"));
+    let d = doc("Công an Lai Châu khởi tố 3 vụ, năm 2023 Hà Nội có 5 vụ, Hà Nội có 2 vụ.");
+    assert_eq!(d.province.as_deref(), Some("Hà Nội"));
+}
+
+#[test]
 fn a_report_after_the_merger_uses_the_merged_province() {
     let mut r = record("Công an tỉnh Hà Giang bắt giữ 12 đối tượng.");
     r.date = Some("2025-09-02".into());
