@@ -638,13 +638,15 @@ fn vietnamese_lower(c: char) -> Option<char> {
 /// The traditional spelling of `c` followed by `next`, when that pair is a new-style one.
 #[inline]
 fn tone_move(c: char, next: char) -> Option<&'static str> {
+    // Two characters compared per pair: `str::starts_with(char)` encoded the character and
+    // called `memcmp`, for every vowel after an `o` or `u` (`quốc`, `hoạt`, `thuộc`).
     if c != 'o' && c != 'u' {
         return None;
     }
     TONE_MOVES
         .iter()
-        .find(|(modern, _)| modern.starts_with(c) && modern.ends_with(next))
-        .map(|&(_, traditional)| traditional)
+        .find(|&&(first, second, _)| first == c && second == next)
+        .map(|&(_, _, traditional)| traditional)
 }
 
 /// A whole text folded as [`fold`] folds words, with the way back to the text's offsets: a
@@ -835,22 +837,22 @@ impl FoldedText {
 }
 
 /// New-style tone placement → traditional placement (the convention SPEC names use).
-const TONE_MOVES: [(&str, &str); 15] = [
-    ("oà", "òa"),
-    ("oá", "óa"),
-    ("oả", "ỏa"),
-    ("oã", "õa"),
-    ("oạ", "ọa"),
-    ("oè", "òe"),
-    ("oé", "óe"),
-    ("oẻ", "ỏe"),
-    ("oẽ", "õe"),
-    ("oẹ", "ọe"),
-    ("uỳ", "ùy"),
-    ("uý", "úy"),
-    ("uỷ", "ủy"),
-    ("uỹ", "ũy"),
-    ("uỵ", "ụy"),
+const TONE_MOVES: [(char, char, &str); 15] = [
+    ('o', 'à', "òa"),
+    ('o', 'á', "óa"),
+    ('o', 'ả', "ỏa"),
+    ('o', 'ã', "õa"),
+    ('o', 'ạ', "ọa"),
+    ('o', 'è', "òe"),
+    ('o', 'é', "óe"),
+    ('o', 'ẻ', "ỏe"),
+    ('o', 'ẽ', "õe"),
+    ('o', 'ẹ', "ọe"),
+    ('u', 'ỳ', "ùy"),
+    ('u', 'ý', "úy"),
+    ('u', 'ỷ', "ủy"),
+    ('u', 'ỹ', "ũy"),
+    ('u', 'ỵ', "ụy"),
 ];
 
 /// `char::is_alphabetic`, with the Vietnamese alphabet answered without the Unicode tables:
