@@ -66,6 +66,14 @@ fn a_name_in_page_furniture_inside_the_article_counts() {
 }
 
 #[test]
+fn a_name_is_read_where_another_would_start_inside_a_word() {
+    // `nhà Nam Định` holds `hà Nam` from inside `nhà`: not a name, and no reason to miss the
+    // one that starts at a word.
+    let d = doc("Sau khi gây án, đối tượng bỏ trốn về quê nhà Nam Định thì bị bắt.");
+    assert_eq!(d.province.as_deref(), Some("Nam Định"));
+}
+
+#[test]
 fn a_name_glued_to_a_number_is_not_read() {
     let d = doc("Công an Lai Châu khởi tố 3 vụ; 2023Hà Nội có 5 vụ, 2024Hà Nội có 2 vụ.");
     assert_eq!(d.province.as_deref(), Some("Lai Châu"));
