@@ -665,7 +665,9 @@ fn headline(
         return None;
     }
     // The second line only under a first that is too short to be one (a site's name).
-    let short = |&(s, e): &(usize, usize)| text[s..e].split_whitespace().count() < 5;
+    // Words are counted only as far as each test needs: a text without a headline opens with
+    // a paragraph, whose words are many and each decoded to find the spaces.
+    let short = |&(s, e): &(usize, usize)| text[s..e].split_whitespace().nth(4).is_none();
     let candidates = if short(&lines[0]) { 2 } else { 1 };
     lines
         .iter()
@@ -680,7 +682,7 @@ fn headline(
             });
             let (end, date) = tail.map_or((e, None), |(at, date)| (at, date));
             let title = text[s..end].trim();
-            let words = title.split_whitespace().count();
+            let words = title.split_whitespace().take(41).count();
             let furniture = lex.boilerplate.effect(title).is_some();
             ((5..=40).contains(&words) && !title.ends_with('.') && !furniture)
                 .then(|| (title.to_string(), date))
