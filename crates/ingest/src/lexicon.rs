@@ -205,13 +205,30 @@ type FormWords = Vec<(u64, String)>;
 /// Forms as token sequences, found by longest match at a token position.
 #[derive(Debug, Clone)]
 pub struct PhraseTable<T> {
-    by_first: KeyMap<Vec<(FormWords, T)>>,
+    by_first: KeyMap<Listed<T>>,
     firsts: KeyFilter,
     /// The keys of the forms' last words: a form ending before a token ends with the word
     /// before it (see [`PhraseTable::match_ending_at`]).
     lasts: KeyFilter,
     /// The most words any form has.
     longest: usize,
+}
+
+/// The forms that start with one word, longest first, and which words can come second.
+#[derive(Debug, Clone)]
+struct Listed<T> {
+    forms: Vec<(FormWords, T)>,
+    /// A bit per second word of the forms of two words and more ([`second_bit`]): a word
+    /// after the first whose bit is not set ends every such form, and only the one-word
+    /// forms, listed from `single`, are left to compare.
+    seconds: u64,
+    single: usize,
+}
+
+/// A word's bit in [`Listed::seconds`].
+#[inline]
+fn second_bit(key: u64) -> u64 {
+    1 << (key % 64)
 }
 
 impl<T: Clone> PhraseTable<T> {
@@ -239,6 +256,24 @@ impl<T: Clone> PhraseTable<T> {
             list.sort_by_key(|entry| std::cmp::Reverse(entry.0.len()));
             longest = longest.max(list.first().map_or(0, |entry| entry.0.len()));
         }
+        let by_first = by_first
+            .into_iter()
+            .map(|(key, forms)| {
+                let seconds = forms
+                    .iter()
+                    .filter_map(|(form, _)| form.get(1))
+                    .fold(0, |bits, &(second, _)| bits | second_bit(second));
+                let single = forms.partition_point(|(form, _)| form.len() > 1);
+                (
+                    key,
+                    Listed {
+                        forms,
+                        seconds,
+                        single,
+                    },
+                )
+            })
+            .collect();
         PhraseTable {
             by_first,
             firsts,
@@ -268,8 +303,16 @@ impl<T: Clone> PhraseTable<T> {
     fn match_listed(&self, tokens: &[Token], at: usize, key: u64) -> Option<(usize, &T)> {
         // The whole form is compared below, its first word too: two words sharing a key
         // never match each other.
-        let list = self.by_first.get(&key)?;
-        list.iter().find_map(|(form, value)| {
+        let listed = self.by_first.get(&key)?;
+        let goes_on = tokens
+            .get(at + 1)
+            .is_some_and(|t| listed.seconds & second_bit(t.key) != 0);
+        let forms = if goes_on {
+            &listed.forms[..]
+        } else {
+            &listed.forms[listed.single..]
+        };
+        forms.iter().find_map(|(form, value)| {
             let end = at + form.len();
             let fits = end <= tokens.len()
                 && form
@@ -313,7 +356,7 @@ impl<T: Clone> PhraseTable<T> {
     pub fn words(&self) -> impl Iterator<Item = &str> {
         self.by_first
             .values()
-            .flatten()
+            .flat_map(|listed| &listed.forms)
             .flat_map(|(form, _)| form.iter().map(|(_, w)| w.as_str()))
     }
 }
