@@ -50,35 +50,36 @@ fn province_from_the_text_in_its_common_spellings() {
 }
 
 #[test]
-fn a_name_joined_to_another_by_a_hyphen_counts() {
-    // A route joins two names into one word for the tokeniser (`nội-hải`): the name after the
-    // hyphen is stated as much as the one before it.
-    let d = doc("Xe khách tuyến Hà Nội-Hải Phòng bị lật, 3 người chết.\nTrên cao tốc Quảng Ninh-Hải Phòng, cảnh sát xử lý 12 vụ.");
-    assert_eq!(d.province.as_deref(), Some("Hải Phòng"));
-}
-
-#[test]
-fn a_name_in_page_furniture_inside_the_article_counts() {
-    // The sharing line is dropped from the article, but the name on it still says where the
-    // report is from.
-    let d = doc("Công an bắt giữ 12 đối tượng ở Hà Nội.\nChia sẻ: Công an Lai Châu\nCông an Lai Châu khởi tố 3 vụ.");
-    assert_eq!(d.province.as_deref(), Some("Lai Châu"));
-}
-
-#[test]
-fn a_name_is_read_where_another_would_start_inside_a_word() {
-    // `nhà Nam Định` holds `hà Nam` from inside `nhà`: not a name, and no reason to miss the
-    // one that starts at a word.
-    let d = doc("Sau khi gây án, đối tượng bỏ trốn về quê nhà Nam Định thì bị bắt.");
-    assert_eq!(d.province.as_deref(), Some("Nam Định"));
-}
-
-#[test]
-fn a_name_glued_to_a_number_is_not_read() {
-    let d = doc("Công an Lai Châu khởi tố 3 vụ; 2023Hà Nội có 5 vụ, 2024Hà Nội có 2 vụ.");
-    assert_eq!(d.province.as_deref(), Some("Lai Châu"));
-    let d = doc("Công an Lai Châu khởi tố 3 vụ, năm 2023 Hà Nội có 5 vụ, Hà Nội có 2 vụ.");
-    assert_eq!(d.province.as_deref(), Some("Hà Nội"));
+fn province_names_counted_where_words_join_overlap_or_are_furniture() {
+    for (text, province, why) in [
+        (
+            "Xe khách tuyến Hà Nội-Hải Phòng bị lật, 3 người chết.\nTrên cao tốc Quảng Ninh-Hải Phòng, cảnh sát xử lý 12 vụ.",
+            "Hải Phòng",
+            "a route joins two names into one token (`nội-hải`): the name after the hyphen counts",
+        ),
+        (
+            "Công an bắt giữ 12 đối tượng ở Hà Nội.\nChia sẻ: Công an Lai Châu\nCông an Lai Châu khởi tố 3 vụ.",
+            "Lai Châu",
+            "a sharing line is dropped from the article, but its name still says where the report is from",
+        ),
+        (
+            "Sau khi gây án, đối tượng bỏ trốn về quê nhà Nam Định thì bị bắt.",
+            "Nam Định",
+            "`hà Nam` from inside `nhà` is no name, and does not hide the one that starts at a word",
+        ),
+        (
+            "Công an Lai Châu khởi tố 3 vụ; 2023Hà Nội có 5 vụ, 2024Hà Nội có 2 vụ.",
+            "Lai Châu",
+            "a name glued to a number is not read",
+        ),
+        (
+            "Công an Lai Châu khởi tố 3 vụ, năm 2023 Hà Nội có 5 vụ, Hà Nội có 2 vụ.",
+            "Hà Nội",
+            "the same names apart from the numbers are",
+        ),
+    ] {
+        assert_eq!(doc(text).province.as_deref(), Some(province), "{why}");
+    }
 }
 
 #[test]
