@@ -224,6 +224,7 @@ impl Gazetteer {
         lex: &Lexicon,
     ) -> Option<usize> {
         let matcher = self.matcher.as_ref()?;
+        // The fold: case and tone placement aside (`CÔNG AN TỈNH KHÁNH HOÀ`).
         let hay = folded.folded.as_str();
         let mut found = Vec::new();
         if self
