@@ -207,7 +207,8 @@ impl Gazetteer {
 
     /// The province the text is about: the name it states most often, a name after a place
     /// word (`tỉnh`, `Công an tỉnh`) counting three times.
-    /// `folded` is `text` folded (see [`FoldedText`]); `parts` cover `text` in order.
+    /// `folded` is `text` folded (see [`FoldedText`]); `lines` are the article's lines in
+    /// `text`, in order, and `tokens` their tokens.
     ///
     /// Names are found as one leftmost-longest search through the fold would find them, whole
     /// words only, without scanning every byte: in the article a name can only start at a word
@@ -220,7 +221,8 @@ impl Gazetteer {
         &self,
         text: &str,
         folded: &FoldedText,
-        parts: &[Part<'_>],
+        lines: &[(usize, usize)],
+        tokens: &[&[Token]],
         lex: &Lexicon,
     ) -> Option<usize> {
         let matcher = self.matcher.as_ref()?;
@@ -228,7 +230,7 @@ impl Gazetteer {
         let hay = folded.folded.as_str();
         let mut found = Vec::new();
         if self
-            .search_from_words(hay, folded, parts, &mut found)
+            .search_from_words(text, folded, lines, tokens, &mut found)
             .is_none()
         {
             // A text whose words cannot all be placed in the fold is searched through.
@@ -268,12 +270,14 @@ impl Gazetteer {
     /// when a word's place in the fold is not known.
     fn search_from_words(
         &self,
-        hay: &str,
+        text: &str,
         folded: &FoldedText,
-        parts: &[Part<'_>],
+        lines: &[(usize, usize)],
+        tokens: &[&[Token]],
         found: &mut Vec<Match>,
     ) -> Option<()> {
         let matcher = self.matcher.as_ref()?;
+        let hay = folded.folded.as_str();
         // Names do not overlap: the next starts where the last one ended, at the least.
         let mut free = 0;
         let mut search = |range: std::ops::Range<usize>, anchored: Anchored, free: &mut usize| {
@@ -287,53 +291,45 @@ impl Gazetteer {
                 input.set_start(m.end());
             }
         };
-        for part in parts {
-            match *part {
-                Part::Words(line, tokens) => {
-                    // Hyphens and apostrophes, which join two words into one token.
-                    let mut joints = memchr::memchr2_iter(b'-', b'\'', line.1.as_bytes())
-                        .map(|k| line.0 + k)
-                        .peekable();
-                    for t in tokens {
-                        let joined = joints.peek().is_some_and(|&j| j < t.end);
-                        if !joined && !self.first_words.may_contain(t.key) {
-                            continue;
-                        }
-                        let TokenFold::Read(word) = t.folded else {
-                            return None;
-                        };
-                        let at = folded.offset_of(word)?;
-                        if at >= free {
-                            search(at..hay.len(), Anchored::Yes, &mut free);
-                        }
-                        // A name may start after a joint inside a word.
-                        while let Some(j) = joints.next_if(|&j| j < t.end) {
-                            if j < t.start || t.kind != TokenKind::Word {
-                                continue;
-                            }
-                            let after = folded.folded_offset(j + 1)?;
-                            if after >= free {
-                                search(after..hay.len(), Anchored::Yes, &mut free);
-                            }
-                        }
-                    }
+        // Where the text before the next article line starts: page furniture between lines
+        // (and a dateline cut from a line's start) is searched through.
+        let mut read_to = 0;
+        for (&(s, e), tokens) in lines.iter().zip(tokens) {
+            if s > read_to {
+                let (from, to) = (folded.folded_offset(read_to)?, folded.folded_offset(s)?);
+                search(from.max(free)..to.max(free), Anchored::No, &mut free);
+            }
+            read_to = e;
+            // Hyphens and apostrophes, which join two words into one token.
+            let mut joints = memchr::memchr2_iter(b'-', b'\'', &text.as_bytes()[s..e])
+                .map(|k| s + k)
+                .peekable();
+            for t in *tokens {
+                let joined = joints.peek().is_some_and(|&j| j < t.end);
+                if !joined && !self.first_words.may_contain(t.key) {
+                    continue;
                 }
-                Part::Skipped(s, e) => {
-                    let (s, e) = (folded.folded_offset(s)?, folded.folded_offset(e)?);
-                    search(s.max(free)..e.max(free), Anchored::No, &mut free);
+                let TokenFold::Read(word) = t.folded else {
+                    return None;
+                };
+                let at = folded.offset_of(word)?;
+                if at >= free {
+                    search(at..hay.len(), Anchored::Yes, &mut free);
+                }
+                // A name may start after a joint inside a word.
+                while let Some(j) = joints.next_if(|&j| j < t.end) {
+                    if j < t.start || t.kind != TokenKind::Word {
+                        continue;
+                    }
+                    let after = folded.folded_offset(j + 1)?;
+                    if after >= free {
+                        search(after..hay.len(), Anchored::Yes, &mut free);
+                    }
                 }
             }
         }
         Some(())
     }
-}
-
-/// A stretch of the text the province finder reads: an article line's words, or text that is
-/// not the article (page furniture), read byte by byte.
-enum Part<'t> {
-    /// A line (where it starts, its text) and its tokens.
-    Words((usize, &'t str), &'t [Token<'t>]),
-    Skipped(usize, usize),
 }
 
 /// A name's folded tokens joined by single spaces: `TP. HCM`, `TP.HCM` and `tp.hcm` agree.
@@ -795,18 +791,8 @@ pub fn ingest_keeping_text(
         report_year.is_some_and(|y| Date::new(y, 1, 1).is_some_and(|start| start >= merger)),
         |d| d >= merger,
     );
-    // The body in order: the article's lines, and the furniture between them.
-    let mut parts = Vec::with_capacity(2 * lines.len());
-    let mut read_to = 0;
-    for (&(s, e), words) in lines.iter().zip(&tokens) {
-        if s > read_to {
-            parts.push(Part::Skipped(read_to, s));
-        }
-        parts.push(Part::Words((s, &text[s..e]), words));
-        read_to = e;
-    }
     let province = gazetteer
-        .find(&text[..body_end], &folded_body, &parts, lex)
+        .find(&text[..body_end], &folded_body, &lines, &tokens, lex)
         .map(|i| {
             let (p, m) = &gazetteer.names[i];
             if merged {
