@@ -940,14 +940,9 @@ fn record_field(name: &str) -> Option<usize> {
 struct JsonRecord([Option<String>; RECORD_FIELDS.len()]);
 
 impl JsonRecord {
-    /// Takes the field `name` out of the record.
+    /// Takes the field `name` out of the record ([`record_from_fields`] asks for each once).
     fn take(&mut self, name: &str) -> Option<String> {
         self.0[record_field(name)?].take()
-    }
-
-    /// A copy of the field `name` ([`record_from_fields`] asks for them by name).
-    fn field(&self, name: &str) -> Option<String> {
-        self.0[record_field(name)?].clone()
     }
 }
 
@@ -1205,7 +1200,7 @@ fn jsonl_records(
         let text = record.take("text");
         // `doc_id`, the name of the column solieu writes, is read as the id too.
         let id = record.take("id").or_else(|| record.take("doc_id"));
-        emit(record_from_fields(at, id, text, |k| record.field(k)));
+        emit(record_from_fields(at, id, text, |k| record.take(k)));
     }
 }
 
@@ -1213,7 +1208,7 @@ fn record_from_fields(
     source: String,
     id: Option<String>,
     text: Option<String>,
-    field: impl Fn(&str) -> Option<String>,
+    mut field: impl FnMut(&str) -> Option<String>,
 ) -> Result<Record, Reject> {
     let Some(text) = text else {
         return Err(Reject {
@@ -1227,7 +1222,8 @@ fn record_from_fields(
             reason: "missing id field".into(),
         });
     };
-    let nonempty = |k: &str| field(k).filter(|s| !s.trim().is_empty());
+    // Each field is asked for once, so a reader may hand it over instead of a copy.
+    let mut nonempty = |k: &str| field(k).filter(|s| !s.trim().is_empty());
     let title = nonempty("title");
     // Both are repeated on every row of the document: a runaway value would multiply the
     // output, and cutting it would silently change a key.
