@@ -358,7 +358,8 @@ pub fn merge_parts(
     let mut docs = 0;
     // Outputs without state: a batch is only transformed and written.
     let write = |(inputs, cached): (Vec<String>, Vec<Staged>), out: &mut Outputs| {
-        let batch = Ingested::new(inputs, Vec::new(), cached)?;
+        let fresh = to_keyed_parts(&[]).context("cannot build ingest tables")?;
+        let batch = Ingested::new(inputs, fresh, cached)?;
         write_batch(transformer, batch, out, "cannot combine the parts")
     };
     for input in order {
@@ -697,7 +698,7 @@ pub fn read_batches(
                 }
             });
             let next = handed.and_then(|()| {
-                done.unwrap_or_else(|| Err(Error::Failed("a batch was not ingested".into())))
+                done.ok_or_else(|| Error::Failed("a batch was not ingested".into()))
             });
             match next {
                 Ok(next) => waiting = Some(next),
@@ -893,15 +894,18 @@ fn record_bytes(r: &Record) -> u64 {
     len as u64
 }
 
-/// Records of one input ingested and keyed together by one worker: a slice of a batch small
-/// enough that the workers share a batch evenly, large enough that its frames are not mostly
-/// overhead.
+/// Records ingested together by one worker: a slice of a batch small enough that the workers
+/// share a batch evenly.
 const CHUNK_DOCS: usize = 64;
 
-/// One chunk of a batch after its worker: its keyed rows, its rejects, and the warning lines of
-/// the documents extraction panicked on.
+/// A record's number in its input, and what ingesting it gave.
+type Results = Vec<(u32, Result<IngestedDocument, Reject>)>;
+
+/// One chunk of a batch after its worker: each piece's results, by the number of its input
+/// among the batch's fresh inputs, and the warning lines of the documents extraction panicked
+/// on.
 struct Chunk {
-    keyed: Staged,
+    pieces: Vec<(usize, Results)>,
     panics: Vec<String>,
 }
 
@@ -914,14 +918,10 @@ pub struct Ingested {
 }
 
 impl Ingested {
-    /// A batch of `inputs` (in order, each once) from the keyed rows of its fresh chunks, in
+    /// A batch of `inputs` (in order, each once) from the keyed rows of its fresh records, in
     /// record order, and the rows of its `cached` inputs.
-    fn new(inputs: Vec<String>, fresh: Vec<Staged>, cached: Vec<Staged>) -> Result<Ingested> {
-        // The columns, for a batch without a fresh record.
-        let mut keyed = to_keyed_parts(&[]).context("cannot build ingest tables")?;
-        for f in &fresh {
-            keyed = append(keyed, f).context("cannot build ingest tables")?;
-        }
+    fn new(inputs: Vec<String>, fresh: Staged, cached: Vec<Staged>) -> Result<Ingested> {
+        let mut keyed = fresh;
         if !cached.is_empty() {
             for c in &cached {
                 keyed = append(keyed, c).context("cannot reuse the last run's rows")?;
@@ -942,12 +942,12 @@ impl Ingested {
     }
 }
 
-/// Ingests the records of one chunk and keys their rows; the documents are freed here, on the
-/// worker, so the writer never holds or frees them. A chunk is pieces of one or more inputs (a
-/// folder of `.txt` files gives one record per input).
-fn ingest_chunk(s: &Stream, pieces: &[(&str, &[Numbered])]) -> Result<Chunk> {
-    type Results = Vec<(u32, Result<IngestedDocument, Reject>)>;
-    let results: Vec<(&str, Results)> = pieces
+/// Ingests the records of one chunk. A chunk is pieces of one or more inputs (a folder of
+/// `.txt` files gives one record per input). The rows are keyed later, a batch at once, by the
+/// thread that hands the batch on: the pool then does extraction alone, and a 1-thread run's
+/// one worker is not also building frames.
+fn ingest_chunk(s: &Stream, pieces: &[(usize, &[Numbered])]) -> Chunk {
+    let pieces: Vec<(usize, Results)> = pieces
         .iter()
         .map(|&(input, records)| {
             let results = records
@@ -964,27 +964,22 @@ fn ingest_chunk(s: &Stream, pieces: &[(&str, &[Numbered])]) -> Result<Chunk> {
         })
         .collect();
     let mut panics = Vec::new();
-    for (_, r) in results.iter().flat_map(|(_, rs)| rs) {
+    for (_, r) in pieces.iter().flat_map(|(_, rs)| rs) {
         if let Err(r) = r {
             if r.reason.starts_with(INTERNAL_ERROR) {
                 panics.push(format!("{}: {}", r.source, r.reason));
             }
         }
     }
-    let parts: Vec<InputPart> = results
-        .iter()
-        .map(|(input, results)| InputPart { input, results })
-        .collect();
-    let keyed = to_keyed_parts(&parts).context("cannot build ingest tables")?;
-    Ok(Chunk { keyed, panics })
+    Chunk { pieces, panics }
 }
 
 /// A batch's fresh records cut into chunks of [`CHUNK_DOCS`], in order: an input's records may
 /// span chunks, and a chunk may hold several inputs' records.
-fn chunks_of(parts: &[Part]) -> Vec<Vec<(&str, &[Numbered])>> {
-    let mut chunks: Vec<Vec<(&str, &[Numbered])>> = Vec::new();
+fn chunks_of(parts: &[Part]) -> Vec<Vec<(usize, &[Numbered])>> {
+    let mut chunks: Vec<Vec<(usize, &[Numbered])>> = Vec::new();
     let mut room = 0;
-    for p in parts {
+    for (i, p) in parts.iter().enumerate() {
         let mut records = p.records.as_slice();
         while !records.is_empty() {
             if room == 0 {
@@ -994,7 +989,7 @@ fn chunks_of(parts: &[Part]) -> Vec<Vec<(&str, &[Numbered])>> {
             let (piece, rest) = records.split_at(room.min(records.len()));
             room -= piece.len();
             if let Some(chunk) = chunks.last_mut() {
-                chunk.push((p.input.as_str(), piece));
+                chunk.push((i, piece));
             }
             records = rest;
         }
@@ -1003,33 +998,34 @@ fn chunks_of(parts: &[Part]) -> Vec<Vec<(&str, &[Numbered])>> {
 }
 
 /// Ingests a batch's fresh records on the pool (the caller's scope is on it), a chunk at a
-/// time.
-fn ingest_batch(s: &Stream, batch: Batch) -> Result<IngestedChunks> {
+/// time. The records are freed here, on the pool.
+fn ingest_batch(s: &Stream, batch: Batch) -> IngestedChunks {
     let chunks = chunks_of(&batch.fresh);
-    let done: Vec<Result<Chunk>> = chunks
+    let done: Vec<Chunk> = chunks
         .par_iter()
         .map(|pieces| ingest_chunk(s, pieces))
         .collect();
-    // The first failing chunk in input order, whichever thread failed first.
-    let done: Vec<Chunk> = done.into_iter().collect::<Result<_>>()?;
-    Ok(IngestedChunks {
+    IngestedChunks {
         inputs: batch.inputs,
+        fresh: batch.fresh.into_iter().map(|p| p.input).collect(),
         done,
         cached: batch.cached,
         docs: batch.docs_before + batch.docs,
-    })
+    }
 }
 
-/// A batch as the pool leaves it: each chunk's rows, not yet joined into the batch's.
+/// A batch as the pool leaves it: each chunk's results, not yet keyed.
 struct IngestedChunks {
     inputs: Vec<String>,
+    /// The inputs of the batch's fresh records, in order: what a [`Chunk`]'s pieces number.
+    fresh: Vec<String>,
     done: Vec<Chunk>,
     cached: Vec<Staged>,
     /// Documents of this batch and every one before it, for the progress count.
     docs: usize,
 }
 
-/// Counts and tells a batch's rejects and panics, joins its chunks' rows and gives them to
+/// Counts and tells a batch's rejects and panics, keys its chunks' rows and gives them to
 /// `deliver`; `rejects` counts the run's rejects so far (duplicate ids aside, found later by
 /// the writer) for the progress.
 fn hand_over(
@@ -1040,12 +1036,21 @@ fn hand_over(
 ) -> Result<()> {
     let IngestedChunks {
         inputs,
+        fresh,
         done,
         cached,
         docs,
     } = batch;
-    // Every reject, read now or reused, is a row of its chunk's `rejects` frame.
-    *rejects += (done.iter().map(|c| &c.keyed))
+    let parts: Vec<InputPart> = (done.iter().flat_map(|c| &c.pieces))
+        .map(|(i, results)| InputPart {
+            input: &fresh[*i],
+            results,
+        })
+        .collect();
+    let keyed = to_keyed_parts(&parts).context("cannot build ingest tables")?;
+    drop(parts);
+    // Every reject, read now or reused, is a row of a `rejects` frame.
+    *rejects += std::iter::once(&keyed)
         .chain(&cached)
         .map(|k| k.rejects.height())
         .sum::<usize>();
@@ -1055,8 +1060,8 @@ fn hand_over(
     for line in done.iter().flat_map(|c| &c.panics) {
         s.progress.warn(line);
     }
-    let fresh = done.into_iter().map(|c| c.keyed).collect();
-    deliver(Ingested::new(inputs, fresh, cached)?)
+    drop(done);
+    deliver(Ingested::new(inputs, keyed, cached)?)
 }
 
 /// Transforms and writes one ingested batch, and its keyed rows into the state when `out`
@@ -1269,14 +1274,20 @@ mod tests {
             .map(|c| c.iter().map(|(_, r)| r.len()).sum())
             .collect();
         assert_eq!(sizes, [64, 64, 64, 8]);
-        let order: Vec<&str> = chunks.iter().flatten().map(|(input, _)| *input).collect();
+        let order: Vec<&str> = (chunks.iter().flatten())
+            .map(|(input, _)| files[*input].input.as_str())
+            .collect();
         let names: Vec<String> = (0..200).map(|i| format!("f{i}.txt")).collect();
         assert_eq!(order, names);
         // A corpus file is cut across chunks, and the next input fills the last one up.
         let corpus = [part("a.jsonl", 100), part("b.jsonl", 30)];
         let pieces: Vec<Vec<(&str, usize)>> = chunks_of(&corpus)
             .iter()
-            .map(|c| c.iter().map(|(i, r)| (*i, r.len())).collect())
+            .map(|c| {
+                c.iter()
+                    .map(|(i, r)| (corpus[*i].input.as_str(), r.len()))
+                    .collect()
+            })
             .collect();
         assert_eq!(
             pieces,
