@@ -49,8 +49,10 @@ pub struct FormatArgs {
 /// The extraction pool's size.
 #[derive(Args, Debug, Clone)]
 pub struct ThreadArgs {
-    /// Threads that extract (default: all cores). A reader thread, the writer and polars'
-    /// own threads run beside them, so a run uses more cores than this when it has them.
+    /// Threads that extract (default: all cores). A reader thread (which also decodes and
+    /// normalises each text when N is at most 4), the thread that gathers each batch's rows,
+    /// the writer and polars' own threads run beside them, so a run uses more cores than this
+    /// when it has them.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 }

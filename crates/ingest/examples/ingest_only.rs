@@ -8,7 +8,9 @@ use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::time::Instant;
 
-use solieu_ingest::{discover, ingest, read_records, DocDefaults, Gazetteer, InputFormat, Lexicon};
+use solieu_ingest::{
+    discover, ingest_prepared, prepare, read_records, DocDefaults, Gazetteer, InputFormat, Lexicon,
+};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,7 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 continue;
             };
             bytes += record.bytes.len();
-            match ingest(&record, &lex, &gazetteer, &defaults) {
+            let doc =
+                prepare(record).and_then(|p| ingest_prepared(&p, &lex, &gazetteer, &defaults));
+            match doc {
                 Ok(doc) => {
                     docs += 1;
                     mentions += doc.mentions.len();

@@ -7,10 +7,11 @@ use sha2::{Digest, Sha256};
 use crate::extract::{extract_tokens, Mention};
 use crate::hash::{word_key, KeyFilter};
 use crate::lexicon::{Effect, Lexicon};
-use crate::source::{Record, Reject};
+use crate::source::{Record, RecordText, Reject};
 use crate::text::{
-    decode, decode_str, floor_char_boundary, fold, form_tokens, normalize, tokenize_folded,
-    tokens_folded, FoldedText, Token, TokenFold, TokenKind, Tokens, TOKEN_BYTES,
+    decode, decode_str, floor_char_boundary, fold, form_tokens, normalize, normalize_owned,
+    tokenize_folded, tokens_folded, DecodeProblem, FoldedText, Token, TokenFold, TokenKind, Tokens,
+    TOKEN_BYTES,
 };
 
 /// A calendar date (`event_date`).
@@ -704,17 +705,107 @@ pub fn ingest_keeping_text(
     gazetteer: &Gazetteer,
     defaults: &DocDefaults,
 ) -> Result<(IngestedDocument, String), Reject> {
-    let raw = match record.bytes.as_utf8() {
-        Some(text) => decode_str(text),
-        None => decode(&record.bytes),
+    let prepared = prepare_ref(record)?;
+    let doc = ingest_prepared(&prepared, lex, gazetteer, defaults)?;
+    Ok((doc, prepared.text))
+}
+
+/// A record made ready for extraction: its text decoded and normalised, the one step that
+/// reads its raw bytes, and their SHA-256. Preparing is apart from extraction
+/// ([`ingest_prepared`]) so the two can run on different threads: a streamed run with a small
+/// pool prepares each record on the thread that reads it, leaving the workers extraction
+/// alone, and the raw bytes are freed there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub doc_id: String,
+    pub source: String,
+    /// The normalised text ([`normalize`]) the mentions' spans point into.
+    pub text: String,
+    /// The SHA-256 of the record's bytes as read, in lower-case hex (`documents.sha256`).
+    pub sha256: String,
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub date: Option<String>,
+    pub province: Option<String>,
+}
+
+/// Decodes and normalises a record's text ([`decode`], [`normalize`]); a text that cannot be
+/// decoded, or is empty, is the record's reject.
+pub fn prepare(record: Record) -> Result<Prepared, Reject> {
+    let Record {
+        doc_id,
+        source,
+        bytes,
+        url,
+        title,
+        date,
+        province,
+    } = record;
+    let sha256 = hex_sha256(&bytes);
+    let text = match bytes {
+        // A corpus string without a byte-order mark is normalised in place: most are normal
+        // already, and are kept rather than copied.
+        RecordText::Utf8(text) if decode_str(&text).is_ok_and(|body| body.len() == text.len()) => {
+            Ok(normalize_owned(text))
+        }
+        bytes => text_of(&bytes),
     };
-    let raw = raw.map_err(|p| Reject {
+    match text {
+        Ok(text) => Ok(Prepared {
+            doc_id,
+            source,
+            text,
+            sha256,
+            url,
+            title,
+            date,
+            province,
+        }),
+        Err(p) => Err(Reject {
+            source,
+            reason: p.to_string(),
+        }),
+    }
+}
+
+/// [`prepare`] of a record the caller keeps: its text is copied as it is normalised.
+fn prepare_ref(record: &Record) -> Result<Prepared, Reject> {
+    let text = text_of(&record.bytes).map_err(|p| Reject {
         source: record.source.clone(),
         reason: p.to_string(),
     })?;
-    let text = normalize(&raw);
-    let mut lines = article_lines(&text, lex);
-    let published_in_text = opening_dateline(&text, &lines, lex).map(|(date, end, line)| {
+    Ok(Prepared {
+        doc_id: record.doc_id.clone(),
+        source: record.source.clone(),
+        text,
+        sha256: hex_sha256(&record.bytes),
+        url: record.url.clone(),
+        title: record.title.clone(),
+        date: record.date.clone(),
+        province: record.province.clone(),
+    })
+}
+
+/// The normalised text of a record's bytes: a corpus field is UTF-8 already, a file's bytes
+/// are decoded.
+fn text_of(bytes: &RecordText) -> Result<String, DecodeProblem> {
+    let raw = match bytes.as_utf8() {
+        Some(text) => decode_str(text),
+        None => decode(bytes),
+    };
+    raw.map(|raw| normalize(&raw))
+}
+
+/// Extraction proper: a [`Prepared`] record's document fields and mentions.
+pub fn ingest_prepared(
+    record: &Prepared,
+    lex: &Lexicon,
+    gazetteer: &Gazetteer,
+    defaults: &DocDefaults,
+) -> Result<IngestedDocument, Reject> {
+    let text = record.text.as_str();
+    let mut lines = article_lines(text, lex);
+    let published_in_text = opening_dateline(text, &lines, lex).map(|(date, end, line)| {
         // The article starts after its dateline; a line that is only a dateline goes.
         let rest = text[end..lines[line].1].trim_start();
         if rest.is_empty() {
@@ -744,10 +835,10 @@ pub fn ingest_keeping_text(
         line_tokens.push(first..body_tokens.len());
     }
     let tokens: Vec<&[Token]> = line_tokens.into_iter().map(|r| &body_tokens[r]).collect();
-    let headline = headline(&text, &lines, &tokens, lex);
+    let headline = headline(text, &lines, &tokens, lex);
     let published_in_text = published_in_text.or(headline.as_ref().and_then(|h| h.1));
     let title = record.title.clone().or(headline.map(|h| h.0));
-    let extraction = extract_tokens(&text, &lines, &tokens, lex);
+    let extraction = extract_tokens(text, &lines, &tokens, lex);
     let mut mentions = extraction.mentions;
 
     let meta_date = record.date.as_deref().and_then(Date::parse_iso);
@@ -817,7 +908,7 @@ pub fn ingest_keeping_text(
     let doc = IngestedDocument {
         doc_id: record.doc_id.clone(),
         source: record.source.clone(),
-        sha256: hex_sha256(&record.bytes),
+        sha256: record.sha256.clone(),
         title,
         published_in_text,
         event_date,
@@ -828,7 +919,7 @@ pub fn ingest_keeping_text(
         published,
         mentions,
     };
-    Ok((doc, text))
+    Ok(doc)
 }
 
 /// The most frequent value; ties go to the one seen first.

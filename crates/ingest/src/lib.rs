@@ -5,7 +5,8 @@
 //!
 //! The stage reads like the pipeline:
 //! [`discover`] input files → [`read_records`] → [`ingest`] each record with a [`Lexicon`] →
-//! [`to_frames`]. Everything a caller uses is named here; the modules are private, so how
+//! [`to_frames`]. [`ingest`] is two steps a caller may run on different threads: [`prepare`]
+//! (decoding and normalising the text) and [`ingest_prepared`] (extraction). Everything a caller uses is named here; the modules are private, so how
 //! ingest works can change without callers reaching past this list.
 
 mod document;
@@ -18,7 +19,10 @@ mod lexicon;
 mod source;
 mod text;
 
-pub use document::{ingest, ingest_keeping_text, Date, DocDefaults, Gazetteer, IngestedDocument};
+pub use document::{
+    ingest, ingest_keeping_text, ingest_prepared, prepare, Date, DocDefaults, Gazetteer,
+    IngestedDocument, Prepared,
+};
 pub use extract::{extract, sentence_spans, ChangeParts, Extraction, Measure, Mention, SmallText};
 #[cfg(feature = "polars")]
 pub use frames::{to_frames, to_frames_borrowed, Staged};

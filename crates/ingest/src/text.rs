@@ -126,6 +126,15 @@ pub fn normalize(raw: &str) -> String {
     normalize_by_steps(raw)
 }
 
+/// [`normalize`] of a text the caller owns: one that is normal already, as most corpus texts
+/// are, is handed back as it is instead of copied.
+pub(crate) fn normalize_owned(raw: String) -> String {
+    if !raw.starts_with('\u{feff}') && already_normal(&raw) {
+        return raw;
+    }
+    normalize(&raw)
+}
+
 /// `text.split('\n')`, each newline found by a vectorised search: every text is cut into
 /// lines, at least twice.
 pub(crate) fn split_lines(text: &str) -> impl Iterator<Item = &str> {

@@ -8,7 +8,10 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use proptest::prelude::*;
-use solieu_ingest::{decode, ingest, normalize, DocDefaults, Gazetteer, Lexicon, Record};
+use solieu_ingest::{
+    decode, ingest, ingest_prepared, normalize, prepare, DocDefaults, Gazetteer, Lexicon, Record,
+    RecordText,
+};
 
 fn lexicon() -> &'static (Lexicon, Gazetteer) {
     static LEX: OnceLock<(Lexicon, Gazetteer)> = OnceLock::new();
@@ -40,7 +43,11 @@ fn check(bytes: Vec<u8>) -> Result<(), TestCaseError> {
         report_year: Some(2023),
     };
     let rec = record(bytes);
-    let Ok(doc) = ingest(&rec, lex, gaz, &defaults) else {
+    let ingested = ingest(&rec, lex, gaz, &defaults);
+    // The two steps a streamed run may take on two threads give what `ingest` gives.
+    let in_steps = prepare(rec.clone()).and_then(|p| ingest_prepared(&p, lex, gaz, &defaults));
+    prop_assert_eq!(&in_steps, &ingested);
+    let Ok(doc) = ingested else {
         return Ok(()); // a reject is a fine answer; a panic is not
     };
     let text = normalize(&decode(&rec.bytes).map_err(|e| TestCaseError::fail(e.to_string()))?);
@@ -53,6 +60,16 @@ fn check(bytes: Vec<u8>) -> Result<(), TestCaseError> {
         prop_assert!(text.is_char_boundary(m.span_end), "{m:?}");
         prop_assert_eq!(&text[m.span_start..m.span_end], m.mention.as_str());
     }
+    Ok(())
+}
+
+/// A text a corpus format has decoded already is prepared exactly as the same bytes read from
+/// a file: its string kept when it is normal, normalised when it is not, rejected alike.
+fn same_prepared(text: String) -> Result<(), TestCaseError> {
+    let from_file = prepare(record(text.clone().into_bytes()));
+    let mut from_corpus = record(Vec::new());
+    from_corpus.bytes = RecordText::Utf8(text);
+    prop_assert_eq!(prepare(from_corpus), from_file);
     Ok(())
 }
 
@@ -188,6 +205,16 @@ proptest! {
     #[test]
     fn report_like_text(text in report_like()) {
         check(text.into_bytes())?;
+    }
+
+    #[test]
+    fn corpus_text_prepared_as_file_bytes(text in report_like()) {
+        same_prepared(text)?;
+    }
+
+    #[test]
+    fn any_corpus_text_prepared_as_file_bytes(text in any::<String>()) {
+        same_prepared(text)?;
     }
 
     #[test]

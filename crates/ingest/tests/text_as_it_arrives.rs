@@ -4,8 +4,9 @@
 
 mod common;
 
-use common::{doc, doc_bytes};
-use solieu_ingest::{fold, normalize, IngestedDocument};
+use common::{doc, doc_bytes, record};
+use sha2::{Digest, Sha256};
+use solieu_ingest::{fold, normalize, prepare, IngestedDocument, RecordText};
 use unicode_normalization::UnicodeNormalization;
 
 const CLEAN: &str = "Công an tỉnh Hòa Bình tổng kết công tác năm 2023\n\nNăm 2023, Công an tỉnh Hòa Bình đã bắt giữ 152 vụ, 231 đối tượng phạm tội về ma túy, thu giữ 2,5 kg ma túy tổng hợp.\nLực lượng chức năng khởi tố 48 vụ trộm cắp tài sản, giảm 7 vụ so với năm 2022.";
@@ -127,4 +128,35 @@ fn navigation_lines_around_the_article() {
         "Trang chủ\nXem thêm\n{CLEAN}\nTin cùng chuyên mục\nBắt giữ 99 đối tượng trộm cắp tài sản\nXem thêm\nĐang online: 12"
     );
     same_as_clean(&page);
+}
+
+/// Preparing a record (the step a streamed run takes on its reader thread) gives the
+/// normalised text whichever way the record was read, and the hash of its bytes as they came:
+/// two copies of a report that differ only in spacing keep different `sha256`s.
+#[test]
+fn a_record_is_prepared_alike_from_a_corpus_string_or_file_bytes() {
+    let variants = [
+        CLEAN.to_string(),
+        format!("\u{feff}{CLEAN}"),
+        format!("  {CLEAN}\n\n"),
+        CLEAN.replace("Năm 2023,", "<p>Năm&nbsp;2023,"),
+    ];
+    let mut hashes = Vec::new();
+    for raw in &variants {
+        let from_file = prepare(record(raw)).expect("prepares");
+        let mut corpus = record("");
+        corpus.bytes = RecordText::Utf8(raw.clone());
+        let from_corpus = prepare(corpus).expect("prepares");
+        assert_eq!(from_corpus, from_file, "{raw:?}");
+        assert_eq!(from_corpus.text, normalize(raw), "{raw:?}");
+        assert_eq!(
+            from_corpus.sha256,
+            format!("{:x}", Sha256::digest(raw.as_bytes()))
+        );
+        hashes.push(from_corpus.sha256);
+    }
+    hashes.dedup();
+    assert_eq!(hashes.len(), variants.len());
+    let nul = prepare(record("Bắt 3 vụ\0")).expect_err("a NUL is binary, not text");
+    assert_eq!(nul.source, "t.txt");
 }

@@ -4,7 +4,8 @@
 use std::cell::{Cell, RefCell};
 
 use solieu_ingest::{
-    ingest_keeping_text, DocDefaults, Gazetteer, IngestedDocument, Lexicon, Record, Reject,
+    ingest_keeping_text, ingest_prepared, prepare, DocDefaults, Gazetteer, IngestedDocument,
+    Lexicon, Prepared, Record, Reject,
 };
 
 /// How the reason of a document's reject begins when extraction panicked on it.
@@ -60,13 +61,24 @@ impl<'a> Ingestor<'a> {
         }
     }
 
-    /// One record through ingest. A panic on odd text (a bug meeting a document nobody
-    /// foresaw) becomes that document's reject, so one document never stops the batch.
-    pub fn document(&self, rec: &Record) -> Result<IngestedDocument, Reject> {
-        self.document_and_text(rec).map(|(doc, _)| doc)
+    /// A record's text decoded and normalised ([`prepare`]), the step before
+    /// [`Ingestor::document`]; a streamed run takes it on the thread that reads the record. A
+    /// panic on odd text (a bug meeting a document nobody foresaw) becomes that document's
+    /// reject, here as in extraction.
+    pub fn prepare(&self, rec: Record) -> Result<Prepared, Reject> {
+        let source = rec.source.clone();
+        guarded(&source, || prepare(rec))
     }
 
-    /// [`Ingestor::document`] with the normalised text its spans point into.
+    /// One prepared record through extraction; a panic becomes the document's reject, so one
+    /// document never stops the batch.
+    pub fn document(&self, rec: &Prepared) -> Result<IngestedDocument, Reject> {
+        guarded(&rec.source, || {
+            ingest_prepared(rec, self.lexicon, &self.gazetteer, self.defaults)
+        })
+    }
+
+    /// A record through both steps, with the normalised text its spans point into.
     pub fn document_and_text(&self, rec: &Record) -> Result<(IngestedDocument, String), Reject> {
         guarded(&rec.source, || {
             ingest_keeping_text(rec, self.lexicon, &self.gazetteer, self.defaults)

@@ -1,7 +1,8 @@
 //! A run as a stream, so memory does not grow with the corpus. Three stages overlap, handing
 //! batches on in order: a reader thread reads the inputs one at a time (a JSONL or CSV corpus
-//! line by line) into batches of a few thousand documents; the pool ingests a batch and keys
-//! its rows, each worker a chunk; a writer thread transforms it and writes it as Parquet row
+//! line by line) into batches of a few thousand documents, preparing each record's text when
+//! the pool is small; the pool ingests a batch, each worker a chunk; the thread that started
+//! the pool keys the batch's rows; a writer thread transforms it and writes it as Parquet row
 //! groups and CSV rows, the state's rows beside. What outlives a batch: the `doc_id`s seen (a
 //! duplicate is rejected across batches too), the points `deltas` needs, and nothing else.
 //! Rows come out in input order, so the batches laid end to end are the rows of the whole.
@@ -18,7 +19,7 @@ use polars::prelude::{CsvReadOptions, CsvWriter, DataFrame, IdxCa, IdxSize, SerR
 use rayon::prelude::*;
 use solieu_ingest::{
     shard_key, visit_records, visit_records_hashed, FileDigest, IngestedDocument, InputFile,
-    InputFormatKey, Lexicon, ReadLimits, Record, Reject, Staged,
+    InputFormatKey, Lexicon, Prepared, ReadLimits, Record, Reject, Staged,
 };
 use solieu_sink::tables::{DELTAS, DOCUMENTS, MENTIONS, OBSERVATIONS, REJECTS};
 use solieu_sink::{Format, ParquetRows, TableStream};
@@ -414,8 +415,21 @@ pub struct Totals {
     pub internal_errors: usize,
 }
 
+/// The most pool threads for which the reader prepares each record as it reads it
+/// ([`Ingestor::prepare`]: decoding, normalising, hashing). Preparing costs about a tenth of
+/// a record's extraction, so the reader keeps up with this many workers with time to spare,
+/// and a small pool is left extraction alone; a larger pool prepares on its workers, where the
+/// work divides, so the one reader never bounds the run.
+const READER_PREPARES_UP_TO: usize = 4;
+
+/// A record as read: prepared already when the reader prepares ([`READER_PREPARES_UP_TO`]).
+enum Read {
+    Raw(Record),
+    Prepared(Prepared),
+}
+
 /// A record as read, with its record number in its input.
-type Numbered = (u32, Result<Record, Reject>);
+type Numbered = (u32, Result<Read, Reject>);
 
 /// Records of one input waiting in a batch, with their record numbers.
 struct Part {
@@ -742,6 +756,8 @@ fn read_into(
     let mut failure: Option<Error> = None;
     // Bytes of the current input already told to the progress.
     let mut told = 0u64;
+    // A small pool is left extraction alone; the reader has time to spare for the rest.
+    let prepare_here = s.pool.current_num_threads() <= READER_PREPARES_UP_TO;
     // The bytes of the inputs after each one, when all of them are read as they lie on disk
     // (a compressed or Parquet file's size says little of its text, and a reused input is not
     // read): what [`Batch::full`] compares a batch with near the end of the run.
@@ -821,6 +837,13 @@ fn read_into(
                 }
                 batch.bytes += r.as_ref().map_or(0, |rec| rec.bytes.len());
                 batch.docs += 1;
+                let r = r.and_then(|rec| {
+                    if prepare_here {
+                        s.ingestor.prepare(rec).map(Read::Prepared)
+                    } else {
+                        Ok(Read::Raw(rec))
+                    }
+                });
                 part.records.push((n, r));
                 let left = after.map(|a| a + size.saturating_sub(told));
                 if batch.full(left) {
@@ -953,10 +976,10 @@ fn ingest_chunk(s: &Stream, pieces: &[(usize, &[Numbered])]) -> Chunk {
             let results = records
                 .iter()
                 .map(|(n, r)| {
-                    let result = r
-                        .as_ref()
-                        .map_err(Clone::clone)
-                        .and_then(|rec| s.ingestor.document(rec));
+                    let result = r.as_ref().map_err(Clone::clone).and_then(|rec| match rec {
+                        Read::Prepared(p) => s.ingestor.document(p),
+                        Read::Raw(rec) => s.ingestor.document_and_text(rec).map(|(d, _)| d),
+                    });
                     (*n, result)
                 })
                 .collect();
