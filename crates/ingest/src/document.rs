@@ -715,7 +715,11 @@ pub fn ingest_keeping_text(
 /// ([`ingest_prepared`]) so the two can run on different threads: a streamed run with a small
 /// pool prepares each record on the thread that reads it, leaving the workers extraction
 /// alone, and the raw bytes are freed there.
+///
+/// Only [`prepare`] makes one (it is `non_exhaustive`): [`ingest_prepared`] relies on its text
+/// being normalised.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Prepared {
     pub doc_id: String,
     pub source: String,
@@ -743,8 +747,9 @@ pub fn prepare(record: Record) -> Result<Prepared, Reject> {
     } = record;
     let sha256 = hex_sha256(&bytes);
     let text = match bytes {
-        // A corpus string without a byte-order mark is normalised in place: most are normal
-        // already, and are kept rather than copied.
+        // A corpus string that decodes as it is (no byte-order mark for `decode_str` to drop,
+        // no NUL, not empty) is normalised in place: most are normal already, and are kept,
+        // not copied. One with a mark takes the path below, the mark dropped as it always was.
         RecordText::Utf8(text) if decode_str(&text).is_ok_and(|body| body.len() == text.len()) => {
             Ok(normalize_owned(text))
         }

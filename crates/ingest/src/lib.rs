@@ -6,8 +6,9 @@
 //! The stage reads like the pipeline:
 //! [`discover`] input files → [`read_records`] → [`ingest`] each record with a [`Lexicon`] →
 //! [`to_frames`]. [`ingest`] is two steps a caller may run on different threads: [`prepare`]
-//! (decoding and normalising the text) and [`ingest_prepared`] (extraction). Everything a caller uses is named here; the modules are private, so how
-//! ingest works can change without callers reaching past this list.
+//! (decoding and normalising the text) and [`ingest_prepared`] (extraction). Everything a
+//! caller uses is named here; the modules are private, so how ingest works can change without
+//! callers reaching past this list.
 
 mod document;
 mod encoding;

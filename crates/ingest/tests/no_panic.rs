@@ -47,6 +47,13 @@ fn check(bytes: Vec<u8>) -> Result<(), TestCaseError> {
     // The two steps a streamed run may take on two threads give what `ingest` gives.
     let in_steps = prepare(rec.clone()).and_then(|p| ingest_prepared(&p, lex, gaz, &defaults));
     prop_assert_eq!(&in_steps, &ingested);
+    // And so does a corpus string of the same text, prepared in place.
+    if let Ok(text) = std::str::from_utf8(&rec.bytes) {
+        let mut from_corpus = rec.clone();
+        from_corpus.bytes = RecordText::Utf8(text.to_string());
+        let in_steps = prepare(from_corpus).and_then(|p| ingest_prepared(&p, lex, gaz, &defaults));
+        prop_assert_eq!(&in_steps, &ingested);
+    }
     let Ok(doc) = ingested else {
         return Ok(()); // a reject is a fine answer; a panic is not
     };
@@ -168,6 +175,7 @@ const PIECES: &[&str] = &[
     "\u{323}",
     "\u{200b}",
     "\u{feff}",
+    "\0",
     "\u{a0}",
     "\r\n",
     "\t",

@@ -138,10 +138,11 @@ fn a_record_is_prepared_alike_from_a_corpus_string_or_file_bytes() {
     let variants = [
         CLEAN.to_string(),
         format!("\u{feff}{CLEAN}"),
+        format!("\u{feff}\u{feff}{CLEAN}"),
         format!("  {CLEAN}\n\n"),
         CLEAN.replace("Năm 2023,", "<p>Năm&nbsp;2023,"),
     ];
-    let mut hashes = Vec::new();
+    let mut hashes = std::collections::HashSet::new();
     for raw in &variants {
         let from_file = prepare(record(raw)).expect("prepares");
         let mut corpus = record("");
@@ -153,10 +154,18 @@ fn a_record_is_prepared_alike_from_a_corpus_string_or_file_bytes() {
             from_corpus.sha256,
             format!("{:x}", Sha256::digest(raw.as_bytes()))
         );
-        hashes.push(from_corpus.sha256);
+        hashes.insert(from_corpus.sha256);
     }
-    hashes.dedup();
     assert_eq!(hashes.len(), variants.len());
-    let nul = prepare(record("Bắt 3 vụ\0")).expect_err("a NUL is binary, not text");
-    assert_eq!(nul.source, "t.txt");
+    // A NUL makes it binary however it was read: a corpus string too is checked as it is kept.
+    for bytes in [
+        RecordText::Bytes(b"B\xe1\xba\xaft 3 v\xe1\xbb\xa5\0".to_vec()),
+        RecordText::Utf8("Bắt 3 vụ\0".to_string()),
+    ] {
+        let mut nul = record("");
+        nul.bytes = bytes;
+        let reject = prepare(nul).expect_err("a NUL is binary, not text");
+        assert_eq!(reject.source, "t.txt");
+        assert!(reject.reason.starts_with("binary"), "{}", reject.reason);
+    }
 }

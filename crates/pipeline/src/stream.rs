@@ -423,13 +423,13 @@ pub struct Totals {
 const READER_PREPARES_UP_TO: usize = 4;
 
 /// A record as read: prepared already when the reader prepares ([`READER_PREPARES_UP_TO`]).
-enum Read {
+enum Incoming {
     Raw(Record),
     Prepared(Prepared),
 }
 
 /// A record as read, with its record number in its input.
-type Numbered = (u32, Result<Read, Reject>);
+type Numbered = (u32, Result<Incoming, Reject>);
 
 /// Records of one input waiting in a batch, with their record numbers.
 struct Part {
@@ -680,9 +680,10 @@ pub fn write_staged(
 ///
 /// Three steps overlap, each a batch apart: the reader thread reads and parses batch k + 2
 /// (done between the batches on the thread that waits for the pool, it left the workers
-/// idle), the pool ingests batch k + 1, and this thread joins batch k's rows and waits for
-/// `deliver` to take them. With the joining and the hand-over between two batches instead, a
-/// 1-thread run's one worker sat idle for each. The reader's channel holds no batch (a
+/// idle), the pool ingests batch k + 1, and this thread keys batch k's rows and waits for
+/// `deliver` to take them. With the keying and the hand-over between two batches instead, a
+/// 1-thread run's one worker sat idle for each (and keyed on the workers, it was a twelfth of
+/// their time). The reader's channel holds no batch (a
 /// hand-over), so four batches are alive at most, the writer's included.
 ///
 /// Gives, for each file that `hash` marks, the digest of its bytes as the reader saw them (see
@@ -839,9 +840,9 @@ fn read_into(
                 batch.docs += 1;
                 let r = r.and_then(|rec| {
                     if prepare_here {
-                        s.ingestor.prepare(rec).map(Read::Prepared)
+                        s.ingestor.prepare(rec).map(Incoming::Prepared)
                     } else {
-                        Ok(Read::Raw(rec))
+                        Ok(Incoming::Raw(rec))
                     }
                 });
                 part.records.push((n, r));
@@ -977,8 +978,8 @@ fn ingest_chunk(s: &Stream, pieces: &[(usize, &[Numbered])]) -> Chunk {
                 .iter()
                 .map(|(n, r)| {
                     let result = r.as_ref().map_err(Clone::clone).and_then(|rec| match rec {
-                        Read::Prepared(p) => s.ingestor.document(p),
-                        Read::Raw(rec) => s.ingestor.document_and_text(rec).map(|(d, _)| d),
+                        Incoming::Prepared(p) => s.ingestor.document(p),
+                        Incoming::Raw(rec) => s.ingestor.document_and_text(rec).map(|(d, _)| d),
                     });
                     (*n, result)
                 })
