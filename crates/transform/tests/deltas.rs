@@ -494,3 +494,63 @@ fn provinces_worked_together_give_the_rows_of_each_province_worked_alone() {
     assert_eq!(together.height(), 5);
     assert!(together.equals_missing(&alone), "{together:?}\n{alone:?}");
 }
+
+#[test]
+fn a_documents_point_takes_its_largest_mention_then_one_stating_its_previous_then_the_first() {
+    // One report, five points in the order it first gives them; the `person` point has four
+    // mentions: 5, then three of 7, of which the first and the last state the year before.
+    let units = [
+        "case", "person", "kg", "person", "person", "vnd", "case", "ha", "person",
+    ];
+    let values = [10.0, 5.0, 2.5, 7.0, 7.0, 9.0, 3.0, 1.0, 7.0];
+    let stated = [
+        None,
+        None,
+        None,
+        Some(6.0),
+        None,
+        None,
+        None,
+        None,
+        Some(4.0),
+    ];
+    let n = units.len();
+    let observations = df!(
+        "doc_id" => vec!["r1"; n],
+        "obs_idx" => (0..n as i32).collect::<Vec<_>>(),
+        "measure" => vec!["level"; n],
+        "qualifier" => vec!["exact"; n],
+        "period" => vec![None::<&str>; n],
+        "year" => vec![2023i32; n],
+        "topic" => vec!["drugs"; n],
+        "action" => vec!["arrested"; n],
+        "unit" => units,
+        "value" => values,
+        "change_direction" => stated.map(|s| s.map(|_| "increase")),
+        "change_unit" => stated.map(|s| s.map(|_| "count")),
+        "baseline" => stated.map(|s| s.map(|_| "year:2022")),
+        "baseline_value" => stated,
+    )
+    .expect("observations");
+    let documents = df!("doc_id" => ["r1"], "province" => ["Lai Châu"]).expect("documents");
+    let points = solieu_transform::document_points(&observations, &documents).expect("points");
+    let column = |name: &str| points.column(name).expect(name).clone();
+    let units: Vec<Option<String>> = (column("unit").str().expect("unit").iter())
+        .map(|u| u.map(str::to_string))
+        .collect();
+    assert_eq!(
+        units,
+        ["case", "person", "kg", "vnd", "ha"].map(|u| Some(u.to_string()))
+    );
+    let values: Vec<Option<f64>> = column("value").f64().expect("value").iter().collect();
+    assert_eq!(
+        values,
+        [Some(10.0), Some(7.0), Some(2.5), Some(9.0), Some(1.0)]
+    );
+    let mentions: Vec<Option<i32>> =
+        (column("n_mentions").i32().expect("n_mentions").iter()).collect();
+    assert_eq!(mentions, [Some(2), Some(4), Some(1), Some(1), Some(1)]);
+    let previous: Vec<Option<f64>> =
+        (column("stated_prev_value").f64().expect("previous").iter()).collect();
+    assert_eq!(previous, [None, Some(6.0), None, None, None]);
+}
