@@ -1515,22 +1515,22 @@ fn parquet_records(
         Some(s.iter().map(|v| v.map(str::to_string)).collect())
     };
     let texts = column("text").ok_or("Parquet file has no `text` column")?;
-    let ids = column("id")
+    let mut ids = column("id")
         .or_else(|| column("doc_id"))
         .unwrap_or_else(|| vec![None; texts.len()]);
-    let meta: Vec<(&str, Option<Vec<Option<String>>>)> = ["url", "title", "date", "province"]
-        .into_iter()
-        .map(|k| (k, column(k)))
-        .collect();
+    // The metadata columns: the fields of [`RECORD_FIELDS`] after the id and the text.
+    let mut meta: Vec<(&str, Option<Vec<Option<String>>>)> =
+        RECORD_FIELDS[3..].iter().map(|&k| (k, column(k))).collect();
     for (i, text) in texts.into_iter().enumerate() {
+        // Each row is read once, so its values are handed over, not copied.
         let field = |k: &str| -> Option<String> {
-            meta.iter()
+            meta.iter_mut()
                 .find(|(name, _)| *name == k)
-                .and_then(|(_, c)| c.as_ref()?.get(i).cloned().flatten())
+                .and_then(|(_, c)| c.as_mut()?.get_mut(i)?.take())
         };
         emit(record_from_fields(
             format!("{source}:{}", start + i + 1),
-            ids.get(i).cloned().flatten(),
+            ids.get_mut(i).and_then(Option::take),
             text,
             field,
         ));
@@ -1800,6 +1800,8 @@ mod tests {
             "doc_id" => ["a"],
             "province" => ["Huế"],
             "title" => ["Tin"],
+            "date" => ["2024-01-05"],
+            "url" => ["https://tin.example/a"],
         )
         .unwrap();
         let path = tmp.path().join("c.parquet");
@@ -1815,6 +1817,8 @@ mod tests {
         assert_eq!(r.bytes.len(), "Bắt 5 vụ".len());
         assert_eq!(r.province.as_deref(), Some("Huế"));
         assert_eq!(r.title.as_deref(), Some("Tin"));
+        assert_eq!(r.date.as_deref(), Some("2024-01-05"));
+        assert_eq!(r.url.as_deref(), Some("https://tin.example/a"));
         assert_eq!(r.source, format!("{}:1", path.display()));
     }
 
