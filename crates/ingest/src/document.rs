@@ -705,7 +705,8 @@ pub fn ingest_keeping_text(
     gazetteer: &Gazetteer,
     defaults: &DocDefaults,
 ) -> Result<(IngestedDocument, String), Reject> {
-    let prepared = prepare_ref(record)?;
+    // The copy is the one normalising a borrowed text would make: a normal text is kept.
+    let prepared = prepare(record.clone())?;
     let doc = ingest_prepared(&prepared, lex, gazetteer, defaults)?;
     Ok((doc, prepared.text))
 }
@@ -771,24 +772,6 @@ pub fn prepare(record: Record) -> Result<Prepared, Reject> {
             reason: p.to_string(),
         }),
     }
-}
-
-/// [`prepare`] of a record the caller keeps: its text is copied as it is normalised.
-fn prepare_ref(record: &Record) -> Result<Prepared, Reject> {
-    let text = text_of(&record.bytes).map_err(|p| Reject {
-        source: record.source.clone(),
-        reason: p.to_string(),
-    })?;
-    Ok(Prepared {
-        doc_id: record.doc_id.clone(),
-        source: record.source.clone(),
-        text,
-        sha256: hex_sha256(&record.bytes),
-        url: record.url.clone(),
-        title: record.title.clone(),
-        date: record.date.clone(),
-        province: record.province.clone(),
-    })
 }
 
 /// The normalised text of a record's bytes: a corpus field is UTF-8 already, a file's bytes

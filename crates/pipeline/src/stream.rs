@@ -683,8 +683,8 @@ pub fn write_staged(
 /// idle), the pool ingests batch k + 1, and this thread keys batch k's rows and waits for
 /// `deliver` to take them. With the keying and the hand-over between two batches instead, a
 /// 1-thread run's one worker sat idle for each (and keyed on the workers, it was a twelfth of
-/// their time). The reader's channel holds no batch (a
-/// hand-over), so four batches are alive at most, the writer's included.
+/// their time). The reader's channel holds no batch (a hand-over), so four batches are alive
+/// at most, the writer's included.
 ///
 /// Gives, for each file that `hash` marks, the digest of its bytes as the reader saw them (see
 /// [`visit_records_hashed`]); `None` for the others, and for one whose digest it could not make.
@@ -1084,6 +1084,7 @@ fn hand_over(
     for line in done.iter().flat_map(|c| &c.panics) {
         s.progress.warn(line);
     }
+    // The documents are freed before the wait for the writer, not after it.
     drop(done);
     deliver(Ingested::new(inputs, keyed, cached)?)
 }
