@@ -54,7 +54,7 @@ explain file *args="":
     cargo run --release -- explain {{file}} {{args}}
 
 # Side by side on the same 100 MB JSONL file (generated, and the dev corpus repeated with its
-# digits perturbed): solieu with 1 and 2 threads and its unchanged rerun, a bare regex
+# digits perturbed): solieu with 1 and 2 threads (and 1 pinned to one core) and its unchanged rerun, a bare regex
 # baseline, ripgrep; the same corpora as .txt folders. `SIZE=10MB TXT=0 just bench` for a quick look.
 bench:
     tests/bench.sh

@@ -9,7 +9,11 @@
 #   real       the dev corpus (../shared/corpus/dev, or $DEV_CORPUS) repeated to $SIZE, the
 #              digits after the first of each number drawn at random each time (real-like)
 #
-# and, with TXT=1 (the default), each corpus as a folder of .txt files (one per record): a full
+# A 1-thread run is also timed pinned to one core (`taskset -c 0`, when the machine has more
+# than one and util-linux's taskset is there): its reader and writer threads then share the
+# worker's core, which shows how much of the 1-thread speed the other cores give.
+#
+# And, with TXT=1 (the default), each corpus as a folder of .txt files (one per record): a full
 # run, its unchanged rerun, and a rerun with one file added (the others' rows reused). Prints
 # a Markdown table (paste into BENCHMARKS.md) and writes it to $BENCH_DIR/results.md.
 #
@@ -221,6 +225,14 @@ for corpus in $CORPORA; do
   fi
   row "$corpus" "solieu run" 1 "$bytes" "$(documents "$out")" "$secs1" "$rss1" "$cpu1"
   row "$corpus" "solieu run" 2 "$bytes" "$(documents "$out")" "$secs2" "$rss2" "$cpu2"
+  if [ "$(nproc)" -gt 1 ] && command -v taskset >/dev/null; then
+    pinned= pinned_rss= pinned_cpu=
+    for _ in $(seq "$REPEAT"); do
+      read -r secs rss cpu < <(measure taskset -c 0 "$bin" run -i "$path" --input-format jsonl -o "$out" --threads 1 --quiet --full-refresh)
+      pinned+="$secs " pinned_rss+="$rss " pinned_cpu+="$cpu "
+    done
+    row "$corpus" "solieu run, pinned to one core" 1 "$bytes" "$(documents "$out")" "$pinned" "$pinned_rss" "$pinned_cpu"
+  fi
   read -r secs rss cpu < <(measure "$bin" run -i "$path" --input-format jsonl -o "$out" --threads 2 --quiet)
   row "$corpus" "solieu run, unchanged rerun" 2 "$bytes" "$(documents "$out")" "$secs" "$rss" "$cpu"
 
