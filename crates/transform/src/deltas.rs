@@ -11,6 +11,7 @@ use polars::prelude::*;
 
 use crate::changes::absolute;
 use crate::schema::{self, AMOUNT_UNITS};
+use crate::ARRIVAL;
 
 /// A point's key: its series and its year.
 const POINT: [&str; 5] = ["province", "topic", "action", "unit", "year"];
@@ -83,16 +84,16 @@ pub fn document_points(observations: &DataFrame, documents: &DataFrame) -> Polar
     // then the first in text order. The mentions are sorted so once, and each point takes its
     // first row: a sort inside every group cost polars a sort per group, a twentieth of a run.
     // A point is one document's, whose `obs_idx` are distinct, so the order within a point is
-    // total. The points keep the order they first appear in.
+    // total. The points keep the order their first mentions arrived in.
     let mut aggregates = vec![
         col("value").first(),
         len().cast(DataType::Int32).alias("n_mentions"),
         col("stated_prev_value").first(),
     ];
     aggregates.extend(RECENCY.iter().map(|c| col(*c).first()));
-    aggregates.push(col(FIRST_ROW).min());
+    aggregates.push(col(ARRIVAL).min());
     mentions
-        .with_row_index(FIRST_ROW.into(), None)?
+        .with_row_index(ARRIVAL.into(), None)?
         .lazy()
         .sort_by_exprs(
             [
@@ -104,13 +105,10 @@ pub fn document_points(observations: &DataFrame, documents: &DataFrame) -> Polar
         )
         .group_by(point)
         .agg(aggregates)
-        .sort([FIRST_ROW], SortMultipleOptions::default())
+        .sort([ARRIVAL], SortMultipleOptions::default())
         .collect()?
-        .drop(FIRST_ROW)
+        .drop(ARRIVAL)
 }
-
-/// The row a point first appears at in [`document_points`]' mentions, while it is worked.
-const FIRST_ROW: &str = "__first_row";
 
 /// `doc_id`, `province` and the recency columns of the documents (null where a column is
 /// missing, so callers that know only the province keep working).
