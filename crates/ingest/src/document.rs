@@ -231,7 +231,7 @@ impl Gazetteer {
         let hay = folded.folded.as_str();
         let mut found = Vec::new();
         if self
-            .search_from_words(text, folded, lines, tokens, &mut found)
+            .search_from_words(matcher, text, folded, lines, tokens, &mut found)
             .is_none()
         {
             // A text whose words cannot all be placed in the fold is searched through.
@@ -271,13 +271,13 @@ impl Gazetteer {
     /// when a word's place in the fold is not known.
     fn search_from_words(
         &self,
+        matcher: &AhoCorasick,
         text: &str,
         folded: &FoldedText,
         lines: &[(usize, usize)],
         tokens: &[&[Token]],
         found: &mut Vec<Match>,
     ) -> Option<()> {
-        let matcher = self.matcher.as_ref()?;
         let hay = folded.folded.as_str();
         // Names do not overlap: the next starts where the last one ended, at the least.
         let mut free = 0;
